@@ -1,0 +1,1 @@
+"""Center adapters behind one interface (`base.Backend`), found by kind in `registry`."""

@@ -1,0 +1,34 @@
+"""Settings from the environment (`SUANLI_*`), with the embedded defaults that make `make demo` work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SUANLI_", extra="ignore")
+
+    database_url: SecretStr = SecretStr("sqlite:///var/suanli.db")
+    data_dir: Path = Path("var")
+    token_ttl_hours: int = Field(default=12, ge=1, le=24 * 90)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_seconds: int = Field(default=300, ge=1)
+    worker_interval_s: float = Field(default=0.5, gt=0)
+    max_body_bytes: int = 1_048_576
+    max_page_size: int = 500
+    secure_cookies: bool = False
+
+    @property
+    def url(self) -> str:
+        return self.database_url.get_secret_value()
+
+    @property
+    def jobs_dir(self) -> Path:
+        return self.data_dir / "jobs"
+
+
+def load_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]

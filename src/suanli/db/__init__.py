@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, repositories (all SQL lives here), the unit of work and migrations."""

@@ -1,0 +1,1 @@
+"""Tables for the audit capability (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""Tables for the ledger capability (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""Tables for the vouchers capability (filled in by its issue)."""

@@ -1,0 +1,31 @@
+"""Sessions and the unit of work.
+
+Whoever receives the request (HTTP dependency, CLI command, worker tick) opens a `unit_of_work`,
+calls services with its session, and the unit commits once at the end or rolls back on any error.
+Services and repositories only `flush`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+
+
+@contextmanager
+def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
