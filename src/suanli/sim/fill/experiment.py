@@ -22,17 +22,18 @@ from suanli.sim.fill.best import BestScorer
 from suanli.sim.fill.data import MILLI, NodeList, PodList
 from suanli.sim.fill.fgd import FGDScorer
 from suanli.sim.fill.state import ClusterState
-from suanli.sim.fill.workload import TypicalPods, arrival_sequence, task_types, typical_pods
+from suanli.sim.fill.workload import arrival_sequence, task_types, typical_pods
 
 Scorer = Callable[..., tuple[np.ndarray, np.ndarray]]
-POLICIES: dict[str, Callable[[TypicalPods], Scorer]] = {
-    "fgd": FGDScorer,
-    "bestfit": lambda _typical: scoring.bestfit,
-    "packing": lambda _typical: scoring.packing,
-    "clustering": lambda _typical: scoring.clustering,
-    "dotprod": lambda _typical: scoring.dotprod,
-    "random": lambda _typical: scoring.feasible_only,
-    "best": BestScorer,
+# Each factory gets the pod list (FGD and `best` derive their target workload from it).
+POLICIES: dict[str, Callable[[PodList], Scorer]] = {
+    "fgd": lambda pods: FGDScorer(typical_pods(pods)),
+    "bestfit": lambda _pods: scoring.bestfit,
+    "packing": lambda _pods: scoring.packing,
+    "clustering": lambda _pods: scoring.clustering,
+    "dotprod": lambda _pods: scoring.dotprod,
+    "random": lambda _pods: scoring.feasible_only,
+    "best": BestScorer.for_pods,
 }
 TABLE_LEVELS = (90, 95, 100, 110, 120, 130)
 
@@ -53,7 +54,7 @@ def run_seed(nodes: NodeList, pods: PodList, policy: str, seed: int, tune: float
     state = ClusterState(nodes)
     n, cap = len(state), state.capacity_milli
     types = task_types(pods)
-    scorer = POLICIES[policy](typical_pods(pods))
+    scorer = POLICIES[policy](pods)
     is_random = policy == "random"
     rng = np.random.default_rng([seed, 11])
     tie = node_order(n, seed)

@@ -7,6 +7,10 @@ GPUs with less than m free when the pod would fit there, and all free GPU milli 
 sum. We weight by integer counts, not float frequencies, so "no change" is exactly zero and
 scores 50 like the published simulator; the score is 100 x sigmoid(delta / 1000), truncated.
 A fractional task tries every fitting GPU and keeps the first with the top integer score.
+
+Speed: per node we keep, for every typical pod, how many GPUs could host it and the free milli
+on the others; a placement changes those by table look-ups indexed by a GPU's free milli, so
+scoring a task is a handful of array operations on the few nodes that changed.
 """
 
 from __future__ import annotations
@@ -29,32 +33,59 @@ class FragmentationModel:
         self.mask = typical.spec_mask
         # integer weights proportional to frequency: exact sums, one division at the end
         self.weight = np.rint(typical.weight / typical.weight.min() * 1000).astype(np.int64)
-        self.scale = float(self.weight.sum())
-        self.gpu_pods = self.k > 0
+        self.scale = float(self.weight.sum()) * 1000.0
+        free = np.arange(MILLI + 1)[:, None]
+        self.ge = (free >= self.milli).astype(np.int64)  # [free milli, typical pod]
+        self.below = np.where(free >= self.milli, 0, free)
+        self._delta: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
-    def model_ok(self, model_bit: np.ndarray) -> np.ndarray:
-        return (self.mask[None, :] == 0) | ((model_bit[:, None] & self.mask[None, :]) != 0)
+    def static_ok(self, model_bit: np.ndarray) -> np.ndarray:
+        """Typical pods a node could ever host by GPU model; CPU-only typical pods never 'fit'."""
+        model = (self.mask[None, :] == 0) | ((model_bit[:, None] & self.mask[None, :]) != 0)
+        return model & (self.k > 0)
 
-    def combine(self, fit: np.ndarray, below: np.ndarray, total: np.ndarray) -> np.ndarray:
-        """Weighted fragment from per-typical-pod fit flags, 'free below m' sums and total free."""
-        frag = np.where(fit, below, total[..., None])
-        return (frag * self.weight).sum(-1)
+    def delta(self, milli: int) -> tuple[np.ndarray, np.ndarray]:
+        """Change of (count, below) when one GPU with f free loses `milli`, indexed by f."""
+        if milli not in self._delta:
+            f = np.arange(MILLI + 1)
+            after = np.clip(f - milli, 0, None)
+            self._delta[milli] = (self.ge[after] - self.ge[f], self.below[after] - self.below[f])
+        return self._delta[milli]
 
-    def of(self, cpu: np.ndarray, gfree: np.ndarray, model_ok: np.ndarray) -> np.ndarray:
-        ge = gfree[:, :, None] >= self.milli
-        count = ge.sum(1)
-        below = np.where(ge, 0, gfree[:, :, None]).sum(1)
-        fit = (cpu[:, None] >= self.cpu) & (count >= self.k) & model_ok & self.gpu_pods
-        return self.combine(fit, below, gfree.sum(1))
+    def frag(self, cpu: np.ndarray, count: np.ndarray, below: np.ndarray, total: np.ndarray,
+             ok: np.ndarray) -> np.ndarray:
+        fit = (cpu[..., None] >= self.cpu) & (count >= self.k) & ok
+        return np.where(fit, below, total[..., None]) @ self.weight
 
     def score(self, before: np.ndarray, after: np.ndarray) -> np.ndarray:
-        delta = (before - after) / self.scale / 1000.0
-        return np.trunc(100.0 / (1.0 + np.exp(-delta))).astype(np.int64)
+        return np.trunc(100.0 / (1.0 + np.exp((after - before) / self.scale))).astype(np.int64)
 
 
 class FGDScorer:
     def __init__(self, typical: TypicalPods) -> None:
         self.model = FragmentationModel(typical)
+        self.stamp: np.ndarray | None = None
+
+    def _refresh(self, state: ClusterState, idx: np.ndarray) -> None:
+        """Recompute per-node typical-pod statistics for nodes changed since we last looked."""
+        fm = self.model
+        if self.stamp is None:
+            n = len(state)
+            self.stamp = np.full(n, -1, np.int64)
+            self.ok = fm.static_ok(state.model_bit)
+            self.count = np.zeros((n, len(fm.k)), np.int64)
+            self.below = np.zeros_like(self.count)
+            self.total = np.zeros(n, np.int64)
+            self.before = np.zeros(n, np.int64)
+        stale = idx[self.stamp[idx] != state.version[idx]]
+        if len(stale):
+            g = state.gfree[stale]
+            self.count[stale] = fm.ge[g].sum(1)
+            self.below[stale] = fm.below[g].sum(1)
+            self.total[stale] = g.sum(1)
+            self.before[stale] = fm.frag(state.cpu[stale], self.count[stale], self.below[stale],
+                                         self.total[stale], self.ok[stale])
+            self.stamp[stale] = state.version[stale]
 
     def __call__(self, state: ClusterState, idx: np.ndarray, types: TaskTypes, t: int) -> tuple[np.ndarray, np.ndarray]:
         ok, gfit = fits(state, idx, types, t)
@@ -63,31 +94,20 @@ class FGDScorer:
 
     def raw(self, state: ClusterState, idx: np.ndarray, types: TaskTypes, t: int,
             gfit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Integer FGD score of every node in idx (feasible or not) and the GPU a fractional task takes."""
+        self._refresh(state, idx)
         fm = self.model
-        cpu, gfree = state.cpu[idx], state.gfree[idx]
-        model_ok = fm.model_ok(state.model_bit[idx])
-        before = fm.of(cpu, gfree, model_ok)
-        cpu_after = cpu - types.cpu[t]
+        cpu_after = state.cpu[idx] - types.cpu[t]
+        count, below, total, ok, before = self.count[idx], self.below[idx], self.total[idx], self.ok[idx], self.before[idx]
         k, milli = int(types.num_gpu[t]), int(types.gpu_milli[t])
         if k == 1 and milli < MILLI:
-            return self._fractional(fm, before, cpu_after, gfree, model_ok, milli, gfit)
-        full = gfree == MILLI
-        take = full & (np.cumsum(full, axis=1) <= k)
-        after = fm.of(cpu_after, np.where(take, 0, gfree), model_ok)
+            dc, db = fm.delta(milli)
+            g = state.gfree[idx]
+            after = fm.frag(cpu_after[:, None], count[:, None, :] + dc[g], below[:, None, :] + db[g],
+                            total[:, None] - milli, ok[:, None, :])
+            per_gpu = np.where(gfit, fm.score(before[:, None], after), -1)
+            best = np.argmax(per_gpu, axis=1)  # first GPU with the top integer score
+            return per_gpu[np.arange(len(best)), best], best
+        # whole GPUs go from 1000 to 0 free: k fewer GPUs count for every typical pod, 'below' is unchanged
+        after = fm.frag(cpu_after, count - k, below, total - k * MILLI, ok)
         return fm.score(before, after), np.zeros(len(idx), np.int64)
-
-    @staticmethod
-    def _fractional(fm: FragmentationModel, before: np.ndarray, cpu_after: np.ndarray, gfree: np.ndarray,
-                    model_ok: np.ndarray, milli: int, gfit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        # Only GPU j changes (f -> f - milli): update the per-typical-pod counts and sums by delta.
-        f = gfree[:, :, None]
-        f2 = f - milli
-        ge, ge2 = f >= fm.milli, f2 >= fm.milli
-        count = ge.sum(1)[:, None, :] - ge + ge2
-        below = np.where(ge, 0, f).sum(1)[:, None, :] - np.where(ge, 0, f) + np.where(ge2, 0, f2)
-        fit = ((cpu_after[:, None, None] >= fm.cpu) & (count >= fm.k) & model_ok[:, None, :] & fm.gpu_pods)
-        total = gfree.sum(1)[:, None] - milli
-        after = fm.combine(fit, below, np.broadcast_to(total, gfree.shape))
-        per_gpu = np.where(gfit, fm.score(before[:, None], after), -1)
-        best = np.argmax(per_gpu, axis=1)  # first GPU with the top integer score
-        return per_gpu[np.arange(len(best)), best], best
