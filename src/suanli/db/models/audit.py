@@ -1,1 +1,60 @@
-"""Tables for the audit capability (filled in by its issue)."""
+"""Tables of the transparency log (审计日志): events (the leaves), complete subtree hashes, signed
+tree heads, and the single log-state row whose lock serialises appends.
+
+`audit_nodes` keeps only levels >= 1; level 0 (leaf hashes) lives on `audit_events.leaf_hash`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Integer, LargeBinary, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from suanli.db.models.base import Base, UTCDateTime, utcnow
+
+LOG_STATE_ID = 1
+
+
+class AuditLogState(Base):
+    """One row: the tree size and the frontier (complete subtrees covering the tree, largest first)."""
+
+    __tablename__ = "audit_log_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    tree_size: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    frontier: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # leaf index
+    kind: Mapped[str] = mapped_column(String(100), nullable=False, index=True)
+    subject: Mapped[str] = mapped_column(String(200), nullable=False)
+    organisation_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    canonical: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class AuditNode(Base):
+    __tablename__ = "audit_nodes"
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
+
+
+class AuditTreeHead(Base):
+    """A signed tree head (checkpoint)."""
+
+    __tablename__ = "audit_tree_heads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tree_size: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
+    timestamp_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    root_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
+    key_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    signature: Mapped[bytes] = mapped_column(LargeBinary(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

@@ -1,0 +1,133 @@
+"""All SQL of the transparency log: the serialising lock on the log state, appends, node lookups for
+proofs, signed tree heads and event listings.
+
+Appends are serialised by a row lock on the single `audit_log_state` row (`SELECT ... FOR UPDATE`
+on PostgreSQL; on SQLite the write transaction already holds the database lock via BEGIN IMMEDIATE,
+and FOR UPDATE compiles to nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+
+from sqlalchemy import func, insert, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from suanli.db.models.audit import LOG_STATE_ID, AuditEvent, AuditLogState, AuditNode, AuditTreeHead
+from suanli.domain.audit.merkle import NodeKey, pack, unpack
+
+_STATE = select(AuditLogState.tree_size, AuditLogState.frontier).where(AuditLogState.id == LOG_STATE_ID)
+
+
+def lock_state(session: Session) -> tuple[int, list[bytes]]:
+    """Lock the log for appending until the transaction ends; return (tree size, frontier)."""
+    row = session.execute(_STATE.with_for_update()).first()
+    if row is None:
+        _create_state(session)
+        row = session.execute(_STATE.with_for_update()).one()
+    return int(row.tree_size), unpack(row.frontier)
+
+
+def read_state(session: Session) -> tuple[int, list[bytes]]:
+    row = session.execute(_STATE).first()
+    return (0, []) if row is None else (int(row.tree_size), unpack(row.frontier))
+
+
+def _create_state(session: Session) -> None:
+    dialect = session.get_bind().dialect.name
+    values = {"id": LOG_STATE_ID, "tree_size": 0, "frontier": b""}
+    if dialect == "postgresql":
+        session.execute(postgresql.insert(AuditLogState).values(values).on_conflict_do_nothing())
+    elif dialect == "sqlite":
+        session.execute(sqlite.insert(AuditLogState).values(values).on_conflict_do_nothing())
+    else:  # pragma: no cover - only the two first-class databases are supported
+        session.execute(insert(AuditLogState).values(values))
+
+
+def save_state(session: Session, *, tree_size: int, frontier: Sequence[bytes]) -> None:
+    session.execute(update(AuditLogState).where(AuditLogState.id == LOG_STATE_ID)
+                    .values(tree_size=tree_size, frontier=pack(frontier)))
+
+
+def insert_events(session: Session, rows: Sequence[dict]) -> None:
+    """Rows with seq, kind, subject, organisation_id, canonical, leaf_hash, created_at."""
+    if rows:
+        session.execute(insert(AuditEvent), list(rows))
+
+
+def insert_nodes(session: Session, nodes: Sequence[tuple[NodeKey, bytes]]) -> None:
+    """Store complete subtrees of level >= 1 (level 0 is the event's own leaf hash)."""
+    rows = [{"level": level, "idx": index, "hash": h} for (level, index), h in nodes if level > 0]
+    if rows:
+        session.execute(insert(AuditNode), rows)
+
+
+def fetch_nodes(session: Session, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
+    """Hashes of the given complete subtrees: two indexed queries whatever the number of keys."""
+    found: dict[NodeKey, bytes] = {}
+    leaves = sorted({index for level, index in keys if level == 0})
+    inner = sorted({(level, index) for level, index in keys if level > 0})
+    if leaves:
+        rows = session.execute(select(AuditEvent.seq, AuditEvent.leaf_hash).where(AuditEvent.seq.in_(leaves)))
+        found.update({(0, int(seq)): bytes(h) for seq, h in rows})
+    if inner:
+        rows = session.execute(select(AuditNode.level, AuditNode.idx, AuditNode.hash)
+                               .where(tuple_(AuditNode.level, AuditNode.idx).in_(inner)))
+        found.update({(int(level), int(index)): bytes(h) for level, index, h in rows})
+    return found
+
+
+def get_event(session: Session, seq: int) -> AuditEvent | None:
+    return session.get(AuditEvent, seq)
+
+
+def list_events(session: Session, *, offset: int, limit: int, organisation_id: int | None = None,
+                kind: str | None = None) -> Sequence[AuditEvent]:
+    query = select(AuditEvent).order_by(AuditEvent.seq).offset(offset).limit(limit)
+    if organisation_id is not None:
+        query = query.where(AuditEvent.organisation_id == organisation_id)
+    if kind is not None:
+        query = query.where(AuditEvent.kind == kind)
+    return session.scalars(query).all()
+
+
+def count_events(session: Session, *, organisation_id: int | None = None) -> int:
+    query = select(func.count()).select_from(AuditEvent)
+    if organisation_id is not None:
+        query = query.where(AuditEvent.organisation_id == organisation_id)
+    return int(session.scalar(query) or 0)
+
+
+def iter_events(session: Session, *, below: int, batch: int = 5000) -> Iterator[tuple[int, bytes, bytes]]:
+    """(seq, canonical, leaf_hash) for seq < below, in order, in batches (for export and checks)."""
+    start = 0
+    while start < below:
+        rows = session.execute(select(AuditEvent.seq, AuditEvent.canonical, AuditEvent.leaf_hash)
+                               .where(AuditEvent.seq >= start, AuditEvent.seq < min(below, start + batch))
+                               .order_by(AuditEvent.seq)).all()
+        for seq, canonical, leaf in rows:
+            yield int(seq), bytes(canonical), bytes(leaf)
+        start += batch
+
+
+def insert_head(session: Session, *, tree_size: int, timestamp_ms: int, root_hash: bytes, key_id: str,
+                signature: bytes, created_at: datetime) -> None:
+    session.execute(insert(AuditTreeHead).values(
+        tree_size=tree_size, timestamp_ms=timestamp_ms, root_hash=root_hash, key_id=key_id,
+        signature=signature, created_at=created_at))
+
+
+def latest_head(session: Session) -> AuditTreeHead | None:
+    return session.scalar(select(AuditTreeHead).order_by(AuditTreeHead.tree_size.desc(),
+                                                         AuditTreeHead.id.desc()).limit(1))
+
+
+def head_of_size(session: Session, tree_size: int) -> AuditTreeHead | None:
+    return session.scalar(select(AuditTreeHead).where(AuditTreeHead.tree_size == tree_size)
+                          .order_by(AuditTreeHead.id.desc()).limit(1))
+
+
+def list_heads(session: Session) -> Sequence[AuditTreeHead]:
+    return session.scalars(select(AuditTreeHead).order_by(AuditTreeHead.tree_size, AuditTreeHead.id)).all()

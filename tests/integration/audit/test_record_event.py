@@ -1,0 +1,37 @@
+"""Appending audit events inside real transactions on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from suanli.db.repositories import audit as repo
+from suanli.db.uow import unit_of_work
+from suanli.domain.audit.canonical import canonical_json
+from suanli.domain.audit.merkle import MemoryTree
+from suanli.services.audit import record_event
+
+
+def test_events_appended_in_separate_transactions_form_one_rfc9162_tree(sessions: sessionmaker[Session]) -> None:
+    tree = MemoryTree()
+    for i in range(13):
+        with unit_of_work(sessions) as s:
+            recorded = record_event(s, kind="voucher.granted", subject=f"voucher:{i}",
+                                    payload={"amount_fen": 100 * i}, organisation_id=1 + i % 2)
+        tree.append(canonical_json(recorded.event))
+        assert recorded.seq == i
+        assert recorded.root_hash == tree.root()
+    with unit_of_work(sessions) as s:
+        assert repo.read_state(s)[0] == 13
+        assert repo.count_events(s, organisation_id=1) == 7
+
+
+def test_an_event_rolled_back_with_its_transaction_leaves_no_trace(sessions: sessionmaker[Session]) -> None:
+    with unit_of_work(sessions) as s:
+        record_event(s, kind="a.happened", subject="x", payload={})
+    s = sessions()
+    record_event(s, kind="b.happened", subject="y", payload={})
+    s.rollback()
+    s.close()
+    with unit_of_work(sessions) as s:
+        again = record_event(s, kind="c.happened", subject="z", payload={})
+    assert again.seq == 1
