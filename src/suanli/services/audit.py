@@ -8,16 +8,29 @@ roll back together. Like every service this only flushes; the caller commits.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy.orm import Session
 
+from suanli.config import load_settings
+from suanli.db.models.audit import AuditTreeHead
 from suanli.db.models.base import utcnow
 from suanli.db.repositories import audit as repo
-from suanli.domain.audit.canonical import canonical_json, event_document
-from suanli.domain.audit.merkle import append_to_frontier, fold, leaf_hash
+from suanli.domain.audit.canonical import canonical_json, event_document, normalise
+from suanli.domain.audit.errors import EventNotFound, InvalidProofRequest, LogInconsistent
+from suanli.domain.audit.export import event_record, head_record, header_record, verify_export
+from suanli.domain.audit.merkle import NodeKey, append_to_frontier, fold, leaf_hash
+from suanli.domain.audit.proofs import consistency_proof, inclusion_proof
+from suanli.domain.audit.receipts import make_receipt
+from suanli.domain.audit.signing import SignedTreeHead, Signer
+from suanli.domain.audit.verdict import Tampering, Verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,3 +75,120 @@ def record_events(session: Session,
     repo.insert_nodes(session, nodes)
     repo.save_state(session, tree_size=size, frontier=frontier)
     return recorded
+
+
+# --- signing key -----------------------------------------------------------------------------------
+
+KEY_FILE = "audit-signing-key.pem"
+_signers: dict[Path, Signer] = {}
+
+
+def key_path(data_dir: Path | None = None) -> Path:
+    return (data_dir if data_dir is not None else load_settings().data_dir) / KEY_FILE
+
+
+def init_signer(data_dir: Path | None = None) -> Signer:
+    """Load the log's Ed25519 key, creating it (mode 0600) on first use."""
+    path = key_path(data_dir).resolve()
+    if path in _signers:
+        return _signers[path]
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it first: use theirs
+            pass
+        else:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(pem)
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise LogInconsistent(f"{path} does not hold an Ed25519 private key")
+    _signers[path] = Signer(key)
+    return _signers[path]
+
+
+# --- heads, receipts, proofs ------------------------------------------------------------------------
+
+
+def _head(row: AuditTreeHead) -> SignedTreeHead:
+    return SignedTreeHead(int(row.tree_size), int(row.timestamp_ms), bytes(row.root_hash), row.key_id,
+                          bytes(row.signature))
+
+
+def sign_head(session: Session, *, signer: Signer | None = None) -> SignedTreeHead:
+    """Sign a checkpoint over the whole log as it stands in this transaction."""
+    signer = signer or init_signer()
+    size, frontier = repo.lock_state(session)
+    latest = repo.latest_head(session)
+    if latest is not None and latest.tree_size == size and latest.key_id == signer.key_id:
+        return _head(latest)
+    now = utcnow()
+    head = signer.sign(tree_size=size, timestamp_ms=int(now.timestamp() * 1000), root_hash=fold(frontier))
+    repo.insert_head(session, tree_size=head.tree_size, timestamp_ms=head.timestamp_ms, root_hash=head.root_hash,
+                     key_id=head.key_id, signature=head.signature, created_at=now)
+    return head
+
+
+def latest_head(session: Session, *, signer: Signer | None = None) -> SignedTreeHead:
+    """The newest signed head, signing a first one when there is none yet."""
+    row = repo.latest_head(session)
+    return _head(row) if row is not None else sign_head(session, signer=signer)
+
+
+def _lookup(session: Session) -> Callable[[Sequence[NodeKey]], dict[NodeKey, bytes]]:
+    return lambda keys: repo.fetch_nodes(session, keys)
+
+
+def issue_receipt(session: Session, *, seq: int, signer: Signer | None = None) -> dict[str, Any]:
+    """A receipt for event `seq`: inclusion proof against the newest head, signed now if none covers it."""
+    row = repo.get_event(session, seq)
+    if row is None:
+        raise EventNotFound(f"no audit event with seq {seq}")
+    head_row = repo.latest_head(session)
+    head = _head(head_row) if head_row is not None and head_row.tree_size > seq else sign_head(session, signer=signer)
+    proof = inclusion_proof(seq, head.tree_size, _lookup(session))
+    return make_receipt(event=json.loads(row.canonical), proof=proof, head=head)
+
+
+def consistency(session: Session, *, first: int, second: int) -> list[bytes]:
+    """RFC 9162 consistency proof between two tree sizes the log has reached."""
+    size, _ = repo.read_state(session)
+    if second > size:
+        raise InvalidProofRequest(f"the log has {size} entries, fewer than {second}")
+    return consistency_proof(first, second, _lookup(session))
+
+
+def check_log(session: Session, *, public_key: Ed25519PublicKey | None = None) -> Verdict:
+    """Re-hash the stored log and compare it with every stored signed head.
+
+    Catches a database rewritten behind the service: edited event bytes no longer match their leaf
+    hash, and a rewrite that recomputed every hash no longer matches the heads signed before it.
+    """
+    public_key = public_key or init_signer().public_key
+    size, frontier = repo.read_state(session)
+    verdict = verify_export(_records(session, size), public_key, signed_tail=False)
+    if verdict.ok and not verdict.message.endswith(fold(frontier).hex()):
+        return Verdict.tampered(Tampering.ROOT_MISMATCH, "the stored events no longer hash to the log's root")
+    return verdict
+
+
+def _records(session: Session, size: int) -> Iterator[dict[str, Any]]:
+    for _seq, canonical, leaf in repo.iter_events(session, below=size):
+        yield event_record(json.loads(canonical), leaf)
+    for row in repo.list_heads(session):
+        yield head_record(_head(row))
+
+
+def export_log(session: Session, *, signer: Signer | None = None) -> Iterator[dict[str, Any]]:
+    """The export records: header, events, heads (a fresh head over the whole log last)."""
+    signer = signer or init_signer()
+    head = sign_head(session, signer=signer)
+    yield header_record(public_key=signer.public_key, tree_size=head.tree_size,
+                        exported_at=normalise(utcnow(), "exported_at"))
+    for record in _records(session, head.tree_size):
+        if record["record"] == "head" and record["tree_size"] > head.tree_size:
+            continue
+        yield record
