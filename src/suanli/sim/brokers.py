@@ -1,0 +1,86 @@
+"""Broker policies: which center an arriving job goes to.
+
+`suanli` is the project's subsidy-aware broker: it ranks centers by what the job would cost the
+user, i.e. the list price minus the voucher (算力券) share while the program has budget, plus
+the expected wait priced at the federation's value of waiting, plus a small load-balance term
+so equal offers spread out. The baselines are what users do without a platform: the cheapest
+list price, round-robin, the least-loaded center, or always their organisation's home center.
+A broker returns -1 when no center can ever hold the job (it is counted as unplaced).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from suanli.sim.engine import Replay
+
+Broker = Callable[[Replay, int, float], int]
+LOAD_WEIGHT_FEN = 1.0  # fen per device-hour for a fully loaded center: a tie-breaker, not a price
+
+
+def _feasible(r: Replay, j: int) -> list[int]:
+    return [c for c in range(len(r.centers)) if r.fits_ever(j, c)]
+
+
+def expected_wait_s(r: Replay, j: int, c: int) -> float:
+    """Zero if the job fits now behind an empty queue, else queued work over capacity."""
+    if not r.queue[c] and r.gpu[j] <= r.free_g[c] and r.cpu[j] <= r.free_c[c]:
+        return 0.0
+    running = r.cap_g[c] - r.free_g[c]
+    return (r.backlog[c] + running * 0.5 * r.estimate[j]) / max(r.cap_g[c], 1)
+
+
+def suanli(r: Replay, j: int, now: float) -> int:
+    best, best_score = -1, float("inf")
+    ratio = float(r.fed.voucher.ratio) if r.budget_left > 0 else 0.0
+    value = r.fed.value_of_wait_fen_per_device_hour
+    devices = max(r.gpu[j], 1) / 1000.0
+    for c in _feasible(r, j):
+        center = r.centers[c]
+        price = center.price_fen_per_device_hour * (1.0 - ratio if center.voucher_eligible else 1.0)
+        hours = r.estimate[j] / 3600.0
+        load = (r.cap_g[c] - r.free_g[c]) / max(r.cap_g[c], 1)
+        score = devices * (hours * (price + LOAD_WEIGHT_FEN * load) + expected_wait_s(r, j, c) / 3600.0 * value)
+        if score < best_score:
+            best, best_score = c, score
+    return best
+
+
+def cheapest(r: Replay, j: int, now: float) -> int:
+    options = _feasible(r, j)
+    return min(options, key=lambda c: r.centers[c].price_fen_per_device_hour) if options else -1
+
+
+def least_loaded(r: Replay, j: int, now: float) -> int:
+    options = _feasible(r, j)
+    return min(options, key=lambda c: (r.cap_g[c] - r.free_g[c] + r.backlog[c] / max(r.estimate[j], 1.0))
+               / max(r.cap_g[c], 1)) if options else -1
+
+
+def home_center(r: Replay, j: int, now: float) -> int:
+    c = r.home[j]
+    return c if r.fits_ever(j, c) else -1
+
+
+def round_robin() -> Broker:
+    turn = [0]
+
+    def choose(r: Replay, j: int, now: float) -> int:
+        n = len(r.centers)
+        for step in range(n):
+            c = (turn[0] + step) % n
+            if r.fits_ever(j, c):
+                turn[0] = c + 1
+                return c
+        return -1
+
+    return choose
+
+
+BROKERS: dict[str, Callable[[], Broker]] = {
+    "suanli": lambda: suanli,
+    "cheapest": lambda: cheapest,
+    "round-robin": round_robin,
+    "least-loaded": lambda: least_loaded,
+    "home-center": lambda: home_center,
+}
