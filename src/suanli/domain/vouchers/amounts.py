@@ -1,0 +1,154 @@
+"""How much: the grant amount (核定) within caps and budget, and the redemption amount (兑付) of an
+order within ratio, wallet and the order rules (designated provider, no affiliation, contract paid,
+never twice). Subsidy arithmetic is integer fen rounding DOWN (`money.subsidy_share`): the public
+budget never pays the extra fen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from suanli.domain.money import format_yuan, subsidy_share
+from suanli.domain.organisations import OrganisationFacts
+from suanli.domain.vouchers.program import ItemKind, Side, SideMode, Settlement, VoucherProgram
+from suanli.domain.vouchers.rules import Decision, Outcome, RuleFired, decide, fire
+from suanli.domain.vouchers.wallet import Wallet
+
+
+class CapMode(StrEnum):
+    STRICT = "strict"  # an amount above a cap or the budget is refused (an officer's explicit amount)
+    LIMIT = "limit"  # the amount is reduced to what is left (即申即享 automatic grants)
+
+
+def organisation_cap(program: VoucherProgram, project_class: str | None) -> int | None:
+    klass = program.project_classes.get(project_class) if project_class else None
+    return klass.cap_fen if klass is not None else program.caps.per_organisation_fen
+
+
+def grant_amount(
+    program: VoucherProgram,
+    *,
+    amount_fen: int,
+    project_class: str | None,
+    organisation_granted_fen: int,
+    budget_left_fen: int,
+    mode: CapMode = CapMode.STRICT,
+) -> Decision:
+    """The amount to grant: never above the per-application cap, the organisation's (or project
+    class's) remaining cap, or the program's remaining budget."""
+    rules: list[RuleFired] = []
+    amount = amount_fen
+    if amount <= 0:
+        return decide([fire("request.positive", Outcome.FAILED)])
+    limits = []
+    if program.caps.per_application_fen is not None:
+        cap = program.caps.per_application_fen
+        limits.append(("cap.application", cap, {"cap": format_yuan(cap)}))
+    cap = organisation_cap(program, project_class)
+    if cap is not None:
+        left = max(cap - organisation_granted_fen, 0)
+        rule_id = "cap.project-class" if project_class in program.project_classes else "cap.organisation"
+        values = {"cap": format_yuan(cap), "used": format_yuan(organisation_granted_fen), "left": format_yuan(left),
+                  "project_class": project_class}
+        limits.append((rule_id, left, values))
+    limits.append(("budget.remaining", max(budget_left_fen, 0), {}))
+    for rule_id, left, values in limits:
+        values.setdefault("left", format_yuan(left))
+        if amount <= left:
+            rules.append(fire(rule_id, Outcome.PASSED, amount=format_yuan(amount), **values))
+        elif mode is CapMode.LIMIT and left > 0:
+            amount = left
+            rules.append(fire(rule_id, Outcome.LIMITED, amount=format_yuan(amount), **values))
+        else:
+            rules.append(fire(rule_id, Outcome.FAILED, amount=format_yuan(amount), **values))
+            return decide(rules)
+    rules.append(fire("grant.amount", Outcome.PASSED, amount=format_yuan(amount)))
+    return decide(rules, amount)
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """Something bought that a voucher may pay part of: a metered usage or a paid contract."""
+
+    kind: ItemKind
+    amount_fen: int
+    provider: str  # the center name
+    basis: str  # what is being subsidised, e.g. "usage:42" or "contract:YZ-2024-001"
+    side: Side = Side.DEMAND
+    through_platform: bool = True
+    contract_signed: bool = False
+    contract_paid: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PriorClaim:
+    """An earlier, not clawed-back redemption on the same basis, in any program."""
+
+    program: str
+    side: Side
+    exclusive: bool = False  # that program was provider-xor-user
+
+
+def claim_key(order: Order) -> str:
+    """The key a redemption store keeps unique: one subsidy per side per usage or contract."""
+    return f"{order.side.value}:{order.basis}"
+
+
+def check_order(program: VoucherProgram, order: Order, buyer: OrganisationFacts, prior: list[PriorClaim]) -> list[RuleFired]:
+    rules: list[RuleFired] = []
+    if order.side not in program.sides():
+        rules.append(fire("program.side", Outcome.FAILED, side=order.side.value))
+    rules_on = program.orders
+    if rules_on.designated_providers is not None:
+        ok = order.provider in rules_on.designated_providers
+        rules.append(fire("order.designated-provider", Outcome.PASSED if ok else Outcome.FAILED, provider=order.provider))
+    if rules_on.through_platform and not order.through_platform:
+        rules.append(fire("order.through-platform", Outcome.FAILED))
+    if rules_on.no_affiliation and order.side is Side.DEMAND:
+        ok = order.provider not in buyer.affiliated_providers
+        rules.append(fire("order.no-affiliation", Outcome.PASSED if ok else Outcome.FAILED, provider=order.provider))
+    if rules_on.contract_paid_before_redemption or program.settlement is Settlement.REIMBURSEMENT:
+        ok = order.contract_signed and order.contract_paid
+        rules.append(fire("order.contract-paid", Outcome.PASSED if ok else Outcome.FAILED))
+    if any(c.side is order.side for c in prior):
+        rules.append(fire("order.double-claim", Outcome.FAILED, basis=order.basis))
+    exclusive = program.side is SideMode.PROVIDER_XOR_USER
+    if any(c.side is not order.side and (exclusive or c.exclusive) for c in prior):
+        rules.append(fire("side.provider-xor-user", Outcome.FAILED, basis=order.basis))
+    return rules
+
+
+def redemption_amount(
+    program: VoucherProgram,
+    order: Order,
+    *,
+    buyer: OrganisationFacts,
+    wallet: Wallet,
+    today: date,
+    prior: list[PriorClaim] = (),  # type: ignore[assignment]
+    project_class: str | None = None,
+    reserved_for_order_fen: int = 0,
+) -> Decision:
+    """The voucher's share of `order`: ratio for its kind, rounded down, within the wallet (plus
+    what was reserved for this very order at admission)."""
+    rules = check_order(program, order, buyer, list(prior))
+    if wallet.expired(today):
+        rules.append(fire("grant.expired", Outcome.FAILED, expires_on=wallet.expires_on))
+    else:
+        rules.append(fire("grant.valid", Outcome.PASSED, expires_on=wallet.expires_on))
+    ratio = program.ratio(order.side, order.kind, project_class)
+    if ratio is None or ratio == 0:
+        rules.append(fire("order.item-kind", Outcome.FAILED, kind=order.kind.value))
+        return decide(rules)
+    share = subsidy_share(order.amount_fen, ratio)
+    percent = f"{float(ratio * 100):g}"
+    rules.append(fire("ratio", Outcome.LIMITED, kind=order.kind.value, percent=percent, share=format_yuan(share)))
+    usable = wallet.available_fen + reserved_for_order_fen
+    if usable <= 0:
+        rules.append(fire("wallet.balance", Outcome.FAILED, left=format_yuan(0)))
+    elif share > usable:
+        share = usable
+        rules.append(fire("wallet.balance", Outcome.LIMITED, left=format_yuan(usable)))
+    return decide(rules, share)

@@ -1,0 +1,190 @@
+"""The voucher program (算力券项目) as data: the Pydantic model of a program file.
+
+A city's policy text becomes one YAML file of this shape: annual budget, ratios per item kind and
+side, caps, eligibility rules over organisation facts and orders, windows, validity, review stages
+and priority sectors. The JSON Schema published for program authors is generated from these classes
+(`program_json_schema`), so the schema and the validator can never disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from fractions import Fraction
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from suanli.domain.organisations import OrganisationType, Role
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9.-]{0,62}$"
+Fen = Annotated[int, Field(ge=0, le=10**15, description="integer fen (1 yuan = 100 fen)")]
+Percent = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2, description="percent of the order value")]
+
+
+class Side(StrEnum):
+    DEMAND = "demand"  # 需求侧: the compute user is subsidised
+    SUPPLY = "supply"  # 供给侧: the provider is subsidised
+
+
+class SideMode(StrEnum):
+    DEMAND = "demand"
+    SUPPLY = "supply"
+    BOTH = "both"  # both sides may claim for the same compute, under separate rules
+    PROVIDER_XOR_USER = "provider_xor_user"  # either side, never both for the same compute (Qingyang)
+
+
+class ItemKind(StrEnum):
+    COMPUTE = "compute"  # 算力
+    STORAGE = "storage"
+    ADAPTATION = "adaptation"  # adaptation support (Langfang's "compute service")
+    DATA = "data"  # 数据
+    MODEL_SERVICES = "model_services"  # AI model services
+    CORPORA = "corpora"  # training corpora (语料)
+
+
+class Settlement(StrEnum):
+    RESERVE_FUND = "reserve_fund"  # redemptions draw the provider's 备用金 (Chengdu)
+    REIMBURSEMENT = "reimbursement"  # the buyer pays, then claims against a paid contract (Yangzhou)
+    DIRECT_TO_CLAIMANT = "direct_to_claimant"  # finance pays the claimant directly (Qingyang)
+
+
+class Evidence(StrEnum):
+    CONTRACT = "contract"
+    INVOICE = "invoice"
+    ELECTRICITY_USE = "electricity_use"
+    THIRD_PARTY_VERIFICATION = "third_party_verification"
+    PROJECT_APPROVAL = "project_approval"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """A bilingual text: Chinese first, as the UI shows it by default."""
+
+    zh: str = Field(min_length=1, max_length=500)
+    en: str = Field(min_length=1, max_length=500)
+
+
+class Condition(Strict):
+    """Facts about an organisation; every listed test must hold (AND). Omitted tests are not checked."""
+
+    types: list[OrganisationType] | None = Field(default=None, min_length=1)
+    cities: list[str] | None = Field(default=None, min_length=1, description="registered city, any of")
+    sectors_any: list[str] | None = Field(default=None, min_length=1)
+    sme: bool | None = Field(default=None, description="tech SME or micro firm (科技型中小企业)")
+    incubator_hosted: bool | None = Field(default=None, description="hosted by an incubator (创客)")
+
+
+class EligibilityRule(Strict):
+    """`require` must hold for every organisation that matches `when` (all organisations if omitted)."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    when: Condition | None = None
+    require: Condition
+    message: Text
+
+
+class SideRules(Strict):
+    ratios: dict[ItemKind, Percent] = Field(min_length=1, description="item kind -> percent paid by the voucher")
+
+
+class ProjectClass(Strict):
+    """A class of applicant project, e.g. lead organisation of a national major AI project."""
+
+    title: Text
+    cap_fen: Fen
+    ratios: dict[ItemKind, Percent] | None = Field(default=None, description="overrides the demand ratios")
+
+
+class Caps(Strict):
+    per_organisation_fen: Fen | None = None
+    per_application_fen: Fen | None = None
+
+
+class OrderRules(Strict):
+    designated_providers: list[str] | None = Field(default=None, description="center names; omitted = any center")
+    through_platform: bool = Field(default=True, description="only orders placed through this platform count")
+    no_affiliation: bool = Field(default=False, description="no 关联关系 between buyer and provider")
+    contract_paid_before_redemption: bool = False
+    no_double_claim: Literal[True] = Field(default=True, description="never subsidised twice, across all programs")
+
+
+class Scale(Strict):
+    """Scale thresholds for supply-side vouchers (Qingyang), in PFLOPS FP16."""
+
+    min_pflops_fp16: Decimal = Field(ge=0)
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class Window(Strict):
+    opens: date
+    closes: date
+
+
+class Validity(Strict):
+    valid_days: int | None = Field(default=None, ge=1, le=3660, description="days from grant")
+    expires_on: date | None = Field(default=None, description="a fixed last day, whichever comes first")
+
+
+class ReviewStage(Strict):
+    name: str = Field(pattern=ID_PATTERN)
+    role: Role = Field(description="the platform role that acts at this stage")
+    actor: Text = Field(description="who that is in the policy's words, e.g. 市数据局 / city data bureau")
+    scored: bool = False
+    min_score: int | None = Field(default=None, ge=0, le=100)
+
+
+class VoucherProgram(Strict):
+    """One program file."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    title: Text
+    issuer: Text
+    year: int = Field(ge=2000, le=2100)
+    budget_fen: Fen = Field(description="the annual total (年度总额), integer fen")
+    management_costs: Literal["inside_budget", "outside_budget"] = "inside_budget"
+    side: SideMode
+    settlement: Settlement = Settlement.RESERVE_FUND
+    apply_and_enjoy: bool = Field(default=False, description="即申即享: granted on application, no review")
+    demand: SideRules | None = None
+    supply: SideRules | None = None
+    caps: Caps = Caps()
+    project_classes: dict[str, ProjectClass] = Field(default_factory=dict)
+    eligibility: list[EligibilityRule] = Field(default_factory=list)
+    orders: OrderRules = OrderRules()
+    scale: Scale | None = None
+    evidence: list[Evidence] = Field(default_factory=list, description="documents every application must cite")
+    windows: list[Window] = Field(default_factory=list, description="omitted = open all year once opened")
+    validity: Validity
+    review_stages: list[ReviewStage] = Field(default_factory=list)
+    priority_sectors: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list, description="the policy texts this file encodes")
+
+    def sides(self) -> tuple[Side, ...]:
+        if self.side in (SideMode.BOTH, SideMode.PROVIDER_XOR_USER):
+            return (Side.DEMAND, Side.SUPPLY)
+        return (Side(self.side.value),)
+
+    def ratio(self, side: Side, kind: ItemKind, project_class: str | None = None) -> Fraction | None:
+        """The share the voucher pays for `kind` on `side`, or None when that kind is not subsidised."""
+        klass = self.project_classes.get(project_class) if project_class else None
+        if side is Side.DEMAND and klass is not None and klass.ratios is not None:
+            percent = klass.ratios.get(kind)
+        else:
+            rules = self.demand if side is Side.DEMAND else self.supply
+            percent = rules.ratios.get(kind) if rules else None
+        return None if percent is None else Fraction(percent) / 100
+
+    def stage(self, name: str) -> ReviewStage:
+        return next(s for s in self.review_stages if s.name == name)
+
+
+def program_json_schema() -> dict[str, object]:
+    schema = VoucherProgram.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://suanli.dev/schemas/voucher-program.schema.json"
+    return schema

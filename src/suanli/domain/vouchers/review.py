@@ -1,0 +1,70 @@
+"""Multi-stage review (审核): who may act at which stage, with separation of duties.
+
+An officer may not act on an application from their own organisation, and one person may not act at
+two stages of the same application; each stage names the role that acts there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from suanli.domain.errors import Forbidden
+from suanli.domain.organisations import Principal
+from suanli.domain.vouchers.errors import SeparationOfDuties, VoucherConflict
+from suanli.domain.vouchers.program import ReviewStage, VoucherProgram
+from suanli.domain.vouchers.rules import Decision, Outcome, RuleFired, decide, fire
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewAct:
+    """One stage already passed on an application."""
+
+    stage: str
+    user_id: int
+
+
+def next_stage(program: VoucherProgram, done: list[ReviewAct]) -> ReviewStage | None:
+    passed = {a.stage for a in done}
+    return next((s for s in program.review_stages if s.name not in passed), None)
+
+
+def check_review(
+    program: VoucherProgram,
+    *,
+    done: list[ReviewAct],
+    actor: Principal,
+    applicant_organisation_id: int,
+    approve: bool,
+    score: int | None = None,
+) -> tuple[ReviewStage | None, Decision]:
+    """May `actor` act at the application's current stage? Returns the stage and the decision."""
+    stage = next_stage(program, done)
+    if stage is None:
+        return None, decide([fire("review.stage", Outcome.FAILED)])
+    rules: list[RuleFired] = []
+    role_ok = actor.role == stage.role
+    rules.append(fire("review.role", Outcome.PASSED if role_ok else Outcome.FAILED, stage=stage.name, role=stage.role.value))
+    own = actor.organisation_id == applicant_organisation_id
+    rules.append(fire("review.own-organisation", Outcome.FAILED if own else Outcome.PASSED))
+    twice = any(a.user_id == actor.user_id for a in done)
+    rules.append(fire("review.same-person", Outcome.FAILED if twice else Outcome.PASSED))
+    if stage.scored and approve:
+        minimum = stage.min_score or 0
+        ok = score is not None and score >= minimum
+        rules.append(fire("review.min-score", Outcome.PASSED if ok else Outcome.FAILED, score=score, minimum=minimum))
+    return stage, decide(rules)
+
+
+def raise_review_refusal(decision: Decision) -> None:
+    """Role and duty failures are 403s; a wrong state is a 409; a low score is a 422."""
+    failed = decision.failed
+    if failed is None:
+        return
+    detail = f"{failed.en} / {failed.zh}"
+    if failed.id in ("review.own-organisation", "review.same-person"):
+        raise SeparationOfDuties(detail, rule=failed.id, rules=decision.explain())
+    if failed.id == "review.role":
+        raise Forbidden(detail, rule=failed.id, rules=decision.explain())
+    if failed.id == "review.stage":
+        raise VoucherConflict(detail, rule=failed.id, rules=decision.explain())
+    decision.raise_if_refused()

@@ -1,0 +1,102 @@
+"""Explained decisions: every voucher decision lists the rules that fired, in Chinese and English.
+
+A rule has a stable id (`order.no-affiliation`, `cap.organisation`, or an id from the program file)
+so an officer, an organisation and a test can all name the same rule. Built-in rules keep their
+bilingual message templates here, in one catalogue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from suanli.domain.vouchers.errors import VoucherRuleViolation
+
+
+class Outcome(StrEnum):
+    PASSED = "passed"  # a requirement checked and met
+    FAILED = "failed"  # a requirement not met: the decision is a refusal
+    LIMITED = "limited"  # an amount was reduced by this rule (ratio, cap, budget, wallet)
+    NOTED = "noted"  # information, e.g. a priority sector
+
+
+# id -> (zh, en) templates; placeholders are filled from the keyword arguments of `fire`.
+CATALOGUE: dict[str, tuple[str, str]] = {
+    "window.open": ("申领窗口未开放（{detail}）", "the application window is not open ({detail})"),
+    "program.side": ("本项目不向{side}一方发放算力券", "this program does not pay the {side} side"),
+    "project-class.known": ("项目类别 {project_class} 未在本项目中定义", "project class {project_class} is not defined by this program"),
+    "scale.minimum": ("算力规模 {scale} P 低于最低门槛 {minimum} P", "compute scale {scale} P is below the minimum {minimum} P"),
+    "scale.evidence": ("缺少证明材料：{missing}", "missing evidence: {missing}"),
+    "request.positive": ("申领金额必须大于零", "the requested amount must be positive"),
+    "cap.application": ("单次申领上限 {cap}，核定至 {amount}", "per-application cap {cap}; granted amount limited to {amount}"),
+    "cap.organisation": ("单位上限 {cap}，已核定 {used}，剩余 {left}", "per-organisation cap {cap}; {used} already granted, {left} left"),
+    "cap.project-class": ("{project_class} 牵头单位上限 {cap}，剩余 {left}", "cap for {project_class} leads {cap}; {left} left"),
+    "budget.remaining": ("项目年度预算剩余 {left}", "the program's annual budget has {left} left"),
+    "grant.amount": ("核定金额 {amount}", "granted amount {amount}"),
+    "priority.sector": ("属于优先支持领域：{sectors}", "in a priority sector: {sectors}"),
+    "order.item-kind": ("{kind} 不在本项目补贴范围内", "{kind} purchases are not subsidised by this program"),
+    "order.designated-provider": ("{provider} 不是指定算力供给方", "{provider} is not a designated provider"),
+    "order.through-platform": ("订单未通过平台下单", "the order was not placed through the platform"),
+    "order.no-affiliation": ("买方与供给方 {provider} 存在关联关系", "the buyer is affiliated with the provider {provider}"),
+    "order.contract-paid": ("兑付前须签订合同并实际支付", "a contract must be signed and actually paid before redemption"),
+    "order.double-claim": ("{basis} 已获补贴，不得重复申领", "{basis} has already been subsidised; no double claim"),
+    "side.provider-xor-user": ("{basis} 已由另一方申领，供需双方不得同时申领", "{basis} was already claimed by the other side; provider and user cannot both claim"),
+    "grant.expired": ("算力券已于 {expires_on} 过期", "the voucher expired on {expires_on}"),
+    "grant.valid": ("算力券有效期至 {expires_on}", "the voucher is valid until {expires_on}"),
+    "ratio": ("{kind} 补贴比例 {percent}%：{share}", "{kind} subsidy ratio {percent}%: {share}"),
+    "wallet.balance": ("算力券余额 {left}", "voucher balance {left}"),
+    "review.role": ("{stage} 环节须由 {role} 办理", "stage {stage} must be acted on by a {role}"),
+    "review.own-organisation": ("经办人不得审核本单位的申请", "an officer may not act on their own organisation's application"),
+    "review.same-person": ("同一人不得办理同一申请的两个环节", "the same person may not act at two stages of one application"),
+    "review.min-score": ("评分 {score} 低于最低分 {minimum}", "score {score} is below the minimum {minimum}"),
+    "review.stage": ("申请当前不处于可审核环节", "the application is not awaiting review"),
+    "clawback.once": ("该兑付已被追回", "this redemption has already been clawed back"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RuleFired:
+    id: str
+    outcome: Outcome
+    zh: str
+    en: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"id": self.id, "outcome": str(self.outcome), "zh": self.zh, "en": self.en}
+
+
+def fire(rule_id: str, outcome: Outcome, **values: Any) -> RuleFired:
+    zh, en = CATALOGUE[rule_id]
+    return RuleFired(rule_id, outcome, zh.format(**values), en.format(**values))
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The answer to one question (may this organisation apply? how much is granted or redeemed?)."""
+
+    allowed: bool
+    amount_fen: int = 0
+    rules: tuple[RuleFired, ...] = field(default_factory=tuple)
+
+    @property
+    def failed(self) -> RuleFired | None:
+        return next((r for r in self.rules if r.outcome is Outcome.FAILED), None)
+
+    def rule_ids(self) -> list[str]:
+        return [r.id for r in self.rules]
+
+    def explain(self) -> list[dict[str, str]]:
+        return [r.as_dict() for r in self.rules]
+
+    def raise_if_refused(self) -> Decision:
+        """Turn a refusal into the error the edges render (422 naming the rule)."""
+        failed = self.failed
+        if failed is not None:
+            raise VoucherRuleViolation(f"{failed.en} / {failed.zh}", rule=failed.id, rules=self.explain())
+        return self
+
+
+def decide(rules: list[RuleFired], amount_fen: int = 0) -> Decision:
+    allowed = all(r.outcome is not Outcome.FAILED for r in rules)
+    return Decision(allowed, amount_fen if allowed else 0, tuple(rules))
