@@ -22,7 +22,8 @@ class JobRow(Base, IdMixin):
     request: Mapped[dict[str, Any]] = mapped_column(JSON)  # the ResourceRequest as asked
     devices: Mapped[int] = mapped_column(Integer)
     time_limit_s: Mapped[int] = mapped_column(Integer)
-    pool_id: Mapped[int] = mapped_column(ForeignKey("pools.id"), index=True)
+    # None while the job awaits the broker's placement (auto mode).
+    pool_id: Mapped[int | None] = mapped_column(ForeignKey("pools.id"), index=True, nullable=True)
     backend_job_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     exit_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     reason: Mapped[str | None] = mapped_column(String(1000), nullable=True)

@@ -127,7 +127,7 @@ def upgrade() -> None:
     sa.Column('request', sa.JSON(), nullable=False),
     sa.Column('devices', sa.Integer(), nullable=False),
     sa.Column('time_limit_s', sa.Integer(), nullable=False),
-    sa.Column('pool_id', sa.Integer(), nullable=False),
+    sa.Column('pool_id', sa.Integer(), nullable=True),
     sa.Column('backend_job_id', sa.String(length=128), nullable=True),
     sa.Column('exit_code', sa.Integer(), nullable=True),
     sa.Column('reason', sa.String(length=1000), nullable=True),

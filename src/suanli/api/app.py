@@ -1,0 +1,136 @@
+"""The FastAPI app factory: wires settings, the database, backends, routers, errors and metrics.
+
+Nothing is built at import time; `create_app` makes everything. Routers are found in
+`suanli.api.routers` (every module with a `router`), the web UI in `suanli.web` when present.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from suanli import __version__
+from suanli.api import problems
+from suanli.api import routers as routers_package
+from suanli.config import Settings, load_settings
+from suanli.db.engine import make_engine
+from suanli.db.uow import session_factory
+from suanli.services.backends import BackendCache
+from suanli.workers.loop import Worker
+
+
+def create_app(settings: Settings | None = None, *, run_workers: bool = False) -> FastAPI:
+    settings = settings or load_settings()
+    engine = make_engine(settings.url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = Worker(app.state.sessions, app.state.backends, settings.worker_interval_s) if run_workers else None
+        if worker:
+            worker.start()
+        yield
+        if worker:
+            worker.stop()
+        engine.dispose()
+
+    app = FastAPI(title="Suanli 算力 API", version=__version__, lifespan=lifespan,
+                  description="Regional compute-power service platform with compute vouchers (算力券).")
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.state.backends = BackendCache(settings.data_dir)
+    problems.install(app)
+    _install_metrics(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    for router in _discover_routers():
+        app.include_router(router)
+    _mount_web(app)
+    return app
+
+
+def _discover_routers() -> list[Any]:
+    found = []
+    for info in sorted(pkgutil.iter_modules(routers_package.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{routers_package.__name__}.{info.name}")
+        if hasattr(module, "router"):
+            found.append(module.router)
+    return found
+
+
+def _mount_web(app: FastAPI) -> None:
+    try:
+        web = importlib.import_module("suanli.web.app")
+    except ModuleNotFoundError as exc:
+        if exc.name != "suanli.web.app":
+            raise
+        return
+    web.install(app)
+
+
+def _install_metrics(app: FastAPI) -> None:
+    # A registry per app, so several apps (tests) never collide on metric names.
+    registry = CollectorRegistry()
+    requests = Counter("suanli_http_requests_total", "HTTP requests", ["method", "route", "status"], registry=registry)
+    latency = Histogram("suanli_http_request_seconds", "HTTP request latency", ["method", "route"], registry=registry)
+    app.state.metrics_registry = registry
+
+    @app.middleware("http")
+    async def measure(request: Request, call_next: Any) -> Response:
+        started = time.perf_counter()
+        response: Response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        requests.labels(request.method, route, str(response.status_code)).inc()
+        latency.labels(request.method, route).observe(time.perf_counter() - started)
+        return response
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+class BodySizeLimit:
+    """Refuse request bodies over the limit with 413 problem+json, counting streamed bytes too."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._refuse(scope, receive, send)
+            return
+        seen = 0
+
+        async def counting_receive() -> Any:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except _TooLarge:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problems.problem(413, "payload-too-large", "Payload too large",
+                                    f"request body larger than {self.max_bytes} bytes")
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass

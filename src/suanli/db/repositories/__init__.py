@@ -1,0 +1,1 @@
+"""Repositories: every SQL query of the platform lives in this package."""

@@ -1,0 +1,1 @@
+"""Use cases: load via repositories, apply domain rules, append audit events; never commit."""
