@@ -1,0 +1,30 @@
+"""Canonical JSON: sorted keys, no whitespace, UTF-8, refusing what cannot be reproduced."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from suanli.domain.audit.canonical import canonical_json, event_document, normalise
+from suanli.domain.audit.errors import NotCanonical
+
+
+def test_keys_are_sorted_without_whitespace_and_chinese_stays_utf8() -> None:
+    assert canonical_json({"b": 1, "a": [1, {"d": None, "c": "算力券"}]}) == \
+        '{"a":[1,{"c":"算力券","d":null}],"b":1}'.encode()
+
+
+def test_an_event_carries_its_schema_version_and_sequence_number() -> None:
+    event = event_document(seq=3, kind="grant.approved", subject="grant:9", organisation_id=None,
+                           payload={"amount_fen": 100}, recorded_at=datetime(2026, 1, 2, tzinfo=UTC))
+    assert event["schema"] == "suanli.audit.event/1"
+    assert event["seq"] == 3 and event["recorded_at"] == "2026-01-02T00:00:00Z"
+
+
+@pytest.mark.parametrize("bad", [Decimal("1.5"), float("nan"), b"raw", {1: "non-string key"},
+                                 datetime(2026, 1, 1)])
+def test_values_without_one_canonical_form_are_refused(bad: object) -> None:
+    with pytest.raises(NotCanonical):
+        normalise({"x": bad})
