@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy.orm import Session
 
 from suanli.config import load_settings
-from suanli.db.models.audit import AuditTreeHead
+from suanli.db.models.audit import AuditEvent, AuditTreeHead
 from suanli.db.models.base import utcnow
 from suanli.db.repositories import audit as repo
 from suanli.domain.audit.canonical import canonical_json, event_document, normalise
@@ -150,7 +150,12 @@ def issue_receipt(session: Session, *, seq: int, signer: Signer | None = None) -
     head_row = repo.latest_head(session)
     head = _head(head_row) if head_row is not None and head_row.tree_size > seq else sign_head(session, signer=signer)
     proof = inclusion_proof(seq, head.tree_size, _lookup(session))
-    return make_receipt(event=json.loads(row.canonical), proof=proof, head=head)
+    return make_receipt(event=event_of(row), proof=proof, head=head)
+
+
+def event_of(row: AuditEvent) -> dict[str, Any]:
+    """The canonical event document of a stored row."""
+    return json.loads(row.canonical)
 
 
 def consistency(session: Session, *, first: int, second: int) -> list[bytes]:
