@@ -38,6 +38,8 @@ class Replay:
         self.cap_g = [x.gpu_milli for x in self.centers]
         self.cap_c = [x.cpu_milli for x in self.centers]
         self.free_g, self.free_c = self.cap_g[:], self.cap_c[:]
+        self.price_g = [x.price_fen_per_device_hour for x in self.centers]
+        self.eligible = [x.voucher_eligible for x in self.centers]
         self.queue: list[deque[int]] = [deque() for _ in range(c)]
         self.backlog = [0.0] * c  # queued milli-device-seconds, for wait estimates
         self.running: list[dict[int, float]] = [{} for _ in range(c)]  # job -> estimated end
