@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from suanli.domain.money import format_yuan, subsidy_share
 from suanli.domain.organisations import OrganisationFacts
-from suanli.domain.vouchers.program import ItemKind, Side, SideMode, Settlement, VoucherProgram
+from suanli.domain.vouchers.program import ItemKind, Settlement, Side, SideMode, VoucherProgram
 from suanli.domain.vouchers.rules import Decision, Outcome, RuleFired, decide, fire
 from suanli.domain.vouchers.wallet import Wallet
 
@@ -152,3 +152,11 @@ def redemption_amount(
         share = usable
         rules.append(fire("wallet.balance", Outcome.LIMITED, left=format_yuan(usable)))
     return decide(rules, share)
+
+
+def clawback_amount(*, redeemed_fen: int, already_clawed_back: bool) -> Decision:
+    """A clawback (追回) reverses a whole redemption, once; the money returns to the program budget,
+    not to the wallet, and the usage or contract stays claimed (it is never subsidised again)."""
+    if already_clawed_back:
+        return decide([fire("clawback.once", Outcome.FAILED)])
+    return decide([fire("clawback.amount", Outcome.PASSED, amount=format_yuan(redeemed_fen))], redeemed_fen)

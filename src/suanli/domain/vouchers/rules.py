@@ -51,6 +51,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "review.same-person": ("同一人不得办理同一申请的两个环节", "the same person may not act at two stages of one application"),
     "review.min-score": ("评分 {score} 低于最低分 {minimum}", "score {score} is below the minimum {minimum}"),
     "review.stage": ("申请当前不处于可审核环节", "the application is not awaiting review"),
+    "clawback.amount": ("追回兑付金额 {amount}，退回项目预算", "clawed back {amount}, returned to the program budget"),
     "clawback.once": ("该兑付已被追回", "this redemption has already been clawed back"),
 }
 
