@@ -1,0 +1,147 @@
+"""Scoring (评分): what each feasible option costs the payer, when it would start and finish, how
+green it is, how far its data must travel and how loaded its center would be, folded into one score
+by a preset's weights.
+
+Every component is normalised per request across its feasible pools (0 = best, 1 = worst, with a
+floor on the spread so near-ties stay near-ties) and weighted; the option's score is
+100 x (1 - weighted cost). Presets are weight vectors; an operator may override them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from suanli.domain.subsidy import NoSubsidy, SubsidyPolicy
+
+COMPONENTS = ("price", "time", "energy", "locality", "balance")
+WAN_GBIT_PER_S = 1.0  # effective inter-city throughput assumed for moving input data
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    price: float
+    time: float
+    energy: float
+    locality: float
+    balance: float
+
+    def vector(self) -> np.ndarray:
+        v = np.array([self.price, self.time, self.energy, self.locality, self.balance], dtype=np.float64)
+        if (v < 0).any() or v.sum() <= 0:
+            raise ValueError("weights must be non-negative and not all zero")
+        return v / v.sum()
+
+
+PRESETS: dict[str, Weights] = {
+    "cheapest": Weights(price=0.70, time=0.10, energy=0.05, locality=0.05, balance=0.10),
+    "fastest": Weights(price=0.10, time=0.65, energy=0.05, locality=0.15, balance=0.05),
+    "greenest": Weights(price=0.15, time=0.10, energy=0.65, locality=0.05, balance=0.05),
+    "balanced": Weights(price=0.35, time=0.30, energy=0.10, locality=0.10, balance=0.15),
+}
+
+
+def preset_weights(overrides: Mapping[str, Mapping[str, float]] | None = None) -> dict[str, Weights]:
+    """The presets with the operator's overrides (from configuration) applied component by component."""
+    merged = dict(PRESETS)
+    for name, parts in (overrides or {}).items():
+        base = merged.get(name, PRESETS["balanced"])
+        values = {c: float(parts.get(c, getattr(base, c))) for c in COMPONENTS}
+        merged[name] = Weights(**values)
+        merged[name].vector()  # validates
+    return merged
+
+
+@dataclass(slots=True)
+class Metrics:
+    """Raw per-option figures, jobs x pools (cells of infeasible pairs are meaningless)."""
+
+    list_fen: np.ndarray
+    subsidy_fen: np.ndarray
+    pay_fen: np.ndarray
+    start_h: np.ndarray
+    finish_h: np.ndarray
+    transfer_h: np.ndarray
+    energy_kwh: np.ndarray
+    brown_kwh: np.ndarray
+    load: np.ndarray
+
+
+def list_price(price: np.ndarray, devices: np.ndarray, hours: np.ndarray) -> np.ndarray:
+    """Whole-job list price in fen, rounded up like a metered charge (money.charge_for_usage)."""
+    device_seconds = np.rint(devices * hours * 3600).astype(np.int64)
+    return -((-price * device_seconds) // 3600)
+
+
+def expected_start(pt, devices: np.ndarray, transfer_h: np.ndarray) -> np.ndarray:
+    """A queue model from current load: work already queued drains over the whole pool; a job that
+    does not fit in the free devices waits for running work to release the shortfall, which running
+    jobs do at a steady pace over their mean remaining time. Input data moves meanwhile."""
+    queue_h = pt.queued_dh / np.maximum(pt.total, 1)
+    shortfall = np.maximum(devices - pt.free, 0)
+    busy = np.maximum(pt.total - pt.free, 1)
+    release_h = np.where(shortfall > 0, pt.remaining_h * np.minimum(1.0, shortfall / busy), 0.0)
+    return np.maximum(queue_h + release_h, transfer_h)
+
+
+def subsidy_matrix(policy: SubsidyPolicy, payers: np.ndarray, pt, list_fen: np.ndarray, feasible: np.ndarray) -> np.ndarray:
+    """The voucher share of each feasible option for its payer. A policy may offer a vectorised
+    `estimate_many(organisation_id=, centers=, pools=, list_price_fen=)`; otherwise each distinct
+    (payer, pool, price) is asked once."""
+    out = np.zeros_like(list_fen)
+    if isinstance(policy, NoSubsidy) or not feasible.any():
+        return out
+    many = getattr(policy, "estimate_many", None)
+    memo: dict[tuple[int, int, int], int] = {}
+    for j in np.flatnonzero(feasible.any(axis=1)):
+        cols = np.flatnonzero(feasible[j])
+        org = int(payers[j])
+        if many is not None:
+            out[j, cols] = many(organisation_id=org, centers=[pt.views[c].center for c in cols],
+                                pools=[pt.views[c].pool for c in cols], list_price_fen=list_fen[j, cols])
+            continue
+        for c in cols:
+            key = (org, int(c), int(list_fen[j, c]))
+            if key not in memo:
+                view = pt.views[c]
+                memo[key] = policy.estimate(organisation_id=org, center=view.center, pool=view.pool,
+                                            list_price_fen=key[2]).subsidy_fen
+            out[j, c] = memo[key]
+    return np.minimum(np.maximum(out, 0), list_fen)
+
+
+def metrics(pt, devices: np.ndarray, hours: np.ndarray, transfer_h: np.ndarray, subsidy) -> Metrics:
+    lst = list_price(pt.price, devices, hours)
+    sub = subsidy(lst)
+    start = expected_start(pt, devices, transfer_h)
+    energy = devices * pt.watts * hours / 1000.0
+    load = (pt.center_busy + devices) / np.maximum(pt.center_total, 1)
+    return Metrics(lst, sub, lst - sub, start, start + hours, transfer_h, energy, energy * (1 - pt.green), load)
+
+
+# Smallest spread a component is normalised over: differences below these are near-ties.
+_FLOORS = {"price": (0.05, 100.0), "time": (0.0, 0.25), "energy": (0.05, 1.0), "locality": (0.0, 0.25), "balance": (0.0, 0.05)}
+
+
+def component_costs(m: Metrics, feasible: np.ndarray) -> np.ndarray:
+    """Normalised components, shape (5, jobs, pools), 0 = best feasible option for that job."""
+    raw = {"price": m.pay_fen.astype(np.float64), "time": m.finish_h, "energy": m.brown_kwh,
+           "locality": m.transfer_h, "balance": m.load}
+    out = np.empty((len(COMPONENTS),) + feasible.shape)
+    for k, name in enumerate(COMPONENTS):
+        x = raw[name]
+        lo = np.where(feasible, x, np.inf).min(axis=1, keepdims=True)
+        hi = np.where(feasible, x, -np.inf).max(axis=1, keepdims=True)
+        lo = np.where(np.isfinite(lo), lo, 0.0)
+        hi = np.where(np.isfinite(hi), hi, 0.0)
+        rel, absolute = _FLOORS[name]
+        spread = np.maximum(hi - lo, np.maximum(rel * np.abs(lo), absolute))
+        out[k] = np.clip((x - lo) / spread, 0.0, 1.0)
+    return out
+
+
+def weighted(components: np.ndarray, weight_rows: np.ndarray) -> np.ndarray:
+    """Per-component weighted costs: `weight_rows` is (jobs, 5); result (5, jobs, pools)."""
+    return components * weight_rows.T[:, :, None]
