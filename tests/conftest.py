@@ -109,3 +109,82 @@ def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
     yield s
     s.rollback()
     s.close()
+
+
+# --- The API over a real database -------------------------------------------------------------
+
+from dataclasses import dataclass, field  # noqa: E402
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from suanli.config import Settings  # noqa: E402
+from suanli.db.uow import unit_of_work  # noqa: E402
+from suanli.domain.organisations import OrganisationType, Role  # noqa: E402
+
+SMALL_FEDERATION = """
+centers:
+  - name: local
+    name_zh: 本机
+    kind: local
+    city: 成都
+    backend: {kind: local}
+    pools:
+      - {name: cpu, model: CPU, nodes: 1, devices_per_node: 2, cpus_per_node: 2, memory_gb_per_node: 8, price_fen_per_device_hour: 36}
+  - name: gpu-cloud
+    name_zh: GPU云
+    kind: cloud
+    city: 成都
+    backend: {kind: local}
+    pools:
+      - {name: a800, model: A800, nodes: 2, devices_per_node: 8, price_fen_per_device_hour: 1800}
+"""
+PASSWORD = "correct-horse-42"
+
+
+@dataclass
+class Api:
+    """A TestClient on a fresh database with helpers to create organisations and signed-in users."""
+
+    client: TestClient
+    sessions: sessionmaker[Session]
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def organisation(self, name: str, type: OrganisationType = OrganisationType.ENTERPRISE, **facts: object) -> int:
+        from suanli.services.organisations import create_organisation
+
+        with unit_of_work(self.sessions) as s:
+            return create_organisation(s, name=name, name_zh=name, type=type, city="成都", **facts).id  # type: ignore[arg-type]
+
+    def user(self, username: str, role: Role, organisation_id: int) -> dict[str, str]:
+        from suanli.services.accounts import create_user
+
+        with unit_of_work(self.sessions) as s:
+            create_user(s, username=username, password=PASSWORD, role=role, organisation_id=organisation_id)
+        response = self.client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
+        assert response.status_code == 200, response.text
+        self.tokens[username] = response.json()["token"]
+        return self.auth(username)
+
+    def auth(self, username: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[username]}"}
+
+    def load_federation(self, text: str = SMALL_FEDERATION) -> None:
+        from suanli.services.federation import load_federation
+
+        with unit_of_work(self.sessions) as s:
+            load_federation(s, text=text)
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=db_url, data_dir=tmp_path / "data", worker_interval_s=0.1,  # type: ignore[arg-type]
+                    login_lockout_seconds=60)
+
+
+@pytest.fixture
+def api(settings: Settings) -> Iterator[Api]:
+    from suanli.api.app import create_app
+
+    app = create_app(settings)
+    with TestClient(app) as client:
+        yield Api(client, app.state.sessions)
