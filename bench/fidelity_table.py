@@ -73,8 +73,9 @@ is when the budget runs out for the other brokers.
 * openb has no organisation column: organisations are assigned round-robin by row, and
   `home-center` maps them to the federation's organisations.
 * Backfill uses the requested time from SWF and the true run time elsewhere (perfect estimates).
-* The Ray path of `sim fill --ray ADDRESS` is written but untested here: Ray is not installed in
-  this environment, and without it the command prints one line asking for the `ray` extra.
+* `sim fill --ray ADDRESS` runs the seeds as Ray tasks on an existing cluster. Ray is an optional
+  extra; without it the command prints one line asking for the `ray` extra. Only a one-seed
+  smoke run was made here; there is no automated test of that path.
 """
 
 def _job(args: tuple[str, str, int]) -> tuple[str, str, int, dict[int, float], float]:
