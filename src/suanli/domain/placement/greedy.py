@@ -84,3 +84,21 @@ def _largest_accepting_pool(ev: Evaluation) -> int | None:
     """Largest pool passing every check before the size check, i.e. of a kind the job accepts."""
     ok = ev.codes[0] >= CODE_INDEX["not_enough_devices"]
     return int(ev.pt.total[ok].max()) if np.any(ok) else None
+
+
+def place_sequentially(requests: Sequence[tuple[PlacementRequest, int]], pools: Sequence[PoolView] | PoolTable, *,
+                       subsidy: SubsidyPolicy | None = None, rates: ExchangeRates = DEFAULT_RATES,
+                       weights: Mapping[str, Mapping[str, float]] | None = None) -> list[int | None]:
+    """The greedy baseline: first come, first served, each (request, payer) takes its best-ranked
+    pool that still has the free devices; None when none has. What batch placement is measured against."""
+    table = pools if isinstance(pools, PoolTable) else PoolTable(pools)
+    ev = Evaluation([r for r, _ in requests], [payer for _, payer in requests], table,
+                    subsidy=subsidy, rates=rates, weights=weights)
+    free = table.free.copy()
+    out: list[int | None] = []
+    for j in range(len(requests)):
+        pick = next((int(p) for p in ev.ranked(j) if ev.devices[j, p] <= free[p]), None)
+        if pick is not None:
+            free[pick] -= ev.devices[j, pick]
+        out.append(None if pick is None else table.views[pick].pool_id)
+    return out

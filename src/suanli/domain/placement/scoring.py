@@ -2,8 +2,10 @@
 green it is, how far its data must travel and how loaded its center would be, folded into one score
 by a preset's weights.
 
-Every component is normalised per request across its feasible pools (0 = best, 1 = worst, with a
-floor on the spread so near-ties stay near-ties) and weighted; the option's score is
+Every component is normalised per request against its best feasible option: how much worse than the
+best, relative to the best (price, time, energy: 10% dearer -> 0.1) or in absolute units (locality in
+hours of transfer, balance in load), capped at 1, so near-ties stay near-ties and magnitudes survive;
+then weighted; the option's score is
 100 x (1 - weighted cost). Presets are weight vectors; an operator may override them.
 """
 
@@ -121,8 +123,8 @@ def metrics(pt, devices: np.ndarray, hours: np.ndarray, transfer_h: np.ndarray, 
     return Metrics(lst, sub, lst - sub, start, start + hours, transfer_h, energy, energy * (1 - pt.green), load)
 
 
-# Smallest spread a component is normalised over: differences below these are near-ties.
-_FLOORS = {"price": (0.05, 100.0), "time": (0.0, 0.25), "energy": (0.05, 1.0), "locality": (0.0, 0.25), "balance": (0.0, 0.05)}
+# Scale each component is normalised by: max(rel x best value, absolute floor).
+_SCALES = {"price": (1.0, 100.0), "time": (1.0, 0.5), "energy": (1.0, 1.0), "locality": (0.0, 1.0), "balance": (0.0, 1.0)}
 
 
 def component_costs(m: Metrics, feasible: np.ndarray) -> np.ndarray:
@@ -133,12 +135,9 @@ def component_costs(m: Metrics, feasible: np.ndarray) -> np.ndarray:
     for k, name in enumerate(COMPONENTS):
         x = raw[name]
         lo = np.where(feasible, x, np.inf).min(axis=1, keepdims=True)
-        hi = np.where(feasible, x, -np.inf).max(axis=1, keepdims=True)
         lo = np.where(np.isfinite(lo), lo, 0.0)
-        hi = np.where(np.isfinite(hi), hi, 0.0)
-        rel, absolute = _FLOORS[name]
-        spread = np.maximum(hi - lo, np.maximum(rel * np.abs(lo), absolute))
-        out[k] = np.clip((x - lo) / spread, 0.0, 1.0)
+        rel, absolute = _SCALES[name]
+        out[k] = np.clip((x - lo) / np.maximum(rel * np.abs(lo), absolute), 0.0, 1.0)
     return out
 
 
