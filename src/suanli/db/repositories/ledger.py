@@ -79,9 +79,12 @@ _STATE_COLUMNS = (A.id, A.code, A.normal_sign, A.non_negative, A.balance_fen, A.
 
 
 def lock_accounts(session: Session, account_ids: Iterable[int]) -> dict[int, AccountState]:
-    """Lock the accounts in id order (a stable order, so two writers never deadlock) and return their states."""
+    """Lock the accounts in id order (a stable order, so two writers never deadlock) and return their states.
+
+    `FOR NO KEY UPDATE`, not `FOR UPDATE`: a transfer that merely references an account by foreign key
+    (KEY SHARE) must not wait behind, or deadlock with, a writer holding that account."""
     ids = sorted(set(account_ids))
-    rows = session.execute(select(*_STATE_COLUMNS).where(A.id.in_(ids)).order_by(A.id).with_for_update()).all()
+    rows = session.execute(select(*_STATE_COLUMNS).where(A.id.in_(ids)).order_by(A.id).with_for_update(key_share=True)).all()
     return {row.id: AccountState(row.id, row.code, row.normal_sign, bool(row.non_negative), int(row.balance_fen),
                                  row.currency) for row in rows}
 
@@ -127,8 +130,8 @@ def insert_transfer(session: Session, values: dict[str, Any], legs: Sequence[Leg
 
 def get_transfer(session: Session, transfer_id: int, *, for_update: bool = False) -> LedgerTransferRow | None:
     query = select(T).where(T.id == transfer_id).execution_options(populate_existing=True)
-    if for_update:
-        query = query.with_for_update()
+    if for_update:  # NO KEY UPDATE: children's foreign keys (KEY SHARE) must not queue behind it
+        query = query.with_for_update(key_share=True)
     return session.scalar(query)
 
 
