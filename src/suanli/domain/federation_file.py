@@ -114,4 +114,4 @@ def is_valid_name(name: str) -> bool:
     return re.match(NAME_PATTERN, name) is not None
 
 
-__all__ = ["parse_federation", "SuanliError", "is_valid_name"]
+__all__ = ["SuanliError", "is_valid_name", "parse_federation"]

@@ -12,8 +12,8 @@ from dataclasses import asdict
 from sqlalchemy.orm import Session
 
 from suanli.db.models.base import utcnow
-from suanli.db.models.jobs import JobEventRow, JobRow
 from suanli.db.models.federation import PoolRow
+from suanli.db.models.jobs import JobEventRow, JobRow
 from suanli.db.repositories import federation as federation_repo
 from suanli.db.repositories import jobs as repo
 from suanli.domain.errors import Forbidden, InvalidInput, InvalidResourceRequest, NotFound

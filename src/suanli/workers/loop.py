@@ -54,7 +54,7 @@ class Worker:
             return 1
         except SuanliError as exc:
             log.warning("job step refused", job_id=job_id, step=step.__name__, detail=exc.detail)
-        except Exception:  # noqa: BLE001 - one broken job must not stop the loop
+        except Exception:
             log.exception("job step failed", job_id=job_id, step=step.__name__)
         return 0
 
@@ -70,7 +70,7 @@ class Worker:
         while not self._stop.is_set():
             try:
                 self.tick()
-            except Exception:  # noqa: BLE001 - a database blip must not kill the worker
+            except Exception:
                 log.exception("worker tick failed")
             self._stop.wait(self.interval_s)
 

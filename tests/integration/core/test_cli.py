@@ -10,7 +10,7 @@ SUANLI = str(Path(sys.executable).with_name("suanli"))
 
 
 def run(*args, env=None, input=None):
-    return subprocess.run([SUANLI, *args], capture_output=True, text=True, env={**os.environ, **(env or {})},
+    return subprocess.run([SUANLI, *args], check=False, capture_output=True, text=True, env={**os.environ, **(env or {})},
                           input=input, timeout=120)
 
 
