@@ -62,8 +62,8 @@ has the lowest mean wait at a lower total cost than `round-robin`, `least-loaded
 wait is worth more than the price difference. `cheapest` is cheaper in money, but sends every
 job to the cheapest center, whose queue then grows for months; that is not a usable outcome.
 The voucher (a ratio of each eligible bill, billed at job completion) is spent on eligible
-centers only; `suanli` routes much work to a cheaper ineligible campus center, so it uses less
-of the budget. Jobs in this trace that run until the trace end are billed at the end, which
+centers only; `suanli` sends about a fifth of the jobs to the campus center, which is cheap
+but outside the program, so it uses less of the budget. Jobs in this trace that run until the trace end are billed at the end, which
 is when the budget runs out for the other brokers.
 
 ### Known limits
