@@ -11,13 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, tuple_, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from suanli.db.models.audit import LOG_STATE_ID, AuditEvent, AuditLogState, AuditNode, AuditTreeHead
 from suanli.domain.audit.merkle import NodeKey, pack, unpack
 
+# Core table statements: appends are hot, and the ORM bulk-insert path costs more than the SQL itself.
+_EVENTS = AuditEvent.__table__
+_NODES = AuditNode.__table__
 _STATE = select(AuditLogState.tree_size, AuditLogState.frontier).where(AuditLogState.id == LOG_STATE_ID)
 
 
@@ -47,21 +50,21 @@ def _create_state(session: Session) -> None:
 
 
 def save_state(session: Session, *, tree_size: int, frontier: Sequence[bytes]) -> None:
-    session.execute(update(AuditLogState).where(AuditLogState.id == LOG_STATE_ID)
+    session.execute(update(AuditLogState.__table__).where(AuditLogState.id == LOG_STATE_ID)
                     .values(tree_size=tree_size, frontier=pack(frontier)))
 
 
 def insert_events(session: Session, rows: Sequence[dict]) -> None:
     """Rows with seq, kind, subject, organisation_id, canonical, leaf_hash, created_at."""
     if rows:
-        session.execute(insert(AuditEvent), list(rows))
+        session.execute(_EVENTS.insert(), list(rows))
 
 
 def insert_nodes(session: Session, nodes: Sequence[tuple[NodeKey, bytes]]) -> None:
     """Store complete subtrees of level >= 1 (level 0 is the event's own leaf hash)."""
     rows = [{"level": level, "idx": index, "hash": h} for (level, index), h in nodes if level > 0]
     if rows:
-        session.execute(insert(AuditNode), rows)
+        session.execute(_NODES.insert(), rows)
 
 
 def fetch_nodes(session: Session, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
@@ -73,8 +76,14 @@ def fetch_nodes(session: Session, keys: Sequence[NodeKey]) -> dict[NodeKey, byte
         rows = session.execute(select(AuditEvent.seq, AuditEvent.leaf_hash).where(AuditEvent.seq.in_(leaves)))
         found.update({(0, int(seq)): bytes(h) for seq, h in rows})
     if inner:
-        rows = session.execute(select(AuditNode.level, AuditNode.idx, AuditNode.hash)
-                               .where(tuple_(AuditNode.level, AuditNode.idx).in_(inner)))
+        by_level: dict[int, list[int]] = {}
+        for level, index in inner:
+            by_level.setdefault(level, []).append(index)
+        # One (level = ? AND idx IN ...) term per level: both databases answer it from the primary key
+        # index, where a row-value IN makes SQLite scan the table.
+        where = or_(*(and_(AuditNode.level == level, AuditNode.idx.in_(indexes))
+                      for level, indexes in by_level.items()))
+        rows = session.execute(select(AuditNode.level, AuditNode.idx, AuditNode.hash).where(where))
         found.update({(int(level), int(index)): bytes(h) for level, index, h in rows})
     return found
 
