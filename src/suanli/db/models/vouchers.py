@@ -1,1 +1,167 @@
-"""Tables for the vouchers capability (filled in by its issue)."""
+"""Voucher tables (算力券): programs (with the exact file text and its hash), applications, reviews,
+grants, wallets, reservations, redemptions (unique per usage record and per claim), clawbacks and
+published disclosure lists (公示). Counters on programs and wallets are guarded by CHECK constraints
+so no race can take them past the budget or the grant; the ledger holds the money itself."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from suanli.db.models.base import Base, IdMixin, Money
+
+
+class VoucherProgramRow(Base, IdMixin):
+    __tablename__ = "voucher_programs"
+    __table_args__ = (
+        CheckConstraint("granted_fen >= 0 AND returned_fen >= 0 AND clawed_back_fen >= 0", name="non_negative"),
+        CheckConstraint("granted_fen <= budget_fen + returned_fen + clawed_back_fen", name="within_budget"),
+    )
+    code: Mapped[str] = mapped_column(String(63), unique=True)
+    year: Mapped[int] = mapped_column(Integer)
+    title_zh: Mapped[str] = mapped_column(String(500))
+    title_en: Mapped[str] = mapped_column(String(500))
+    text: Mapped[str] = mapped_column(Text)
+    text_hash: Mapped[str] = mapped_column(String(64))
+    side_mode: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(16), default="loaded")  # loaded | open | closed
+    budget_fen: Mapped[int] = mapped_column(Money)
+    granted_fen: Mapped[int] = mapped_column(Money, default=0)
+    returned_fen: Mapped[int] = mapped_column(Money, default=0)  # expired remainders back in the budget
+    clawed_back_fen: Mapped[int] = mapped_column(Money, default=0)
+    budget_account_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    loaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class VoucherApplicationRow(Base, IdMixin):
+    __tablename__ = "voucher_applications"
+    __table_args__ = (CheckConstraint("requested_fen > 0", name="positive"),)
+    program_id: Mapped[int] = mapped_column(ForeignKey("voucher_programs.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    applicant_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    side: Mapped[str] = mapped_column(String(16))
+    project: Mapped[str] = mapped_column(String(500))
+    project_class: Mapped[str | None] = mapped_column(String(63), nullable=True)
+    sector: Mapped[str | None] = mapped_column(String(63), nullable=True)
+    requested_fen: Mapped[int] = mapped_column(Money)
+    scale_pflops_fp16: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # kind -> metadata (not the files)
+    status: Mapped[str] = mapped_column(String(16), default="submitted")  # submitted|in_review|approved|rejected|granted
+    priority: Mapped[bool] = mapped_column(Boolean, default=False)
+    rules: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+
+
+class VoucherReviewRow(Base, IdMixin):
+    __tablename__ = "voucher_reviews"
+    __table_args__ = (UniqueConstraint("application_id", "stage"),)  # one act per stage: no double approval
+    application_id: Mapped[int] = mapped_column(ForeignKey("voucher_applications.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(63))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(32))
+    approve: Mapped[bool] = mapped_column(Boolean)
+    score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    comment: Mapped[str] = mapped_column(String(2000), default="")
+    rules: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class VoucherWalletRow(Base, IdMixin):
+    __tablename__ = "voucher_wallets"
+    __table_args__ = (
+        UniqueConstraint("program_id", "organisation_id"),
+        CheckConstraint("reserved_fen >= 0 AND redeemed_fen >= 0 AND returned_fen >= 0", name="non_negative"),
+        CheckConstraint("reserved_fen + redeemed_fen + returned_fen <= granted_fen", name="within_grant"),
+    )
+    program_id: Mapped[int] = mapped_column(ForeignKey("voucher_programs.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    project_class: Mapped[str | None] = mapped_column(String(63), nullable=True)
+    granted_fen: Mapped[int] = mapped_column(Money, default=0)
+    reserved_fen: Mapped[int] = mapped_column(Money, default=0)
+    redeemed_fen: Mapped[int] = mapped_column(Money, default=0)
+    returned_fen: Mapped[int] = mapped_column(Money, default=0)
+    expires_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | expired
+    ledger_account_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class VoucherGrantRow(Base, IdMixin):
+    __tablename__ = "voucher_grants"
+    __table_args__ = (CheckConstraint("amount_fen > 0", name="positive"),)
+    application_id: Mapped[int] = mapped_column(ForeignKey("voucher_applications.id"), unique=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("voucher_programs.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    wallet_id: Mapped[int] = mapped_column(ForeignKey("voucher_wallets.id"), index=True)
+    amount_fen: Mapped[int] = mapped_column(Money)
+    expires_on: Mapped[date] = mapped_column(Date)
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    transfer_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rules: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class VoucherReservationRow(Base, IdMixin):
+    """Voucher funds held for a job at admission, posted at completion, the rest released."""
+
+    __tablename__ = "voucher_reservations"
+    __table_args__ = (CheckConstraint("amount_fen >= 0", name="non_negative"),)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), unique=True)
+    wallet_id: Mapped[int] = mapped_column(ForeignKey("voucher_wallets.id"), index=True)
+    amount_fen: Mapped[int] = mapped_column(Money)  # still held
+    hold_transfer_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
+
+
+class VoucherRedemptionRow(Base, IdMixin):
+    __tablename__ = "voucher_redemptions"
+    __table_args__ = (CheckConstraint("amount_fen > 0", name="positive"),)
+    program_id: Mapped[int] = mapped_column(ForeignKey("voucher_programs.id"), index=True)
+    wallet_id: Mapped[int] = mapped_column(ForeignKey("voucher_wallets.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    # Never twice: one redemption per usage record, one per side and usage/contract across programs.
+    usage_record_id: Mapped[int | None] = mapped_column(ForeignKey("usage_records.id"), unique=True, nullable=True)
+    claim_key: Mapped[str] = mapped_column(String(200), unique=True)
+    basis: Mapped[str] = mapped_column(String(190), index=True)
+    side: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))
+    provider: Mapped[str] = mapped_column(String(63))
+    order_amount_fen: Mapped[int] = mapped_column(Money)
+    amount_fen: Mapped[int] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(String(16), default="redeemed")  # redeemed | written_off | clawed_back
+    transfer_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rules: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class VoucherClawbackRow(Base, IdMixin):
+    __tablename__ = "voucher_clawbacks"
+    redemption_id: Mapped[int] = mapped_column(ForeignKey("voucher_redemptions.id"), unique=True)
+    amount_fen: Mapped[int] = mapped_column(Money)
+    reason: Mapped[str] = mapped_column(String(2000))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    transfer_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class VoucherDisclosureRow(Base, IdMixin):
+    """A published disclosure list (公示): the rows as published and their hash."""
+
+    __tablename__ = "voucher_disclosures"
+    program_id: Mapped[int] = mapped_column(ForeignKey("voucher_programs.id"), index=True)
+    published_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    rows: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    rows_hash: Mapped[str] = mapped_column(String(64))
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

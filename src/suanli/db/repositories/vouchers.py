@@ -1,0 +1,174 @@
+"""Queries for the voucher tables. Rows that guard money (programs, wallets, redemptions,
+reservations) are read `FOR UPDATE` when a use case is about to change them (PostgreSQL row locks;
+SQLite's BEGIN IMMEDIATE already serialises writers)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from suanli.db.models.federation import CenterRow
+from suanli.db.models.jobs import JobRow, UsageRecordRow
+from suanli.db.models.organisations import OrganisationRow
+from suanli.db.models.vouchers import (
+    VoucherApplicationRow,
+    VoucherGrantRow,
+    VoucherProgramRow,
+    VoucherRedemptionRow,
+    VoucherReservationRow,
+    VoucherReviewRow,
+    VoucherWalletRow,
+)
+
+Row = TypeVar("Row")
+
+
+def add(session: Session, row: Row) -> Row:
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _get(session: Session, model: type[Row], row_id: int, for_update: bool) -> Row | None:
+    query = select(model).where(model.id == row_id)  # type: ignore[attr-defined]
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.scalar(query)
+
+
+def get_program(session: Session, program_id: int, *, for_update: bool = False) -> VoucherProgramRow | None:
+    return _get(session, VoucherProgramRow, program_id, for_update)
+
+
+def program_by_code(session: Session, code: str) -> VoucherProgramRow | None:
+    return session.scalar(select(VoucherProgramRow).where(VoucherProgramRow.code == code))
+
+
+def list_programs(session: Session, *, offset: int = 0, limit: int = 100) -> Sequence[VoucherProgramRow]:
+    return session.scalars(select(VoucherProgramRow).order_by(VoucherProgramRow.id).offset(offset).limit(limit)).all()
+
+
+def get_application(session: Session, application_id: int, *, for_update: bool = False) -> VoucherApplicationRow | None:
+    return _get(session, VoucherApplicationRow, application_id, for_update)
+
+
+def list_applications(session: Session, *, program_id: int | None = None, organisation_id: int | None = None,
+                      status: str | None = None, offset: int = 0, limit: int = 100) -> Sequence[VoucherApplicationRow]:
+    query = select(VoucherApplicationRow)
+    if program_id is not None:
+        query = query.where(VoucherApplicationRow.program_id == program_id)
+    if organisation_id is not None:
+        query = query.where(VoucherApplicationRow.organisation_id == organisation_id)
+    if status is not None:
+        query = query.where(VoucherApplicationRow.status == status)
+    # Priority sectors first, then first come first served.
+    query = query.order_by(VoucherApplicationRow.priority.desc(), VoucherApplicationRow.id)
+    return session.scalars(query.offset(offset).limit(limit)).all()
+
+
+def reviews_of(session: Session, application_id: int) -> Sequence[VoucherReviewRow]:
+    query = select(VoucherReviewRow).where(VoucherReviewRow.application_id == application_id)
+    return session.scalars(query.order_by(VoucherReviewRow.id)).all()
+
+
+def grant_of(session: Session, application_id: int) -> VoucherGrantRow | None:
+    return session.scalar(select(VoucherGrantRow).where(VoucherGrantRow.application_id == application_id))
+
+
+def organisation_granted(session: Session, program_id: int, organisation_id: int) -> int:
+    query = select(func.coalesce(func.sum(VoucherGrantRow.amount_fen), 0)).where(
+        VoucherGrantRow.program_id == program_id, VoucherGrantRow.organisation_id == organisation_id)
+    return int(session.scalar(query) or 0)
+
+
+def get_wallet(session: Session, wallet_id: int, *, for_update: bool = False) -> VoucherWalletRow | None:
+    return _get(session, VoucherWalletRow, wallet_id, for_update)
+
+
+def wallet_of(session: Session, program_id: int, organisation_id: int, *, for_update: bool = False) -> VoucherWalletRow | None:
+    query = select(VoucherWalletRow).where(VoucherWalletRow.program_id == program_id,
+                                           VoucherWalletRow.organisation_id == organisation_id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.scalar(query)
+
+
+def list_wallets(session: Session, *, organisation_id: int | None = None, program_id: int | None = None,
+                 status: str | None = None, offset: int = 0, limit: int = 500) -> Sequence[VoucherWalletRow]:
+    query = select(VoucherWalletRow)
+    if organisation_id is not None:
+        query = query.where(VoucherWalletRow.organisation_id == organisation_id)
+    if program_id is not None:
+        query = query.where(VoucherWalletRow.program_id == program_id)
+    if status is not None:
+        query = query.where(VoucherWalletRow.status == status)
+    return session.scalars(query.order_by(VoucherWalletRow.id).offset(offset).limit(limit)).all()
+
+
+def expired_wallets(session: Session, today: date) -> Sequence[VoucherWalletRow]:
+    query = select(VoucherWalletRow).where(VoucherWalletRow.status == "active", VoucherWalletRow.expires_on < today)
+    return session.scalars(query.order_by(VoucherWalletRow.id)).all()
+
+
+def prior_claims(session: Session, basis: str) -> list[tuple[str, str, str]]:
+    """(program code, side claimed, program side mode) of every claim on `basis`, in any program."""
+    query = (select(VoucherProgramRow.code, VoucherRedemptionRow.side, VoucherProgramRow.side_mode)
+             .join(VoucherProgramRow, VoucherProgramRow.id == VoucherRedemptionRow.program_id)
+             .where(VoucherRedemptionRow.basis == basis))
+    return [(code, side, mode) for code, side, mode in session.execute(query).all()]
+
+
+def get_redemption(session: Session, redemption_id: int, *, for_update: bool = False) -> VoucherRedemptionRow | None:
+    return _get(session, VoucherRedemptionRow, redemption_id, for_update)
+
+
+def redemption_by_claim(session: Session, claim_key: str) -> VoucherRedemptionRow | None:
+    return session.scalar(select(VoucherRedemptionRow).where(VoucherRedemptionRow.claim_key == claim_key))
+
+
+def list_redemptions(session: Session, *, organisation_id: int | None = None, program_id: int | None = None,
+                     offset: int = 0, limit: int = 100) -> Sequence[VoucherRedemptionRow]:
+    query = select(VoucherRedemptionRow)
+    if organisation_id is not None:
+        query = query.where(VoucherRedemptionRow.organisation_id == organisation_id)
+    if program_id is not None:
+        query = query.where(VoucherRedemptionRow.program_id == program_id)
+    return session.scalars(query.order_by(VoucherRedemptionRow.id).offset(offset).limit(limit)).all()
+
+
+def reservation_of_job(session: Session, job_id: int, *, for_update: bool = False) -> VoucherReservationRow | None:
+    query = select(VoucherReservationRow).where(VoucherReservationRow.job_id == job_id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.scalar(query)
+
+
+def usage_with_center(session: Session, usage_record_id: int) -> tuple[UsageRecordRow, str, JobRow] | None:
+    query = (select(UsageRecordRow, CenterRow.name, JobRow)
+             .join(CenterRow, CenterRow.id == UsageRecordRow.center_id)
+             .join(JobRow, JobRow.id == UsageRecordRow.job_id)
+             .where(UsageRecordRow.id == usage_record_id))
+    found = session.execute(query).first()
+    return (found[0], found[1], found[2]) if found else None
+
+
+def get_organisation(session: Session, organisation_id: int) -> OrganisationRow | None:
+    return session.get(OrganisationRow, organisation_id)
+
+
+def grants_by_day(session: Session, program_id: int) -> list[tuple[Any, int]]:
+    query = (select(VoucherGrantRow.created_at, VoucherGrantRow.amount_fen)
+             .where(VoucherGrantRow.program_id == program_id).order_by(VoucherGrantRow.id))
+    return [(created, int(amount)) for created, amount in session.execute(query).all()]
+
+
+def disclosure_rows(session: Session, program_id: int) -> list[tuple[VoucherGrantRow, OrganisationRow, VoucherApplicationRow]]:
+    query = (select(VoucherGrantRow, OrganisationRow, VoucherApplicationRow)
+             .join(OrganisationRow, OrganisationRow.id == VoucherGrantRow.organisation_id)
+             .join(VoucherApplicationRow, VoucherApplicationRow.id == VoucherGrantRow.application_id)
+             .where(VoucherGrantRow.program_id == program_id).order_by(VoucherGrantRow.id))
+    return [(g, o, a) for g, o, a in session.execute(query).all()]
