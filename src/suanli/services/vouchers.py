@@ -183,11 +183,12 @@ def apply(session: Session, *, command: ApplyCommand, actor: Principal, today: d
         scale_pflops_fp16=str(command.scale_pflops_fp16) if command.scale_pflops_fp16 is not None else None,
         evidence=command.evidence or {}, status="submitted", rules=decision.explain(),
         priority="priority.sector" in decision.rule_ids()))
-    _audit(session, "voucher.application_submitted", f"voucher_application:{application.id}",
-           {"program": row.code, "requested_fen": command.requested_fen}, org.id)
     if program.apply_and_enjoy:
         _grant(session, row, program, application, amount_fen=command.requested_fen, actor=actor, today=today,
                mode=CapMode.LIMIT)
+    # Audit last, after the ledger: every writer takes row locks, then ledger accounts, then the log.
+    _audit(session, "voucher.application_submitted", f"voucher_application:{application.id}",
+           {"program": row.code, "requested_fen": command.requested_fen}, org.id)
     return application
 
 
@@ -207,15 +208,11 @@ def review(session: Session, *, application_id: int, actor: Principal, approve: 
                                    approve=approve, score=score)
     raise_review_refusal(decision)
     assert stage is not None
-    receipt = _audit(session, "voucher.application_reviewed", f"voucher_application:{application.id}",
-                     {"stage": stage.name, "approve": approve, "score": score, "by": actor.user_id},
-                     application.organisation_id)
     try:
         with session.begin_nested():
             act = repo.add(session, VoucherReviewRow(application_id=application.id, stage=stage.name,
                                                      user_id=actor.user_id, role=actor.role.value, approve=approve,
-                                                     score=score, comment=comment[:2000], rules=decision.explain(),
-                                                     receipt=receipt))
+                                                     score=score, comment=comment[:2000], rules=decision.explain()))
     except IntegrityError:
         raise VoucherConflict(f"stage {stage.name} was already acted on", rule="review.stage") from None
     last = stage.name == program.review_stages[-1].name
@@ -223,6 +220,9 @@ def review(session: Session, *, application_id: int, actor: Principal, approve: 
     if approve and last:
         _grant(session, row, program, application, amount_fen=amount_fen or int(application.requested_fen),
                actor=actor, today=today, mode=CapMode.STRICT)
+    act.receipt = _audit(session, "voucher.application_reviewed", f"voucher_application:{application.id}",
+                         {"stage": stage.name, "approve": approve, "score": score, "by": actor.user_id},
+                         application.organisation_id)
     session.flush()
     return act
 

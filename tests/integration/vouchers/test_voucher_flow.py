@@ -35,7 +35,7 @@ def load(sessions: sessionmaker[Session], world: World, name: str = "chengdu-202
         return row.id
 
 
-def apply(sessions, world, program_id, amount=yuan(100_000), who=None, **kw) -> int:
+def apply(sessions, world, program_id, amount=10_000_000, who=None, **kw) -> int:
     with unit_of_work(sessions) as s:
         cmd = svc.ApplyCommand(program_id=program_id, project="traffic model", requested_fen=amount, **kw)
         return svc.apply(s, command=cmd, actor=who or world.sme_admin, today=DAY).id
@@ -78,7 +78,7 @@ def test_a_chengdu_program_goes_from_file_to_grant_to_redemption_to_disclosure(s
         assert (wallet.reserved_fen, wallet.redeemed_fen) == (0, 45_000)
         assert ledger.natural_balance(ledger.get_account(s, account_id=wallet.ledger_account_id)) == yuan(100_000) - 45_000
         forecast, burn = svc.forecast(s, program_id=program_id, today=date.today())
-        assert forecast.remaining_fen == yuan(9_900_000) and forecast.runs_out_on is not None
+        assert forecast.remaining_fen == yuan(9_900_000) and forecast.runs_out_on is not None and burn
         rows = svc.disclosure(s, program_id=program_id, actor=world.bureau, publish=True)
     assert rows[0]["organisation"] == "rongcheng-ai" and rows[0]["amount_fen"] == yuan(100_000)
     assert "rongcheng-ai" in to_csv(rows).decode("utf-8-sig")
