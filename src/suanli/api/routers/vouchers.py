@@ -1,0 +1,288 @@
+"""Compute vouchers (算力券) over HTTP: programs, applications, reviews, grants, wallets,
+redemptions, clawbacks, forecasts and the disclosure list (公示) as CSV or XLSX.
+
+Program officers load programs, open windows, review and grant; finance officers act at finance
+stages; organisation admins apply and claim against paid contracts; organisations see only their own
+applications, wallets and redemptions. Every refusal is a problem+json naming the rule.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from suanli.api.deps import PageDep, PrincipalDep, SessionDep, require_roles
+from suanli.db.repositories import vouchers as repo
+from suanli.domain.errors import Forbidden, InvalidInput
+from suanli.domain.organisations import Principal, Role
+from suanli.domain.vouchers import ItemKind, Side
+from suanli.domain.vouchers.disclosure import to_csv, to_xlsx
+from suanli.domain.vouchers.errors import VoucherNotFound
+from suanli.services import vouchers as service
+
+router = APIRouter(prefix="/api/v1", tags=["vouchers"])
+
+OFFICERS = (Role.PROGRAM_OFFICER, Role.PLATFORM_OPERATOR)
+Officer = Annotated[Principal, require_roles(*OFFICERS)]
+Reviewer = Annotated[Principal, require_roles(Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER)]
+Applicant = Annotated[Principal, require_roles(Role.ORG_ADMIN, Role.PROVIDER_ADMIN)]
+MAX_FEN = 10**15
+
+
+class ProgramOut(BaseModel):
+    id: int
+    code: str
+    year: int
+    title_zh: str
+    title_en: str
+    status: str
+    side: str
+    budget_fen: int
+    granted_fen: int
+    budget_left_fen: int
+    text_hash: str
+    receipt: dict[str, Any] | None
+
+
+def _program_out(row: Any) -> ProgramOut:
+    return ProgramOut(id=row.id, code=row.code, year=row.year, title_zh=row.title_zh, title_en=row.title_en,
+                      status=row.status, side=row.side_mode, budget_fen=row.budget_fen, granted_fen=row.granted_fen,
+                      budget_left_fen=service.budget_left(row), text_hash=row.text_hash, receipt=row.receipt)
+
+
+@router.post("/programs", status_code=201, response_model=ProgramOut)
+async def load_program(request: Request, session: SessionDep, officer: Officer) -> ProgramOut:
+    """Upload a program file (YAML body, `Content-Type: application/yaml`)."""
+    body = await request.body()
+    try:
+        text = body.decode()
+    except UnicodeDecodeError:
+        raise InvalidInput("a program file is UTF-8 text") from None
+    return _program_out(service.load_program(session, text=text, actor=officer))
+
+
+@router.get("/programs", response_model=list[ProgramOut])
+def list_programs(session: SessionDep, _: PrincipalDep, page: PageDep) -> list[ProgramOut]:
+    return [_program_out(r) for r in repo.list_programs(session, offset=page.offset, limit=page.limit)]
+
+
+@router.get("/programs/{program_id}", response_model=ProgramOut)
+def get_program(program_id: int, session: SessionDep, _: PrincipalDep) -> ProgramOut:
+    return _program_out(service._get_program(session, program_id))
+
+
+class WindowIn(BaseModel):
+    open: bool
+
+
+@router.post("/programs/{program_id}/window", response_model=ProgramOut)
+def set_window(program_id: int, body: WindowIn, session: SessionDep, officer: Officer) -> ProgramOut:
+    return _program_out(service.set_window(session, program_id=program_id, open=body.open, actor=officer))
+
+
+class ApplicationIn(BaseModel):
+    program_id: int
+    project: str = Field(min_length=1, max_length=500)
+    requested_fen: int = Field(gt=0, le=MAX_FEN)
+    side: Side = Side.DEMAND
+    project_class: str | None = Field(default=None, max_length=63)
+    sector: str | None = Field(default=None, max_length=63)
+    scale_pflops_fp16: Decimal | None = Field(default=None, ge=0, le=10**6)
+    evidence: dict[str, Any] = Field(default_factory=dict, description="evidence kind -> metadata")
+
+
+class ApplicationOut(BaseModel):
+    id: int
+    program_id: int
+    organisation_id: int
+    project: str
+    requested_fen: int
+    status: str
+    priority: bool
+    rules: list[dict[str, str]]
+
+
+def _application_out(row: Any) -> ApplicationOut:
+    return ApplicationOut(id=row.id, program_id=row.program_id, organisation_id=row.organisation_id,
+                          project=row.project, requested_fen=row.requested_fen, status=row.status,
+                          priority=row.priority, rules=row.rules)
+
+
+@router.post("/applications", status_code=201, response_model=ApplicationOut)
+def apply(body: ApplicationIn, session: SessionDep, applicant: Applicant) -> ApplicationOut:
+    command = service.ApplyCommand(**body.model_dump())
+    return _application_out(service.apply(session, command=command, actor=applicant))
+
+
+def _scope(principal: Principal, organisation_id: int | None) -> int | None:
+    if principal.sees_all_tenants:
+        return organisation_id
+    return principal.organisation_id
+
+
+@router.get("/applications", response_model=list[ApplicationOut])
+def list_applications(session: SessionDep, principal: PrincipalDep, page: PageDep, program_id: int | None = None,
+                      status: str | None = Query(default=None, max_length=16)) -> list[ApplicationOut]:
+    rows = repo.list_applications(session, program_id=program_id, organisation_id=_scope(principal, None),
+                                  status=status, offset=page.offset, limit=page.limit)
+    return [_application_out(r) for r in rows]
+
+
+class ReviewIn(BaseModel):
+    approve: bool
+    score: int | None = Field(default=None, ge=0, le=100)
+    comment: str = Field(default="", max_length=2000)
+    amount_fen: int | None = Field(default=None, gt=0, le=MAX_FEN, description="grant amount at the last stage")
+
+
+class ReviewOut(BaseModel):
+    id: int
+    application_id: int
+    stage: str
+    approve: bool
+    application_status: str
+    rules: list[dict[str, str]]
+    receipt: dict[str, Any] | None
+
+
+@router.post("/applications/{application_id}/reviews", status_code=201, response_model=ReviewOut)
+def review(application_id: int, body: ReviewIn, session: SessionDep, reviewer: Reviewer) -> ReviewOut:
+    act = service.review(session, application_id=application_id, actor=reviewer, approve=body.approve,
+                         score=body.score, comment=body.comment, amount_fen=body.amount_fen)
+    application = repo.get_application(session, application_id)
+    assert application is not None
+    return ReviewOut(id=act.id, application_id=application_id, stage=act.stage, approve=act.approve,
+                     application_status=application.status, rules=act.rules, receipt=act.receipt)
+
+
+class GrantOut(BaseModel):
+    application_id: int
+    organisation_id: int
+    amount_fen: int
+    expires_on: date
+    rules: list[dict[str, str]]
+    receipt: dict[str, Any] | None
+
+
+@router.get("/applications/{application_id}/grant", response_model=GrantOut)
+def get_grant(application_id: int, session: SessionDep, principal: PrincipalDep) -> GrantOut:
+    grant = repo.grant_of(session, application_id)
+    if grant is None or not principal.may_read_organisation(grant.organisation_id):
+        raise VoucherNotFound(f"application {application_id} has no grant")
+    return GrantOut(application_id=application_id, organisation_id=grant.organisation_id, amount_fen=grant.amount_fen,
+                    expires_on=grant.expires_on, rules=grant.rules, receipt=grant.receipt)
+
+
+class WalletOut(BaseModel):
+    id: int
+    program_id: int
+    organisation_id: int
+    granted_fen: int
+    reserved_fen: int
+    redeemed_fen: int
+    returned_fen: int
+    available_fen: int
+    expires_on: date
+    status: str
+
+
+@router.get("/wallets", response_model=list[WalletOut])
+def list_wallets(session: SessionDep, principal: PrincipalDep, page: PageDep,
+                 organisation_id: int | None = None, program_id: int | None = None) -> list[WalletOut]:
+    rows = repo.list_wallets(session, organisation_id=_scope(principal, organisation_id), program_id=program_id,
+                             offset=page.offset, limit=page.limit)
+    return [WalletOut(id=w.id, program_id=w.program_id, organisation_id=w.organisation_id, granted_fen=w.granted_fen,
+                      reserved_fen=w.reserved_fen, redeemed_fen=w.redeemed_fen, returned_fen=w.returned_fen,
+                      available_fen=service._wallet_state(w).available_fen, expires_on=w.expires_on,
+                      status=w.status) for w in rows]
+
+
+class RedemptionOut(BaseModel):
+    id: int
+    program_id: int
+    organisation_id: int
+    basis: str
+    side: str
+    kind: str
+    provider: str
+    order_amount_fen: int
+    amount_fen: int
+    status: str
+    rules: list[dict[str, str]]
+    receipt: dict[str, Any] | None
+
+
+def _redemption_out(r: Any) -> RedemptionOut:
+    return RedemptionOut(id=r.id, program_id=r.program_id, organisation_id=r.organisation_id, basis=r.basis,
+                         side=r.side, kind=r.kind, provider=r.provider, order_amount_fen=r.order_amount_fen,
+                         amount_fen=r.amount_fen, status=r.status, rules=r.rules, receipt=r.receipt)
+
+
+@router.get("/redemptions", response_model=list[RedemptionOut])
+def list_redemptions(session: SessionDep, principal: PrincipalDep, page: PageDep,
+                     program_id: int | None = None) -> list[RedemptionOut]:
+    rows = repo.list_redemptions(session, organisation_id=_scope(principal, None), program_id=program_id,
+                                 offset=page.offset, limit=page.limit)
+    return [_redemption_out(r) for r in rows]
+
+
+class ContractClaimIn(BaseModel):
+    program_id: int
+    contract_id: str = Field(min_length=1, max_length=120)
+    provider: str = Field(min_length=1, max_length=63)
+    amount_fen: int = Field(gt=0, le=MAX_FEN)
+    kind: ItemKind = ItemKind.COMPUTE
+    side: Side = Side.DEMAND
+    contract_signed: bool = False
+    contract_paid: bool = False
+    through_platform: bool = True
+
+
+@router.post("/redemptions", status_code=201, response_model=RedemptionOut)
+def claim_contract(body: ContractClaimIn, session: SessionDep, applicant: Applicant) -> RedemptionOut:
+    """Reimbursement-mode claim against a signed and paid contract (Yangzhou)."""
+    claim = service.ContractClaim(**body.model_dump())
+    return _redemption_out(service.redeem_contract(session, claim=claim, actor=applicant))
+
+
+class ClawbackIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.post("/redemptions/{redemption_id}/clawback", status_code=201)
+def clawback(redemption_id: int, body: ClawbackIn, session: SessionDep, officer: Officer) -> dict[str, Any]:
+    row = service.clawback(session, redemption_id=redemption_id, actor=officer, reason=body.reason)
+    return {"redemption_id": redemption_id, "amount_fen": row.amount_fen, "receipt": row.receipt}
+
+
+@router.get("/programs/{program_id}/forecast")
+def forecast(program_id: int, session: SessionDep, principal: PrincipalDep,
+             window_days: Annotated[int, Query(ge=1, le=366)] = 30) -> dict[str, Any]:
+    if principal.role not in (*OFFICERS, Role.FINANCE_OFFICER, Role.AUDITOR):
+        raise Forbidden("the budget forecast is for program and finance officers")
+    result, series = service.forecast(session, program_id=program_id, window_days=window_days)
+    return {**result.as_dict(), "burn_down": [{"day": d.isoformat(), "remaining_fen": v} for d, v in series]}
+
+
+@router.get("/programs/{program_id}/disclosure")
+def disclosure(program_id: int, session: SessionDep, principal: PrincipalDep,
+               format: Annotated[str, Query(pattern="^(json|csv|xlsx)$")] = "json",
+               publish: bool = False) -> Response:
+    """The disclosure list (公示); `publish=true` (officers) records and audits its hash."""
+    if publish and principal.role not in OFFICERS:
+        raise Forbidden("only a program officer publishes a disclosure list")
+    rows = service.disclosure(session, program_id=program_id, actor=principal, publish=publish)
+    if format == "csv":
+        return Response(to_csv(rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="disclosure-{program_id}.csv"'})
+    if format == "xlsx":
+        return Response(to_xlsx(rows), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="disclosure-{program_id}.xlsx"'})
+    import json
+
+    return Response(json.dumps(rows, ensure_ascii=False), media_type="application/json")
