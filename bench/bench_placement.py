@@ -16,6 +16,8 @@ import time
 
 from suanli.domain.placement import PendingJob, PlacementRequest, PoolTable, PoolView, place_batch, quote
 from suanli.domain.placement.errors import NoFeasiblePlacement
+from suanli.domain.placement.greedy import place_sequentially
+from suanli.domain.placement.units import DEFAULT_RATES
 from suanli.domain.resources import Ecosystem
 
 MODELS = ["A800", "H800", "H20", "A100", "L40S", "V100", "T4", "Ascend910B", "HygonK100", "CPU"]
@@ -79,6 +81,12 @@ def run() -> dict[str, dict]:
         timings.append(time.perf_counter() - started)
     seconds = statistics.median(timings)
     outcomes = {k: sum(d.outcome == k for d in result.decisions) for k in ("placed", "deferred", "infeasible")}
+    greedy = place_sequentially([(j.request, j.organisation_id) for j in pending], pools)
+    batch_scores = [d.option.score for d in result.decisions if d.outcome == "placed"]
+    models = {p.pool_id: p.model for p in pools}
+    greedy_devices = sum(j.request.devices or DEFAULT_RATES.devices_for(j.request.equivalents, models[p],
+                                                                        j.request.devices_per_node or 1)
+                         for j, p in zip(pending, greedy, strict=True) if p is not None)
     table = PoolTable(pools)
     latencies = []
     for job in pending[:400]:
@@ -95,6 +103,9 @@ def run() -> dict[str, dict]:
         "jobs": len(pending), "pools": len(pools), "centers": 10, "batch_seconds_median_of_3": round(seconds, 3),
         "outcomes": outcomes, "contended_jobs": result.contended_jobs, "job_classes": result.classes,
         "solver": result.solver,
+        "batch_devices_placed": sum(d.option.devices for d in result.decisions if d.outcome == "placed"),
+        "greedy_first_come_placed": sum(p is not None for p in greedy), "greedy_devices_placed": greedy_devices,
+        "batch_mean_score_of_placed": round(statistics.mean(batch_scores), 2),
         "single_quote_p50_ms": round(latencies[len(latencies) // 2], 3),
         "single_quote_p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 3),
         "goal": ">= 5000 decisions/s on 2 cores",

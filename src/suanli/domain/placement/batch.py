@@ -26,6 +26,7 @@ from suanli.domain.subsidy import SubsidyPolicy
 
 RANKED_KEPT = 5  # options remembered per job for failover
 FAIRNESS_LEVELS = 4  # organisations are grouped into this many usage bands
+CANDIDATES = 12  # pools per contended job in the joint solve
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +113,11 @@ def _solve_contended(ev: Evaluation, jobs: Sequence[PendingJob], contended: np.n
                      usage: dict[int, float], chosen: np.ndarray, result: BatchResult, time_limit_s: float) -> None:
     """Jointly assign the contended jobs to residual capacity (see the module docstring)."""
     sub_cost = np.where(ev.devices[contended] <= residual[None, :], ev.cost[contended], np.inf)
+    # Each job competes for its CANDIDATES best pools with room: keeps the model small, and a job
+    # pushed past its twelfth choice is better deferred than sent somewhere it scores poorly.
+    if sub_cost.shape[1] > CANDIDATES:
+        cutoff = np.partition(sub_cost, CANDIDATES - 1, axis=1)[:, CANDIDATES - 1:CANDIDATES]
+        sub_cost = np.where(sub_cost <= cutoff, sub_cost, np.inf)
     sub_dev = ev.devices[contended]
     band = _fairness_band(jobs, contended, usage)
     smallest = np.where(np.isfinite(sub_cost), sub_dev, np.iinfo(np.int64).max).min(axis=1)
@@ -162,7 +168,10 @@ def _decisions(ev: Evaluation, jobs: Sequence[PendingJob], chosen: np.ndarray) -
     out = []
     for j, job in enumerate(jobs):
         row = ev.codes[j]
-        key = (job.request, row.tobytes(), job.organisation_id if (row >= dynamic).any() else None)
+        # Static reasons depend on the request's shape only, so jobs of one shape share them;
+        # budget and deadline reasons also depend on price and timing: keyed by the whole request.
+        shape = job.request if (row >= dynamic).any() else _shape(job.request)
+        key = (shape, row.tobytes(), job.organisation_id if shape is job.request else None)
         excluded = memo.get(key)
         if excluded is None:
             excluded = memo[key] = ev.exclusions(j)
@@ -177,3 +186,9 @@ def _decisions(ev: Evaluation, jobs: Sequence[PendingJob], chosen: np.ndarray) -
         else:
             out.append(Decision(job.key, "infeasible", None, (), excluded, "no_feasible_pool"))
     return out
+
+
+def _shape(r: PlacementRequest) -> tuple[Any, ...]:
+    """The request fields static exclusions read (see evaluate._CACHE_KEYS)."""
+    return (r.devices, r.equivalents, r.pflops, r.ecosystems, r.models, r.min_device_memory_gb, r.devices_per_node,
+            r.cpus_per_device, r.memory_gb_per_device, r.allowed_regions)
