@@ -17,6 +17,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import make_url, text
@@ -28,10 +29,11 @@ from suanli.db.uow import session_factory, unit_of_work
 from suanli.domain.audit.canonical import canonical_json
 from suanli.domain.audit.merkle import append_to_frontier, leaf_hash
 from suanli.domain.audit.proofs import consistency_proof, inclusion_proof
+from suanli.domain.audit.signing import Signer
 from suanli.services import audit
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1/postgres"
-PAYLOAD = {"voucher_id": 12345, "amount_fen": 180_000, "center": "gpu-cloud", "note": "核销"}
+PAYLOAD: dict[str, object] = {"voucher_id": 12345, "amount_fen": 180_000, "center": "gpu-cloud", "note": "核销"}
 
 
 def appends_per_s(url: str, *, count: int, batch: int) -> float:
@@ -125,21 +127,20 @@ def proof_figures(url: str, size: int) -> dict[str, object]:
     engine = make_engine(url)
     rng = random.Random(42)
     with session_factory(engine)() as s:
-        lookup = lambda keys: repo.fetch_nodes(s, keys)  # noqa: E731
-        inclusion = timed_ms([lambda i=rng.randrange(size): inclusion_proof(i, size, lookup) for _ in range(500)])
-        consistency = timed_ms([lambda m=rng.randrange(1, size): consistency_proof(m, size, lookup)
-                                for _ in range(500)])
-        receipt = timed_ms([lambda i=rng.randrange(size): audit.issue_receipt(s, seq=i, signer=signer)
-                            for _ in range(200)])
+        lookup = lambda keys: repo.fetch_nodes(s, keys)
+        leaves = [rng.randrange(size) for _ in range(500)]
+        inclusion = timed_ms([partial(inclusion_proof, i, size, lookup) for i in leaves])
+        consistency = timed_ms([partial(consistency_proof, max(1, i), size, lookup) for i in leaves])
+        receipt = timed_ms([partial(audit.issue_receipt, s, seq=i, signer=signer) for i in leaves[:200]])
         s.rollback()
     engine.dispose()
     return {"inclusion": inclusion, "consistency": consistency, "receipt": receipt, "bulk_load_s": round(bulk_s, 1)}
 
 
-signer = audit.Signer.generate()
+signer = Signer.generate()
 
 
-def run() -> dict[str, dict]:
+def run() -> dict[str, dict[str, object]]:
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         sqlite = measure(sqlite_url(directory, "appends.db"), single=5000, batched=50_000)

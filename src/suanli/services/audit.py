@@ -54,7 +54,7 @@ def record_event(session: Session, *, kind: str, subject: str, payload: Mapping[
 
 
 def record_events(session: Session,
-                  events: list[tuple[str, str, Mapping[str, Any], int | None]]) -> list[RecordedEvent]:
+                  events: Sequence[tuple[str, str, Mapping[str, Any], int | None]]) -> list[RecordedEvent]:
     """Append several events under one lock of the log (kind, subject, payload, organisation_id)."""
     session.flush()  # the caller's own pending changes go first, before we take the log lock
     size, frontier = repo.lock_state(session)
@@ -155,7 +155,8 @@ def issue_receipt(session: Session, *, seq: int, signer: Signer | None = None) -
 
 def event_of(row: AuditEvent) -> dict[str, Any]:
     """The canonical event document of a stored row."""
-    return json.loads(row.canonical)
+    document: dict[str, Any] = json.loads(row.canonical)
+    return document
 
 
 def consistency(session: Session, *, first: int, second: int) -> list[bytes]:

@@ -16,7 +16,7 @@ from suanli.domain.audit.canonical import canonical_json
 from suanli.domain.audit.merkle import MemoryTree, fold, leaf_hash
 from suanli.domain.audit.proofs import verify_consistency
 from suanli.domain.audit.receipts import verify_receipt
-from suanli.domain.audit.signing import Signer
+from suanli.domain.audit.signing import SignedTreeHead, Signer
 from suanli.domain.audit.verdict import Tampering
 from suanli.services import audit
 
@@ -60,7 +60,7 @@ def test_a_receipt_proves_inclusion_under_a_signed_head(sessions: sessionmaker[S
 
 def test_consistency_proofs_link_every_checkpoint_to_the_latest(sessions: sessionmaker[Session]) -> None:
     signer = Signer.generate()
-    heads = []
+    heads: list[SignedTreeHead] = []
     for step in (3, 5, 8):
         append(sessions, step, sum(h.tree_size for h in heads[-1:]))
         with unit_of_work(sessions) as s:
@@ -76,8 +76,10 @@ def test_an_event_edited_in_the_database_is_found_by_the_log_check(sessions: ses
     append(sessions, 10)
     with unit_of_work(sessions) as s:
         audit.sign_head(s, signer=signer)
+        row = repo.get_event(s, 6)
+        assert row is not None
         s.execute(text("UPDATE audit_events SET canonical = :c WHERE seq = 6"),
-                  {"c": repo.get_event(s, 6).canonical.replace(b'"amount_fen":106', b'"amount_fen":999')})
+                  {"c": row.canonical.replace(b'"amount_fen":106', b'"amount_fen":999')})
     with unit_of_work(sessions) as s:
         verdict = audit.check_log(s, public_key=signer.public_key)
     assert (verdict.kind, verdict.seq) == (Tampering.EDITED_ENTRY, 6)

@@ -9,7 +9,10 @@ from hypothesis import strategies as st
 
 from suanli.domain.audit.merkle import MemoryTree
 from suanli.domain.audit.proofs import (
-    consistency_proof, inclusion_proof, verify_consistency, verify_inclusion,
+    consistency_proof,
+    inclusion_proof,
+    verify_consistency,
+    verify_inclusion,
 )
 
 MAX = 300

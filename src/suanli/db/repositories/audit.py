@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import Table, and_, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -19,8 +20,8 @@ from suanli.db.models.audit import LOG_STATE_ID, AuditEvent, AuditLogState, Audi
 from suanli.domain.audit.merkle import NodeKey, pack, unpack
 
 # Core table statements: appends are hot, and the ORM bulk-insert path costs more than the SQL itself.
-_EVENTS = AuditEvent.__table__
-_NODES = AuditNode.__table__
+_EVENTS = insert(cast(Table, AuditEvent.__table__))
+_NODES = insert(cast(Table, AuditNode.__table__))
 _STATE = select(AuditLogState.tree_size, AuditLogState.frontier).where(AuditLogState.id == LOG_STATE_ID)
 
 
@@ -50,21 +51,21 @@ def _create_state(session: Session) -> None:
 
 
 def save_state(session: Session, *, tree_size: int, frontier: Sequence[bytes]) -> None:
-    session.execute(update(AuditLogState.__table__).where(AuditLogState.id == LOG_STATE_ID)
+    session.execute(update(cast(Table, AuditLogState.__table__)).where(AuditLogState.id == LOG_STATE_ID)
                     .values(tree_size=tree_size, frontier=pack(frontier)))
 
 
-def insert_events(session: Session, rows: Sequence[dict]) -> None:
+def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Rows with seq, kind, subject, organisation_id, canonical, leaf_hash, created_at."""
     if rows:
-        session.execute(_EVENTS.insert(), list(rows))
+        session.execute(_EVENTS, list(rows))
 
 
 def insert_nodes(session: Session, nodes: Sequence[tuple[NodeKey, bytes]]) -> None:
     """Store complete subtrees of level >= 1 (level 0 is the event's own leaf hash)."""
     rows = [{"level": level, "idx": index, "hash": h} for (level, index), h in nodes if level > 0]
     if rows:
-        session.execute(_NODES.insert(), rows)
+        session.execute(_NODES, rows)
 
 
 def fetch_nodes(session: Session, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
@@ -84,7 +85,7 @@ def fetch_nodes(session: Session, keys: Sequence[NodeKey]) -> dict[NodeKey, byte
         where = or_(*(and_(AuditNode.level == level, AuditNode.idx.in_(indexes))
                       for level, indexes in by_level.items()))
         rows = session.execute(select(AuditNode.level, AuditNode.idx, AuditNode.hash).where(where))
-        found.update({(int(level), int(index)): bytes(h) for level, index, h in rows})
+        found.update({(int(r.level), int(r.idx)): bytes(r.hash) for r in rows})
     return found
 
 

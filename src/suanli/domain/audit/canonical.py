@@ -10,6 +10,7 @@ ISO-8601 UTC strings, enums their values and sets sorted lists before encoding.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import Enum
@@ -29,7 +30,7 @@ def normalise(value: Any, path: str = "payload") -> Any:
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             raise NotCanonical(f"{path} is not a finite number")
         return value
     if isinstance(value, datetime):
