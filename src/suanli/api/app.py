@@ -69,7 +69,7 @@ def _mount_web(app: FastAPI) -> None:
     try:
         web = importlib.import_module("suanli.web.app")
     except ModuleNotFoundError as exc:
-        if exc.name != "suanli.web.app":
+        if exc.name not in ("suanli.web", "suanli.web.app"):
             raise
         return
     web.install(app)

@@ -43,7 +43,7 @@ def _optional(module: str) -> ModuleType | None:
     try:
         return importlib.import_module(module)
     except ModuleNotFoundError as exc:
-        if exc.name != module:
+        if exc.name is None or not module.startswith(exc.name):
             raise
         return None
 
