@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_048_576
     max_page_size: int = 500
     secure_cookies: bool = False
+    # Operator weights per broker preset, e.g. {"balanced": {"price": 0.5, "start": 0.3, ...}} (docs/broker.md).
+    placement_weights: dict[str, dict[str, float]] = Field(default_factory=dict)
 
     @property
     def url(self) -> str:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from suanli.domain.jobs import MAX_COMMAND_BYTES, MAX_TIME_LIMIT_S
 from suanli.domain.organisations import OrganisationType, Role
@@ -116,6 +116,19 @@ class ResourcesIn(BaseModel):
     memory_gb_per_device: int = Field(default=1, ge=0, le=100_000)
 
 
+class PreferencesIn(BaseModel):
+    """What the broker weighs when it places an auto job (see docs/broker.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+    prefer: Literal["cheapest", "fastest", "greenest", "balanced"] = "balanced"
+    deadline: AwareDatetime | None = None
+    max_price_fen: int | None = Field(default=None, ge=0, le=10**12)
+    allowed_regions: list[str] = Field(default_factory=list, max_length=20)
+    designated_only: bool = False
+    input_city: str | None = Field(default=None, max_length=100)
+    input_gb: float = Field(default=0, ge=0, le=10**7)
+
+
 class JobIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=128)
@@ -124,6 +137,7 @@ class JobIn(BaseModel):
     time_limit_s: int = Field(ge=1, le=MAX_TIME_LIMIT_S)
     center: str | None = Field(default=None, max_length=63)
     pool: str | None = Field(default=None, max_length=63)
+    preferences: PreferencesIn | None = None
 
 
 class JobOut(BaseModel):

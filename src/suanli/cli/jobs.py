@@ -60,6 +60,8 @@ def submit(
     center: Annotated[str | None, typer.Option(help="center name (with --pool)")] = None,
     pool: Annotated[str | None, typer.Option(help="pool name (with --center)")] = None,
     auto: Annotated[bool, typer.Option("--auto", help="let the broker choose the center")] = False,
+    prefer: Annotated[str, typer.Option(help="with --auto: cheapest, fastest, greenest or balanced")] = "balanced",
+    max_price: Annotated[int | None, typer.Option(help="with --auto: most the job may cost, in fen")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Submit a job to a named pool, or with --auto to the broker's best option."""
@@ -70,6 +72,8 @@ def submit(
     body = {"name": name, "command": command, "time_limit_s": time_limit, "center": center, "pool": pool,
             "resources": {"devices": devices, "ecosystems": ecosystem, "min_device_memory_gb": min_device_memory,
                           "models": [m for m in models.split("|") if m]}}
+    if auto:
+        body["preferences"] = {"prefer": prefer, "max_price_fen": max_price}
     job = call("POST", "/api/v1/jobs", json=body)
     if as_json:
         print_json(job)

@@ -10,7 +10,8 @@ Only the transitions in `TRANSITIONS` exist; everything else is an `IllegalTrans
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 from enum import StrEnum
 
 from suanli.domain.errors import IllegalTransition, InvalidInput
@@ -74,6 +75,8 @@ class JobSpec:
     time_limit_s: int
     center: str | None = None  # None: the platform chooses
     pool: str | None = None
+    # What the broker should weigh for an auto job: prefer, deadline, max_price_fen, allowed_regions, ...
+    preferences: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.command.strip():

@@ -32,7 +32,7 @@ def submit_job(session: Session, *, principal: Principal, spec: JobSpec) -> JobR
     if pool is None:
         _check_some_pool_fits(session, spec.resources)
     job = JobRow(name=spec.name, command=spec.command, organisation_id=principal.organisation_id,
-                 user_id=principal.user_id, state=JobState.QUEUED.value, request=_request_json(spec.resources),
+                 user_id=principal.user_id, state=JobState.QUEUED.value, request={**_request_json(spec.resources), **spec.preferences},
                  devices=spec.resources.devices, time_limit_s=spec.time_limit_s,
                  pool_id=pool.id if pool else None, updated_at=utcnow())
     session.add(job)

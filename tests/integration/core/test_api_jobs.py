@@ -239,3 +239,13 @@ def test_a_running_job_is_cancelled_at_the_backend(two_tenants, settings):
         state = api.client.get(f"/api/v1/jobs/{job_id}", headers=api.auth("alice")).json()["state"]
         time.sleep(0.1)
     assert state == "cancelled"
+
+
+def test_an_auto_job_keeps_its_preferences_for_the_broker(two_tenants):
+    api = two_tenants
+    body = job_body(center=None, pool=None, preferences={"prefer": "cheapest", "max_price_fen": 5000})
+    job = api.client.post("/api/v1/jobs", json=body, headers=api.auth("alice"))
+    assert job.status_code == 201, job.text
+    assert job.json()["request"]["prefer"] == "cheapest" and job.json()["request"]["max_price_fen"] == 5000
+    bad = job_body(center=None, pool=None, preferences={"prefer": "luckiest"})
+    assert_problem(api.client.post("/api/v1/jobs", json=bad, headers=api.auth("alice")), 422, "invalid-input")

@@ -27,8 +27,9 @@ def to_spec(body: JobIn) -> JobSpec:
         cpus_per_device=r.cpus_per_device,
         memory_gb_per_device=r.memory_gb_per_device,
     )
+    preferences = body.preferences.model_dump(mode="json", exclude_defaults=True) if body.preferences else {}
     return JobSpec(name=body.name, command=body.command, resources=request, time_limit_s=body.time_limit_s,
-                   center=body.center, pool=body.pool)
+                   center=body.center, pool=body.pool, preferences=preferences)
 
 
 @router.post("", response_model=JobOut, status_code=201)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from suanli.api.deps import PrincipalDep, SessionDep
+from suanli.api.deps import PrincipalDep, SessionDep, SettingsDep
 from suanli.domain.placement import PlacementRequest
 from suanli.domain.resources import Ecosystem, parse_models
 from suanli.services import quotes
@@ -89,7 +89,8 @@ class QuoteOut(BaseModel):
 
 
 @router.post("/quotes", response_model=QuoteOut)
-def create_quote(body: QuoteIn, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
+def create_quote(body: QuoteIn, session: SessionDep, principal: PrincipalDep, settings: SettingsDep) -> dict[str, Any]:
     """Rank every feasible pool for the request (price after subsidy for the caller's organisation)
     and give each excluded pool its one reason; 422 with the closest alternatives when none fits."""
-    return quotes.quote_body(quotes.quote(session, principal=principal, request=body.to_request()))
+    return quotes.quote_body(quotes.quote(session, principal=principal, request=body.to_request(),
+                                                weights=settings.placement_weights or None))
