@@ -128,6 +128,7 @@ class LedgerChargeRow(Base, IdMixin):
     amount_due_fen: Mapped[int] = mapped_column(Money)
     fee_fen: Mapped[int] = mapped_column(Money, default=0)
     from_reserve_fen: Mapped[int] = mapped_column(Money, default=0)
+    reserve_account_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_accounts.id"), nullable=True)
     program: Mapped[str | None] = mapped_column(String(100), nullable=True)
     subsidy_reasons: Mapped[str] = mapped_column(String(1000), default="")
 

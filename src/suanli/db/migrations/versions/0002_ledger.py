@@ -171,6 +171,7 @@ def upgrade() -> None:
     sa.Column('amount_due_fen', sa.BigInteger(), nullable=False),
     sa.Column('fee_fen', sa.BigInteger(), nullable=False),
     sa.Column('from_reserve_fen', sa.BigInteger(), nullable=False),
+    sa.Column('reserve_account_id', sa.Integer(), nullable=True),
     sa.Column('program', sa.String(length=100), nullable=True),
     sa.Column('subsidy_reasons', sa.String(length=1000), nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
@@ -182,6 +183,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_ledger_charges_organisation_id_organisations')),
     sa.ForeignKeyConstraint(['pool_id'], ['pools.id'], name=op.f('fk_ledger_charges_pool_id_pools')),
     sa.ForeignKeyConstraint(['provider_account_id'], ['ledger_accounts.id'], name=op.f('fk_ledger_charges_provider_account_id_ledger_accounts')),
+    sa.ForeignKeyConstraint(['reserve_account_id'], ['ledger_accounts.id'], name=op.f('fk_ledger_charges_reserve_account_id_ledger_accounts')),
     sa.ForeignKeyConstraint(['usage_record_id'], ['usage_records.id'], name=op.f('fk_ledger_charges_usage_record_id_usage_records')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_charges')),
     sa.UniqueConstraint('usage_record_id', name=op.f('uq_ledger_charges_usage_record_id'))

@@ -1,0 +1,253 @@
+"""Settlement (结算): monthly invoices per organisation, statements per provider, disbursement
+batches (拨付批次) the finance officer approves and pays, reserve funds (备用金) and CSV/XLSX exports.
+
+Money moves only through `services.ledger`; the rows here are documents derived from the priced
+charges (`ledger_charges`), each transfer naming its source (grant, batch, reserve_fund).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from openpyxl import Workbook
+from sqlalchemy.orm import Session
+
+from suanli.db.models.base import utcnow
+from suanli.db.models.ledger import (
+    DisbursementBatchRow,
+    InvoiceLineRow,
+    InvoiceRow,
+    SettlementStatementRow,
+)
+from suanli.db.repositories import ledger as repo
+from suanli.domain.billing import ChargeSplit, invoice_totals
+from suanli.domain.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
+from suanli.domain.ledger import AccountPurpose, OwnerKind, credit, debit
+from suanli.domain.ledger.periods import check_month
+from suanli.domain.ledger.transfers import positive_amount
+from suanli.domain.money import Fen
+from suanli.services import ledger
+
+
+def _account(session: Session, purpose: AccountPurpose, kind: OwnerKind, owner: int | None, scope: str = "") -> int:
+    return ledger.open_account(session, purpose=purpose, owner_kind=kind, owner_id=owner, scope=scope).id
+
+
+def cash_account(session: Session) -> int:
+    return _account(session, AccountPurpose.CASH, OwnerKind.PLATFORM, None)
+
+
+# --- program money: budget, grants, reserve funds --------------------------------------------------------
+
+
+def deposit_program_budget(session: Session, *, program_id: int, amount_fen: Fen, idempotency_key: str) -> int:
+    """The bureau pays the year's voucher budget into the platform's bank account."""
+    budget = _account(session, AccountPurpose.PROGRAM_BUDGET, OwnerKind.PROGRAM, program_id)
+    amount = positive_amount(amount_fen)
+    return ledger.transfer(session, idempotency_key=idempotency_key, source_kind="program", source_id=str(program_id),
+                           legs=[debit(cash_account(session), amount), credit(budget, amount)],
+                           memo="program budget deposited").id
+
+
+def grant_to_wallet(session: Session, *, program_id: int, organisation_id: int, amount_fen: Fen, grant_id: int) -> int:
+    """A granted voucher (核定/发放): budget -> the organisation's wallet of this program. Returns the wallet."""
+    budget = _account(session, AccountPurpose.PROGRAM_BUDGET, OwnerKind.PROGRAM, program_id)
+    wallet = _account(session, AccountPurpose.VOUCHER_WALLET, OwnerKind.ORGANISATION, organisation_id,
+                      f"program:{program_id}")
+    amount = positive_amount(amount_fen)
+    ledger.transfer(session, idempotency_key=f"grant:{grant_id}", legs=[debit(budget, amount), credit(wallet, amount)],
+                    source_kind="grant", source_id=str(grant_id), memo=f"grant {grant_id}")
+    return wallet
+
+
+def prefund_reserve(session: Session, *, program_id: int, provider_organisation_id: int, amount_fen: Fen,
+                    idempotency_key: str) -> int:
+    """备用金: the program places money with a provider in advance; redemptions there draw it down."""
+    reserve = _account(session, AccountPurpose.PROVIDER_RESERVE, OwnerKind.ORGANISATION, provider_organisation_id,
+                       f"program:{program_id}")
+    amount = positive_amount(amount_fen)
+    ledger.transfer(session, idempotency_key=idempotency_key, legs=[debit(reserve, amount), credit(cash_account(session), amount)],
+                    source_kind="reserve_fund", source_id=str(program_id), memo="reserve fund placed with provider")
+    return reserve
+
+
+def record_payment(session: Session, *, organisation_id: int, amount_fen: Fen, idempotency_key: str) -> int:
+    """An organisation paid (part of) its invoice into the platform's bank account."""
+    receivable = _account(session, AccountPurpose.ORG_RECEIVABLE, OwnerKind.ORGANISATION, organisation_id)
+    amount = positive_amount(amount_fen)
+    return ledger.transfer(session, idempotency_key=idempotency_key, source_kind="payment", source_id=str(organisation_id),
+                           legs=[debit(cash_account(session), amount), credit(receivable, amount)]).id
+
+
+# --- invoices and statements -------------------------------------------------------------------------------
+
+
+def issue_invoice(session: Session, *, organisation_id: int, month: str) -> InvoiceRow:
+    """The organisation's invoice for a month: one line per priced usage, list price, subsidy, to pay."""
+    check_month(month)
+    existing = repo.find_invoice(session, organisation_id, month)
+    if existing is not None:
+        return existing
+    charges = repo.charges(session, organisation_id=organisation_id, month=month)
+    totals = invoice_totals([ChargeSplit(c.list_price_fen, c.subsidy_fen, c.amount_due_fen) for c in charges])
+    invoice = InvoiceRow(number=repo.next_number(session, InvoiceRow, f"INV{month.replace('-', '')}-"),
+                         organisation_id=organisation_id, month=month, list_price_fen=totals.list_price_fen,
+                         subsidy_fen=totals.subsidy_fen, amount_due_fen=totals.amount_due_fen)
+    session.add(invoice)
+    session.flush()
+    for c in charges:
+        session.add(InvoiceLineRow(
+            invoice_id=invoice.id, charge_id=c.id, device_seconds=c.device_seconds,
+            description=f"job {c.job_id}, pool {c.pool_id}" + (f", voucher {c.program}" if c.program else ""),
+            price_fen_per_device_hour=c.price_fen_per_device_hour, list_price_fen=c.list_price_fen,
+            subsidy_fen=c.subsidy_fen, amount_due_fen=c.amount_due_fen))
+    session.flush()
+    ledger.audit(session, "billing.invoice_issued", f"invoice:{invoice.id}",
+                 {"number": invoice.number, "month": month, "amount_due_fen": invoice.amount_due_fen},
+                 organisation_id=organisation_id)
+    return invoice
+
+
+def issue_statement(session: Session, *, provider_account_id: int, month: str) -> SettlementStatementRow:
+    """A provider's month: gross list price delivered, platform fee, paid from reserve, still payable."""
+    check_month(month)
+    existing = repo.find_statement(session, provider_account_id, month)
+    if existing is not None:
+        return existing
+    charges = repo.charges(session, provider_account_id=provider_account_id, month=month)
+    gross, fee, reserve = (sum(c.list_price_fen for c in charges), sum(c.fee_fen for c in charges),
+                           sum(c.from_reserve_fen for c in charges))
+    statement = SettlementStatementRow(
+        number=repo.next_number(session, SettlementStatementRow, f"STM{month.replace('-', '')}-"),
+        provider_account_id=provider_account_id, month=month, charges=len(charges), gross_fen=gross,
+        subsidy_fen=sum(c.subsidy_fen for c in charges), fee_fen=fee, from_reserve_fen=reserve,
+        payable_fen=gross - fee - reserve)
+    session.add(statement)
+    session.flush()
+    ledger.audit(session, "settlement.statement_issued", f"statement:{statement.id}",
+                 {"number": statement.number, "month": month, "payable_fen": statement.payable_fen})
+    return statement
+
+
+def invoice_lines(session: Session, *, invoice_id: int) -> Sequence[InvoiceLineRow]:
+    return repo.invoice_lines(session, invoice_id)
+
+
+def get_invoice(session: Session, *, invoice_id: int) -> InvoiceRow:
+    row = repo.get_invoice(session, invoice_id)
+    if row is None:
+        raise NotFound(f"invoice {invoice_id} does not exist")
+    return row
+
+
+def get_statement(session: Session, *, statement_id: int) -> SettlementStatementRow:
+    row = repo.get_statement(session, statement_id)
+    if row is None:
+        raise NotFound(f"statement {statement_id} does not exist")
+    return row
+
+
+# --- disbursement batches -------------------------------------------------------------------------------------
+
+
+def create_batch(session: Session, *, month: str, created_by: str) -> DisbursementBatchRow:
+    """Issue the month's statements for every provider and gather the unbatched ones into a draft batch."""
+    check_month(month)
+    for provider in repo.charge_providers(session, month):
+        issue_statement(session, provider_account_id=provider, month=month)
+    statements = repo.list_statements(session, month=month, unbatched=True)
+    if not statements:
+        raise InvalidInput(f"no unbatched settlement statements for {month}")
+    batch = DisbursementBatchRow(number=repo.next_number(session, DisbursementBatchRow, f"BAT{month.replace('-', '')}-"),
+                                 month=month, status="draft", created_by=created_by,
+                                 total_fen=sum(s.payable_fen + s.from_reserve_fen for s in statements))
+    session.add(batch)
+    session.flush()
+    for statement in statements:
+        statement.batch_id = batch.id
+    session.flush()
+    ledger.audit(session, "settlement.batch_created", f"batch:{batch.id}",
+                 {"number": batch.number, "total_fen": batch.total_fen, "statements": [s.id for s in statements]})
+    return batch
+
+
+def approve_batch(session: Session, *, batch_id: int, approved_by: str) -> DisbursementBatchRow:
+    """The finance officer's approval; whoever prepared a batch may not approve it (four eyes)."""
+    batch = _batch(session, batch_id, expect="draft")
+    if batch.created_by == approved_by:
+        raise Forbidden("the person who prepared a batch cannot approve it")
+    batch.status, batch.approved_by, batch.approved_at = "approved", approved_by, utcnow()
+    session.flush()
+    ledger.audit(session, "settlement.batch_approved", f"batch:{batch.id}", {"approved_by": approved_by})
+    return batch
+
+
+def pay_batch(session: Session, *, batch_id: int, paid_by: str) -> DisbursementBatchRow:
+    """Pay each provider's payable and top its reserve funds back up by what redemptions drew."""
+    batch = _batch(session, batch_id, expect="approved")
+    cash = cash_account(session)
+    for statement in repo.list_statements(session, batch_id=batch.id):
+        if statement.payable_fen > 0:
+            ledger.transfer(session, idempotency_key=f"batch:{batch.id}:pay:{statement.id}", source_kind="batch",
+                            source_id=str(batch.id), memo=f"statement {statement.number}",
+                            legs=[debit(statement.provider_account_id, statement.payable_fen), credit(cash, statement.payable_fen)])
+        _top_up_reserves(session, batch, statement, cash)
+    batch.status, batch.paid_at = "paid", utcnow()
+    session.flush()
+    ledger.audit(session, "settlement.batch_paid", f"batch:{batch.id}", {"paid_by": paid_by, "total_fen": batch.total_fen})
+    return batch
+
+
+def _top_up_reserves(session: Session, batch: DisbursementBatchRow, statement: SettlementStatementRow, cash: int) -> None:
+    """Reconciliation: each reserve fund gets back exactly what this month's redemptions drew from it."""
+    drawn: dict[int, Fen] = {}
+    for charge in repo.charges(session, provider_account_id=statement.provider_account_id, month=statement.month):
+        if charge.from_reserve_fen and charge.reserve_account_id:
+            drawn[charge.reserve_account_id] = drawn.get(charge.reserve_account_id, 0) + charge.from_reserve_fen
+    for reserve, total in sorted(drawn.items()):
+        ledger.transfer(session, idempotency_key=f"batch:{batch.id}:topup:{statement.id}:{reserve}",
+                        source_kind="batch", source_id=str(batch.id), memo=f"reserve top-up for {statement.number}",
+                        legs=[debit(reserve, total), credit(cash, total)])
+
+
+def _batch(session: Session, batch_id: int, *, expect: str) -> DisbursementBatchRow:
+    batch = repo.get_batch(session, batch_id, for_update=True)
+    if batch is None:
+        raise NotFound(f"batch {batch_id} does not exist")
+    if batch.status != expect:
+        raise IllegalTransition(f"batch {batch.number} is {batch.status}; it must be {expect}")
+    return batch
+
+
+# --- exports ---------------------------------------------------------------------------------------------------
+
+
+def table(rows: Sequence[Any], columns: Sequence[str]) -> list[list[Any]]:
+    return [list(columns)] + [[getattr(r, c) for c in columns] for r in rows]
+
+
+def to_csv(table_rows: list[list[Any]]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(table_rows)
+    return buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read Chinese text correctly
+
+
+def to_xlsx(table_rows: list[list[Any]], title: str) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = title[:31]
+    for row in table_rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+INVOICE_LINE_COLUMNS = ("id", "description", "device_seconds", "price_fen_per_device_hour", "list_price_fen",
+                        "subsidy_fen", "amount_due_fen")
+STATEMENT_COLUMNS = ("number", "provider_account_id", "month", "charges", "gross_fen", "subsidy_fen", "fee_fen",
+                     "from_reserve_fen", "payable_fen", "batch_id")
