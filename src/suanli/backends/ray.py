@@ -87,10 +87,13 @@ class RayBackend(Backend):
             return submission_id
         gpus = request.devices if self._is_gpu(request.pool) else 0
         cpus = max(1, request.cpus if gpus else max(request.cpus, request.devices))
-        totals = self._usage_report()
+        try:
+            totals = self._usage_report()
+        except BackendUnavailable:
+            totals = {}  # no report yet: let Ray queue it rather than refuse
         for name, wanted in (("CPU", cpus), ("GPU", gpus)):
             have = totals.get(name, [0, 0])[1]
-            if wanted > have:
+            if totals and wanted > have:
                 raise BackendRejected(f"Ray cluster has {have:g} {name}; the job asks for {wanted}")
         try:
             self._call("submit_job", entrypoint=request.command, submission_id=submission_id,
@@ -155,9 +158,12 @@ class RayBackend(Backend):
             r = httpx.get(f"{self.address}/api/cluster_status", timeout=self.timeout,
                           headers=self.options.get("headers"))
             r.raise_for_status()
-            return r.json()["data"]["clusterStatus"]["loadMetricsReport"]["usage"]
+            usage = r.json()["data"]["clusterStatus"]["loadMetricsReport"]["usage"]
         except (httpx.HTTPError, KeyError, TypeError, ValueError) as exc:
             raise BackendUnavailable(f"Ray at {self.address}: no cluster status ({_short(exc)})") from None
+        if not usage:  # the first seconds after the head starts
+            raise BackendUnavailable(f"Ray at {self.address}: cluster status not reported yet")
+        return usage
 
     def capacity(self) -> list[PoolCapacity]:
         report = self._usage_report()

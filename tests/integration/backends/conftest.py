@@ -74,30 +74,34 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _pids_using(directory: Path) -> list[int]:
-    """Processes whose command line names our Ray temp dir: the ones this head started."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if str(directory) in cmdline:
-            found.append(int(proc.name))
-    return found
+def _mentions(pid: str, directory: str) -> bool:
+    """Does this process name our Ray temp dir in its command line or hold a file open under it?
+    (Ray's agents rename themselves, e.g. "ray::DashboardAgent", but keep their logs open there.)"""
+    proc = Path("/proc") / pid
+    try:
+        if directory in (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"):
+            return True
+        return any(os.readlink(fd).startswith(directory) for fd in (proc / "fd").iterdir())
+    except OSError:
+        return False
 
 
 def _session_pids(directory: Path) -> set[int]:
-    """PIDs recorded in Ray's session logs directory for the head we started, plus our temp-dir ones."""
-    pids = set(_pids_using(directory))
-    for path in directory.glob("session_*/logs/*.pid"):
-        try:
-            pids.add(int(path.read_text().strip()))
-        except (OSError, ValueError):
-            pass
-    return pids
+    """Every process of the Ray head we started: those naming our temp dir, and their descendants."""
+    parents: dict[int, int] = {}
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                parents[int(proc.name)] = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                pass
+    mine = {pid for pid in parents if pid != os.getpid() and _mentions(str(pid), str(directory))}
+    grew = True
+    while grew:
+        children = {pid for pid, parent in parents.items() if parent in mine and pid not in mine}
+        grew = bool(children)
+        mine |= children
+    return mine - {os.getpid()}
 
 
 @pytest.fixture(scope="session")
@@ -108,9 +112,14 @@ def ray_head() -> Iterator[str]:
         _missing("Ray is not installed (pip install 'ray[default]==2.60.0')")
     directory = Path(tempfile.mkdtemp(prefix="suanli-ray-", dir="/tmp"))
     port, dashboard = _free_port(), _free_port()
+    # Every port free and our own, so this head never collides with another Ray on the host.
+    ports = {name: _free_port() for name in ("node-manager", "object-manager", "dashboard-agent-listen",
+                                             "dashboard-agent-grpc", "metrics-export", "runtime-env-agent",
+                                             "ray-client-server")}
     args = [str(ray_bin), "start", "--head", "--num-cpus=2", "--num-gpus=0", "--node-ip-address=127.0.0.1",
             "--dashboard-host=127.0.0.1", "--disable-usage-stats", f"--port={port}", f"--dashboard-port={dashboard}",
-            f"--temp-dir={directory}", "--include-dashboard=true"]
+            f"--temp-dir={directory}", "--include-dashboard=true",
+            *(f"--{name}-port={value}" for name, value in ports.items())]
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
     done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
     address = f"http://127.0.0.1:{dashboard}"
@@ -129,9 +138,10 @@ def _wait_for_jobs_api(address: str) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{address}/api/version", timeout=2).status_code == 200:
+            status = httpx.get(f"{address}/api/cluster_status", timeout=2)
+            if status.status_code == 200 and status.json()["data"]["clusterStatus"]["loadMetricsReport"]["usage"]:
                 return
-        except httpx.HTTPError:
+        except (httpx.HTTPError, KeyError, TypeError, ValueError):
             pass
         time.sleep(0.3)
     pytest.fail(f"Ray Jobs API at {address} did not come up")
@@ -139,13 +149,12 @@ def _wait_for_jobs_api(address: str) -> None:
 
 def _stop_ray(directory: Path) -> None:
     for sig in (signal.SIGTERM, signal.SIGKILL):
-        pids = _session_pids(directory) - {os.getpid()}
-        for pid in pids:
+        for pid in _session_pids(directory):
             try:
                 os.kill(pid, sig)
             except (ProcessLookupError, PermissionError):
                 pass
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and _pids_using(directory):
+        while time.monotonic() < deadline and _session_pids(directory):
             time.sleep(0.2)
     shutil.rmtree(directory, ignore_errors=True)
