@@ -50,7 +50,7 @@ def test_many_concurrent_writers_never_overdraw_and_conserve_the_total(db_url: s
     threads, moves = (64, 4) if postgres else (16, 6)
     engine = make_engine(db_url, **({"pool_size": threads, "max_overflow": 4} if postgres else {}))
     sessions = session_factory(engine)
-    budget, wallets = open_wallets(sessions)
+    _budget, wallets = open_wallets(sessions)
     refused: list[str] = []
     failures: list[BaseException] = []
 
