@@ -2,7 +2,7 @@
 """Start and stop a real single-host Slurm 22.05 with accounting, for tests and operators.
 
 `start` writes slurm.conf, gres.conf and slurmdbd.conf into a fresh directory owned by `slurm`,
-creates the MariaDB user `slurm` and an accounting database (`slurm_acct_db` unless told), then
+creates a MariaDB user of its own (`slurm_<cluster>`) and an accounting database (`slurm_acct_db` unless told), then
 starts slurmdbd, slurmctld and N fake `slurmd -N nX` nodes on localhost (each node: 4 CPUs,
 1000 MB, 2 fake GPUs declared as GRES without device files), waits until every node is idle and
 writes a JSON state file with the PIDs, ports and the SLURM_CONF path. Authentication is
@@ -76,11 +76,11 @@ def _slurm_conf(d: Path, cluster: str, nodes: int, ports: dict, auth: str) -> st
     return "\n".join(lines) + "\n"
 
 
-def _dbd_conf(d: Path, ports: dict, database: str, password: str, auth: str) -> str:
+def _dbd_conf(d: Path, ports: dict, database: str, user: str, password: str, auth: str) -> str:
     return "\n".join([
         f"AuthType=auth/{auth}", "DbdHost=localhost", f"DbdPort={ports['dbd']}", "SlurmUser=slurm",
         f"PidFile={d}/slurmdbd.pid", f"LogFile={d}/slurmdbd.log", "StorageType=accounting_storage/mysql",
-        "StorageHost=127.0.0.1", "StoragePort=3306", "StorageUser=slurm", f"StoragePass={password}",
+        "StorageHost=127.0.0.1", "StoragePort=3306", f"StorageUser={user}", f"StoragePass={password}",
         f"StorageLoc={database}",
     ]) + "\n"
 
@@ -158,12 +158,12 @@ def start(d: Path, *, nodes: int = 4, database: str = "slurm_acct_db", drop_data
     auth = "munge" if munge else "none"
     cluster = "c" + secrets.token_hex(4)
     password = secrets.token_hex(12)
-    _mysql(f"CREATE USER IF NOT EXISTS 'slurm'@'localhost' IDENTIFIED BY '{password}';"
-           f"CREATE USER IF NOT EXISTS 'slurm'@'127.0.0.1' IDENTIFIED BY '{password}';"
-           f"ALTER USER 'slurm'@'localhost' IDENTIFIED BY '{password}';"
-           f"ALTER USER 'slurm'@'127.0.0.1' IDENTIFIED BY '{password}';"
-           f"CREATE DATABASE IF NOT EXISTS `{database}`;"
-           f"GRANT ALL ON `{database}`.* TO 'slurm'@'localhost'; GRANT ALL ON `{database}`.* TO 'slurm'@'127.0.0.1';")
+    # Each cluster gets its own MariaDB account, so clusters started side by side never reset
+    # each other's password.
+    user = f"slurm_{cluster}"
+    grants = "".join(f"CREATE USER IF NOT EXISTS '{user}'@'{host}' IDENTIFIED BY '{password}';"
+                     f"GRANT ALL ON `{database}`.* TO '{user}'@'{host}';" for host in ("localhost", "127.0.0.1"))
+    _mysql(f"CREATE DATABASE IF NOT EXISTS `{database}`;" + grants)
     conf = d / "slurm.conf"
     conf.write_text(_slurm_conf(d, cluster, nodes, ports, auth))
     # Slurm drops file-less GPUs, so each fake GPU is a character device node equal to /dev/null.
@@ -172,13 +172,13 @@ def start(d: Path, *, nodes: int = 4, database: str = "slurm_acct_db", drop_data
         if not (d / "dev" / f"gpu{g}").exists():
             os.mknod(d / "dev" / f"gpu{g}", 0o666 | stat.S_IFCHR, os.makedev(1, 3))
     (d / "gres.conf").write_text(f"NodeName=n[1-{nodes}] Name=gpu File={d}/dev/gpu[0-{GPUS_PER_NODE - 1}]\n")
-    (d / "slurmdbd.conf").write_text(_dbd_conf(d, ports, database, password, auth))
+    (d / "slurmdbd.conf").write_text(_dbd_conf(d, ports, database, user, password, auth))
     (d / "slurmdbd.conf").chmod(0o600)
     for path in [d, *d.rglob("*")]:
         os.chown(path, pw.pw_uid, pw.pw_gid)
     d.chmod(0o755)
     (d / "work").chmod(0o1777)
-    state = {"dir": str(d), "slurm_conf": str(conf), "cluster": cluster, "database": database,
+    state = {"dir": str(d), "slurm_conf": str(conf), "cluster": cluster, "database": database, "db_user": user,
              "drop_database": drop_database, "partition": "debug", "nodes": nodes, "cpus_per_node": CPUS_PER_NODE,
              "gpus_per_node": GPUS_PER_NODE, "ports": ports, "workdir": str(d / "work"), "pids": {}}
     _save(state)
@@ -263,11 +263,11 @@ def stop(d: Path) -> None:
     order = sorted(state["pids"], key=lambda k: (not k.startswith("slurmd-"), k != "slurmctld", k))
     for name in order:
         kill_pid(state["pids"][name])
-    if state.get("drop_database"):
-        try:
-            _mysql(f"DROP DATABASE IF EXISTS `{state['database']}`")
-        except (subprocess.SubprocessError, OSError):
-            pass
+    try:
+        drop = f"DROP DATABASE IF EXISTS `{state['database']}`;" if state.get("drop_database") else ""
+        _mysql(drop + "".join(f"DROP USER IF EXISTS '{state['db_user']}'@'{h}';" for h in ("localhost", "127.0.0.1")))
+    except (subprocess.SubprocessError, OSError, KeyError):
+        pass
     path.unlink()
 
 
