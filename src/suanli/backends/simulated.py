@@ -3,7 +3,7 @@
 This is a fake, on purpose and labelled so (`simulated = True`, usage source "simulated"): it
 stands in for hardware that cannot run here (the demo's GPU and Ascend 昇腾 centers), so a laptop
 can show a regional federation at work. Nothing is executed. Each pool is a row of nodes with
-`devices_per_node` devices (option: an int or {pool: int}; default 8); a job takes devices on the
+`devices_per_node` devices (option: an int or {pool: int}; default 8, 64 for CPU pools); a job takes devices on the
 first node that fits (first-fit), or whole free nodes plus one partial node when it is larger than
 a node; jobs that do not fit wait in a FIFO queue, and any waiting job that fits starts (backfill).
 
@@ -114,10 +114,11 @@ class SimulatedBackend(Backend):
         self.world = world
 
     def _new_world(self) -> World:
-        setting = self.options.get("devices_per_node", 8)
+        setting = self.options.get("devices_per_node")
         per_node, free = {}, {}
-        for pool, (_model, total) in self.pools.items():
-            n = int(setting.get(pool, 8) if isinstance(setting, dict) else setting)
+        for pool, (model, total) in self.pools.items():
+            default = 64 if model == "CPU" else 8  # a typical CPU node's cores, a typical GPU server
+            n = int(setting.get(pool, default) if isinstance(setting, dict) else setting or default)
             n = max(1, min(n, total)) if total else 1
             per_node[pool] = n
             free[pool] = [n] * (total // n) + ([total % n] if total % n else [])
