@@ -145,11 +145,15 @@ def reserve(session: Session, *, idempotency_key: str, debit_account_id: int, cr
     replay = _replay(session, idempotency_key, body)
     if replay is not None:
         return replay
-    debit_account = get_account(session, account_id=debit_account_id)
-    if credit_account_id == debit_account_id or not repo.account_exists(session, credit_account_id):
-        raise UnknownAccount(f"credit account {credit_account_id} does not exist or is the debit account",
-                             account=credit_account_id)
-    clearing = clearing_account_for(session, debit_account)
+    owners = repo.owners(session, [debit_account_id, credit_account_id])
+    for account_id in (debit_account_id, credit_account_id):
+        if account_id not in owners:
+            raise UnknownAccount(f"account {account_id} does not exist", account=account_id)
+    if credit_account_id == debit_account_id:
+        raise UnknownAccount("a hold needs a credit account other than its debit account", account=credit_account_id)
+    kind, owner = owners[debit_account_id]
+    clearing = (repo.account_id_by_code(session, account_code(AccountPurpose.CLEARING, OwnerKind(kind), owner))
+                or open_account(session, purpose=AccountPurpose.CLEARING, owner_kind=kind, owner_id=owner).id)
     legs = reserve_legs(debit_account_id=debit_account_id, clearing_account_id=clearing, amount_fen=amount_fen)
     return _write(session, key=idempotency_key, body=body, legs=legs, kind=TransferKind.RESERVE,
                   status=TransferStatus.PENDING, amount=amount_fen, memo=memo, source=(source_kind, source_id),

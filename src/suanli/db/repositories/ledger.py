@@ -89,8 +89,10 @@ def lock_accounts(session: Session, account_ids: Iterable[int]) -> dict[int, Acc
                                  row.currency) for row in rows}
 
 
-def account_exists(session: Session, account_id: int) -> bool:
-    return session.scalar(select(A.id).where(A.id == account_id)) is not None
+def owners(session: Session, account_ids: Sequence[int]) -> dict[int, tuple[str, int | None]]:
+    """Owner (kind, id) of each existing account among `account_ids`."""
+    rows = session.execute(select(A.id, A.owner_kind, A.owner_id).where(A.id.in_(account_ids)))
+    return {row.id: (row.owner_kind, row.owner_id) for row in rows}
 
 
 def balances(session: Session, account_ids: Sequence[int]) -> dict[int, int]:
