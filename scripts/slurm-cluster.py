@@ -138,6 +138,7 @@ def start_controller(state: dict) -> int:
     env = _env(conf)
     pid = _spawn([str(SBIN / "slurmctld"), "-D", "-i"], env, Path(state["dir"]) / "slurmctld.out")
     state["pids"]["slurmctld"] = pid
+    _save(state)  # recorded before waiting, so `stop` finds it even if it never answers
     _wait(lambda: (r := _ok(["scontrol", "ping"], env)) is not None and "UP" in r.stdout, "slurmctld", 30, state)
     _save(state)
     return pid
