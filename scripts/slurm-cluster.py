@@ -86,10 +86,9 @@ def _dbd_conf(d: Path, ports: dict, database: str, user: str, password: str, aut
 
 
 def _spawn(args: list[str], env: dict[str, str], log: Path) -> int:
-    out = open(log, "ab")
-    proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            start_new_session=True)
-    out.close()
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
     return proc.pid
 
 
@@ -117,7 +116,7 @@ def _wait(check, what: str, timeout: float, state: dict) -> None:
 
 def _ok(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess | None:
     try:
-        done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=10)
+        done = subprocess.run(args, check=False, env=env, capture_output=True, text=True, timeout=10)
     except subprocess.TimeoutExpired:
         return None
     return done if done.returncode == 0 else None

@@ -52,7 +52,7 @@ class RayBackend(Backend):
                 raise BackendUnavailable("the Ray client is not installed here (pip install 'suanli[ray]')") from None
             try:
                 self._client = JobSubmissionClient(self.address, headers=self.options.get("headers"))
-            except Exception as exc:  # ConnectionError and friends from Ray's HTTP layer
+            except Exception as exc:  # noqa: BLE001 -- Ray's HTTP layer raises many types; all mean "unreachable"
                 raise BackendUnavailable(f"Ray at {self.address} unreachable: {_short(exc)}") from None
         return self._client
 
@@ -67,7 +67,7 @@ class RayBackend(Backend):
             if status and status.group(1).startswith("4") or "already exists" in str(exc):
                 raise BackendRejected(f"Ray refused: {_short(exc)}") from None
             raise BackendUnavailable(f"Ray at {self.address}: {_short(exc)}") from None
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 -- as above: connection errors of every kind
             self._client = None  # reconnect next time
             raise BackendUnavailable(f"Ray at {self.address} unreachable: {_short(exc)}") from None
 

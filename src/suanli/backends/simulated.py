@@ -23,11 +23,21 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Callable
+from typing import Any
 
-from suanli.backends.base import Backend, Feature, Health, Observation, Observed, PoolCapacity, SubmitRequest, Usage
+from suanli.backends.base import (
+    Backend,
+    Feature,
+    Health,
+    Observation,
+    Observed,
+    PoolCapacity,
+    SubmitRequest,
+    Usage,
+)
 from suanli.backends.registry import register
 from suanli.domain.errors import BackendRejected, NotFound
 

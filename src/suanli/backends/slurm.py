@@ -29,7 +29,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from suanli.backends.base import Backend, Feature, Health, Observation, Observed, PoolCapacity, SubmitRequest, Usage
+from suanli.backends.base import (
+    Backend,
+    Feature,
+    Health,
+    Observation,
+    Observed,
+    PoolCapacity,
+    SubmitRequest,
+    Usage,
+)
 from suanli.backends.registry import register
 from suanli.domain.errors import BackendRejected, BackendUnavailable, NotFound
 
@@ -83,7 +92,7 @@ class SlurmBackend(Backend):
     def _run(self, tool: str, *args: str, stdin: str | None = None, ok_gone: bool = False) -> str:
         exe = str(Path(self.bin_dir) / tool) if self.bin_dir else tool
         try:
-            done = subprocess.run([exe, *args], input=stdin, capture_output=True, text=True, env=self.env,
+            done = subprocess.run([exe, *args], check=False, input=stdin, capture_output=True, text=True, env=self.env,
                                   timeout=self.timeout)
         except subprocess.TimeoutExpired:
             raise BackendUnavailable(f"{tool} timed out after {self.timeout:g} s on center {self.center!r}") from None
@@ -270,4 +279,4 @@ def _gpus(gres: str) -> int:
     return total
 
 
-__all__ = ["SlurmBackend", "Feature"]
+__all__ = ["Feature", "SlurmBackend"]

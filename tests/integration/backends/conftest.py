@@ -54,7 +54,7 @@ def slurm_cluster() -> Iterator[dict[str, Any]]:
     database = f"slurm_acct_db_t{uuid.uuid4().hex[:8]}"
     try:
         state = script.start(directory, nodes=4, database=database, drop_database=True)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 -- any failure to start is reported the same way
         shutil.rmtree(directory, ignore_errors=True)
         pytest.fail(f"could not start the test Slurm: {exc}")
     yield state
@@ -121,7 +121,7 @@ def ray_head() -> Iterator[str]:
             f"--temp-dir={directory}", "--include-dashboard=true",
             *(f"--{name}-port={value}" for name, value in ports.items())]
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
-    done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    done = subprocess.run(args, check=False, capture_output=True, text=True, env=env, timeout=120)
     address = f"http://127.0.0.1:{dashboard}"
     try:
         if done.returncode != 0:
