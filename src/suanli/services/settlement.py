@@ -132,6 +132,18 @@ def issue_statement(session: Session, *, provider_account_id: int, month: str) -
     return statement
 
 
+def list_invoices(session: Session, *, organisation_id: int | None = None, month: str | None = None) -> Sequence[InvoiceRow]:
+    return repo.list_invoices(session, organisation_id=organisation_id, month=month)
+
+
+def list_statements(session: Session, *, month: str | None = None, batch_id: int | None = None) -> Sequence[SettlementStatementRow]:
+    return repo.list_statements(session, month=month, batch_id=batch_id)
+
+
+def list_batches(session: Session, *, status: str | None = None) -> Sequence[DisbursementBatchRow]:
+    return repo.list_batches(session, status=status)
+
+
 def invoice_lines(session: Session, *, invoice_id: int) -> Sequence[InvoiceLineRow]:
     return repo.invoice_lines(session, invoice_id)
 

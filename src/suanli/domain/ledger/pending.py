@@ -71,4 +71,4 @@ def status_after(hold: Hold, *, posted_fen: Fen, released_fen: Fen) -> TransferS
 def _require_pending(hold: Hold) -> None:
     if hold.status != TransferStatus.PENDING or hold.remaining_fen <= 0:
         raise TransferNotPending(f"transfer {hold.transfer_id} is {hold.status.value}, not pending",
-                                 transfer=hold.transfer_id, status=hold.status.value)
+                                 transfer=hold.transfer_id, transfer_status=hold.status.value)
