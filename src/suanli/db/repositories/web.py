@@ -1,0 +1,102 @@
+"""Read-only queries the web UI needs beyond the services': counts for role home pages, names for
+ids, a provider's centers, orders and statements. Nothing here writes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from suanli.db.models.federation import CenterRow, PoolRow
+from suanli.db.models.jobs import JobRow, UsageRecordRow
+from suanli.db.models.ledger import LedgerAccountRow, SettlementStatementRow
+from suanli.db.models.organisations import OrganisationRow, UserRow
+from suanli.db.models.vouchers import VoucherApplicationRow
+
+
+def job_counts(session: Session, *, organisation_id: int | None, user_id: int | None = None) -> dict[str, int]:
+    query = select(JobRow.state, func.count()).group_by(JobRow.state)
+    if organisation_id is not None:
+        query = query.where(JobRow.organisation_id == organisation_id)
+    if user_id is not None:
+        query = query.where(JobRow.user_id == user_id)
+    return {state: int(n) for state, n in session.execute(query).all()}
+
+
+def application_counts(session: Session) -> dict[str, int]:
+    query = select(VoucherApplicationRow.status, func.count()).group_by(VoucherApplicationRow.status)
+    return {status: int(n) for status, n in session.execute(query).all()}
+
+
+def organisation_names(session: Session, ids: Sequence[int]) -> dict[int, OrganisationRow]:
+    if not ids:
+        return {}
+    rows = session.scalars(select(OrganisationRow).where(OrganisationRow.id.in_(set(ids)))).all()
+    return {r.id: r for r in rows}
+
+
+def usernames(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(session.execute(select(UserRow.id, UserRow.username).where(UserRow.id.in_(set(ids)))).all())  # type: ignore[arg-type]
+
+
+def pool_names(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    if not ids:
+        return {}
+    rows = session.execute(select(PoolRow.id, CenterRow.name, PoolRow.name).join(CenterRow, CenterRow.id == PoolRow.center_id)
+                           .where(PoolRow.id.in_(set(ids)))).all()
+    return {pid: (center, pool) for pid, center, pool in rows}
+
+
+def centers_of_provider(session: Session, organisation_id: int) -> Sequence[CenterRow]:
+    return session.scalars(select(CenterRow).where(CenterRow.provider_organisation_id == organisation_id)
+                           .order_by(CenterRow.id)).all()
+
+
+def orders_at_centers(session: Session, center_ids: Sequence[int], limit: int = 100) -> list[tuple[JobRow, str, str]]:
+    """Jobs placed on these centers' pools (a provider's orders), newest first, with center and pool."""
+    if not center_ids:
+        return []
+    rows = session.execute(
+        select(JobRow, CenterRow.name, PoolRow.name)
+        .join(PoolRow, PoolRow.id == JobRow.pool_id).join(CenterRow, CenterRow.id == PoolRow.center_id)
+        .where(CenterRow.id.in_(center_ids)).order_by(JobRow.id.desc()).limit(limit)).all()
+    return [(job, center, pool) for job, center, pool in rows]
+
+
+def usage_totals_by_center(session: Session, center_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """center id -> (device-seconds, list-price charge in fen) metered so far."""
+    if not center_ids:
+        return {}
+    rows = session.execute(select(UsageRecordRow.center_id, func.sum(UsageRecordRow.device_seconds),
+                                  func.sum(UsageRecordRow.charge_fen))
+                           .where(UsageRecordRow.center_id.in_(center_ids)).group_by(UsageRecordRow.center_id)).all()
+    return {cid: (int(ds or 0), int(fen or 0)) for cid, ds, fen in rows}
+
+
+def provider_accounts(session: Session, *, purpose: str, organisation_id: int | None = None) -> Sequence[LedgerAccountRow]:
+    query = select(LedgerAccountRow).where(LedgerAccountRow.purpose == purpose).order_by(LedgerAccountRow.id)
+    if organisation_id is not None:
+        query = query.where(LedgerAccountRow.owner_kind == "organisation", LedgerAccountRow.owner_id == organisation_id)
+    return session.scalars(query).all()
+
+
+def statements_for_accounts(session: Session, account_ids: Sequence[int]) -> Sequence[SettlementStatementRow]:
+    if not account_ids:
+        return []
+    return session.scalars(select(SettlementStatementRow).where(SettlementStatementRow.provider_account_id.in_(account_ids))
+                           .order_by(SettlementStatementRow.id.desc())).all()
+
+
+def statements_in_batch(session: Session, batch_id: int) -> Sequence[SettlementStatementRow]:
+    return session.scalars(select(SettlementStatementRow).where(SettlementStatementRow.batch_id == batch_id)
+                           .order_by(SettlementStatementRow.id)).all()
+
+
+def account_names(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(session.execute(select(LedgerAccountRow.id, LedgerAccountRow.name)  # type: ignore[arg-type]
+                                .where(LedgerAccountRow.id.in_(set(ids)))).all())

@@ -1,0 +1,114 @@
+"""Mounts the web UI on the API app: page routers, static files, Plotly from the installed package,
+and error handling that answers browsers with pages (sign-in redirect, 403, error page) while API
+paths keep their problem+json.
+
+`suanli.api.app.create_app` calls `install(app)` when this module exists.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+import secrets
+from pathlib import Path
+from typing import Any
+
+import plotly
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from suanli.domain.errors import SuanliError
+from suanli.web import routes as routes_package
+from suanli.web.common import PageForbidden, SignInRequired, optional_viewer, redirect, render
+from suanli.web.csrf import CsrfRefused
+
+STATIC = Path(__file__).parent / "static"
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def install(app: FastAPI) -> None:
+    app.state.web_secret = _secret(app.state.settings.data_dir)
+    for module in _route_modules():
+        app.include_router(module.router)
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        return FileResponse(PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": "public, max-age=86400"})
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _install_errors(app)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        if response.headers.get("content-type", "").startswith("text/html"):
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("Referrer-Policy", "same-origin")
+            response.headers.setdefault("Content-Security-Policy",
+                                        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                                        "script-src 'self' 'unsafe-eval'; frame-ancestors 'none'")
+        return response
+
+
+def _route_modules() -> list[Any]:
+    return [importlib.import_module(f"{routes_package.__name__}.{info.name}")
+            for info in sorted(pkgutil.iter_modules(routes_package.__path__), key=lambda i: i.name)]
+
+
+def _secret(data_dir: Path) -> bytes:
+    """A per-installation secret for CSRF tokens, kept in the data directory so restarts and several
+    server processes agree; a random one when the directory cannot be written."""
+    path = Path(data_dir) / "web-secret"
+    try:
+        if path.exists():
+            return path.read_bytes()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_bytes(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(value)
+        return value
+    except OSError:
+        return secrets.token_bytes(32)
+
+
+def _is_page(request: Request) -> bool:
+    path = request.url.path
+    return not (path.startswith("/api/") or path in ("/metrics", "/openapi.json", "/docs", "/redoc"))
+
+
+def _install_errors(app: FastAPI) -> None:
+    api_handler = app.exception_handlers.get(SuanliError)
+
+    async def sign_in(request: Request, _exc: Exception) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return redirect(f"/signin?next={target}" if target not in ("/", "/home") else "/signin")
+
+    async def forbidden(request: Request, _exc: Exception) -> Response:
+        viewer = _viewer(request)
+        return render(request, "error.html", 403, viewer=viewer, code=403, detail=None)
+
+    async def refused_csrf(request: Request, _exc: Exception) -> Response:
+        return render(request, "error.html", 403, viewer=None, code="csrf", detail=None)
+
+    async def suanli_error(request: Request, exc: Exception) -> Response:
+        if not _is_page(request) and api_handler is not None:
+            return await api_handler(request, exc)  # type: ignore[no-any-return]
+        assert isinstance(exc, SuanliError)
+        return render(request, "error.html", exc.status, viewer=_viewer(request), code=exc.status, detail=exc.detail)
+
+    app.add_exception_handler(SignInRequired, sign_in)
+    app.add_exception_handler(PageForbidden, forbidden)
+    app.add_exception_handler(CsrfRefused, refused_csrf)
+    app.add_exception_handler(SuanliError, suanli_error)
+
+
+def _viewer(request: Request) -> Any:
+    session = request.app.state.sessions()
+    try:
+        return optional_viewer(request, session)
+    finally:
+        session.close()

@@ -1,0 +1,139 @@
+"""What every page handler shares: the template environment, `render`, the signed-in viewer, role
+guards, form parsing with CSRF check, money and time formatting."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from suanli.api.deps import get_session
+from suanli.domain.errors import Unauthenticated
+from suanli.domain.money import format_yuan
+from suanli.domain.organisations import Principal, Role
+from suanli.services import accounts
+from suanli.web import csrf, i18n
+from suanli.web.labels import label
+from suanli.web.nav import menu
+
+TEMPLATES = Path(__file__).parent / "templates"
+TOKEN_COOKIE = "suanli_token"
+
+env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+                  trim_blocks=True, lstrip_blocks=True)
+
+
+def yuan(fen: int | None) -> str:
+    return "—" if fen is None else format_yuan(int(fen))
+
+
+def when(value: datetime | None) -> str:
+    return "—" if value is None else value.strftime("%Y-%m-%d %H:%M")
+
+
+def hours(seconds: int | float | None) -> str:
+    return "0" if not seconds else f"{seconds / 3600:,.2f}"
+
+
+def figure_json(figure: dict[str, Any]) -> Markup:
+    # Embedded in a data- attribute (autoescaped by the template), read by static/app.js.
+    return Markup(json.dumps(figure, ensure_ascii=False))
+
+
+env.filters.update(yuan=yuan, when=when, hours=hours)
+
+
+class SignInRequired(Exception):
+    """No valid session cookie: the web app redirects to the sign-in page."""
+
+
+class PageForbidden(Exception):
+    """Signed in, but this page is not for the viewer's role (rendered as a 403 page)."""
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def optional_viewer(request: Request, session: SessionDep) -> Principal | None:
+    token = request.cookies.get(TOKEN_COOKIE)
+    if not token or len(token) > 200:
+        return None
+    try:
+        return accounts.authenticate(session, token)
+    except Unauthenticated:
+        return None
+
+
+def viewer(principal: Annotated[Principal | None, Depends(optional_viewer)]) -> Principal:
+    if principal is None:
+        raise SignInRequired
+    return principal
+
+
+ViewerDep = Annotated[Principal, Depends(viewer)]
+OptionalViewerDep = Annotated[Principal | None, Depends(optional_viewer)]
+
+
+def require(principal: Principal, *roles: Role) -> None:
+    if principal.role not in roles:
+        raise PageForbidden
+
+
+def secret(request: Request) -> bytes:
+    return request.app.state.web_secret  # type: ignore[no-any-return]
+
+
+async def form(request: Request) -> dict[str, str]:
+    """The posted form fields (single values), after the CSRF check."""
+    data = await request.form()
+    fields = {k: v for k, v in data.items() if isinstance(v, str)}
+    csrf.check(request, secret(request), fields.get(csrf.FIELD))
+    return fields
+
+
+def render(request: Request, template: str, status: int = 200, *, viewer: Principal | None = None,
+           **context: Any) -> HTMLResponse:
+    lang = i18n.language(request)
+    gettext = i18n.translator(lang)
+    token = csrf.token_for(request, secret(request))
+    html = env.get_template(template).render(
+        request=request, _=gettext, lang=lang, html_lang=i18n.html_lang(lang), csrf_token=token,
+        viewer=viewer, menu=menu(viewer), label=lambda value: gettext(label(value)), figure_json=figure_json,
+        path=request.url.path, **context)
+    response = HTMLResponse(html, status_code=status)
+    remember(request, response)
+    return response
+
+
+def remember(request: Request, response: Response) -> None:
+    """Set the language cookie when `?lang=` asked for one, and the CSRF cookie when it is new."""
+    secure = bool(request.app.state.settings.secure_cookies)
+    lang = i18n.requested_language(request)
+    if lang:
+        response.set_cookie(i18n.COOKIE, lang, max_age=365 * 86400, samesite="lax", secure=secure, httponly=True)
+    token = getattr(request.state, "csrf_token", None)
+    if token and token != request.cookies.get(csrf.COOKIE):
+        response.set_cookie(csrf.COOKIE, token, samesite="lax", secure=secure, httponly=True, path="/")
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths after sign-in: never an open redirect."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/home"
+    return target
+
+
+def options(values: Iterable[Any]) -> list[Any]:
+    return list(values)

@@ -1,0 +1,30 @@
+"""The navigation each role sees: (path, label) pairs, labels being msgids."""
+
+from __future__ import annotations
+
+from suanli.domain.organisations import Principal, Role
+from suanli.web.i18n import N_
+
+HOME = ("/home", N_("Home"))
+DASHBOARD = ("/dashboard", N_("Platform dashboard"))
+MARKET = ("/market", N_("Marketplace"))
+
+MENUS: dict[Role, list[tuple[str, str]]] = {
+    Role.ORG_ADMIN: [HOME, MARKET, ("/jobs/new", N_("New job")), ("/jobs", N_("Jobs")),
+                     ("/vouchers", N_("Vouchers")), ("/invoices", N_("Invoices")), DASHBOARD],
+    Role.ORG_MEMBER: [HOME, MARKET, ("/jobs/new", N_("New job")), ("/jobs", N_("Jobs")), DASHBOARD],
+    Role.PROGRAM_OFFICER: [HOME, ("/programs", N_("Programs")), ("/applications", N_("Application queue")),
+                           DASHBOARD],
+    Role.FINANCE_OFFICER: [HOME, ("/batches", N_("Disbursement batches")), ("/reserves", N_("Reserve funds")),
+                           ("/applications", N_("Application queue")), DASHBOARD],
+    Role.PROVIDER_ADMIN: [HOME, ("/provider", N_("My center")), MARKET, DASHBOARD],
+    Role.PLATFORM_OPERATOR: [HOME, ("/operator/centers", N_("Centers")), ("/operator/users", N_("Users and roles")),
+                             MARKET, ("/programs", N_("Programs")), DASHBOARD],
+    Role.AUDITOR: [HOME, ("/audit", N_("Transparency log")), DASHBOARD],
+}
+
+
+def menu(principal: Principal | None) -> list[tuple[str, str]]:
+    if principal is None:
+        return [DASHBOARD]
+    return MENUS.get(principal.role, [HOME, DASHBOARD])

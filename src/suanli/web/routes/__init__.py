@@ -1,0 +1,1 @@
+"""Page routers: every module here defines `router`, included by `suanli.web.app.install`."""
