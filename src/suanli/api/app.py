@@ -23,6 +23,7 @@ from suanli.api import routers as routers_package
 from suanli.config import Settings, load_settings
 from suanli.db.engine import make_engine
 from suanli.db.uow import session_factory
+from suanli.services import audit
 from suanli.services.backends import BackendCache
 from suanli.workers.loop import Worker
 
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        audit.init_signer(settings.data_dir)  # the log's signing key exists from the first start
         worker = Worker(app.state.sessions, app.state.backends, settings.worker_interval_s) if run_workers else None
         if worker:
             worker.start()

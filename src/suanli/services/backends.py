@@ -23,6 +23,9 @@ class BackendCache:
         options = dict(center.backend_options)
         if center.backend_kind == "local":
             options.setdefault("root", str(self.data_dir / "jobs"))
+        if center.backend_kind in ("simulated", "ascend"):
+            # The simulated center packs jobs onto nodes, so it needs each pool's node shape.
+            options.setdefault("devices_per_node", {p.name: p.devices_per_node for p in center.pools})
         key = (center.name, json.dumps([center.backend_kind, options], sort_keys=True, default=str))
         adapter = self._adapters.get(key)
         if adapter is None:

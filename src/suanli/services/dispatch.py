@@ -1,5 +1,6 @@
-"""Moving jobs through the centers' own schedulers: dispatch queued jobs, follow active ones,
-meter finished ones exactly once.
+"""Moving jobs through the centers' own schedulers: dispatch queued jobs, follow active ones; a
+finished one is settled and metered exactly once by `metering`, an unreachable center's jobs are
+left to `metering.reconcile`.
 
 Each function acts on ONE job inside the caller's transaction, locking the job row first, so two
 workers can run at once: the second sees the new state and does nothing. Backends' `submit` is
@@ -9,32 +10,22 @@ idempotent per job id, so a crash between submit and commit never runs a job twi
 from __future__ import annotations
 
 import importlib
-from datetime import datetime, timedelta
+from datetime import datetime
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from suanli.backends.base import Observation, Observed, SubmitRequest, Usage
 from suanli.db.models.base import utcnow
-from suanli.db.models.jobs import JobRow, UsageRecordRow
+from suanli.db.models.jobs import JobRow
 from suanli.db.repositories import federation as federation_repo
 from suanli.db.repositories import jobs as repo
 from suanli.domain.errors import BackendRejected, BackendUnavailable
 from suanli.domain.jobs import JobState
+from suanli.services import metering
 from suanli.services.backends import BackendCache
 from suanli.services.jobs import move
-
-MAX_BACKOFF_S = 300
-OBSERVED_TO_STATE = {
-    Observed.RUNNING: JobState.RUNNING,
-    Observed.SUCCEEDED: JobState.SUCCEEDED,
-    Observed.FAILED: JobState.FAILED,
-    Observed.TIMED_OUT: JobState.TIMED_OUT,
-    Observed.CANCELLED: JobState.CANCELLED,
-    Observed.MISSING: JobState.LOST,
-}
 
 
 def _optional(module: str) -> ModuleType | None:
@@ -52,10 +43,6 @@ def _hook(module: str, name: str, **kwargs: Any) -> None:
     found = _optional(module)
     if found is not None and hasattr(found, name):
         getattr(found, name)(**kwargs)
-
-
-def backoff(retries: int) -> timedelta:
-    return timedelta(seconds=min(MAX_BACKOFF_S, 2 ** min(retries, 10)))
 
 
 def dispatch_job(session: Session, *, job_id: int, backends: BackendCache, now: datetime | None = None) -> None:
@@ -85,7 +72,7 @@ def dispatch_job(session: Session, *, job_id: int, backends: BackendCache, now: 
 
 def _retry_later(job: JobRow, now: datetime, reason: str) -> None:
     job.retries += 1
-    job.next_check_at = now + backoff(job.retries)
+    job.next_check_at = now + metering.backoff(job.retries)
     job.reason = f"center unavailable, retry {job.retries}: {reason}"[:1000]
 
 
@@ -118,63 +105,23 @@ def follow_job(session: Session, *, job_id: int, backends: BackendCache, now: da
         seen = backend.observe(job.backend_job_id)
         usages = backend.usage(job.backend_job_id) if seen.state.is_final else []
     except BackendUnavailable as exc:
-        _became_unknown(session, job, now, exc.detail)
+        metering.mark_unknown(session, job=job, now=now, reason=exc.detail)
         return
-    _apply(session, job, seen, usages, pool.center_id)
+    _apply(session, job, seen, usages)
 
 
-def _became_unknown(session: Session, job: JobRow, now: datetime, reason: str) -> None:
-    if job.state != JobState.UNKNOWN.value:
-        move(session, job, JobState.UNKNOWN, f"center unreachable: {reason}")
-        job.unknown_since = now
-    _retry_later(job, now, reason)
-
-
-def _apply(session: Session, job: JobRow, seen: Observation, usages: list[Usage], center_id: int) -> None:
+def _apply(session: Session, job: JobRow, seen: Observation, usages: list[Usage]) -> None:
     current = JobState(job.state)
-    job.retries, job.next_check_at = 0, None
     if seen.state == Observed.PENDING:
-        if current == JobState.UNKNOWN:
-            move(session, job, JobState.DISPATCHED, "center reachable again")
         return
-    target = OBSERVED_TO_STATE[seen.state]
+    if seen.state.is_final:
+        # Final state and usage records (exactly once, priced) in this one transaction.
+        metering.settle(session, job=job, seen=seen, usages=usages if seen.state != Observed.MISSING else [])
+        return
     if seen.started_at and job.started_at is None:
         job.started_at = seen.started_at
-    if target == current:
-        return
-    if target == JobState.RUNNING and current == JobState.CANCELLING:
-        return  # still stopping
-    move(session, job, target, seen.reason or _describe(seen))
-    if target.is_final:
-        job.exit_code, job.ended_at = seen.exit_code, seen.ended_at or utcnow()
-        meter_job(session, job=job, usages=usages, center_id=center_id)
-        _hook("suanli.services.billing", "on_job_ended", session=session, job=job)
-
-
-def _describe(seen: Observation) -> str:
-    return f"center reports {seen.state.value}" + (f" (exit {seen.exit_code})" if seen.exit_code is not None else "")
-
-
-def meter_job(session: Session, *, job: JobRow, usages: list[Usage], center_id: int) -> list[UsageRecordRow]:
-    """Write the usage records of a finished job, each (center, backend job, step) exactly once,
-    in the same transaction as its final state; a record already written is skipped, not doubled."""
-    written = []
-    for usage in usages:
-        record = UsageRecordRow(job_id=job.id, center_id=center_id, pool_id=job.pool_id,
-                                organisation_id=job.organisation_id, backend_job_id=job.backend_job_id,
-                                step=usage.step, device_seconds=usage.device_seconds,
-                                core_seconds=usage.core_seconds, wall_seconds=usage.wall_seconds,
-                                started_at=usage.started_at, ended_at=usage.ended_at, exit_code=usage.exit_code,
-                                source=usage.source)
-        try:
-            with session.begin_nested():
-                session.add(record)
-                session.flush()
-        except IntegrityError:
-            continue  # metered before (e.g. by a reconciliation run): exactly once
-        written.append(record)
-        _hook("suanli.services.billing", "on_usage_metered", session=session, usage=record)
-    return written
+    if current == JobState.DISPATCHED:
+        move(session, job, JobState.RUNNING, f"center reports {seen.state.value}")
 
 
 def queued_job_ids(session: Session, *, now: datetime, limit: int) -> list[int]:
@@ -182,7 +129,8 @@ def queued_job_ids(session: Session, *, now: datetime, limit: int) -> list[int]:
 
 
 def active_job_ids(session: Session, *, now: datetime, limit: int) -> list[int]:
-    states = [JobState.DISPATCHED.value, JobState.RUNNING.value, JobState.CANCELLING.value, JobState.UNKNOWN.value]
+    # Jobs in `unknown` are metering.reconcile's: it retries them with backoff.
+    states = [JobState.DISPATCHED.value, JobState.RUNNING.value, JobState.CANCELLING.value]
     return [j.id for j in repo.claim_jobs(session, states=states, now=now, limit=limit, placed_only=True)]
 
 
