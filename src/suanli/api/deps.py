@@ -1,5 +1,6 @@
 """Request dependencies. The session dependency owns the transaction: it commits after the handler
-returned and before the response is sent, and rolls back on any error."""
+returned and BEFORE the response is sent (`scope="function"`: with FastAPI's default request scope a
+failed commit would follow a 200 already on the wire), and rolls back on any error."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from suanli.config import Settings
-from suanli.domain.errors import Forbidden, Unauthenticated
+from suanli.domain.errors import Conflict, Forbidden, Unauthenticated
 from suanli.domain.organisations import Principal, Role
 from suanli.services import accounts
 from suanli.services.backends import BackendCache
@@ -22,6 +24,10 @@ def get_session(request: Request) -> Iterator[Session]:
     try:
         yield session
         session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        # A database rule refused the change at commit (a race another request won): a 409, not a 500.
+        raise Conflict(f"the change conflicts with data written meanwhile; retry ({type(exc.orig).__name__})") from None
     except BaseException:
         session.rollback()
         raise
@@ -37,7 +43,7 @@ def get_backends(request: Request) -> BackendCache:
     return request.app.state.backends  # type: ignore[no-any-return]
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 BackendsDep = Annotated[BackendCache, Depends(get_backends)]
 
