@@ -99,7 +99,7 @@ async def form(request: Request) -> dict[str, str]:
     return fields
 
 
-def render(request: Request, template: str, status: int = 200, *, viewer: Principal | None = None,
+def render(request: Request, template: str, http_status: int = 200, *, viewer: Principal | None = None,
            **context: Any) -> HTMLResponse:
     lang = i18n.language(request)
     gettext = i18n.translator(lang)
@@ -108,7 +108,7 @@ def render(request: Request, template: str, status: int = 200, *, viewer: Princi
         request=request, _=gettext, lang=lang, html_lang=i18n.html_lang(lang), csrf_token=token,
         viewer=viewer, menu=menu(viewer), label=lambda value: gettext(label(value)), figure_json=figure_json,
         path=request.url.path, **context)
-    response = HTMLResponse(html, status_code=status)
+    response = HTMLResponse(html, status_code=http_status)
     remember(request, response)
     return response
 

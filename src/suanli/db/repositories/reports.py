@@ -25,8 +25,8 @@ def served_counts(session: Session) -> tuple[int, int]:
 
 
 def cities_served(session: Session) -> list[str]:
-    served = select(distinct(JobRow.organisation_id)).scalar_subquery()
-    query = select(distinct(OrganisationRow.city)).where(OrganisationRow.id.in_(served)).order_by(OrganisationRow.city)
+    served = select(JobRow.organisation_id).distinct().scalar_subquery()
+    query = select(OrganisationRow.city).distinct().where(OrganisationRow.id.in_(served)).order_by(OrganisationRow.city)
     return [c for c in session.scalars(query).all() if c]
 
 

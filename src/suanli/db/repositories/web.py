@@ -100,3 +100,29 @@ def account_names(session: Session, ids: Sequence[int]) -> dict[int, str]:
         return {}
     return dict(session.execute(select(LedgerAccountRow.id, LedgerAccountRow.name)  # type: ignore[arg-type]
                                 .where(LedgerAccountRow.id.in_(set(ids)))).all())
+
+
+def grant_facts(session: Session, program_id: int) -> list[tuple[str | None, str, int]]:
+    """(application sector, organisation type, amount) of every grant of a program."""
+    from suanli.db.models.vouchers import VoucherGrantRow
+
+    rows = session.execute(
+        select(VoucherApplicationRow.sector, OrganisationRow.type, VoucherGrantRow.amount_fen)
+        .join(VoucherApplicationRow, VoucherApplicationRow.id == VoucherGrantRow.application_id)
+        .join(OrganisationRow, OrganisationRow.id == VoucherGrantRow.organisation_id)
+        .where(VoucherGrantRow.program_id == program_id)).all()
+    return [(sector, kind, int(amount)) for sector, kind, amount in rows]
+
+
+def redeemed_by_provider(session: Session, program_id: int) -> list[tuple[str, int]]:
+    from suanli.db.models.vouchers import VoucherRedemptionRow
+
+    rows = session.execute(
+        select(VoucherRedemptionRow.provider, func.sum(VoucherRedemptionRow.amount_fen))
+        .where(VoucherRedemptionRow.program_id == program_id, VoucherRedemptionRow.status != "clawed_back")
+        .group_by(VoucherRedemptionRow.provider).order_by(VoucherRedemptionRow.provider)).all()
+    return [(provider, int(amount or 0)) for provider, amount in rows]
+
+
+def organisations_of_type(session: Session, kind: str) -> Sequence[OrganisationRow]:
+    return session.scalars(select(OrganisationRow).where(OrganisationRow.type == kind).order_by(OrganisationRow.id)).all()

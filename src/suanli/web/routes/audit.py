@@ -1,0 +1,50 @@
+"""The auditor's pages (审计方): the latest signed tree head, the public key, recent events of the
+transparency log, and a receipt (回执) checked in the browser itself (static/verify.js: canonical
+JSON, SHA-256 Merkle inclusion per RFC 9162 and the Ed25519 head signature via WebCrypto), so the
+check does not rely on the server's word."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from suanli.db.repositories import audit as repo
+from suanli.domain.audit.errors import EventNotFound
+from suanli.domain.audit.signing import raw_public_key
+from suanli.services import audit as service
+from suanli.web.common import SessionDep, ViewerDep, render
+
+router = APIRouter(include_in_schema=False)
+PAGE = 50
+
+
+@router.get("/audit")
+def audit_log(request: Request, session: SessionDep, viewer: ViewerDep, offset: int = -1) -> Response:
+    signer = service.init_signer(request.app.state.settings.data_dir)
+    head = service.sign_head(session, signer=signer)
+    only = None if viewer.sees_all_tenants else viewer.organisation_id
+    start = max(head.tree_size - PAGE, 0) if offset < 0 else min(offset, 2**62)
+    events = repo.list_events(session, offset=start, limit=PAGE, organisation_id=only)
+    return render(request, "audit.html", viewer=viewer, head=head.to_dict(), key_hex=raw_public_key(signer.public_key).hex(),
+                  events=list(reversed(events)), start=start)
+
+
+@router.get("/audit/receipt/{seq}")
+def receipt(request: Request, session: SessionDep, viewer: ViewerDep, seq: int) -> Response:
+    row = repo.get_event(session, seq) if 0 <= seq < 2**62 else None
+    if row is None or not (viewer.sees_all_tenants or row.organisation_id == viewer.organisation_id):
+        raise EventNotFound(f"no audit event with seq {seq} visible to you")
+    signer = service.init_signer(request.app.state.settings.data_dir)
+    body = service.issue_receipt(session, seq=seq, signer=signer)
+    return render(request, "receipt.html", viewer=viewer, seq=seq, key_hex=raw_public_key(signer.public_key).hex(),
+                  receipt=json.dumps(body, ensure_ascii=False, indent=2))
+
+
+@router.get("/audit/verify")
+def verify_page(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
+    """Paste any receipt (e.g. one an organisation kept) and check it in the browser."""
+    signer = service.init_signer(request.app.state.settings.data_dir)
+    return render(request, "receipt.html", viewer=viewer, seq=None, key_hex=raw_public_key(signer.public_key).hex(),
+                  receipt="")

@@ -1,0 +1,36 @@
+"""A provider's (算力供给方) own center: offerings and prices, utilisation over time, orders placed on
+its pools, and its monthly settlement statements (结算单)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from suanli.db.repositories import web as web_repo
+from suanli.domain.organisations import Role
+from suanli.services import quotes, reports
+from suanli.web import i18n
+from suanli.web.common import SessionDep, ViewerDep, render, require
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/provider")
+def provider(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
+    require(viewer, Role.PROVIDER_ADMIN)
+    gettext = i18n.translator(i18n.language(request))
+    centers = web_repo.centers_of_provider(session, viewer.organisation_id)
+    ids = [c.id for c in centers]
+    names = {c.name for c in centers}
+    figures = reports.dashboard(session)
+    chart = {"data": [{"type": "scatter", "mode": "lines+markers", "name": name,
+                       "x": [d.isoformat() for d in figures.days], "y": [round(v * 100, 2) for v in shares]}
+                      for name, shares in figures.daily_utilisation.items() if name in names],
+             "layout": {"title": {"text": gettext("Utilisation per day")},
+                        "yaxis": {"title": {"text": gettext("Device-hours used / available (%)")}}}}
+    accounts = web_repo.provider_accounts(session, purpose="provider_payable", organisation_id=viewer.organisation_id)
+    return render(request, "provider.html", viewer=viewer, centers=centers, chart=chart,
+                  now={c.name: c for c in figures.centers if c.name in names},
+                  free={v.pool_id: v.free_devices for v in quotes.pool_views(session)},
+                  totals=web_repo.usage_totals_by_center(session, ids), orders=web_repo.orders_at_centers(session, ids),
+                  statements=web_repo.statements_for_accounts(session, [a.id for a in accounts]))
