@@ -1,0 +1,93 @@
+"""Voucher programs (算力券项目): load a program file, open and close its application window, the
+budget left, and the forecast of the day the budget runs out.
+
+Loading puts the year's budget on the program's non-negative budget account (platform equity ->
+program budget), so every later grant is checked against real money in the ledger as well.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from suanli.db.models.base import utcnow
+from suanli.db.models.vouchers import VoucherProgramRow
+from suanli.db.repositories import vouchers as repo
+from suanli.domain.ledger import AccountPurpose, Leg, OwnerKind
+from suanli.domain.organisations import Principal
+from suanli.domain.vouchers import (
+    VoucherConflict,
+    VoucherProgram,
+    forecast_exhaustion,
+    parse_program,
+    program_hash,
+)
+from suanli.domain.vouchers.errors import VoucherNotFound
+from suanli.domain.vouchers.forecast import Forecast, burn_down
+from suanli.services import ledger
+from suanli.services.vouchers.common import _account, _audit
+
+_programs: dict[str, VoucherProgram] = {}  # parsed program files by text hash (immutable once loaded)
+
+
+def program_of(row: VoucherProgramRow) -> VoucherProgram:
+    if row.text_hash not in _programs:
+        _programs[row.text_hash] = parse_program(row.text)
+    return _programs[row.text_hash]
+
+
+def budget_left(row: VoucherProgramRow) -> int:
+    return int(row.budget_fen) - int(row.granted_fen) + int(row.returned_fen) + int(row.clawed_back_fen)
+
+
+def _get_program(session: Session, program_id: int, *, for_update: bool = False) -> VoucherProgramRow:
+    row = repo.get_program(session, program_id, for_update=for_update)
+    if row is None:
+        raise VoucherNotFound(f"voucher program {program_id} does not exist")
+    return row
+
+
+def load_program(session: Session, *, text: str, actor: Principal | None = None) -> VoucherProgramRow:
+    """Validate and record a program file; loading the same text again is a no-op, a changed file under
+    the same id is refused (a published program never changes silently)."""
+    program = parse_program(text)
+    digest = program_hash(text)
+    existing = repo.program_by_code(session, program.id)
+    if existing is not None:
+        if existing.text_hash == digest:
+            return existing
+        raise VoucherConflict(f"program {program.id!r} is already loaded with different text", rule="program.immutable")
+    row = repo.add(session, VoucherProgramRow(
+        code=program.id, year=program.year, title_zh=program.title.zh, title_en=program.title.en, text=text,
+        text_hash=digest, side_mode=program.side.value, status="loaded", budget_fen=program.budget_fen,
+        granted_fen=0, returned_fen=0, clawed_back_fen=0, loaded_by=actor.user_id if actor else None))
+    budget = _account(session, AccountPurpose.PROGRAM_BUDGET, OwnerKind.PROGRAM, row.id)
+    equity = _account(session, AccountPurpose.EQUITY, OwnerKind.PLATFORM, None)
+    if program.budget_fen > 0:
+        ledger.transfer(session, idempotency_key=f"voucher:budget:{row.id}", legs=[
+            Leg(equity, program.budget_fen), Leg(budget, -program.budget_fen)],
+            memo=f"annual budget of {program.id}", source_kind="voucher_program", source_id=str(row.id))
+    row.budget_account_id = budget
+    row.receipt = _audit(session, "voucher.program_loaded", f"voucher_program:{row.id}",
+                         {"code": program.id, "sha256": digest, "budget_fen": program.budget_fen})
+    session.flush()
+    return row
+
+
+def set_window(session: Session, *, program_id: int, open: bool, actor: Principal) -> VoucherProgramRow:
+    row = _get_program(session, program_id, for_update=True)
+    row.status = "open" if open else "closed"
+    _audit(session, "voucher.window_opened" if open else "voucher.window_closed", f"voucher_program:{row.id}",
+           {"by": actor.user_id})
+    session.flush()
+    return row
+
+
+def forecast(session: Session, *, program_id: int, today: date | None = None, window_days: int = 30,
+             ) -> tuple[Forecast, list[tuple[date, int]]]:
+    """When does the budget run out at the current rate? And the burn-down so far."""
+    today = today or utcnow().date()
+    row = _get_program(session, program_id)
+    burn = [(created.date(), amount) for created, amount in repo.grants_by_day(session, row.id)]
+    return forecast_exhaustion(budget_left(row), burn, today, window_days), burn_down(int(row.budget_fen), burn)
