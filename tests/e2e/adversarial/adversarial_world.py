@@ -1,0 +1,162 @@
+"""A small, populated platform for adversarial tests: two tenants (A and B) with jobs, ledger accounts,
+invoices and voucher grants, a provider, a bureau with officers, an auditor and the operator; every
+persona signed in. Built through the real API and services, so what the tests attack is what ships.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from suanli.db.models.base import utcnow
+from suanli.db.models.organisations import ApiTokenRow, UserRow
+from suanli.db.uow import unit_of_work
+from suanli.domain.ledger import AccountPurpose, OwnerKind, credit, debit
+from suanli.domain.organisations import OrganisationType, Role
+from suanli.services import ledger, settlement
+
+PROGRAMS = Path(__file__).resolve().parents[3] / "examples" / "programs"
+# The shipped Chengdu 2023 program without its dated window, so the world can be built on any day.
+PROGRAM_TEXT = (PROGRAMS / "chengdu-2023.yaml").read_text().replace(
+    "windows:\n  - {opens: 2023-01-02, closes: 2023-06-30}\n", "").replace("expires_on: 2023-12-31", "valid_days: 365")
+PASSWORD = "correct-horse-42"  # what tests/conftest.py's `api.user` signs users up with
+FEDERATION = """
+centers:
+  - name: local
+    name_zh: 本机
+    kind: local
+    city: 成都
+    backend: {kind: local}
+    pools:
+      - {name: cpu, model: CPU, nodes: 1, devices_per_node: 2, cpus_per_node: 2, memory_gb_per_node: 8, price_fen_per_device_hour: 36}
+  - name: gpu-cloud
+    name_zh: GPU云
+    kind: cloud
+    city: 成都
+    backend: {kind: local}
+    pools:
+      - {name: a800, model: A800, nodes: 2, devices_per_node: 8, price_fen_per_device_hour: 1800}
+"""
+MONTH = utcnow().strftime("%Y-%m")
+
+# persona -> (role, tenant key); tenant keys name organisations in World.orgs.
+PERSONAS: dict[str, tuple[Role, str]] = {
+    "operator": (Role.PLATFORM_OPERATOR, "platform"),
+    "admin_a": (Role.ORG_ADMIN, "A"),
+    "member_a": (Role.ORG_MEMBER, "A"),
+    "admin_b": (Role.ORG_ADMIN, "B"),
+    "member_b": (Role.ORG_MEMBER, "B"),
+    "provider": (Role.PROVIDER_ADMIN, "P"),
+    "officer": (Role.PROGRAM_OFFICER, "gov"),
+    "officer2": (Role.PROGRAM_OFFICER, "gov"),
+    "finance": (Role.FINANCE_OFFICER, "gov"),
+    "auditor": (Role.AUDITOR, "audit"),
+}
+TENANT_PERSONAS = {"admin_a", "member_a", "admin_b", "member_b", "provider"}
+
+
+@dataclass
+class World:
+    api: Any  # tests/conftest.py Api
+    orgs: dict[str, int] = field(default_factory=dict)
+    users: dict[str, int] = field(default_factory=dict)
+    # tenant key -> path parameter name -> id of a resource that tenant owns
+    ids: dict[str, dict[str, Any]] = field(default_factory=dict)
+    globals: dict[str, Any] = field(default_factory=dict)  # path parameters of shared resources
+
+    @property
+    def client(self) -> Any:
+        return self.api.client
+
+    def auth(self, persona: str) -> dict[str, str]:
+        return self.api.auth(persona)
+
+    def mint_token(self, persona: str) -> dict[str, str]:
+        """A fresh token written straight to the database (no argon2 cost), for calls that revoke it."""
+        token = secrets.token_urlsafe(32)
+        with unit_of_work(self.api.sessions) as s:
+            s.add(ApiTokenRow(token_hash=hashlib.sha256(token.encode()).hexdigest(), user_id=self.users[persona],
+                              expires_at=utcnow() + timedelta(hours=1)))
+        return {"Authorization": f"Bearer {token}"}
+
+    def tenant_of(self, persona: str) -> str:
+        return PERSONAS[persona][1]
+
+
+JOB = {"name": "train", "command": "echo hi", "time_limit_s": 60, "center": "local", "pool": "cpu",
+       "resources": {"devices": 1}}
+
+
+def build_world(api: Any) -> World:
+    w = World(api)
+    api.load_federation(FEDERATION)
+    w.orgs = {
+        "platform": api.organisation("platform-op", OrganisationType.PLATFORM),
+        "A": api.organisation("tenant-a", sme=True, sectors=["healthcare"]),
+        "B": api.organisation("tenant-b", sme=True, sectors=["healthcare"]),
+        "P": api.organisation("provider-p", OrganisationType.PROVIDER),
+        "gov": api.organisation("bureau", OrganisationType.GOVERNMENT),
+        "audit": api.organisation("audit-firm", OrganisationType.AUDITOR),
+    }
+    for persona, (role, tenant) in PERSONAS.items():
+        api.user(persona, role, w.orgs[tenant])
+    with unit_of_work(api.sessions) as s:
+        w.users = {u.username: u.id for u in s.query(UserRow).all()}
+    c = api.client
+    w.ids = {t: {"organisation_id": org} for t, org in w.orgs.items()}
+    for tenant, member, admin in (("A", "member_a", "admin_a"), ("B", "member_b", "admin_b")):
+        job = c.post("/api/v1/jobs", json=JOB, headers=api.auth(member))
+        assert job.status_code == 201, job.text
+        w.ids[tenant]["job_id"] = job.json()["id"]
+        c.post("/api/v1/jobs", json={**JOB, "name": "admin-job"}, headers=api.auth(admin))
+    _ledger(w)
+    _vouchers(w)
+    _audit_seqs(w)
+    w.globals.update(name="local", month="2001-01", fmt="csv", action="approve")
+    return w
+
+
+def _ledger(w: World) -> None:
+    with unit_of_work(w.api.sessions) as s:
+        cash = ledger.open_account(s, purpose=AccountPurpose.CASH, owner_kind=OwnerKind.PLATFORM).id
+        equity = ledger.open_account(s, purpose=AccountPurpose.EQUITY, owner_kind=OwnerKind.PLATFORM).id
+        ledger.transfer(s, idempotency_key="world-seed", legs=[debit(cash, 10**9), credit(equity, 10**9)])
+        for tenant in ("A", "B", "P"):
+            purpose = AccountPurpose.PROVIDER_PAYABLE if tenant == "P" else AccountPurpose.ORG_RECEIVABLE
+            account = ledger.open_account(s, purpose=purpose, owner_kind=OwnerKind.ORGANISATION,
+                                          owner_id=w.orgs[tenant]).id
+            w.ids[tenant]["account_id"] = account
+        for tenant in ("A", "B"):
+            w.ids[tenant]["invoice_id"] = settlement.issue_invoice(s, organisation_id=w.orgs[tenant], month=MONTH).id
+        hold = ledger.reserve(s, idempotency_key="world-hold", debit_account_id=cash, credit_account_id=equity,
+                              amount_fen=100)
+        w.globals.update(cash_account=cash, equity_account=equity, transfer_id=hold.id, hold_id=hold.id)
+
+
+def _vouchers(w: World) -> None:
+    c, api = w.client, w.api
+    program = c.post("/api/v1/programs", content=PROGRAM_TEXT, headers=api.auth("officer"))
+    assert program.status_code == 201, program.text
+    program_id = program.json()["id"]
+    w.globals["program_id"] = program_id
+    assert c.post(f"/api/v1/programs/{program_id}/window", json={"open": True},
+                  headers=api.auth("officer")).status_code == 200
+    for tenant, admin in (("A", "admin_a"), ("B", "admin_b")):
+        body = {"program_id": program_id, "project": f"model of {tenant}", "requested_fen": 1_000_000}
+        applied = c.post("/api/v1/applications", json=body, headers=api.auth(admin))
+        assert applied.status_code == 201, applied.text
+        application = applied.json()["id"]
+        w.ids[tenant]["application_id"] = application
+        for officer, review in (("officer", {"approve": True, "score": 80}), ("officer2", {"approve": True})):
+            reviewed = c.post(f"/api/v1/applications/{application}/reviews", json=review, headers=api.auth(officer))
+            assert reviewed.status_code == 201, reviewed.text
+
+
+def _audit_seqs(w: World) -> None:
+    events = w.client.get("/api/v1/audit/events?limit=500", headers=w.auth("operator")).json()
+    for tenant in ("A", "B", "P"):
+        w.ids[tenant]["seq"] = next(e["seq"] for e in events if e["organisation_id"] == w.orgs[tenant])

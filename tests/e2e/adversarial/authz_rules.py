@@ -1,0 +1,228 @@
+"""The authorisation rules table: for every route of the app, who may call it and how to build one
+valid request. The matrix test enumerates `app.routes` and fails on any route missing here.
+
+To add a route: one line in RULES (API) or WEB (pages). `allow` names roles (or PUBLIC / SIGNED_IN);
+`tenant=True` says the request names one tenant's resource, so a tenant role calling it about another
+tenant must be refused (403/404) even when its role is allowed; `request` builds the keyword arguments
+of `client.request` from the world and the tenant key ("own" or "other" resolved to A/B/P).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from adversarial_world import FEDERATION, JOB, MONTH, PASSWORD, PROGRAM_TEXT, World
+
+from suanli.domain.organisations import Role
+
+OP, OA, OM = Role.PLATFORM_OPERATOR, Role.ORG_ADMIN, Role.ORG_MEMBER
+PA, PO, FO, AU = Role.PROVIDER_ADMIN, Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER, Role.AUDITOR
+SIGNED_IN = frozenset(Role)
+PUBLIC = frozenset({"anonymous", *Role})
+TREASURY = frozenset({OP, FO})
+_serial = itertools.count(1)
+
+Build = Callable[[World, str], dict[str, Any]]
+
+
+def none(_w: World, _t: str) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class Rule:
+    allow: frozenset[Any]
+    tenant: bool = False
+    request: Build = none
+    fresh_token: bool = False  # the call revokes the token it is made with
+    public_data: bool = False  # the answer is public by design (公示), so no canary check
+
+
+def key(w: World, t: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"headers": {"Idempotency-Key": f"matrix-{next(_serial)}"}}
+    if body is not None:
+        out["json"] = body
+    return out
+
+
+def transfer(w: World, t: str) -> dict[str, Any]:
+    cash, equity = w.globals["cash_account"], w.globals["equity_account"]
+    return key(w, t, {"legs": [{"account_id": cash, "side": "debit", "amount_fen": 1},
+                               {"account_id": equity, "side": "credit", "amount_fen": 1}]})
+
+
+def hold(w: World, t: str) -> dict[str, Any]:
+    return key(w, t, {"debit_account_id": w.globals["cash_account"], "credit_account_id": w.globals["equity_account"],
+                      "amount_fen": 1})
+
+
+def login(w: World, t: str) -> dict[str, Any]:
+    return {"json": {"username": "admin_a" if t == "A" else "admin_b", "password": PASSWORD}}
+
+
+def new_user(w: World, t: str) -> dict[str, Any]:
+    return {"json": {"username": f"matrix-user-{next(_serial)}", "password": "long-enough-pass-42",
+                     "role": "org_member", "organisation_id": w.orgs[t]}}
+
+
+def new_org(w: World, t: str) -> dict[str, Any]:
+    return {"json": {"name": f"matrix-org-{next(_serial)}", "name_zh": "测试", "type": "enterprise", "city": "成都"}}
+
+
+def federation(w: World, t: str) -> dict[str, Any]:
+    return {"json": {"yaml": FEDERATION}}
+
+
+def application(w: World, t: str) -> dict[str, Any]:
+    return {"json": {"program_id": w.globals["program_id"], "project": f"p{next(_serial)}", "requested_fen": 1000}}
+
+
+def claim(w: World, t: str) -> dict[str, Any]:
+    return {"json": {"program_id": w.globals["program_id"], "contract_id": f"c{next(_serial)}", "provider": "local",
+                     "amount_fen": 100, "contract_signed": True, "contract_paid": True}}
+
+
+def body(data: dict[str, Any]) -> Build:
+    return lambda _w, _t: {"json": data}
+
+
+def params(data: dict[str, Any]) -> Build:
+    return lambda _w, _t: {"params": data}
+
+
+def invoice(w: World, t: str) -> dict[str, Any]:
+    return {"json": {"organisation_id": w.orgs[t], "month": MONTH}}
+
+
+V1 = "/api/v1"
+RULES: dict[tuple[str, str], Rule] = {
+    ("GET", "/healthz"): Rule(PUBLIC),
+    ("GET", "/readyz"): Rule(PUBLIC),
+    # auth
+    ("POST", f"{V1}/auth/login"): Rule(PUBLIC, request=login, public_data=True),  # answers the caller's own name
+    ("POST", f"{V1}/auth/logout"): Rule(SIGNED_IN, fresh_token=True),
+    ("GET", f"{V1}/auth/me"): Rule(SIGNED_IN),
+    # organisations and users
+    ("GET", f"{V1}/organisations"): Rule(SIGNED_IN),
+    ("POST", f"{V1}/organisations"): Rule(frozenset({OP}), request=new_org),
+    ("GET", f"{V1}/organisations/{{organisation_id}}"): Rule(SIGNED_IN, tenant=True),
+    ("GET", f"{V1}/users"): Rule(frozenset({OP, OA})),
+    ("POST", f"{V1}/users"): Rule(frozenset({OP, OA}), tenant=True, request=new_user),
+    # federation
+    ("GET", f"{V1}/centers"): Rule(SIGNED_IN),
+    ("GET", f"{V1}/centers/{{name}}"): Rule(SIGNED_IN),
+    ("GET", f"{V1}/offerings"): Rule(SIGNED_IN),
+    ("POST", f"{V1}/federation"): Rule(frozenset({OP}), request=federation),
+    ("POST", f"{V1}/centers/{{name}}/health"): Rule(frozenset({OP})),
+    # jobs
+    ("POST", f"{V1}/jobs"): Rule(frozenset({OA, OM}), request=body(JOB)),
+    ("GET", f"{V1}/jobs"): Rule(SIGNED_IN - {PA}),
+    ("GET", f"{V1}/jobs/{{job_id}}"): Rule(SIGNED_IN, tenant=True),
+    ("POST", f"{V1}/jobs/{{job_id}}/cancel"): Rule(frozenset({OP, OA, OM}), tenant=True),
+    ("GET", f"{V1}/jobs/{{job_id}}/logs"): Rule(SIGNED_IN, tenant=True),
+    ("POST", f"{V1}/quotes"): Rule(SIGNED_IN, request=body({"devices": 1})),
+    # ledger
+    ("GET", f"{V1}/ledger/accounts"): Rule(SIGNED_IN),
+    ("GET", f"{V1}/ledger/accounts/{{account_id}}"): Rule(SIGNED_IN, tenant=True),
+    ("GET", f"{V1}/ledger/accounts/{{account_id}}/statement"): Rule(SIGNED_IN, tenant=True),
+    ("POST", f"{V1}/ledger/transfers"): Rule(TREASURY, request=transfer),
+    ("GET", f"{V1}/ledger/transfers"): Rule(TREASURY),
+    ("GET", f"{V1}/ledger/transfers/{{transfer_id}}"): Rule(TREASURY),
+    ("POST", f"{V1}/ledger/transfers/{{transfer_id}}/reverse"): Rule(TREASURY, request=lambda w, t: key(w, t, {})),
+    ("POST", f"{V1}/ledger/holds"): Rule(TREASURY, request=hold),
+    ("POST", f"{V1}/ledger/holds/{{hold_id}}/post"): Rule(TREASURY, request=lambda w, t: key(w, t, {"amount_fen": 1,
+                                                                                                   "final": False})),
+    ("POST", f"{V1}/ledger/holds/{{hold_id}}/void"): Rule(TREASURY, request=lambda w, t: key(w, t, {})),
+    ("POST", f"{V1}/ledger/periods/{{month}}/close"): Rule(TREASURY),
+    ("GET", f"{V1}/ledger/invoices"): Rule(SIGNED_IN),
+    ("POST", f"{V1}/ledger/invoices"): Rule(TREASURY, request=invoice),
+    ("GET", f"{V1}/ledger/invoices/{{invoice_id}}"): Rule(SIGNED_IN, tenant=True),
+    ("GET", f"{V1}/ledger/invoices/{{invoice_id}}/export"): Rule(SIGNED_IN, tenant=True),
+    ("GET", f"{V1}/ledger/statements"): Rule(TREASURY),
+    ("GET", f"{V1}/ledger/statements/{{statement_id}}"): Rule(TREASURY),
+    ("GET", f"{V1}/ledger/statements/{{statement_id}}/export"): Rule(TREASURY),
+    ("GET", f"{V1}/ledger/batches"): Rule(TREASURY),
+    ("POST", f"{V1}/ledger/batches"): Rule(TREASURY, request=body({"month": "2001-02"})),
+    ("POST", f"{V1}/ledger/batches/{{batch_id}}/approve"): Rule(frozenset({FO})),
+    ("POST", f"{V1}/ledger/batches/{{batch_id}}/pay"): Rule(frozenset({FO})),
+    # audit (the public key needs no sign-in: anyone checks what the platform hands out)
+    ("GET", f"{V1}/audit/public-key"): Rule(PUBLIC),
+    ("GET", f"{V1}/audit/heads/latest"): Rule(SIGNED_IN),
+    ("GET", f"{V1}/audit/events"): Rule(SIGNED_IN),
+    ("GET", f"{V1}/audit/events/{{seq}}/receipt"): Rule(SIGNED_IN, tenant=True),
+    ("GET", f"{V1}/audit/consistency"): Rule(SIGNED_IN, request=params({"first": 1, "second": 2})),
+    # vouchers
+    ("POST", f"{V1}/programs"): Rule(frozenset({PO, OP}), request=lambda w, t: {"content": PROGRAM_TEXT}),
+    ("GET", f"{V1}/programs"): Rule(SIGNED_IN),
+    ("GET", f"{V1}/programs/{{program_id}}"): Rule(SIGNED_IN),
+    ("POST", f"{V1}/programs/{{program_id}}/window"): Rule(frozenset({PO, OP}), request=body({"open": True})),
+    ("POST", f"{V1}/applications"): Rule(frozenset({OA, PA}), request=application),
+    ("GET", f"{V1}/applications"): Rule(SIGNED_IN),
+    ("POST", f"{V1}/applications/{{application_id}}/reviews"): Rule(frozenset({PO, FO}), tenant=True,
+                                                                   request=body({"approve": False})),
+    ("GET", f"{V1}/applications/{{application_id}}/grant"): Rule(SIGNED_IN, tenant=True),
+    ("GET", f"{V1}/wallets"): Rule(SIGNED_IN),
+    ("GET", f"{V1}/redemptions"): Rule(SIGNED_IN),
+    ("POST", f"{V1}/redemptions"): Rule(frozenset({OA, PA}), request=claim),
+    ("POST", f"{V1}/redemptions/{{redemption_id}}/clawback"): Rule(frozenset({PO, OP}), request=body({"reason": "x"})),
+    ("GET", f"{V1}/programs/{{program_id}}/forecast"): Rule(frozenset({OP, PO, FO, AU})),
+    ("GET", f"{V1}/programs/{{program_id}}/disclosure"): Rule(SIGNED_IN, public_data=True),
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    """A web UI route: `signed_in` pages redirect strangers to /signin; `tenant` pages name a tenant's
+    resource. POSTs without the CSRF token are refused for everyone."""
+
+    signed_in: bool = True
+    tenant: bool = False
+
+
+WEB: dict[tuple[str, str], Page] = {
+    ("GET", "/"): Page(signed_in=False),
+    ("GET", "/signin"): Page(signed_in=False),
+    ("POST", "/signin"): Page(signed_in=False),
+    ("POST", "/signout"): Page(),
+    ("GET", "/home"): Page(),
+    ("GET", "/dashboard"): Page(signed_in=False),  # the public platform dashboard
+    ("GET", "/dashboard.csv"): Page(signed_in=False),
+    ("GET", "/jobs"): Page(),
+    ("GET", "/jobs/new"): Page(),
+    ("GET", "/jobs/quote"): Page(),
+    ("POST", "/jobs"): Page(),
+    ("GET", "/jobs/{job_id}"): Page(tenant=True),
+    ("POST", "/jobs/{job_id}/cancel"): Page(tenant=True),
+    ("GET", "/market"): Page(signed_in=False),
+    ("GET", "/vendor/plotly.min.js"): Page(signed_in=False),
+    ("GET", "/audit"): Page(),
+    ("GET", "/audit/receipt/{seq}"): Page(tenant=True),
+    ("GET", "/audit/verify"): Page(),
+    ("GET", "/invoices"): Page(),
+    ("GET", "/invoices/{invoice_id}.{fmt}"): Page(tenant=True),
+    ("GET", "/batches"): Page(),
+    ("POST", "/batches"): Page(),
+    ("POST", "/batches/{batch_id}/{action}"): Page(),
+    ("GET", "/reserves"): Page(),
+    ("POST", "/reserves"): Page(),
+    ("GET", "/operator/centers"): Page(),
+    ("POST", "/operator/centers/{name}/check"): Page(),
+    ("GET", "/operator/users"): Page(),
+    ("GET", "/programs"): Page(),
+    ("POST", "/programs"): Page(),
+    ("POST", "/programs/{program_id}/window"): Page(),
+    ("GET", "/programs/{program_id}"): Page(),
+    ("GET", "/programs/{program_id}/disclosure.{fmt}"): Page(),
+    ("POST", "/programs/{program_id}/publish"): Page(),
+    ("GET", "/applications"): Page(),
+    ("POST", "/applications/{application_id}/review"): Page(tenant=True),
+    ("GET", "/provider"): Page(),
+    ("GET", "/vouchers"): Page(),
+    ("POST", "/vouchers/apply"): Page(),
+}
+# Framework routes that are not endpoints of the platform's own (docs and schema), answered to anyone.
+FRAMEWORK = {("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"), ("GET", "/redoc"),
+             ("GET", "/metrics")}
