@@ -52,7 +52,9 @@ def update() -> dict[str, list[str]]:
     missing: dict[str, list[str]] = {}
     for lang in LANGUAGES:
         old = read(lang)
-        new = Catalog(locale=lang, project="suanli", domain="messages", charset="utf-8")
+        new = Catalog(locale=lang, project="suanli", domain="messages", charset="utf-8", fuzzy=False,
+                      copyright_holder="Suanli contributors", msgid_bugs_address="", creation_date=old.creation_date,
+                      revision_date=old.revision_date)
         for msgid in ids:
             previous = old.get(msgid)
             text = previous.string if previous is not None and previous.string else ("" if lang != "en" else msgid)
@@ -66,8 +68,11 @@ def update() -> dict[str, list[str]]:
 
 def untranslated() -> dict[str, list[str]]:
     ids = extract()
-    return {lang: [m for m in ids if not (read(lang).get(m) and read(lang).get(m).string)]  # type: ignore[union-attr]
-            for lang in LANGUAGES}
+    missing = {}
+    for lang in LANGUAGES:
+        catalog = read(lang)
+        missing[lang] = [m for m in ids if not ((entry := catalog.get(m)) is not None and entry.string)]
+    return missing
 
 
 def main(argv: list[str]) -> int:

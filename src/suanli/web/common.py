@@ -39,7 +39,7 @@ def when(value: datetime | None) -> str:
     return "—" if value is None else value.strftime("%Y-%m-%d %H:%M")
 
 
-def hours(seconds: int | float | None) -> str:
+def hours(seconds: float | None) -> str:
     return "0" if not seconds else f"{seconds / 3600:,.2f}"
 
 

@@ -25,7 +25,7 @@ def figures(d: reports.Dashboard, lang: str) -> dict[str, dict[str, Any]]:
     _ = i18n.translator(lang)
     zh = lang == "zh_CN"
     names = [c.name_zh if zh else c.name for c in d.centers]
-    yuan = lambda fen: round(fen / 100, 2)  # noqa: E731  (charts plot yuan; tables keep exact fen)
+    yuan = lambda fen: round(fen / 100, 2)
     programs = [p.title_zh if zh else p.title_en for p in d.programs]
     return {
         "by_center": _bar(names, [round(c.device_hours, 3) for c in d.centers], _("Device-hours delivered per center"),

@@ -15,7 +15,7 @@ from suanli.domain.organisations import Role
 from suanli.domain.vouchers import Side
 from suanli.services import vouchers as service
 from suanli.web import i18n
-from suanli.web.common import SessionDep, ViewerDep, form, redirect, render, require
+from suanli.web.common import SessionDep, ViewerDep, form, render, require
 
 router = APIRouter(include_in_schema=False)
 APPLICANTS = (Role.ORG_ADMIN, Role.PROVIDER_ADMIN)
