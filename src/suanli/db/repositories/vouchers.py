@@ -172,3 +172,21 @@ def disclosure_rows(session: Session, program_id: int) -> list[tuple[VoucherGran
              .join(VoucherApplicationRow, VoucherApplicationRow.id == VoucherGrantRow.application_id)
              .where(VoucherGrantRow.program_id == program_id).order_by(VoucherGrantRow.id))
     return [(g, o, a) for g, o, a in session.execute(query).all()]
+
+
+def active_holdings(session: Session, organisation_ids: Sequence[int], today: date,
+                    ) -> list[tuple[VoucherWalletRow, VoucherProgramRow, OrganisationRow]]:
+    """Every active, unexpired wallet of these organisations with its program and organisation."""
+    if not organisation_ids:
+        return []
+    query = (select(VoucherWalletRow, VoucherProgramRow, OrganisationRow)
+             .join(VoucherProgramRow, VoucherProgramRow.id == VoucherWalletRow.program_id)
+             .join(OrganisationRow, OrganisationRow.id == VoucherWalletRow.organisation_id)
+             .where(VoucherWalletRow.organisation_id.in_(list(organisation_ids)),
+                    VoucherWalletRow.status == "active", VoucherWalletRow.expires_on >= today)
+             .order_by(VoucherWalletRow.id))
+    return [(w, p, o) for w, p, o in session.execute(query).all()]
+
+
+def center_names(session: Session) -> list[str]:
+    return list(session.scalars(select(CenterRow.name).order_by(CenterRow.name)))

@@ -30,6 +30,7 @@ from suanli.services.vouchers.programs import (
     set_window,
 )
 from suanli.services.vouchers.redemptions import ContractClaim, clawback, redeem_contract, redeem_usage
+from suanli.services.vouchers.subsidy import PayerSubsidy, subsidy_policy
 from suanli.services.vouchers.wallets import (
     _best_wallet,
     _wallet_state,
@@ -39,8 +40,8 @@ from suanli.services.vouchers.wallets import (
 )
 
 __all__ = [
-    "ApplyCommand", "ContractClaim", "Principal", "VoucherWalletRow", "_best_wallet", "_get_program", "_grant",
+    "ApplyCommand", "ContractClaim", "PayerSubsidy", "Principal", "VoucherWalletRow", "_best_wallet", "_get_program", "_grant",
     "_wallet_for", "_wallet_state", "apply", "budget_left", "check_may_read", "clawback", "disclosure",
     "expire_wallets", "facts_of", "forecast", "load_program", "program_of", "redeem_contract", "redeem_usage",
-    "release_for_job", "reserve_for_job", "review", "set_window", "voucher_share",
+    "release_for_job", "reserve_for_job", "review", "set_window", "subsidy_policy", "voucher_share",
 ]
