@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, String, Table, bindparam, func, insert, literal, literal_column, select, update
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from suanli.db.models.ledger import (
     DisbursementBatchRow,
@@ -75,85 +78,172 @@ def list_accounts(session: Session, *, owner_kind: str | None = None, owner_id: 
     return session.scalars(query).all()
 
 
-_STATE_COLUMNS = (A.id, A.code, A.normal_sign, A.non_negative, A.balance_fen, A.currency)
-
-
-def lock_accounts(session: Session, account_ids: Iterable[int]) -> dict[int, AccountState]:
-    """Lock the accounts in id order (a stable order, so two writers never deadlock) and return their states.
-
-    `FOR NO KEY UPDATE`, not `FOR UPDATE`: a transfer that merely references an account by foreign key
-    (KEY SHARE) must not wait behind, or deadlock with, a writer holding that account."""
-    ids = sorted(set(account_ids))
-    rows = session.execute(select(*_STATE_COLUMNS).where(A.id.in_(ids)).order_by(A.id).with_for_update(key_share=True)).all()
-    return {row.id: AccountState(row.id, row.code, row.normal_sign, bool(row.non_negative), int(row.balance_fen),
-                                 row.currency) for row in rows}
-
-
-def owners(session: Session, account_ids: Sequence[int]) -> dict[int, tuple[str, int | None]]:
-    """Owner (kind, id) of each existing account among `account_ids`."""
-    rows = session.execute(select(A.id, A.owner_kind, A.owner_id).where(A.id.in_(account_ids)))
-    return {row.id: (row.owner_kind, row.owner_id) for row in rows}
-
-
-def balances(session: Session, account_ids: Sequence[int]) -> dict[int, int]:
-    return {row.id: int(row.balance_fen) for row in session.execute(
-        select(A.id, A.balance_fen).where(A.id.in_(account_ids)))}
-
-
 def balance_from_legs(session: Session, account_id: int) -> int:
     return int(session.scalar(select(func.coalesce(func.sum(L.amount_fen), 0)).where(L.account_id == account_id)))
 
 
-# --- transfers and legs -------------------------------------------------------------------------------
+# --- the write path: pre-built Core statements -------------------------------------------------------------
+# Built once at import with expanding IN parameters, so SQLAlchemy's compiled cache answers every call,
+# and executed on the session's connection: no ORM statement building, no ORM objects on the hot path.
+
+AT, TT, LT, PT = (cast(Table, x.__table__) for x in (A, T, L, LedgerPeriodRow))
+_debit, _clearing, _credit = AT.alias("debit_account"), AT.alias("clearing_account"), AT.alias("credit_account")
 
 
-def find_transfer_by_key(session: Session, key: str) -> Row[Any] | None:
-    return session.execute(select(T.id, T.request_hash).where(T.idempotency_key == key)).first()
+def _ids(name: str) -> Any:
+    return bindparam(name, expanding=True)
 
 
-def insert_transfer(session: Session, values: dict[str, Any], legs: Sequence[Leg]) -> int | None:
-    """Insert a transfer and its legs; None when the idempotency key was taken meanwhile.
+def _count(table: Any, where: Any) -> Any:
+    return select(func.count()).select_from(table).where(where).scalar_subquery()
 
-    On SQLite the transfer is sealed after its legs (the seal trigger checks they sum to zero); on
-    PostgreSQL the deferred constraint trigger checks at commit, so it is born sealed.
-    """
-    on_sqlite = _dialect(session) == "sqlite"
-    statement = (_insert(session, T).values(sealed=not on_sqlite, **values)
-                 .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(T.id))
-    transfer_id = session.execute(statement).scalar()
-    if transfer_id is None:
+
+# The owner's clearing account, by its code (= account_code(CLEARING, kind, id)) on the unique index.
+_CLEARING_OF = select(_clearing.c.id).join(_debit, _clearing.c.code == (
+    literal("clearing:") + _debit.c.owner_kind
+    + func.coalesce(literal(":") + sql_cast(_debit.c.owner_id, String), ""))).where(_debit.c.id.in_(_ids("debits")))
+
+# One statement locks the accounts (plus the clearing accounts of hold debits) in id order and counts
+# used keys, closed periods and existing credit accounts: the common case is one round trip.
+_LOCK = (select(AT.c.id, AT.c.code, AT.c.purpose, AT.c.owner_kind, AT.c.owner_id, AT.c.normal_sign,
+                AT.c.non_negative, AT.c.balance_fen, AT.c.currency,
+                _count(TT, TT.c.idempotency_key.in_(_ids("keys"))).label("replays"),
+                _count(PT, PT.c.closed & PT.c.month.in_(_ids("months"))).label("closed"),
+                _count(_credit, _credit.c.id.in_(_ids("credits"))).label("credits"))
+         .where(AT.c.id.in_(_ids("ids")) | AT.c.id.in_(_CLEARING_OF))
+         .order_by(AT.c.id).with_for_update(key_share=True, of=AT))
+_HOLDS = (select(TT.c.id, TT.c.kind, TT.c.status, TT.c.amount_fen, TT.c.posted_fen, TT.c.released_fen,
+                 TT.c.debit_account_id, TT.c.credit_account_id, TT.c.clearing_account_id, TT.c.source_kind,
+                 TT.c.source_id).where(TT.c.id.in_(_ids("ids"))).order_by(TT.c.id).with_for_update(key_share=True))
+_KEYS = select(TT.c.idempotency_key, TT.c.request_hash, TT.c.id).where(TT.c.idempotency_key.in_(_ids("keys")))
+_CLOSED = select(PT.c.month).where(PT.c.closed, PT.c.month.in_(_ids("months")))
+_EXISTING = select(AT.c.id).where(AT.c.id.in_(_ids("ids")))
+_INSERT_TRANSFERS = {name: dialect.insert(TT).on_conflict_do_nothing(index_elements=["idempotency_key"])
+                     .returning(TT.c.id, TT.c.idempotency_key)
+                     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+_INSERT_LEGS = insert(LT)
+_SEAL = update(TT).where(TT.c.id.in_(_ids("ids"))).values(sealed=True)
+_SETTLE_HOLD = update(TT).where(TT.c.id == bindparam("hold")).values(
+    posted_fen=bindparam("posted"), released_fen=bindparam("released"), status=bindparam("new_status"))
+_TRANSFERS = select(TT).where(TT.c.id.in_(_ids("ids")))
+_LEGS = (select(LT.c.transfer_id, LT.c.account_id, LT.c.amount_fen).where(LT.c.transfer_id.in_(_ids("ids")))
+         .order_by(LT.c.id))
+
+
+@dataclass(frozen=True, slots=True)
+class Locked:
+    """What the lock statement saw: account states and owners, and counts saying whether to look closer."""
+
+    states: dict[int, AccountState]
+    owners: dict[int, tuple[str, int | None, str]]  # id -> (owner kind, owner id, purpose)
+    replays: int
+    closed: int
+    credits: int
+
+
+def lock_accounts(session: Session, account_ids: Iterable[int], *, hold_debits: Iterable[int] = (),
+                  keys: Sequence[str] = (), months: Iterable[str] = (), credits: Iterable[int] = ()) -> Locked | None:
+    """Lock the accounts, and the clearing accounts of `hold_debits`, in id order (a stable order, so
+    two writers never deadlock); count the used `keys`, closed `months` and existing `credits`.
+
+    `FOR NO KEY UPDATE`, not `FOR UPDATE`: a transfer that merely references an account by foreign key
+    (KEY SHARE) must not wait behind, or deadlock with, a writer holding that account. None when no
+    account matched (the counts are then unknown)."""
+    rows = session.connection().execute(_LOCK, {
+        "ids": sorted(set(account_ids)), "debits": sorted(set(hold_debits)), "keys": list(keys),
+        "months": sorted(set(months)), "credits": sorted(set(credits))}).all()
+    if not rows:
         return None
-    session.execute(insert(L), [{"transfer_id": transfer_id, "account_id": one.account_id,
-                                 "amount_fen": one.amount_fen} for one in legs])
-    if on_sqlite:
-        session.execute(update(T).where(T.id == transfer_id).values(sealed=True))
-    return int(transfer_id)
+    first = rows[0]
+    return Locked({r.id: AccountState(r.id, r.code, r.normal_sign, bool(r.non_negative), int(r.balance_fen), r.currency)
+                   for r in rows}, {r.id: (r.owner_kind, r.owner_id, r.purpose) for r in rows},
+                  int(first.replays), int(first.closed), int(first.credits))
 
 
-def get_transfer(session: Session, transfer_id: int, *, for_update: bool = False) -> LedgerTransferRow | None:
-    query = select(T).where(T.id == transfer_id).execution_options(populate_existing=True)
-    if for_update:  # NO KEY UPDATE: children's foreign keys (KEY SHARE) must not queue behind it
-        query = query.with_for_update(key_share=True)
-    return session.scalar(query)
+def lock_holds(session: Session, transfer_ids: Iterable[int]) -> dict[int, Row[Any]]:
+    """Lock transfers (holds to post or void) in id order; those that exist, by id."""
+    ids = sorted(set(transfer_ids))
+    return {row.id: row for row in session.connection().execute(_HOLDS, {"ids": ids})} if ids else {}
+
+
+def used_keys(session: Session, keys: Sequence[str]) -> dict[str, tuple[str, int]]:
+    """key -> (request hash, transfer id) for the keys already taken."""
+    rows = session.connection().execute(_KEYS, {"keys": list(keys)})
+    return {r.idempotency_key: (r.request_hash, int(r.id)) for r in rows}
+
+
+def closed_months(session: Session, months: Iterable[str]) -> set[str]:
+    return set(session.connection().execute(_CLOSED, {"months": sorted(set(months))}).scalars())
+
+
+def existing_accounts(session: Session, account_ids: Iterable[int]) -> set[int]:
+    return set(session.connection().execute(_EXISTING, {"ids": sorted(set(account_ids))}).scalars())
+
+
+def insert_transfers(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Insert transfers (legs follow) in one statement; key -> id of those inserted. A key missing from
+    the answer was taken meanwhile by a concurrent writer (`ON CONFLICT DO NOTHING`).
+
+    On SQLite a transfer is born unsealed and sealed after its legs (the seal trigger checks they sum
+    to zero); on PostgreSQL the deferred constraint trigger checks at commit, so it is born sealed."""
+    dialect = _dialect(session)
+    params = [{**row, "sealed": dialect != "sqlite"} for row in rows]
+    result = session.connection().execute(_INSERT_TRANSFERS[dialect], params if len(params) > 1 else params[0])
+    return {row.idempotency_key: int(row.id) for row in result}
+
+
+def insert_legs(session: Session, legs: Sequence[tuple[int, Leg]]) -> None:
+    """(transfer id, leg) pairs in one executemany; then, on SQLite, seal their transfers."""
+    connection = session.connection()
+    connection.execute(_INSERT_LEGS, [{"transfer_id": tid, "account_id": one.account_id,
+                                       "amount_fen": one.amount_fen} for tid, one in legs])
+    if _dialect(session) == "sqlite":
+        connection.execute(_SEAL, {"ids": sorted({tid for tid, _ in legs})})
+
+
+def settle_holds(session: Session, holds: Sequence[Hold]) -> None:
+    """Write each hold's progress and status (one executemany)."""
+    session.connection().execute(_SETTLE_HOLD, [
+        {"hold": h.transfer_id, "posted": h.posted_fen, "released": h.released_fen, "new_status": h.status.value}
+        for h in holds])
+    forget(session, [h.transfer_id for h in holds])
+
+
+def forget(session: Session, transfer_ids: Iterable[int]) -> None:
+    """Expire loaded ORM copies of these transfers: Core wrote behind them."""
+    if len(session.identity_map):
+        for tid in transfer_ids:
+            found = session.identity_map.get(identity_key(T, tid))
+            if found is not None:
+                session.expire(found)
+
+
+def transfers_with_legs(session: Session, transfer_ids: Sequence[int]) -> tuple[dict[int, Row[Any]], dict[int, list[Leg]]]:
+    """Transfer rows and their legs (in posting order), by id, in two statements."""
+    connection = session.connection()
+    rows = {row.id: row for row in connection.execute(_TRANSFERS, {"ids": list(transfer_ids)})}
+    legs: dict[int, list[Leg]] = {tid: [] for tid in transfer_ids}
+    for row in connection.execute(_LEGS, {"ids": list(transfer_ids)}):
+        legs[row.transfer_id].append(Leg(row.account_id, int(row.amount_fen)))
+    return rows, legs
 
 
 def legs_of(session: Session, transfer_ids: Sequence[int]) -> dict[int, list[Leg]]:
-    found: dict[int, list[Leg]] = {tid: [] for tid in transfer_ids}
-    rows = session.execute(select(L.transfer_id, L.account_id, L.amount_fen)
-                           .where(L.transfer_id.in_(transfer_ids)).order_by(L.id))
-    for row in rows:
-        found[row.transfer_id].append(Leg(row.account_id, int(row.amount_fen)))
-    return found
+    return transfers_with_legs(session, transfer_ids)[1]
 
 
-def hold_of(row: LedgerTransferRow) -> Hold:
-    assert row.debit_account_id and row.credit_account_id and row.clearing_account_id
+def get_transfer(session: Session, transfer_id: int) -> LedgerTransferRow | None:
+    return session.scalar(select(T).where(T.id == transfer_id).execution_options(populate_existing=True))
+
+
+def hold_of(row: Any) -> Hold:
     return Hold(row.id, row.debit_account_id, row.credit_account_id, row.clearing_account_id, int(row.amount_fen),
                 int(row.posted_fen), int(row.released_fen), TransferStatus(row.status))
 
 
 def update_transfer(session: Session, transfer_id: int, **values: Any) -> None:
-    session.execute(update(T).where(T.id == transfer_id).values(**values))
+    session.connection().execute(update(TT).where(TT.c.id == transfer_id).values(**values))
+    forget(session, [transfer_id])
 
 
 def list_transfers(session: Session, *, account_id: int | None = None, source_kind: str | None = None,
