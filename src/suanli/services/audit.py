@@ -11,22 +11,31 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from suanli.config import load_settings
 from suanli.db.models.audit import AuditEvent, AuditTreeHead
 from suanli.db.models.base import utcnow
 from suanli.db.repositories import audit as repo
-from suanli.domain.audit.canonical import canonical_json, event_document, normalise
+from suanli.domain.audit.canonical import (
+    assemble_event,
+    canonical_json,
+    check_event_names,
+    normalise,
+    normalise_payload,
+)
 from suanli.domain.audit.errors import EventNotFound, InvalidProofRequest, LogInconsistent
 from suanli.domain.audit.export import event_record, head_record, header_record, verify_export
-from suanli.domain.audit.merkle import NodeKey, append_to_frontier, fold, leaf_hash
+from suanli.domain.audit.merkle import NodeKey, append_to_frontier, fold, leaf_hash, pack
 from suanli.domain.audit.proofs import consistency_proof, inclusion_proof
 from suanli.domain.audit.receipts import make_receipt
 from suanli.domain.audit.signing import SignedTreeHead, Signer
@@ -43,8 +52,13 @@ class RecordedEvent:
     seq: int
     leaf_hash: bytes
     tree_size: int
-    root_hash: bytes
     event: dict[str, Any]
+    frontier: tuple[bytes, ...] = field(repr=False)
+
+    @property
+    def root_hash(self) -> bytes:
+        """The root of the tree this event joined (folded on demand: most callers never ask)."""
+        return fold(self.frontier)
 
 
 def record_event(session: Session, *, kind: str, subject: str, payload: Mapping[str, Any],
@@ -53,28 +67,65 @@ def record_event(session: Session, *, kind: str, subject: str, payload: Mapping[
     return record_events(session, [(kind, subject, payload, organisation_id)])[0]
 
 
+@dataclass(frozen=True, slots=True)
+class _LogState:
+    size: int
+    frontier: tuple[bytes, ...]
+    packed: bytes
+
+
+# The log state this process last wrote, per database. Only a guess: every append checks it against
+# the stored row in the UPDATE that locks the log, and reloads the row when another writer (another
+# process, a transaction that rolled back) moved it. (size, frontier) is all an append depends on, so
+# an append whose check matched computed exactly what an append from a fresh read would have.
+# Keyed by engine (weakly: tests and tools make and drop engines), not by URL: hashing a URL renders it.
+_states: WeakKeyDictionary[Engine, _LogState] = WeakKeyDictionary()
+
+
 def record_events(session: Session,
                   events: Sequence[tuple[str, str, Mapping[str, Any], int | None]]) -> list[RecordedEvent]:
     """Append several events under one lock of the log (kind, subject, payload, organisation_id)."""
     session.flush()  # the caller's own pending changes go first, before we take the log lock
-    size, frontier = repo.lock_state(session)
+    database = session.connection().engine  # begins the transaction (SQLite: the write lock) first
     now = utcnow()
-    rows, nodes, recorded = [], [], []
+    recorded_at = normalise(now, "recorded_at")
+    prepared = []
     for kind, subject, payload, organisation_id in events:
-        document = event_document(seq=size, kind=kind, subject=subject, organisation_id=organisation_id,
-                                  payload=payload, recorded_at=now)
+        check_event_names(kind, subject)
+        prepared.append((kind, subject, normalise_payload(payload), organisation_id))
+    state = _states.get(database)
+    outcome = _append(session, state, prepared, recorded_at, now) if state is not None else None
+    if outcome is None:  # no guess, or a stale one: read the row under its lock and append from it
+        size, frontier = repo.lock_state(session)
+        outcome = _append(session, _LogState(size, tuple(frontier), pack(frontier)), prepared, recorded_at, now)
+        if outcome is None:
+            raise LogInconsistent("the audit log state changed while this transaction held its lock")
+    _states[database] = outcome[0]
+    return outcome[1]
+
+
+def _append(session: Session, state: _LogState, prepared: Sequence[tuple[str, str, dict[str, Any], int | None]],
+            recorded_at: str, now: datetime) -> tuple[_LogState, list[RecordedEvent]] | None:
+    """Append the events to the log believed to be `state`; None when the stored log is not that."""
+    size, frontier = state.size, list(state.frontier)
+    rows, recorded = [], []
+    nodes: list[tuple[int, int, bytes]] = []
+    for kind, subject, payload, organisation_id in prepared:
+        document = assemble_event(seq=size, kind=kind, subject=subject, organisation_id=organisation_id,
+                                  recorded_at=recorded_at, payload=payload)
         data = canonical_json(document)
         leaf = leaf_hash(data)
-        nodes.extend(append_to_frontier(frontier, size, leaf))
-        rows.append({"seq": size, "kind": kind, "subject": subject, "organisation_id": organisation_id,
-                     "canonical": data, "leaf_hash": leaf, "created_at": now})
+        created = append_to_frontier(frontier, size, leaf)
+        nodes.extend((level, index, h) for (level, index), h in created[1:])
+        rows.append((size, kind, subject, organisation_id, data, leaf, now))
         size += 1
-        recorded.append(RecordedEvent(seq=size - 1, leaf_hash=leaf, tree_size=size, root_hash=fold(frontier),
-                                      event=document))
-    repo.insert_events(session, rows)
-    repo.insert_nodes(session, nodes)
-    repo.save_state(session, tree_size=size, frontier=frontier)
-    return recorded
+        recorded.append(RecordedEvent(seq=size - 1, leaf_hash=leaf, tree_size=size, event=document,
+                                      frontier=tuple(frontier)))
+    packed = pack(frontier)
+    if not repo.advance_state(session, old_size=state.size, old_frontier=state.packed, new_size=size,
+                              new_frontier=packed, events=rows, nodes=nodes):
+        return None
+    return _LogState(size, tuple(frontier), packed), recorded
 
 
 # --- signing key -----------------------------------------------------------------------------------

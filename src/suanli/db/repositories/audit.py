@@ -1,19 +1,24 @@
 """All SQL of the transparency log: the serialising lock on the log state, appends, node lookups for
 proofs, signed tree heads and event listings.
 
-Appends are serialised by a row lock on the single `audit_log_state` row (`SELECT ... FOR UPDATE`
-on PostgreSQL; on SQLite the write transaction already holds the database lock via BEGIN IMMEDIATE,
-and FOR UPDATE compiles to nothing).
+Appends are serialised by a row lock on the single `audit_log_state` row. The hot path
+(`advance_state`) takes that lock with the UPDATE that also checks and moves the state: it only
+matches when the stored (tree size, frontier) is exactly the one the caller computed from, so a
+writer that got there first makes it match nothing and the caller reloads under `lock_state`
+(`SELECT ... FOR UPDATE` on PostgreSQL; on SQLite BEGIN IMMEDIATE already holds the database lock).
+The hot path's three statements run as pre-built SQL on the session's own DBAPI connection, inside
+the session's transaction: SQLAlchemy's per-statement machinery cost several times the SQL itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from suanli.db.models.audit import LOG_STATE_ID, AuditEvent, AuditLogState, AuditNode, AuditTreeHead
@@ -32,6 +37,72 @@ def lock_state(session: Session) -> tuple[int, list[bytes]]:
         _create_state(session)
         row = session.execute(_STATE.with_for_update()).one()
     return int(row.tree_size), unpack(row.frontier)
+
+
+# The order of the event tuples `advance_state` takes.
+EVENT_COLUMNS = ("seq", "kind", "subject", "organisation_id", "canonical", "leaf_hash", "created_at")
+
+
+class _HotPath:
+    """The append statements for one dialect, with the bind processors SQLAlchemy would apply."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        table = cast(Table, AuditEvent.__table__)
+        columns = EVENT_COLUMNS
+        self.advance = (f"UPDATE audit_log_state SET tree_size = {mark}, frontier = {mark} "
+                        f"WHERE id = {LOG_STATE_ID} AND tree_size = {mark} AND frontier = {mark}")
+        self.insert_event = (f"INSERT INTO audit_events ({', '.join(columns)}) "
+                             f"VALUES ({', '.join([mark] * len(columns))})")
+        self.insert_node = f"INSERT INTO audit_nodes (level, idx, hash) VALUES ({mark}, {mark}, {mark})"
+        created_at = table.c.created_at.type
+        processor = created_at.dialect_impl(dialect).bind_processor(dialect)
+        self.created_at: Callable[[Any], Any] = processor or (lambda value: value)
+
+
+_hot_paths: dict[str, _HotPath] = {}
+
+
+def _hot_path(dialect: Dialect) -> _HotPath:
+    key = f"{dialect.name}:{dialect.paramstyle}"
+    path = _hot_paths.get(key)
+    if path is None:
+        path = _hot_paths[key] = _HotPath(dialect)
+    return path
+
+
+def advance_state(session: Session, *, old_size: int, old_frontier: bytes, new_size: int, new_frontier: bytes,
+                  events: Sequence[tuple[int, str, str, int | None, bytes, bytes, datetime]],
+                  nodes: Sequence[tuple[int, int, bytes]]) -> bool:
+    """Move the log from (old_size, old_frontier) to (new_size, new_frontier) and store the appended
+    events (seq, kind, subject, organisation_id, canonical, leaf_hash, created_at) and complete
+    subtrees (level >= 1, index, hash), in the session's transaction.
+
+    Returns False, having written nothing, when the stored state is not (old_size, old_frontier):
+    another writer appended first, the row does not exist yet, or an earlier transaction that
+    computed the caller's state rolled back. The matching UPDATE holds the state row's lock (or, on
+    SQLite, the write lock BEGIN IMMEDIATE took) until the transaction ends.
+    """
+    connection = session.connection()
+    sql = _hot_path(connection.dialect)
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql.advance, (new_size, new_frontier, old_size, old_frontier))
+        if cursor.rowcount != 1:
+            return False
+        convert = sql.created_at
+        rows = [(*row[:6], convert(row[6])) for row in events]
+        if len(rows) == 1:
+            cursor.execute(sql.insert_event, rows[0])
+        else:
+            cursor.executemany(sql.insert_event, rows)
+        if len(nodes) == 1:
+            cursor.execute(sql.insert_node, nodes[0])
+        elif nodes:
+            cursor.executemany(sql.insert_node, nodes)
+        return True
+    finally:
+        cursor.close()
 
 
 def read_state(session: Session) -> tuple[int, list[bytes]]:

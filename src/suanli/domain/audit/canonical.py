@@ -51,25 +51,43 @@ def normalise(value: Any, path: str = "payload") -> Any:
     raise NotCanonical(f"{path} has a value of type {type(value).__name__} that JSON cannot carry")
 
 
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
+def normalise_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """`normalise` for an event payload, with a fast path for the common flat dict of plain values."""
+    if type(payload) is dict and all(type(k) is str and type(v) in _PLAIN for k, v in payload.items()):
+        return dict(payload)
+    normal: dict[str, Any] = normalise(dict(payload))
+    return normal
+
+
+def check_event_names(kind: str, subject: str) -> None:
+    if not kind or not subject:
+        raise NotCanonical("an audit event needs a kind and a subject")
+    if len(kind) > 100 or len(subject) > 200:
+        raise NotCanonical("an audit event's kind has at most 100 characters and its subject 200")
+
+
+# Built once: json.dumps would build an encoder on every call, and events are encoded on every append.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def canonical_json(value: Any) -> bytes:
     """The canonical encoding of an already-normalised JSON value."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode("utf-8")
+    return _ENCODER.encode(value).encode("utf-8")
 
 
 def event_document(*, seq: int, kind: str, subject: str, organisation_id: int | None,
                    payload: Mapping[str, Any], recorded_at: datetime) -> dict[str, Any]:
     """The event as it is hashed, exported and shown to auditors."""
-    if not kind or not subject:
-        raise NotCanonical("an audit event needs a kind and a subject")
-    if len(kind) > 100 or len(subject) > 200:
-        raise NotCanonical("an audit event's kind has at most 100 characters and its subject 200")
-    return {
-        "schema": EVENT_SCHEMA,
-        "seq": seq,
-        "kind": kind,
-        "subject": subject,
-        "organisation_id": organisation_id,
-        "recorded_at": normalise(recorded_at, "recorded_at"),
-        "payload": normalise(dict(payload)),
-    }
+    check_event_names(kind, subject)
+    return assemble_event(seq=seq, kind=kind, subject=subject, organisation_id=organisation_id,
+                          recorded_at=normalise(recorded_at, "recorded_at"), payload=normalise_payload(payload))
+
+
+def assemble_event(*, seq: int, kind: str, subject: str, organisation_id: int | None, recorded_at: str,
+                   payload: dict[str, Any]) -> dict[str, Any]:
+    """`event_document` from parts already checked and normalised (appends reuse them across retries)."""
+    return {"schema": EVENT_SCHEMA, "seq": seq, "kind": kind, "subject": subject,
+            "organisation_id": organisation_id, "recorded_at": recorded_at, "payload": payload}

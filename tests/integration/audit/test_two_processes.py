@@ -1,0 +1,70 @@
+"""Two operating-system processes appending to the same log, each with its own cached view of the log
+state, on SQLite and PostgreSQL: every append that raced another must notice and reload, so the
+stored events still form one gapless RFC 9162 tree."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import time
+from itertools import pairwise
+from multiprocessing.synchronize import Barrier
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from suanli.db.engine import make_engine
+from suanli.db.repositories import audit as repo
+from suanli.db.uow import session_factory, unit_of_work
+from suanli.domain.audit.canonical import canonical_json
+from suanli.domain.audit.merkle import MemoryTree, fold
+from suanli.domain.audit.signing import Signer
+from suanli.services import audit
+
+PER_PROCESS = 60
+
+
+def append_from_process(url: str, writer: str, count: int, start: Barrier) -> None:
+    """Runs in a child process: its own engine, its own cache, one event per transaction (a few batched)."""
+    engine = make_engine(url)
+    sessions = session_factory(engine)
+    start.wait(timeout=60)  # both children are imported and connected: now they race
+    for i in range(count):
+        with unit_of_work(sessions) as s:
+            if i % 10 == 9:
+                audit.record_events(s, [("voucher.redeemed", f"{writer}:{i}", {"n": i}, 1),
+                                        ("voucher.redeemed", f"{writer}:{i}b", {"n": i}, 1)])
+            else:
+                audit.record_event(s, kind="voucher.redeemed", subject=f"{writer}:{i}", payload={"n": i})
+        time.sleep(0.001)  # other work between transactions, so the SQLite lock changes hands
+    engine.dispose()
+
+
+def test_two_processes_appending_at_once_keep_one_gapless_tree(db_url: str,
+                                                                 sessions: sessionmaker[Session]) -> None:
+    with unit_of_work(sessions) as s:  # this process caches a state the children will soon move
+        audit.record_event(s, kind="log.opened", subject="test:opened", payload={})
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(2)
+    children = [context.Process(target=append_from_process, args=(db_url, f"p{n}", PER_PROCESS, start))
+                for n in (1, 2)]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(timeout=120)
+    assert [child.exitcode for child in children] == [0, 0]
+    with unit_of_work(sessions) as s:  # our cached state is stale now: this append must reload, not fork
+        last = audit.record_event(s, kind="log.checked", subject="test:checked", payload={})
+    expected = 2 + 2 * (PER_PROCESS + PER_PROCESS // 10)
+    assert last.seq == expected - 1 and last.tree_size == expected
+    with unit_of_work(sessions) as s:
+        size, frontier = repo.read_state(s)
+        events = [json.loads(c) for _seq, c, _leaf in repo.iter_events(s, below=size)]
+        assert audit.check_log(s, public_key=Signer.generate().public_key).ok
+    assert size == expected and [e["seq"] for e in events] == list(range(expected))
+    assert len({e["subject"] for e in events}) == expected
+    writers = [e["subject"][:2] for e in events[1:-1]]
+    assert sum(a != b for a, b in pairwise(writers)) > 2, "the two processes never raced"
+    tree = MemoryTree()
+    for event in events:
+        tree.append(canonical_json(event))
+    assert fold(frontier) == tree.root() == last.root_hash
