@@ -1,5 +1,5 @@
 """The ledger over HTTP: accounts and balances, account statements, transfers and holds (with an
-`Idempotency-Key` header), invoices, provider statements, disbursement batches and exports.
+`Idempotency-Key` header), redemption batches (a key per item), invoices, provider statements, disbursement batches and exports.
 
 Tenants read only their own organisation's accounts and invoices; money is moved by hand only by the
 platform operator or the finance officer, who alone approves and pays batches.
@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from suanli.api.deps import PrincipalDep, SessionDep, require_roles
 from suanli.domain.errors import Forbidden
 from suanli.domain.ledger import leg
+from suanli.domain.ledger.requests import MAX_BATCH
 from suanli.domain.organisations import Principal, Role
 from suanli.services import ledger, settlement
 from suanli.services.ledger import TransferResult
@@ -63,6 +64,32 @@ class PostIn(Strict):
 
 class MemoIn(Strict):
     memo: str = Field("", max_length=500)
+
+
+class ItemIn(Strict):
+    idempotency_key: str = Field(min_length=1, max_length=200)
+    memo: str = Field("", max_length=500)
+
+
+class ReserveItemIn(ItemIn, HoldIn):
+    op: Literal["reserve"]
+
+
+class PostItemIn(ItemIn, PostIn):
+    op: Literal["post"]
+    pending_id: StrictInt
+    source_kind: str | None = Field(None, max_length=32)
+    source_id: str | None = Field(None, max_length=64)
+
+
+class VoidItemIn(ItemIn):
+    op: Literal["void"]
+    pending_id: StrictInt
+
+
+class RedemptionBatchIn(Strict):
+    items: list[Annotated[ReserveItemIn | PostItemIn | VoidItemIn, Field(discriminator="op")]] = Field(
+        min_length=1, max_length=MAX_BATCH)
 
 
 class InvoiceIn(Strict):
@@ -188,6 +215,26 @@ def post_hold(hold_id: int, body: PostIn, key: Key, response: Response, session:
 def void_hold(hold_id: int, body: MemoIn, key: Key, response: Response, session: SessionDep,
               _who: Treasurer) -> dict[str, Any]:
     return answered(response, ledger.void(session, idempotency_key=key, pending_id=hold_id, memo=body.memo))
+
+
+@router.post("/redemptions:batch", status_code=201)
+def redeem_batch(body: RedemptionBatchIn, response: Response, session: SessionDep, _who: Treasurer) -> dict[str, Any]:
+    """Many holds, posts and voids in one transaction, each with its own idempotency key: all or none
+    are written; a bad item fails the batch with a 4xx naming `items[i]`; replayed items answer with
+    their original result. 201 when anything was written, 200 when every item was a replay."""
+    results = ledger.redeem_batch(session, items=[redemption(x) for x in body.items])
+    replayed = sum(r.replayed for r in results)
+    response.status_code = 200 if replayed == len(results) else 201
+    return {"written": len(results) - replayed, "replayed": replayed, "results": [transfer_out(r) for r in results]}
+
+
+def redemption(x: ReserveItemIn | PostItemIn | VoidItemIn) -> ledger.Redemption:
+    if isinstance(x, ReserveItemIn):
+        return ledger.Reserve(x.idempotency_key, x.debit_account_id, x.credit_account_id, x.amount_fen, x.memo,
+                              x.source_kind, x.source_id, x.currency)
+    if isinstance(x, PostItemIn):
+        return ledger.Post(x.idempotency_key, x.pending_id, x.amount_fen, x.final, x.memo, x.source_kind, x.source_id)
+    return ledger.Void(x.idempotency_key, x.pending_id, x.memo)
 
 
 @router.post("/periods/{month}/close", status_code=204)
