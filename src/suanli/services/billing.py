@@ -42,6 +42,8 @@ class VoucherShare:
     wallet_account_id: int | None = None  # default: the organisation's wallet of `program_id`
     program: str | None = None  # the program's name, shown on invoice lines
     reasons: tuple[str, ...] = ()
+    hold_id: int | None = None  # the wallet hold opened at admission that this share is posted out of
+    from_hold_fen: Fen = 0  # how much of `subsidy_fen` comes out of that hold (the rest straight from the wallet)
 
 
 VoucherShareFn = Callable[..., VoucherShare | None]
@@ -58,11 +60,18 @@ def register_voucher_share(function: VoucherShareFn | None) -> None:
 def _voucher_share_function() -> VoucherShareFn | None:
     if _registered:
         return _registered[0]
+    function = _voucher_function("voucher_share")
+    return function  # type: ignore[return-value]  # the engine's function answers a VoucherShare or None
+
+
+def _voucher_function(name: str) -> Callable[..., object] | None:
+    """A function of the voucher engine (issue 6), looked up when called so billing runs without it."""
     try:
         module = importlib.import_module("suanli.services.vouchers")
     except ImportError:
         return None
-    return getattr(module, "voucher_share", None)
+    function: Callable[..., object] | None = getattr(module, name, None)
+    return function
 
 
 # --- accounts ---------------------------------------------------------------------------------------------
@@ -97,25 +106,58 @@ def _pool(session: Session, pool_id: int | None) -> PoolRow:
 
 
 def on_job_admitted(session: Session, *, job: JobRow) -> None:
-    """Reserve the job's expected charge (idempotent per job and pool; a re-placed job's old hold is voided)."""
+    """Reserve the job's expected charge: the voucher's expected share on the organisation's wallet
+    (when a voucher applies at this center) and the rest on its receivable, both payable to the
+    provider. Idempotent per job and pool; a re-placed job's older holds are voided."""
     if job.pool_id is None:
         return
     pool = _pool(session, job.pool_id)
     amount = expected_charge(pool.price_fen_per_device_hour, job.devices, job.time_limit_s, DEFAULT_RULE)
     key = f"job:{job.id}:reserve:pool:{pool.id}"
+    voucher_key = f"job:{job.id}:voucher:pool:{pool.id}"
+    _release_voucher_hold(session, job, keep=voucher_key)
     for hold in repo.open_holds(session, source_kind="job", source_id=str(job.id)):
-        if hold.idempotency_key != key:
+        if hold.idempotency_key not in (key, voucher_key):
             ledger.void(session, idempotency_key=f"job:{job.id}:void:{hold.id}", pending_id=hold.id,
                         memo="job placed elsewhere")
-    if amount > 0:
+    if amount <= 0:
+        return
+    payable = payable_account(session, pool)
+    voucher_part = _hold_voucher_share(session, job, pool, payable, amount, voucher_key)
+    if amount - voucher_part > 0:
         ledger.reserve(session, idempotency_key=key, debit_account_id=receivable_account(session, job.organisation_id),
-                       credit_account_id=payable_account(session, pool), amount_fen=amount,
+                       credit_account_id=payable, amount_fen=amount - voucher_part,
                        memo=f"job {job.id}: {job.devices} x {pool.name} for {job.time_limit_s} s",
                        source_kind="job", source_id=str(job.id))
 
 
+def _hold_voucher_share(session: Session, job: JobRow, pool: PoolRow, payable: int, amount: Fen, key: str) -> Fen:
+    """Ask the voucher engine to hold its expected share of `amount` on the wallet (0: none applies)."""
+    hold = _voucher_function("hold_for_job")
+    if hold is None or _registered:  # a stand-in share function in use: no engine holds to match it
+        return 0
+    held = hold(session, job_id=job.id, organisation_id=job.organisation_id, center=pool.center.name,
+                payable_account_id=payable, estimate_fen=amount, idempotency_key=key)
+    return int(held) if isinstance(held, int) else 0
+
+
+def _release_voucher_hold(session: Session, job: JobRow, *, keep: str | None = None) -> None:
+    """Release the voucher engine's hold for the job (its counters move with the money)."""
+    release = _voucher_function("release_job_hold")
+    if release is None:
+        return
+    if keep is None:
+        release(session, job_id=job.id, reason="job ended")
+        return
+    stale = [h for h in repo.open_holds(session, source_kind="job", source_id=str(job.id))
+             if h.idempotency_key.startswith(f"job:{job.id}:voucher:") and h.idempotency_key != keep]
+    if stale:
+        release(session, job_id=job.id, reason="job placed elsewhere")
+
+
 def on_job_ended(session: Session, *, job: JobRow) -> None:
-    """Release whatever is still held for the job."""
+    """Release whatever is still held for the job: the voucher's hold back to the wallet, the rest."""
+    _release_voucher_hold(session, job)
     for hold in repo.open_holds(session, source_kind="job", source_id=str(job.id)):
         ledger.void(session, idempotency_key=f"job:{job.id}:void:{hold.id}", pending_id=hold.id, memo="job ended")
 
@@ -133,12 +175,14 @@ def on_usage_metered(session: Session, *, usage: UsageRecordRow) -> None:
     split = split_charge(list_price, share.subsidy_fen if share else 0)
     fee = platform_fee(list_price, DEFAULT_RULE)
     payable = payable_account(session, pool)
-    unheld = _post_from_holds(session, usage, payable, split.amount_due_fen)
+    receivable = receivable_account(session, usage.organisation_id)
+    unheld = _post_from_holds(session, usage, receivable, payable, split.amount_due_fen)
+    direct = split.subsidy_fen - _post_from_voucher_hold(session, usage, share, split.subsidy_fen)
     reserve_id, drawn = _reserve_draw(session, pool, share, split.subsidy_fen, list_price - fee)
     legs = _merge([
-        Leg(receivable_account(session, usage.organisation_id), unheld),
-        Leg(share.wallet_account_id if share and share.wallet_account_id else 0, split.subsidy_fen),
-        Leg(payable, -(unheld + split.subsidy_fen) + fee + drawn),
+        Leg(receivable, unheld),
+        Leg(share.wallet_account_id if share and share.wallet_account_id else 0, direct),
+        Leg(payable, -(unheld + direct) + fee + drawn),
         Leg(_fee_account(session), -fee) if fee else Leg(0, 0),
         Leg(reserve_id or 0, -drawn),
     ])
@@ -168,15 +212,29 @@ def _share(session: Session, usage: UsageRecordRow, list_price: Fen) -> VoucherS
     wallet = share.wallet_account_id or ledger.open_account(
         session, purpose=AccountPurpose.VOUCHER_WALLET, owner_kind=OwnerKind.ORGANISATION,
         owner_id=usage.organisation_id, scope=f"program:{share.program_id}").id
-    available = max(ledger.natural_balance(ledger.get_account(session, account_id=wallet)), 0)
-    return VoucherShare(min(share.subsidy_fen, available), share.program_id, wallet, share.program, share.reasons)
+    # What the wallet holds now, plus what the admission hold already set aside for this share.
+    available = max(ledger.natural_balance(ledger.get_account(session, account_id=wallet)), 0) + share.from_hold_fen
+    return VoucherShare(min(share.subsidy_fen, available), share.program_id, wallet, share.program, share.reasons,
+                        share.hold_id, share.from_hold_fen)
 
 
-def _post_from_holds(session: Session, usage: UsageRecordRow, payable: int, due: Fen) -> Fen:
-    """Post the organisation's part out of the job's holds at this provider; return what they did not cover."""
+def _post_from_voucher_hold(session: Session, usage: UsageRecordRow, share: VoucherShare | None, subsidy: Fen) -> Fen:
+    """Post the voucher's part out of the wallet hold opened at admission; return the fen posted."""
+    if share is None or share.hold_id is None or subsidy <= 0:
+        return 0
+    take = min(subsidy, share.from_hold_fen)
+    if take > 0:
+        ledger.post(session, idempotency_key=f"usage:{usage.id}:voucher-hold:{share.hold_id}", pending_id=share.hold_id,
+                    amount_fen=take, final=False, source_kind="usage_record", source_id=str(usage.id))
+    return take
+
+
+def _post_from_holds(session: Session, usage: UsageRecordRow, receivable: int, payable: int, due: Fen) -> Fen:
+    """Post the organisation's part out of its own holds for the job at this provider (not the
+    voucher's wallet hold); return what they did not cover."""
     for hold in repo.open_holds(session, source_kind="job", source_id=str(usage.job_id)):
         take = min(due, int(hold.amount_fen - hold.posted_fen - hold.released_fen))
-        if hold.credit_account_id != payable or take <= 0:
+        if hold.credit_account_id != payable or hold.debit_account_id != receivable or take <= 0:
             continue
         ledger.post(session, idempotency_key=f"usage:{usage.id}:hold:{hold.id}", pending_id=hold.id, amount_fen=take,
                     final=False, source_kind="usage_record", source_id=str(usage.id))

@@ -35,13 +35,15 @@ from suanli.services.vouchers.wallets import (
     _best_wallet,
     _wallet_state,
     expire_wallets,
+    hold_for_job,
     release_for_job,
+    release_job_hold,
     reserve_for_job,
 )
 
 __all__ = [
     "ApplyCommand", "ContractClaim", "PayerSubsidy", "Principal", "VoucherWalletRow", "_best_wallet", "_get_program", "_grant",
     "_wallet_for", "_wallet_state", "apply", "budget_left", "check_may_read", "clawback", "disclosure",
-    "expire_wallets", "facts_of", "forecast", "load_program", "program_of", "redeem_contract", "redeem_usage",
-    "release_for_job", "reserve_for_job", "review", "set_window", "subsidy_policy", "voucher_share",
+    "expire_wallets", "facts_of", "forecast", "hold_for_job", "load_program", "program_of", "redeem_contract", "redeem_usage",
+    "release_for_job", "release_job_hold", "reserve_for_job", "review", "set_window", "subsidy_policy", "voucher_share",
 ]

@@ -88,6 +88,63 @@ def release_for_job(session: Session, *, job_id: int) -> int:
     return released
 
 
+def hold_for_job(session: Session, *, job_id: int, organisation_id: int, center: str, payable_account_id: int,
+                 estimate_fen: int, idempotency_key: str, today: date | None = None) -> int:
+    """Billing's admission hold (reserve at admission): the voucher's expected share of the job's
+    expected charge leaves the wallet into clearing, payable to the provider. Returns the fen held
+    (the hold's original amount on a replay; 0 when no voucher applies). A hold opened for another
+    placement of the same job is released first."""
+    today = today or utcnow().date()
+    reservation = repo.reservation_of_job(session, job_id, for_update=True)
+    if reservation is not None and reservation.hold_transfer_id is not None:
+        held = ledger.get_transfer(session, transfer_id=reservation.hold_transfer_id)
+        if held.idempotency_key == idempotency_key:
+            return held.amount_fen
+        release_job_hold(session, job_id=job_id, reason="job placed elsewhere")
+    found = _best_wallet(session, organisation_id, Order(ItemKind.COMPUTE, estimate_fen, center, f"job:{job_id}"), today)
+    if found is None:
+        return 0
+    wallet = repo.get_wallet(session, found[0].id, for_update=True)
+    assert wallet is not None
+    amount = min(found[2], _wallet_state(wallet).available_fen)
+    if amount <= 0:
+        return 0
+    hold = ledger.reserve(session, idempotency_key=idempotency_key, debit_account_id=int(wallet.ledger_account_id),
+                          credit_account_id=payable_account_id, amount_fen=amount, source_kind="job",
+                          source_id=str(job_id), memo=f"voucher share held for job {job_id}")
+    wallet.reserved_fen = int(wallet.reserved_fen) + amount
+    if reservation is None:
+        reservation = repo.add(session, VoucherReservationRow(job_id=job_id, wallet_id=wallet.id, amount_fen=amount,
+                                                              hold_transfer_id=hold.id, status="open"))
+    else:  # one reservation row per job: a new placement reuses it
+        reservation.wallet_id, reservation.amount_fen, reservation.hold_transfer_id = wallet.id, amount, hold.id
+        reservation.status = "open"
+    _audit(session, "voucher.reserved", f"job:{job_id}",
+           {"wallet": wallet.id, "amount_fen": amount, "transfer": hold.id}, organisation_id)
+    return amount
+
+
+def release_job_hold(session: Session, *, job_id: int, reason: str = "job ended") -> int:
+    """Billing's release at job end: void what the voucher hold still keeps (back into the wallet)
+    and close the reservation; returns the fen released. A second call releases nothing."""
+    reservation = repo.reservation_of_job(session, job_id, for_update=True)
+    if reservation is None or reservation.status != "open" or reservation.hold_transfer_id is None:
+        return 0
+    wallet = repo.get_wallet(session, reservation.wallet_id, for_update=True)
+    assert wallet is not None
+    hold_id = int(reservation.hold_transfer_id)
+    released = int(reservation.amount_fen)
+    if released:  # a hold metered to its last fen is already posted: nothing left to void
+        ledger.void(session, idempotency_key=f"voucher:release:job:{job_id}:hold:{hold_id}", pending_id=hold_id,
+                    memo=reason)
+    wallet.reserved_fen = int(wallet.reserved_fen) - released
+    reservation.amount_fen, reservation.status = 0, "closed"
+    _audit(session, "voucher.released", f"job:{job_id}", {"amount_fen": released, "transfer": hold_id, "reason": reason},
+           wallet.organisation_id)
+    session.flush()
+    return released
+
+
 def expire_wallets(session: Session, *, today: date | None = None) -> list[tuple[int, int]]:
     """Close wallets past their validity; each remainder goes back to its program budget."""
     today = today or utcnow().date()
