@@ -22,7 +22,7 @@ from suanli.sim.fill.best import BestScorer
 from suanli.sim.fill.data import MILLI, NodeList, PodList
 from suanli.sim.fill.fgd import FGDScorer
 from suanli.sim.fill.state import ClusterState
-from suanli.sim.fill.workload import arrival_sequence, task_types, typical_pods
+from suanli.sim.fill.workload import TaskTypes, arrival_sequence, task_types, typical_pods
 
 Scorer = Callable[..., tuple[np.ndarray, np.ndarray]]
 # Each factory gets the pod list (FGD and `best` derive their target workload from it).
@@ -58,31 +58,57 @@ def run_seed(nodes: NodeList, pods: PodList, policy: str, seed: int, tune: float
     is_random = policy == "random"
     rng = np.random.default_rng([seed, 11])
     tie = node_order(n, seed)
-    keys = np.full((len(types), n), -1, np.int64)
-    gpus = np.zeros((len(types), n), np.int64)
-    seen = np.full(len(types), -1, np.int64)
+    # key = score * n + tie: the argmax is the top score, ties to the seeded order; a score of -1
+    # (does not fit) gives a negative key whatever the tie
+    keys, gpus = _initial_keys(nodes, state, scorer, types, tie)
+    seen = [0] * len(types)
     arrivals = arrival_sequence(pods, cap, seed, tune)
-    demand = (types.num_gpu * types.gpu_milli)[types.of_pod[arrivals]]
+    arriving = types.of_pod[arrivals]
+    demand = (types.num_gpu * types.gpu_milli)[arriving]
     level = np.floor(np.cumsum(demand) * 100.0 / cap + 0.5).astype(np.int64)
-    ratio = np.empty(len(arrivals))
-    everywhere = np.arange(n)
-    for i, t in enumerate(types.of_pod[arrivals].tolist()):
-        idx = everywhere if seen[t] < 0 else np.flatnonzero(state.version > seen[t])
+    allocated = np.empty(len(arrivals), np.int64)
+    fractional = ((types.num_gpu == 1) & (types.gpu_milli < MILLI)).tolist()
+    short = max(n // 8, 1)
+    for i, t in enumerate(arriving.tolist()):
+        step = state.step
+        last, seen[t] = seen[t], step
+        if step - last <= short:
+            idx = state.log[last:step]  # may repeat a node: rescoring it twice is harmless
+        else:
+            idx = np.flatnonzero(state.version > last)
+        row, gpu_row = keys[t], gpus[t]
         if len(idx):
             score, gpu = scorer(state, idx, types, t)
-            keys[t, idx] = np.where(score >= 0, score * n + tie[idx], -1)
-            gpus[t, idx] = gpu
-        seen[t] = state.step
-        node = _choose(keys[t], rng) if is_random else int(np.argmax(keys[t]))
-        if keys[t, node] >= 0:
-            gpu = int(gpus[t, node])
-            if is_random and 0 < types.gpu_milli[t] < MILLI:
+            row[idx] = score * n + tie[idx]
+            gpu_row[idx] = gpu
+        node = _choose(row, rng) if is_random else int(row.argmax())
+        if row[node] >= 0:
+            gpu = int(gpu_row[node])
+            if is_random and fractional[t]:
                 gpu = int(rng.choice(np.flatnonzero(state.gfree[node] >= types.gpu_milli[t])))
             state.place(node, types, t, gpu)
-        ratio[i] = state.allocated_milli / cap
+        allocated[i] = state.allocated_milli
+    ratio = allocated / cap
     sums = np.bincount(level, weights=ratio)
     counts = np.bincount(level)
     return {int(lv): 100.0 - 100.0 * sums[lv] / counts[lv] for lv in np.flatnonzero(counts)}
+
+
+def _initial_keys(nodes: NodeList, state: ClusterState, scorer: Scorer, types: TaskTypes,
+                  tie: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Keys and chosen GPUs of every task type on the empty cluster.
+
+    Nodes with the same hardware score alike while untouched, so each type is scored on one node
+    per hardware shape (15 in openb) and the row is spread to the others.
+    """
+    shape = np.stack([nodes.cpu, nodes.mem, nodes.gpus, nodes.model_bit], axis=1)
+    _, first, group = np.unique(shape, axis=0, return_index=True, return_inverse=True)
+    scores = np.empty((len(types), len(first)), np.int64)
+    chosen = np.empty_like(scores)
+    for t in range(len(types)):
+        scores[t], chosen[t] = scorer(state, first, types, t)
+    group = group.reshape(-1)
+    return scores[:, group] * len(tie) + tie, chosen[:, group]
 
 
 def _choose(key_row: np.ndarray, rng: np.random.Generator) -> int:

@@ -38,6 +38,13 @@ class FragmentationModel:
         self.ge = (free >= self.milli).astype(np.int64)  # [free milli, typical pod]
         self.below = np.where(free >= self.milli, 0, free)
         self._delta: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._earlier: dict[int, np.ndarray] = {}
+
+    def earlier(self, width: int) -> np.ndarray:
+        """[j, i] is True when GPU i comes before GPU j on a node."""
+        if width not in self._earlier:
+            self._earlier[width] = np.tri(width, k=-1, dtype=bool)
+        return self._earlier[width]
 
     def static_ok(self, model_bit: np.ndarray) -> np.ndarray:
         """Typical pods a node could ever host by GPU model; CPU-only typical pods never 'fit'."""
@@ -89,25 +96,46 @@ class FGDScorer:
 
     def __call__(self, state: ClusterState, idx: np.ndarray, types: TaskTypes, t: int) -> tuple[np.ndarray, np.ndarray]:
         ok, gfit = fits(state, idx, types, t)
-        scores, gpu = self.raw(state, idx, types, t, gfit)
-        return np.where(ok, scores, -1), gpu
+        score = np.full(len(idx), -1, np.int64)
+        gpu = np.zeros(len(idx), np.int64)
+        live = np.flatnonzero(ok)  # a node the task cannot fit on is not worth scoring
+        if len(live):
+            score[live], gpu[live] = self.raw(state, idx[live], types, t, gfit[live])
+        return score, gpu
 
     def raw(self, state: ClusterState, idx: np.ndarray, types: TaskTypes, t: int,
             gfit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Integer FGD score of every node in idx (feasible or not) and the GPU a fractional task takes."""
+        """Integer FGD score of every node in idx and the GPU a fractional task takes there.
+
+        Every node in idx must fit the task (`fits`): a fractional task needs a fitting GPU.
+        """
         self._refresh(state, idx)
         fm = self.model
         cpu_after = state.cpu[idx] - types.cpu[t]
-        count, below, total, ok, before = self.count[idx], self.below[idx], self.total[idx], self.ok[idx], self.before[idx]
         k, milli = int(types.num_gpu[t]), int(types.gpu_milli[t])
         if k == 1 and milli < MILLI:
-            dc, db = fm.delta(milli)
-            g = state.gfree[idx]
-            after = fm.frag(cpu_after[:, None], count[:, None, :] + dc[g], below[:, None, :] + db[g],
-                            total[:, None] - milli, ok[:, None, :])
-            per_gpu = np.where(gfit, fm.score(before[:, None], after), -1)
-            best = np.argmax(per_gpu, axis=1)  # first GPU with the top integer score
-            return per_gpu[np.arange(len(best)), best], best
+            return self._fractional(state, idx, cpu_after, milli, gfit)
         # whole GPUs go from 1000 to 0 free: k fewer GPUs count for every typical pod, 'below' is unchanged
-        after = fm.frag(cpu_after, count - k, below, total - k * MILLI, ok)
-        return fm.score(before, after), np.zeros(len(idx), np.int64)
+        after = fm.frag(cpu_after, self.count[idx] - k, self.below[idx], self.total[idx] - k * MILLI, self.ok[idx])
+        return fm.score(self.before[idx], after), np.zeros(len(idx), np.int64)
+
+    def _fractional(self, state: ClusterState, idx: np.ndarray, cpu_after: np.ndarray, milli: int,
+                    gfit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Score each fitting GPU once per distinct free milli on its node, keep the best per node.
+
+        GPUs of one node with equal free milli score alike, and the first of them is the one the
+        published "first GPU with the top score" keeps, so only first occurrences are scored.
+        """
+        fm = self.model
+        g = state.gfree[idx]
+        width = g.shape[1]
+        repeat = ((g[:, :, None] == g[:, None, :]) & fm.earlier(width)).any(2)
+        node, col = np.nonzero(gfit & ~repeat)  # row-major: grouped by node, GPUs in index order
+        rows, free = idx[node], g[node, col]
+        dc, db = fm.delta(milli)
+        after = fm.frag(cpu_after[node], self.count[rows] + dc[free], self.below[rows] + db[free],
+                        self.total[rows] - milli, self.ok[rows])
+        # top score first, then the lowest GPU index, in one integer per candidate
+        packed = fm.score(self.before[rows], after) * width + (width - 1 - col)
+        best = np.maximum.reduceat(packed, np.searchsorted(node, np.arange(len(idx))))
+        return best // width, width - 1 - best % width

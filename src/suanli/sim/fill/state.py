@@ -2,8 +2,9 @@
 
 GPU rows are padded to the largest node with zero-free phantom GPUs, which never fit a
 request and add nothing to any sum, so every score can be computed on a rectangular array.
-`version[n]` is the step at which node n last changed; per-type score caches use it to
-recompute only the nodes touched since the type was last scored.
+`version[n]` is the step at which node n last changed and `log[s - 1]` the node changed at
+step s; per-type score caches use them to recompute only the nodes touched since the type was
+last scored (a short stretch of the log is cheaper to read than a scan of every node).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class ClusterState:
         self.gfree = np.where(np.arange(width)[None, :] < nodes.gpus[:, None], MILLI, 0).astype(np.int64)
         self.affinity = np.zeros((n, AFFINITY_SLOTS), np.int64)
         self.version = np.zeros(n, np.int64)
+        self.log = np.zeros(4096, np.int64)
         self.step = 0
         self.allocated_milli = 0
         self.capacity_milli = nodes.total_gpu_milli
@@ -47,5 +49,8 @@ class ClusterState:
             self.gfree[node, free] = 0
             self.affinity[node, min(k, AFFINITY_SLOTS - 1)] += 1
         self.allocated_milli += k * milli
+        if self.step == len(self.log):
+            self.log = np.concatenate([self.log, np.zeros_like(self.log)])
+        self.log[self.step] = node
         self.step += 1
         self.version[node] = self.step
