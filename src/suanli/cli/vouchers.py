@@ -191,3 +191,22 @@ def disclosure(program_id: int, out: Annotated[Path, typer.Option("--out")], act
         fail(err.detail)
     out.write_bytes(to_csv(rows) if out.suffix == ".csv" else to_xlsx(rows))
     console.print(f"{len(rows)} grants written to {out}")
+
+
+@app.command("receipt")
+def receipt(out: Annotated[Path, typer.Option("--out", help="where to write the receipt (JSON)")],
+            redemption: Annotated[int | None, typer.Option(help="a redemption id")] = None,
+            grant: Annotated[int | None, typer.Option(help="the application id of a grant")] = None) -> None:
+    """Write the audit receipt of a redemption or a grant, for `suanli audit verify-receipt`."""
+    from suanli.services import vouchers as service
+
+    if (redemption is None) == (grant is None):
+        fail("name exactly one of --redemption or --grant")
+    try:
+        with database_session() as session:
+            found = (service.redemption_receipt(session, redemption_id=redemption) if redemption is not None
+                     else service.grant_receipt(session, application_id=grant))  # type: ignore[arg-type]
+    except SuanliError as err:
+        fail(err.detail)
+    out.write_text(json.dumps(found, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    console.print(f"receipt for audit event {found['leaf_index']} written to {out}")

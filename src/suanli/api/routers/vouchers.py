@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from suanli.api.deps import PageDep, PrincipalDep, SessionDep, require_roles
+from suanli.api.deps import PageDep, PrincipalDep, SessionDep, SettingsDep, require_roles
 from suanli.db.repositories import vouchers as repo
 from suanli.domain.errors import Forbidden, InvalidInput
 from suanli.domain.organisations import Principal, Role
@@ -24,6 +24,7 @@ from suanli.domain.vouchers import ItemKind, Side
 from suanli.domain.vouchers.disclosure import to_csv, to_xlsx
 from suanli.domain.vouchers.errors import VoucherNotFound
 from suanli.services import vouchers as service
+from suanli.services.audit import init_signer
 
 router = APIRouter(prefix="/api/v1", tags=["vouchers"])
 
@@ -178,6 +179,15 @@ def get_grant(application_id: int, session: SessionDep, principal: PrincipalDep)
                     expires_on=grant.expires_on, rules=grant.rules, receipt=grant.receipt)
 
 
+@router.get("/applications/{application_id}/grant/receipt")
+def grant_receipt(application_id: int, session: SessionDep, settings: SettingsDep,
+                  principal: PrincipalDep) -> dict[str, Any]:
+    """The grant's audit receipt: inclusion proof and signed tree head, verifiable offline with
+    `suanli audit verify-receipt RECEIPT --pubkey KEY`."""
+    return service.grant_receipt(session, application_id=application_id, actor=principal,
+                                 signer=init_signer(settings.data_dir))
+
+
 class WalletOut(BaseModel):
     id: int
     program_id: int
@@ -229,6 +239,14 @@ def list_redemptions(session: SessionDep, principal: PrincipalDep, page: PageDep
     rows = repo.list_redemptions(session, organisation_id=_scope(principal, None), program_id=program_id,
                                  offset=page.offset, limit=page.limit)
     return [_redemption_out(r) for r in rows]
+
+
+@router.get("/redemptions/{redemption_id}/receipt")
+def redemption_receipt(redemption_id: int, session: SessionDep, settings: SettingsDep,
+                       principal: PrincipalDep) -> dict[str, Any]:
+    """The redemption's audit receipt (核销凭证), verifiable offline like a grant's."""
+    return service.redemption_receipt(session, redemption_id=redemption_id, actor=principal,
+                                      signer=init_signer(settings.data_dir))
 
 
 class ContractClaimIn(BaseModel):

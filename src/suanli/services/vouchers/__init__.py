@@ -29,6 +29,7 @@ from suanli.services.vouchers.programs import (
     program_of,
     set_window,
 )
+from suanli.services.vouchers.receipts import grant_receipt, redemption_receipt
 from suanli.services.vouchers.redemptions import ContractClaim, clawback, redeem_contract, redeem_usage
 from suanli.services.vouchers.subsidy import PayerSubsidy, subsidy_policy
 from suanli.services.vouchers.wallets import (
@@ -42,8 +43,9 @@ from suanli.services.vouchers.wallets import (
 )
 
 __all__ = [
-    "ApplyCommand", "ContractClaim", "PayerSubsidy", "Principal", "VoucherWalletRow", "_best_wallet", "_get_program", "_grant",
-    "_wallet_for", "_wallet_state", "apply", "budget_left", "check_may_read", "clawback", "disclosure",
-    "expire_wallets", "facts_of", "forecast", "hold_for_job", "load_program", "program_of", "redeem_contract", "redeem_usage",
-    "release_for_job", "release_job_hold", "reserve_for_job", "review", "set_window", "subsidy_policy", "voucher_share",
+    "ApplyCommand", "ContractClaim", "PayerSubsidy", "Principal", "VoucherWalletRow", "_best_wallet",
+    "_get_program", "_grant", "_wallet_for", "_wallet_state", "apply", "budget_left", "check_may_read", "clawback",
+    "disclosure", "expire_wallets", "facts_of", "forecast", "grant_receipt", "hold_for_job", "load_program",
+    "program_of", "redeem_contract", "redeem_usage", "redemption_receipt", "release_for_job", "release_job_hold",
+    "reserve_for_job", "review", "set_window", "subsidy_policy", "voucher_share",
 ]
