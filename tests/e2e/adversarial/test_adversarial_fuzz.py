@@ -34,12 +34,17 @@ def db_url(sqlite_url: str) -> str:
     return sqlite_url
 
 
+def content_type(response: Any) -> str:
+    value = response.headers.get("content-type", "")  # schemathesis keeps every header as a list
+    return str(value[0] if isinstance(value, list) and value else value)
+
+
 def problem_json(response: Any) -> str | None:
     """Why a 4xx answer is not a valid problem+json, or None."""
     if not 400 <= response.status_code < 500:
         return None
-    if not response.headers.get("content-type", "").startswith(PROBLEM):
-        return f"content-type {response.headers.get('content-type')!r}"
+    if not content_type(response).startswith(PROBLEM):
+        return f"content-type {content_type(response)!r}"
     try:
         body = response.json()
     except ValueError:
