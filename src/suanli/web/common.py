@@ -12,7 +12,6 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from suanli.api.deps import get_session
@@ -43,9 +42,9 @@ def hours(seconds: float | None) -> str:
     return "0" if not seconds else f"{seconds / 3600:,.2f}"
 
 
-def figure_json(figure: dict[str, Any]) -> Markup:
-    # Embedded in a data- attribute (autoescaped by the template), read by static/app.js.
-    return Markup(json.dumps(figure, ensure_ascii=False))
+def figure_json(figure: dict[str, Any]) -> str:
+    # Embedded in a data- attribute, so it must stay a plain str the template autoescapes.
+    return json.dumps(figure, ensure_ascii=False)
 
 
 env.filters.update(yuan=yuan, when=when, hours=hours)

@@ -90,7 +90,7 @@ def test_organisation_admin_applies_for_vouchers_and_sees_the_rules_that_fired(p
     page.click("button:has-text('Apply')")
     expect(page.locator("p.notice")).to_contain_text("submitted")
     expect(page.locator("[data-testid=application-status]").first).to_have_text("Submitted")
-    page.locator("text=rules").first.click()
+    page.locator("summary", has_text="rules").first.click()
     expect(page.locator("details[open] li").first).to_be_visible()
     shot(page, "vouchers-en")
     page.goto("/vouchers?lang=zh_CN")

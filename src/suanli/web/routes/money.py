@@ -111,6 +111,7 @@ def _reserves_page(request: Request, session: SessionDep, viewer: ViewerDep, cod
     providers = web_repo.organisations_of_type(session, OrganisationType.PROVIDER.value)
     return render(request, "reserves.html", code, viewer=viewer, accounts=accounts, orgs=orgs, providers=providers,
                   balances={a.id: ledger.natural_balance(a) for a in accounts}, programs=voucher_repo.list_programs(session),
+                  cash=ledger.natural_balance(ledger.get_account(session, account_id=settlement.cash_account(session))),
                   key=secrets.token_urlsafe(12), **extra)
 
 
@@ -137,3 +138,22 @@ async def place_reserve(request: Request, session: SessionDep, viewer: ViewerDep
         detail = exc.detail if isinstance(exc, SuanliError) else str(exc)
         return _reserves_page(request, session, viewer, 422, error=gettext("The reserve fund was refused:") + " " + detail)
     return redirect("/reserves?placed=1")
+
+
+@router.post("/reserves/deposit")
+async def deposit(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
+    """The bureau paid (part of) a program's budget into the platform's bank account."""
+    require(viewer, Role.FINANCE_OFFICER)
+    fields = await form(request)
+    gettext = i18n.translator(i18n.language(request))
+    try:
+        amount = yuan(fields.get("amount_yuan", "").strip().replace(",", "") or "0")
+        if amount <= 0:
+            raise InvalidInput("the amount must be positive")
+        with session.begin_nested():
+            settlement.deposit_program_budget(session, program_id=int(fields.get("program_id") or 0), amount_fen=amount,
+                                              idempotency_key=f"web:deposit:{fields.get('key', '')[:40]}")
+    except (SuanliError, ValueError) as exc:
+        detail = exc.detail if isinstance(exc, SuanliError) else str(exc)
+        return _reserves_page(request, session, viewer, 422, error=gettext("The deposit was refused:") + " " + detail)
+    return redirect("/reserves?deposited=1")
