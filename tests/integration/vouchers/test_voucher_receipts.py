@@ -12,13 +12,13 @@ from click.testing import Result
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from suanli.cli.main import app as cli
 from suanli.db.models.federation import PoolRow
 from suanli.db.models.jobs import JobRow, UsageRecordRow
 from suanli.db.models.vouchers import VoucherRedemptionRow
 from suanli.db.repositories.organisations import user_by_username
 from suanli.db.uow import unit_of_work
 from suanli.domain.organisations import OrganisationType, Role
-from suanli.cli.main import app as cli
 from suanli.services import billing
 
 PROGRAMS = Path(__file__).resolve().parents[3] / "examples" / "programs"

@@ -35,3 +35,9 @@ def _account(session: Session, purpose: AccountPurpose, owner_kind: OwnerKind, o
 def check_may_read(actor: Principal, organisation_id: int) -> None:
     if not actor.may_read_organisation(organisation_id):
         raise Forbidden("you may only see your own organisation's vouchers")
+
+
+def _id(account_id: int | None) -> int:
+    """A ledger account id a program or wallet row is given when it is created (never None after)."""
+    assert account_id is not None
+    return account_id

@@ -18,7 +18,7 @@ from suanli.domain.ledger import AccountPurpose, Leg, OwnerKind
 from suanli.domain.organisations import Principal
 from suanli.domain.vouchers import CapMode, VoucherConflict, VoucherProgram, grant_amount, grant_expiry
 from suanli.services import ledger
-from suanli.services.vouchers.common import _account, _audit
+from suanli.services.vouchers.common import _account, _audit, _id
 from suanli.services.vouchers.programs import budget_left
 
 
@@ -33,7 +33,7 @@ def _grant(session: Session, row: VoucherProgramRow, program: VoucherProgram, ap
     amount, expires = decision.amount_fen, grant_expiry(program, today)
     wallet = _wallet_for(session, row, application, expires)
     result = ledger.transfer(session, idempotency_key=f"voucher:grant:{application.id}",
-                             legs=[Leg(row.budget_account_id, amount), Leg(wallet.ledger_account_id, -amount)],
+                             legs=[Leg(_id(row.budget_account_id), amount), Leg(_id(wallet.ledger_account_id), -amount)],
                              memo=f"grant under {row.code}", source_kind="voucher_grant", source_id=str(application.id))
     row.granted_fen = int(row.granted_fen) + amount
     wallet.granted_fen = int(wallet.granted_fen) + amount

@@ -33,7 +33,7 @@ from suanli.domain.vouchers import (
 )
 from suanli.domain.vouchers.errors import VoucherNotFound
 from suanli.services import ledger
-from suanli.services.vouchers.common import _account, _audit, facts_of
+from suanli.services.vouchers.common import _account, _audit, _id, facts_of
 from suanli.services.vouchers.programs import _get_program, program_of
 from suanli.services.vouchers.wallets import _best_wallet, _prior, _wallet_state
 
@@ -78,14 +78,14 @@ def _redeem(session: Session, wallet: VoucherWalletRow, order: Order, *, today: 
     from_hold = min(amount, held)
     receivable = _account(session, AccountPurpose.ORG_RECEIVABLE, OwnerKind.ORGANISATION, wallet.organisation_id)
     key = f"voucher:redeem:{claim_key(order)}"
-    if from_hold:
-        posted = ledger.post(session, idempotency_key=key + ":hold", pending_id=reservation.hold_transfer_id,
+    if from_hold and reservation is not None:
+        posted = ledger.post(session, idempotency_key=key + ":hold", pending_id=_id(reservation.hold_transfer_id),
                              amount_fen=from_hold, final=False, source_kind="voucher_redemption", source_id=order.basis)
         transfer_id = posted.id
         reservation.amount_fen = held - from_hold
     if amount > from_hold:
         direct = ledger.transfer(session, idempotency_key=key, legs=[
-            Leg(wallet.ledger_account_id, amount - from_hold), Leg(receivable, -(amount - from_hold))],
+            Leg(_id(wallet.ledger_account_id), amount - from_hold), Leg(receivable, -(amount - from_hold))],
             memo=f"voucher share of {order.basis}", source_kind="voucher_redemption", source_id=order.basis)
         transfer_id = direct.id
     wallet.reserved_fen = int(wallet.reserved_fen) - from_hold
@@ -150,7 +150,7 @@ def clawback(session: Session, *, redemption_id: int, actor: Principal, reason: 
     amount = decision.amount_fen
     receivable = _account(session, AccountPurpose.ORG_RECEIVABLE, OwnerKind.ORGANISATION, redemption.organisation_id)
     result = ledger.transfer(session, idempotency_key=f"voucher:clawback:{redemption.id}",
-                             legs=[Leg(receivable, amount), Leg(row.budget_account_id, -amount)],
+                             legs=[Leg(receivable, amount), Leg(_id(row.budget_account_id), -amount)],
                              memo=f"clawback of redemption {redemption.id}", source_kind="voucher_clawback",
                              source_id=str(redemption.id))
     redemption.status = "clawed_back"

@@ -19,7 +19,7 @@ from suanli.db.repositories import vouchers as repo
 from suanli.domain.ledger import AccountPurpose, Leg, OwnerKind
 from suanli.domain.vouchers import ItemKind, Order, PriorClaim, Side, SideMode, Wallet, redemption_amount
 from suanli.services import ledger
-from suanli.services.vouchers.common import _account, _audit, facts_of
+from suanli.services.vouchers.common import _account, _audit, _id, facts_of
 from suanli.services.vouchers.programs import _get_program, program_of
 
 
@@ -62,7 +62,7 @@ def reserve_for_job(session: Session, *, job_id: int, organisation_id: int, cent
     if amount <= 0:
         return None
     receivable = _account(session, AccountPurpose.ORG_RECEIVABLE, OwnerKind.ORGANISATION, organisation_id)
-    hold = ledger.reserve(session, idempotency_key=f"voucher:reserve:job:{job_id}", debit_account_id=wallet.ledger_account_id,
+    hold = ledger.reserve(session, idempotency_key=f"voucher:reserve:job:{job_id}", debit_account_id=_id(wallet.ledger_account_id),
                           credit_account_id=receivable, amount_fen=amount, memo=f"voucher hold for job {job_id}",
                           source_kind="job", source_id=str(job_id))
     wallet.reserved_fen = int(wallet.reserved_fen) + amount
@@ -80,7 +80,7 @@ def release_for_job(session: Session, *, job_id: int) -> int:
     wallet = repo.get_wallet(session, reservation.wallet_id, for_update=True)
     assert wallet is not None
     released = int(reservation.amount_fen)
-    ledger.void(session, idempotency_key=f"voucher:release:job:{job_id}", pending_id=reservation.hold_transfer_id)
+    ledger.void(session, idempotency_key=f"voucher:release:job:{job_id}", pending_id=_id(reservation.hold_transfer_id))
     wallet.reserved_fen = int(wallet.reserved_fen) - released
     reservation.amount_fen, reservation.status = 0, "closed"
     _audit(session, "voucher.released", f"job:{job_id}", {"amount_fen": released}, wallet.organisation_id)
@@ -109,7 +109,7 @@ def hold_for_job(session: Session, *, job_id: int, organisation_id: int, center:
     amount = min(found[2], _wallet_state(wallet).available_fen)
     if amount <= 0:
         return 0
-    hold = ledger.reserve(session, idempotency_key=idempotency_key, debit_account_id=int(wallet.ledger_account_id),
+    hold = ledger.reserve(session, idempotency_key=idempotency_key, debit_account_id=_id(wallet.ledger_account_id),
                           credit_account_id=payable_account_id, amount_fen=amount, source_kind="job",
                           source_id=str(job_id), memo=f"voucher share held for job {job_id}")
     wallet.reserved_fen = int(wallet.reserved_fen) + amount
@@ -156,7 +156,7 @@ def expire_wallets(session: Session, *, today: date | None = None) -> list[tuple
         closed, remainder = _wallet_state(wallet).expire()
         if remainder:
             ledger.transfer(session, idempotency_key=f"voucher:expire:{wallet.id}:{int(wallet.returned_fen)}",
-                            legs=[Leg(wallet.ledger_account_id, remainder), Leg(row.budget_account_id, -remainder)],
+                            legs=[Leg(_id(wallet.ledger_account_id), remainder), Leg(_id(row.budget_account_id), -remainder)],
                             memo="expired voucher remainder", source_kind="voucher_wallet", source_id=str(wallet.id))
         wallet.returned_fen, wallet.status = closed.returned_fen, "expired"
         row.returned_fen = int(row.returned_fen) + remainder
