@@ -9,8 +9,10 @@ scores 50 like the published simulator; the score is 100 x sigmoid(delta / 1000)
 A fractional task tries every fitting GPU and keeps the first with the top integer score.
 
 Speed: per node we keep, for every typical pod, how many GPUs could host it and the free milli
-on the others; a placement changes those by table look-ups indexed by a GPU's free milli, so
-scoring a task is a handful of array operations on the few nodes that changed.
+on the others, kept in step with the cluster's change log; a placement changes those by table
+look-ups indexed by a GPU's free milli, so scoring a task is a handful of array operations on
+the few nodes that changed, and only on nodes the task fits. Scores are identical to scoring
+every GPU of every node (tests/unit/sim/test_fill_regression.py pins the placements).
 """
 
 from __future__ import annotations
@@ -18,9 +20,14 @@ from __future__ import annotations
 import numpy as np
 
 from suanli.sim.fill.data import MILLI
-from suanli.sim.fill.scoring import fits
 from suanli.sim.fill.state import ClusterState
 from suanli.sim.fill.workload import TaskTypes, TypicalPods
+
+# GPU count recorded for a typical pod the node's GPU model can never host: below any need,
+# even after a placement takes one more GPU away, so one comparison covers model and count
+NEVER = -MILLI
+# below this many nodes, scoring repeated GPUs costs less than finding them
+DEDUPE_FROM = 16
 
 
 class FragmentationModel:
@@ -37,105 +44,146 @@ class FragmentationModel:
         free = np.arange(MILLI + 1)[:, None]
         self.ge = (free >= self.milli).astype(np.int64)  # [free milli, typical pod]
         self.below = np.where(free >= self.milli, 0, free)
-        self._delta: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self._earlier: dict[int, np.ndarray] = {}
-
-    def earlier(self, width: int) -> np.ndarray:
-        """[j, i] is True when GPU i comes before GPU j on a node."""
-        if width not in self._earlier:
-            self._earlier[width] = np.tri(width, k=-1, dtype=bool)
-        return self._earlier[width]
+        self.p = len(self.k)
+        self.earlier = {w: np.tri(w, k=-1, dtype=bool) for w in range(1, 17)}  # [j, i]: GPU i before j
+        self._delta: dict[int, np.ndarray] = {}
+        self._need: dict[int, np.ndarray] = {}
 
     def static_ok(self, model_bit: np.ndarray) -> np.ndarray:
         """Typical pods a node could ever host by GPU model; CPU-only typical pods never 'fit'."""
         model = (self.mask[None, :] == 0) | ((model_bit[:, None] & self.mask[None, :]) != 0)
         return model & (self.k > 0)
 
-    def delta(self, milli: int) -> tuple[np.ndarray, np.ndarray]:
-        """Change of (count, below) when one GPU with f free loses `milli`, indexed by f."""
+    def table(self, ok: np.ndarray) -> np.ndarray:
+        """What one GPU with f free adds to a node's statistics, for nodes whose model allows `ok`.
+
+        Columns: GPUs that could host each typical pod (NEVER where the model rules it out, so
+        the node's sum stays negative), free milli too small for each, free milli, fully free.
+        """
+        f = np.arange(MILLI + 1)
+        count = np.where(ok, self.ge, NEVER)
+        return np.concatenate([count, self.below, f[:, None], (f == MILLI)[:, None]], axis=1)
+
+    def delta(self, milli: int) -> np.ndarray:
+        """Change of (count | below) when one GPU with f free loses `milli`, indexed by f."""
         if milli not in self._delta:
             f = np.arange(MILLI + 1)
             after = np.clip(f - milli, 0, None)
-            self._delta[milli] = (self.ge[after] - self.ge[f], self.below[after] - self.below[f])
+            self._delta[milli] = np.concatenate([self.ge[after] - self.ge[f], self.below[after] - self.below[f]], axis=1)
         return self._delta[milli]
 
+    def need(self, taken: int) -> np.ndarray:
+        """GPU count each typical pod needs before `taken` whole GPUs go: count - taken >= k."""
+        if taken not in self._need:
+            self._need[taken] = self.k + taken
+        return self._need[taken]
+
     def frag(self, cpu: np.ndarray, count: np.ndarray, below: np.ndarray, total: np.ndarray,
-             ok: np.ndarray) -> np.ndarray:
-        fit = (cpu[..., None] >= self.cpu) & (count >= self.k) & ok
+             need: np.ndarray | None = None) -> np.ndarray:
+        """Weighted fragment; `count` is NEVER where the model rules a typical pod out."""
+        fit = (cpu[..., None] >= self.cpu) & (count >= (self.k if need is None else need))
         return np.where(fit, below, total[..., None]) @ self.weight
 
     def score(self, before: np.ndarray, after: np.ndarray) -> np.ndarray:
-        return np.trunc(100.0 / (1.0 + np.exp((after - before) / self.scale))).astype(np.int64)
+        x = (after - before) / self.scale
+        np.exp(x, out=x)
+        x += 1.0
+        np.divide(100.0, x, out=x)
+        return x.astype(np.int64)  # values in [0, 100]: the cast truncates like np.trunc
 
 
 class FGDScorer:
+    """FGD scores of one task type on a set of nodes (-1 where it does not fit)."""
+
     def __init__(self, typical: TypicalPods) -> None:
         self.model = FragmentationModel(typical)
-        self.stamp: np.ndarray | None = None
+        self.state: ClusterState | None = None
+        self._types: TaskTypes | None = None
+        self._requests: dict[int, tuple[int, int, int, int, int]] = {}
 
-    def _refresh(self, state: ClusterState, idx: np.ndarray) -> None:
-        """Recompute per-node typical-pod statistics for nodes changed since we last looked."""
-        fm = self.model
-        if self.stamp is None:
-            n = len(state)
-            self.stamp = np.full(n, -1, np.int64)
-            self.ok = fm.static_ok(state.model_bit)
-            self.count = np.zeros((n, len(fm.k)), np.int64)
-            self.below = np.zeros_like(self.count)
-            self.total = np.zeros(n, np.int64)
-            self.before = np.zeros(n, np.int64)
-        stale = idx[self.stamp[idx] != state.version[idx]]
-        if len(stale):
-            g = state.gfree[stale]
-            self.count[stale] = fm.ge[g].sum(1)
-            self.below[stale] = fm.below[g].sum(1)
-            self.total[stale] = g.sum(1)
-            self.before[stale] = fm.frag(state.cpu[stale], self.count[stale], self.below[stale],
-                                         self.total[stale], self.ok[stale])
-            self.stamp[stale] = state.version[stale]
+    def _attach(self, state: ClusterState) -> None:
+        fm, n, p = self.model, len(state), self.model.p
+        self.state, self.synced = state, state.step
+        # one table per distinct model mask of the typical pods a node could host
+        ok_rows, self.kind = np.unique(fm.static_ok(state.model_bit), axis=0, return_inverse=True)
+        self.kind = self.kind.reshape(-1, 1)
+        self.tables = np.stack([fm.table(ok) for ok in ok_rows])
+        # per node: count[p] | below[p] | total | full, as views of one array filled by one gather
+        self.stats = np.zeros((n, 2 * p + 2), np.int64)
+        self.count, self.below = self.stats[:, :p], self.stats[:, p:2 * p]
+        self.total, self.full = self.stats[:, 2 * p], self.stats[:, 2 * p + 1]
+        self.before = np.zeros(n, np.int64)
+        self._refresh(np.arange(n))
+
+    def _refresh(self, nodes: np.ndarray) -> None:
+        """Recompute the per-node statistics of `nodes` (repeats are harmless)."""
+        fm, state, p = self.model, self.state, self.model.p
+        assert state is not None
+        stats = self.tables[self.kind[nodes], state.gfree[nodes]].sum(1)
+        self.stats[nodes] = stats
+        self.before[nodes] = fm.frag(state.cpu[nodes], stats[:, :p], stats[:, p:2 * p], stats[:, 2 * p])
+
+    def _request(self, types: TaskTypes, t: int) -> tuple[int, int, int, int, int]:
+        if types is not self._types:
+            self._types, self._requests = types, {}
+        if t not in self._requests:
+            self._requests[t] = (int(types.cpu[t]), int(types.mem[t]), int(types.num_gpu[t]),
+                                 int(types.gpu_milli[t]), int(types.spec_mask[t]))
+        return self._requests[t]
 
     def __call__(self, state: ClusterState, idx: np.ndarray, types: TaskTypes, t: int) -> tuple[np.ndarray, np.ndarray]:
-        ok, gfit = fits(state, idx, types, t)
+        if state is not self.state:
+            self._attach(state)
+        elif self.synced != state.step:
+            self._refresh(state.log[self.synced:state.step])
+            self.synced = state.step
+        cpu, mem, k, milli, mask = self._request(types, t)
+        free_cpu = state.cpu[idx]
+        ok = (free_cpu >= cpu) & (state.mem[idx] >= mem)
+        if k and mask:
+            ok &= (state.model_bit[idx] & mask) != 0
+        fractional = k == 1 and milli < MILLI
+        if fractional:
+            gfit = state.gfree[idx] >= milli
+            ok &= gfit.any(1)
+        elif k:
+            ok &= self.full[idx] >= k
         score = np.full(len(idx), -1, np.int64)
         gpu = np.zeros(len(idx), np.int64)
         live = np.flatnonzero(ok)  # a node the task cannot fit on is not worth scoring
         if len(live):
-            score[live], gpu[live] = self.raw(state, idx[live], types, t, gfit[live])
+            nodes, cpu_after = idx[live], free_cpu[live] - cpu
+            if fractional:
+                score[live], gpu[live] = self._fractional(nodes, cpu_after, milli, gfit[live])
+            else:
+                score[live] = self._whole(nodes, cpu_after, k)
         return score, gpu
 
-    def raw(self, state: ClusterState, idx: np.ndarray, types: TaskTypes, t: int,
-            gfit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Integer FGD score of every node in idx and the GPU a fractional task takes there.
-
-        Every node in idx must fit the task (`fits`): a fractional task needs a fitting GPU.
-        """
-        self._refresh(state, idx)
-        fm = self.model
-        cpu_after = state.cpu[idx] - types.cpu[t]
-        k, milli = int(types.num_gpu[t]), int(types.gpu_milli[t])
-        if k == 1 and milli < MILLI:
-            return self._fractional(state, idx, cpu_after, milli, gfit)
+    def _whole(self, nodes: np.ndarray, cpu_after: np.ndarray, k: int) -> np.ndarray:
         # whole GPUs go from 1000 to 0 free: k fewer GPUs count for every typical pod, 'below' is unchanged
-        after = fm.frag(cpu_after, self.count[idx] - k, self.below[idx], self.total[idx] - k * MILLI, self.ok[idx])
-        return fm.score(self.before[idx], after), np.zeros(len(idx), np.int64)
-
-    def _fractional(self, state: ClusterState, idx: np.ndarray, cpu_after: np.ndarray, milli: int,
-                    gfit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Score each fitting GPU once per distinct free milli on its node, keep the best per node.
-
-        GPUs of one node with equal free milli score alike, and the first of them is the one the
-        published "first GPU with the top score" keeps, so only first occurrences are scored.
-        """
         fm = self.model
-        g = state.gfree[idx]
+        after = fm.frag(cpu_after, self.count[nodes], self.below[nodes], self.total[nodes] - k * MILLI, fm.need(k))
+        return fm.score(self.before[nodes], after)
+
+    def _fractional(self, nodes: np.ndarray, cpu_after: np.ndarray, milli: int,
+                    gfit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Score each fitting GPU of each node, keep the top score per node (lowest GPU on ties).
+
+        On many nodes at once, GPUs of one node with equal free milli are scored once: they score
+        alike, and the first of them is the one the published "first GPU with the top score" keeps.
+        """
+        fm, state, p = self.model, self.state, self.model.p
+        assert state is not None
+        g = state.gfree[nodes]
         width = g.shape[1]
-        repeat = ((g[:, :, None] == g[:, None, :]) & fm.earlier(width)).any(2)
-        node, col = np.nonzero(gfit & ~repeat)  # row-major: grouped by node, GPUs in index order
-        rows, free = idx[node], g[node, col]
-        dc, db = fm.delta(milli)
-        after = fm.frag(cpu_after[node], self.count[rows] + dc[free], self.below[rows] + db[free],
-                        self.total[rows] - milli, self.ok[rows])
+        if len(nodes) > DEDUPE_FROM:
+            gfit = gfit & ~((g[:, :, None] == g[:, None, :]) & fm.earlier[width]).any(2)
+        at, col = np.nonzero(gfit)  # row-major: grouped by node, GPUs in index order
+        rows = nodes[at]
+        stats = self.stats[rows]
+        stats[:, :2 * p] += fm.delta(milli)[g[at, col]]
+        after = fm.frag(cpu_after[at], stats[:, :p], stats[:, p:2 * p], stats[:, 2 * p] - milli)
         # top score first, then the lowest GPU index, in one integer per candidate
         packed = fm.score(self.before[rows], after) * width + (width - 1 - col)
-        best = np.maximum.reduceat(packed, np.searchsorted(node, np.arange(len(idx))))
+        best = np.maximum.reduceat(packed, np.searchsorted(at, np.arange(len(nodes))))
         return best // width, width - 1 - best % width
