@@ -207,7 +207,9 @@ def _plan(work: _Pass, checked: Sequence[Checked], moments: list[datetime], peri
             legs, values = _movement(work, plan, c.request, reversed_now)
             check_open(periods[n], periods[n] in work.closed)
             for account_id, balance in apply_legs(states, legs).items():
-                states[account_id] = replace(states[account_id], balance_fen=balance)
+                was = states[account_id]  # (a constructor call: dataclasses.replace is slow in a loop)
+                states[account_id] = AccountState(account_id, was.code, was.normal_sign, was.non_negative, balance,
+                                                  was.currency)
         row = {"idempotency_key": c.request.idempotency_key, "request_hash": digest, "currency": CURRENCY,
                "period": periods[n], "effective_at": moments[n], "created_at": now, "parent_id": None,
                "debit_account_id": None, "credit_account_id": None, "clearing_account_id": None,
@@ -248,8 +250,9 @@ def _movement(work: _Pass, plan: _Plan, request: Any, reversed_now: set[int]) ->
     else:
         amount, legs, released = 0, void_legs(hold), hold.remaining_fen
         kind, source = TransferKind.VOID, (row.source_kind, row.source_id)
-    plan.holds[row.id] = replace(hold, posted_fen=hold.posted_fen + amount, released_fen=hold.released_fen + released,
-                                 status=status_after(hold, posted_fen=amount, released_fen=released))
+    plan.holds[row.id] = Hold(hold.transfer_id, hold.debit_account_id, hold.credit_account_id,
+                              hold.clearing_account_id, hold.amount_fen, hold.posted_fen + amount,
+                              hold.released_fen + released, status_after(hold, posted_fen=amount, released_fen=released))
     return legs, {"kind": kind.value, "status": posted, "amount_fen": amount + released, "memo": request.memo,
                   "source_kind": source[0], "source_id": source[1], "parent_id": row.id}
 
