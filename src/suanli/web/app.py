@@ -14,15 +14,16 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-import plotly
+import plotly  # type: ignore[import-untyped]
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from suanli.domain.errors import SuanliError
 from suanli.web import routes as routes_package
-from suanli.web.common import PageForbidden, SignInRequired, optional_viewer, redirect, render
+from suanli.web.common import PageForbidden, SignInRequired, optional_viewer, problem_text, redirect, render
 from suanli.web.csrf import CsrfRefused
+from suanli.web.i18n import language
 
 STATIC = Path(__file__).parent / "static"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -100,9 +101,10 @@ def _install_errors(app: FastAPI) -> None:
 
     async def suanli_error(request: Request, exc: Exception) -> Response:
         if not _is_page(request) and api_handler is not None:
-            return await api_handler(request, exc)  # type: ignore[no-any-return]
+            return await api_handler(request, exc)  # type: ignore[no-any-return,misc]
         assert isinstance(exc, SuanliError)
-        return render(request, "error.html", exc.status, viewer=_viewer(request), code=exc.status, detail=exc.detail)
+        return render(request, "error.html", exc.status, viewer=_viewer(request), code=exc.status,
+                      detail=problem_text(exc.detail, language(request)))
 
     app.add_exception_handler(SignInRequired, sign_in)
     app.add_exception_handler(PageForbidden, forbidden)

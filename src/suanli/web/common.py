@@ -136,3 +136,16 @@ def safe_next(target: str | None) -> str:
 
 def options(values: Iterable[Any]) -> list[Any]:
     return list(values)
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def problem_text(detail: str, lang: str) -> str:
+    """A service refusal in the page's language: voucher rules say "english / 中文"; keep one half."""
+    parts = detail.split(" / ")
+    if len(parts) == 2 and _has_cjk(parts[1]) != _has_cjk(parts[0]):
+        zh, en = (parts[1], parts[0]) if _has_cjk(parts[1]) else (parts[0], parts[1])
+        return zh if lang == "zh_CN" else en
+    return detail

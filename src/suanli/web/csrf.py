@@ -43,7 +43,7 @@ def is_valid(secret: bytes, token: str | None) -> bool:
 def token_for(request: Request, secret: bytes) -> str:
     """The token this page's forms carry: the cookie's when it is valid, else a fresh one."""
     existing = request.cookies.get(COOKIE)
-    token = existing if is_valid(secret, existing) else new_token(secret)
+    token = existing if existing is not None and is_valid(secret, existing) else new_token(secret)
     request.state.csrf_token = token
     return token
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Page, expect
 from webui import Server, shot, sign_in
@@ -16,7 +18,7 @@ def test_the_public_dashboard_draws_its_charts_and_offers_csv_without_sign_in(pa
     assert int(page.locator("[data-testid=orgs-served]").inner_text()) >= 4
     with page.expect_download() as download:
         page.click("a:has-text('下载 CSV')")
-    text = open(download.value.path(), encoding="utf-8-sig").read()
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert text.startswith("section,key,value") and "device_hours_by_center" in text
     shot(page, "dashboard-zh")
     page.goto("/dashboard?lang=en")

@@ -12,7 +12,6 @@ from suanli.domain.organisations import OrganisationType, Role
 from suanli.web import csrf
 
 
-
 def _token(html: str) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert found

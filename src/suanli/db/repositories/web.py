@@ -39,7 +39,7 @@ def organisation_names(session: Session, ids: Sequence[int]) -> dict[int, Organi
 def usernames(session: Session, ids: Sequence[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(session.execute(select(UserRow.id, UserRow.username).where(UserRow.id.in_(set(ids)))).all())  # type: ignore[arg-type]
+    return dict(session.execute(select(UserRow.id, UserRow.username).where(UserRow.id.in_(set(ids)))).all())
 
 
 def pool_names(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
@@ -98,7 +98,7 @@ def statements_in_batch(session: Session, batch_id: int) -> Sequence[SettlementS
 def account_names(session: Session, ids: Sequence[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(session.execute(select(LedgerAccountRow.id, LedgerAccountRow.name)  # type: ignore[arg-type]
+    return dict(session.execute(select(LedgerAccountRow.id, LedgerAccountRow.name)
                                 .where(LedgerAccountRow.id.in_(set(ids)))).all())
 
 

@@ -18,22 +18,34 @@ router = APIRouter(include_in_schema=False)
 
 def _bar(x: list[Any], y: list[Any], title: str, axis: str, **layout: Any) -> dict[str, Any]:
     return {"data": [{"type": "bar", "x": x, "y": y, "marker": {"color": "#0b4f9c"}}],
-            "layout": {"title": {"text": title}, "yaxis": {"title": {"text": axis}}, **layout}}
+            "layout": {"title": {"text": title}, "yaxis": {"title": {"text": axis}, "automargin": True},
+                       "xaxis": {"automargin": True}, **layout}}
+
+
+def _hbar(names: list[str], values: list[float], title: str, axis: str, **axis_extra: Any) -> dict[str, Any]:
+    """Horizontal bars: long center names stay readable instead of being cut on a slanted axis."""
+    return {"data": [{"type": "bar", "orientation": "h", "y": names, "x": values, "marker": {"color": "#0b4f9c"}}],
+            "layout": {"title": {"text": title}, "xaxis": {"title": {"text": axis}, **axis_extra},
+                       "yaxis": {"automargin": True, "autorange": "reversed"}}}
+
+
+def yuan(fen: int) -> float:
+    """Charts plot yuan as numbers; tables keep the exact fen."""
+    return round(fen / 100, 2)
 
 
 def figures(d: reports.Dashboard, lang: str) -> dict[str, dict[str, Any]]:
     _ = i18n.translator(lang)
     zh = lang == "zh_CN"
     names = [c.name_zh if zh else c.name for c in d.centers]
-    yuan = lambda fen: round(fen / 100, 2)
     programs = [p.title_zh if zh else p.title_en for p in d.programs]
     return {
-        "by_center": _bar(names, [round(c.device_hours, 3) for c in d.centers], _("Device-hours delivered per center"),
-                          _("Device-hours")),
+        "by_center": _hbar(names, [round(c.device_hours, 3) for c in d.centers], _("Device-hours delivered per center"),
+                           _("Device-hours")),
         "by_ecosystem": _bar([_(label(e)) for e in d.ecosystems], [round(v, 3) for v in d.ecosystems.values()],
                              _("Device-hours delivered per ecosystem"), _("Device-hours")),
-        "utilisation_now": _bar(names, [round(c.utilisation * 100, 1) for c in d.centers], _("Utilisation now"),
-                                _("Busy devices (%)"), yaxis={"title": {"text": _("Busy devices (%)")}, "range": [0, 100]}),
+        "utilisation_now": _hbar(names, [round(c.utilisation * 100, 1) for c in d.centers], _("Utilisation now"),
+                                 _("Busy devices (%)"), range=[0, 100]),
         "utilisation_daily": {
             "data": [{"type": "scatter", "mode": "lines+markers", "name": (c.name_zh if zh else c.name),
                       "x": [day.isoformat() for day in d.days], "y": [round(s * 100, 2) for s in d.daily_utilisation.get(c.name, [])]}
@@ -45,7 +57,8 @@ def figures(d: reports.Dashboard, lang: str) -> dict[str, dict[str, Any]]:
                      {"type": "bar", "name": _("Granted"), "x": programs, "y": [yuan(p.granted_fen) for p in d.programs]},
                      {"type": "bar", "name": _("Redeemed"), "x": programs, "y": [yuan(p.redeemed_fen) for p in d.programs]}],
             "layout": {"title": {"text": _("Voucher subsidy against budget")}, "barmode": "group",
-                       "yaxis": {"title": {"text": _("Yuan (¥)")}}}},
+                       "xaxis": {"automargin": True}, "yaxis": {"title": {"text": _("Yuan (¥)")}, "automargin": True},
+                       "legend": {"orientation": "h", "y": -0.3}}},
     }
 
 

@@ -17,7 +17,7 @@ from suanli.domain.placement import PlacementRequest
 from suanli.domain.resources import Ecosystem, ResourceRequest
 from suanli.services import federation, jobs, quotes
 from suanli.web import i18n
-from suanli.web.common import SessionDep, ViewerDep, form, redirect, render
+from suanli.web.common import SessionDep, ViewerDep, form, problem_text, redirect, render
 
 router = APIRouter(include_in_schema=False)
 PREFERENCES = ("balanced", "cheapest", "fastest", "greenest")
@@ -90,7 +90,7 @@ async def submit(request: Request, session: SessionDep, viewer: ViewerDep) -> Re
         job = jobs.submit_job(session, principal=viewer, spec=spec)
     except SuanliError as exc:
         return render(request, "job_form.html", 400, viewer=viewer, pools=federation.list_pools(session),
-                      ecosystems=ECOSYSTEMS, preferences=PREFERENCES, values=fields, chosen=chosen, error=exc.detail)
+                      ecosystems=ECOSYSTEMS, preferences=PREFERENCES, values=fields, chosen=chosen, error=problem_text(exc.detail, i18n.language(request)))
     return redirect(f"/jobs/{job.id}")
 
 

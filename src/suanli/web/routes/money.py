@@ -19,7 +19,7 @@ from suanli.domain.money import yuan
 from suanli.domain.organisations import OrganisationType, Role
 from suanli.services import ledger, settlement
 from suanli.web import i18n
-from suanli.web.common import SessionDep, ViewerDep, form, redirect, render, require
+from suanli.web.common import SessionDep, ViewerDep, form, problem_text, redirect, render, require
 from suanli.web.labels import label
 
 router = APIRouter(include_in_schema=False)
@@ -82,7 +82,7 @@ async def prepare(request: Request, session: SessionDep, viewer: ViewerDep) -> R
                 settlement.issue_invoice(session, organisation_id=organisation_id, month=month)
             batch = settlement.create_batch(session, month=month, created_by=viewer.username)
     except SuanliError as exc:
-        return _batches_page(request, session, viewer, 422, error=gettext("The batch could not be prepared:") + " " + exc.detail)
+        return _batches_page(request, session, viewer, 422, error=gettext("The batch could not be prepared:") + " " + problem_text(exc.detail, i18n.language(request)))
     return _batches_page(request, session, viewer, notice=gettext("Batch %(number)s prepared.") % {"number": batch.number})
 
 
@@ -100,7 +100,7 @@ async def act(request: Request, session: SessionDep, viewer: ViewerDep, batch_id
             else:
                 raise InvalidInput("approve or pay")
     except SuanliError as exc:
-        return _batches_page(request, session, viewer, 422, error=gettext("The batch action was refused:") + " " + exc.detail)
+        return _batches_page(request, session, viewer, 422, error=gettext("The batch action was refused:") + " " + problem_text(exc.detail, i18n.language(request)))
     message = gettext("Batch %(number)s is now %(status)s.") % {"number": batch.number, "status": gettext(label(batch.status))}
     return _batches_page(request, session, viewer, notice=message)
 
@@ -135,7 +135,7 @@ async def place_reserve(request: Request, session: SessionDep, viewer: ViewerDep
                                        provider_organisation_id=int(fields.get("provider_id") or 0), amount_fen=amount,
                                        idempotency_key=f"web:reserve:{fields.get('key', '')[:40]}")
     except (SuanliError, ValueError) as exc:
-        detail = exc.detail if isinstance(exc, SuanliError) else str(exc)
+        detail = problem_text(exc.detail if isinstance(exc, SuanliError) else str(exc), i18n.language(request))
         return _reserves_page(request, session, viewer, 422, error=gettext("The reserve fund was refused:") + " " + detail)
     return redirect("/reserves?placed=1")
 
@@ -154,6 +154,6 @@ async def deposit(request: Request, session: SessionDep, viewer: ViewerDep) -> R
             settlement.deposit_program_budget(session, program_id=int(fields.get("program_id") or 0), amount_fen=amount,
                                               idempotency_key=f"web:deposit:{fields.get('key', '')[:40]}")
     except (SuanliError, ValueError) as exc:
-        detail = exc.detail if isinstance(exc, SuanliError) else str(exc)
+        detail = problem_text(exc.detail if isinstance(exc, SuanliError) else str(exc), i18n.language(request))
         return _reserves_page(request, session, viewer, 422, error=gettext("The deposit was refused:") + " " + detail)
     return redirect("/reserves?deposited=1")

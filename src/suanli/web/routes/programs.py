@@ -17,7 +17,7 @@ from suanli.domain.organisations import Role
 from suanli.domain.vouchers.disclosure import to_csv, to_xlsx
 from suanli.services import vouchers as service
 from suanli.web import i18n
-from suanli.web.common import SessionDep, ViewerDep, form, redirect, render, require
+from suanli.web.common import SessionDep, ViewerDep, form, problem_text, redirect, render, require
 from suanli.web.labels import label
 
 router = APIRouter(include_in_schema=False)
@@ -27,7 +27,7 @@ REVIEWERS = (Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER)
 
 
 def _title(request: Request, row: Any) -> str:
-    return row.title_zh if i18n.language(request) == "zh_CN" else row.title_en
+    return str(row.title_zh) if i18n.language(request) == "zh_CN" else str(row.title_en)
 
 
 @router.get("/programs")
@@ -52,7 +52,7 @@ async def load_program(request: Request, session: SessionDep, viewer: ViewerDep)
         with session.begin_nested():
             row = service.load_program(session, text=fields.get("text", ""), actor=viewer)
     except SuanliError as exc:
-        return _programs_page(request, session, viewer, 422, error=gettext("The program file was refused:") + " " + exc.detail,
+        return _programs_page(request, session, viewer, 422, error=gettext("The program file was refused:") + " " + problem_text(exc.detail, i18n.language(request)),
                               text=fields.get("text", ""))
     return redirect(f"/programs/{row.id}")
 
@@ -73,10 +73,13 @@ def _by(pairs: list[tuple[str, int]]) -> tuple[list[str], list[float]]:
     return keys, [round(totals[k] / 100, 2) for k in keys]
 
 
-def _pie(pairs: list[tuple[str, int]], title: str) -> dict[str, Any]:
+def _pie(pairs: list[tuple[str, int]], title: str, empty: str) -> dict[str, Any]:
     keys, values = _by(pairs)
-    return {"data": [{"type": "pie", "labels": keys, "values": values, "hole": 0.4}],
-            "layout": {"title": {"text": title}}}
+    layout: dict[str, Any] = {"title": {"text": title}}
+    if not keys:  # an empty pie draws nothing at all: say so instead
+        layout["annotations"] = [{"text": empty, "showarrow": False, "font": {"size": 16}}]
+        layout["xaxis"] = layout["yaxis"] = {"visible": False}
+    return {"data": [{"type": "pie", "labels": keys, "values": values, "hole": 0.4}], "layout": layout}
 
 
 @router.get("/programs/{program_id}")
@@ -85,7 +88,7 @@ def program(request: Request, session: SessionDep, viewer: ViewerDep, program_id
     gettext = i18n.translator(i18n.language(request))
     row = service._get_program(session, program_id)
     result, series = service.forecast(session, program_id=program_id)
-    burn = {"data": [{"type": "scatter", "mode": "lines+markers", "name": gettext("Budget left"), "line": {"shape": "hv"},
+    burn: dict[str, Any] = {"data": [{"type": "scatter", "mode": "lines+markers", "name": gettext("Budget left"), "line": {"shape": "hv"},
                       "x": [d.isoformat() for d, _ in series], "y": [round(v / 100, 2) for _, v in series]}],
             "layout": {"title": {"text": gettext("Budget burn-down")}, "yaxis": {"title": {"text": gettext("Yuan (¥)")}}}}
     if result.runs_out_on and series:
@@ -93,11 +96,12 @@ def program(request: Request, session: SessionDep, viewer: ViewerDep, program_id
         burn["data"].append({"type": "scatter", "mode": "lines", "name": gettext("Forecast"), "line": {"dash": "dot"},
                              "x": [last_day.isoformat(), result.runs_out_on.isoformat()], "y": [round(last_left / 100, 2), 0]})
     facts = web_repo.grant_facts(session, program_id)
+    none = gettext("No data yet")
     charts = {
         "burn": burn,
-        "sector": _pie([(gettext(label(s or "—")), fen) for s, _t, fen in facts], gettext("Grants by sector")),
-        "type": _pie([(gettext(label(t)), fen) for _s, t, fen in facts], gettext("Grants by organisation type")),
-        "center": _pie(web_repo.redeemed_by_provider(session, program_id), gettext("Redemptions by center")),
+        "sector": _pie([(gettext(label(s or "—")), fen) for s, _t, fen in facts], gettext("Grants by sector"), none),
+        "type": _pie([(gettext(label(t)), fen) for _s, t, fen in facts], gettext("Grants by organisation type"), none),
+        "center": _pie(web_repo.redeemed_by_provider(session, program_id), gettext("Redemptions by center"), none),
     }
     return render(request, "program.html", viewer=viewer, program=row, title=_title(request, row), forecast=result,
                   left=service.budget_left(row), charts=charts, may_edit=viewer.role in OFFICERS,
@@ -158,7 +162,7 @@ async def review(request: Request, session: SessionDep, viewer: ViewerDep, appli
             act = service.review(session, application_id=application_id, actor=viewer, approve=fields.get("decision") == "approve",
                                  score=score, comment=fields.get("comment", "")[:2000], amount_fen=amount)
     except (SuanliError, ValueError) as exc:
-        detail = exc.detail if isinstance(exc, SuanliError) else str(exc)
+        detail = problem_text(exc.detail if isinstance(exc, SuanliError) else str(exc), i18n.language(request))
         return _queue_page(request, session, viewer, "pending", 422, error=gettext("The review was refused:") + " " + detail)
     message = gettext("Application %(id)s: stage %(stage)s recorded.") % {"id": application_id, "stage": act.stage}
     return _queue_page(request, session, viewer, "pending", notice=message)

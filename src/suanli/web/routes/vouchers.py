@@ -15,7 +15,7 @@ from suanli.domain.organisations import Role
 from suanli.domain.vouchers import Side
 from suanli.services import vouchers as service
 from suanli.web import i18n
-from suanli.web.common import SessionDep, ViewerDep, form, render, require
+from suanli.web.common import SessionDep, ViewerDep, form, problem_text, render, require
 
 router = APIRouter(include_in_schema=False)
 APPLICANTS = (Role.ORG_ADMIN, Role.PROVIDER_ADMIN)
@@ -64,7 +64,7 @@ async def apply(request: Request, session: SessionDep, viewer: ViewerDep) -> Res
         with session.begin_nested():
             application = service.apply(session, command=command, actor=viewer)
     except (SuanliError, ValueError) as exc:
-        detail = exc.detail if isinstance(exc, SuanliError) else str(exc)
+        detail = problem_text(exc.detail if isinstance(exc, SuanliError) else str(exc), i18n.language(request))
         return _page(request, session, viewer, 422, error=gettext("The application was refused:") + " " + detail,
                      values=fields)
     return _page(request, session, viewer, notice=gettext("Application %(id)s submitted.") % {"id": application.id})
