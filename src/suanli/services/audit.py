@@ -19,7 +19,7 @@ from weakref import WeakKeyDictionary
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from suanli.config import load_settings
@@ -86,25 +86,25 @@ def record_events(session: Session,
                   events: Sequence[tuple[str, str, Mapping[str, Any], int | None]]) -> list[RecordedEvent]:
     """Append several events under one lock of the log (kind, subject, payload, organisation_id)."""
     session.flush()  # the caller's own pending changes go first, before we take the log lock
-    database = session.connection().engine  # begins the transaction (SQLite: the write lock) first
+    connection = session.connection()  # begins the transaction (SQLite: the write lock) first
     now = utcnow()
     recorded_at = normalise(now, "recorded_at")
     prepared = []
     for kind, subject, payload, organisation_id in events:
         check_event_names(kind, subject)
         prepared.append((kind, subject, normalise_payload(payload), organisation_id))
-    state = _states.get(database)
-    outcome = _append(session, state, prepared, recorded_at, now) if state is not None else None
+    state = _states.get(connection.engine)
+    outcome = _append(connection, state, prepared, recorded_at, now) if state is not None else None
     if outcome is None:  # no guess, or a stale one: read the row under its lock and append from it
         size, frontier = repo.lock_state(session)
-        outcome = _append(session, _LogState(size, tuple(frontier), pack(frontier)), prepared, recorded_at, now)
+        outcome = _append(connection, _LogState(size, tuple(frontier), pack(frontier)), prepared, recorded_at, now)
         if outcome is None:
             raise LogInconsistent("the audit log state changed while this transaction held its lock")
-    _states[database] = outcome[0]
+    _states[connection.engine] = outcome[0]
     return outcome[1]
 
 
-def _append(session: Session, state: _LogState, prepared: Sequence[tuple[str, str, dict[str, Any], int | None]],
+def _append(connection: Connection, state: _LogState, prepared: Sequence[tuple[str, str, dict[str, Any], int | None]],
             recorded_at: str, now: datetime) -> tuple[_LogState, list[RecordedEvent]] | None:
     """Append the events to the log believed to be `state`; None when the stored log is not that."""
     size, frontier = state.size, list(state.frontier)
@@ -117,13 +117,13 @@ def _append(session: Session, state: _LogState, prepared: Sequence[tuple[str, st
         leaf = leaf_hash(data)
         created = append_to_frontier(frontier, size, leaf)
         nodes.extend((level, index, h) for (level, index), h in created[1:])
-        rows.append((size, kind, subject, organisation_id, data, leaf, now))
+        rows.append((size, kind, subject, organisation_id, data, leaf))
         size += 1
         recorded.append(RecordedEvent(seq=size - 1, leaf_hash=leaf, tree_size=size, event=document,
                                       frontier=tuple(frontier)))
     packed = pack(frontier)
-    if not repo.advance_state(session, old_size=state.size, old_frontier=state.packed, new_size=size,
-                              new_frontier=packed, events=rows, nodes=nodes):
+    if not repo.advance_state(connection, old_size=state.size, old_frontier=state.packed, new_size=size,
+                              new_frontier=packed, events=rows, created_at=now, nodes=nodes):
         return None
     return _LogState(size, tuple(frontier), packed), recorded
 

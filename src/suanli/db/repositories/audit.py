@@ -18,7 +18,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, and_, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
 
 from suanli.db.models.audit import LOG_STATE_ID, AuditEvent, AuditLogState, AuditNode, AuditTreeHead
@@ -60,42 +60,36 @@ class _HotPath:
         self.created_at: Callable[[Any], Any] = processor or (lambda value: value)
 
 
-_hot_paths: dict[str, _HotPath] = {}
+_hot_paths: dict[Dialect, _HotPath] = {}
 
 
-def _hot_path(dialect: Dialect) -> _HotPath:
-    key = f"{dialect.name}:{dialect.paramstyle}"
-    path = _hot_paths.get(key)
-    if path is None:
-        path = _hot_paths[key] = _HotPath(dialect)
-    return path
-
-
-def advance_state(session: Session, *, old_size: int, old_frontier: bytes, new_size: int, new_frontier: bytes,
-                  events: Sequence[tuple[int, str, str, int | None, bytes, bytes, datetime]],
+def advance_state(connection: Connection, *, old_size: int, old_frontier: bytes, new_size: int, new_frontier: bytes,
+                  events: Sequence[tuple[int, str, str, int | None, bytes, bytes]], created_at: datetime,
                   nodes: Sequence[tuple[int, int, bytes]]) -> bool:
     """Move the log from (old_size, old_frontier) to (new_size, new_frontier) and store the appended
-    events (seq, kind, subject, organisation_id, canonical, leaf_hash, created_at) and complete
-    subtrees (level >= 1, index, hash), in the session's transaction.
+    events (seq, kind, subject, organisation_id, canonical, leaf_hash; all recorded at `created_at`)
+    and complete subtrees (level >= 1, index, hash), in the connection's (the session's) transaction.
 
     Returns False, having written nothing, when the stored state is not (old_size, old_frontier):
     another writer appended first, the row does not exist yet, or an earlier transaction that
     computed the caller's state rolled back. The matching UPDATE holds the state row's lock (or, on
     SQLite, the write lock BEGIN IMMEDIATE took) until the transaction ends.
     """
-    connection = session.connection()
-    sql = _hot_path(connection.dialect)
+    sql = _hot_paths.get(connection.dialect)
+    if sql is None:
+        sql = _hot_paths[connection.dialect] = _HotPath(connection.dialect)
+    if not connection.in_transaction():  # what Core execution would do (and SQLite's BEGIN IMMEDIATE with it)
+        connection.begin()
     cursor = connection.connection.cursor()
     try:
         cursor.execute(sql.advance, (new_size, new_frontier, old_size, old_frontier))
         if cursor.rowcount != 1:
             return False
-        convert = sql.created_at
-        rows = [(*row[:6], convert(row[6])) for row in events]
-        if len(rows) == 1:
-            cursor.execute(sql.insert_event, rows[0])
+        at = sql.created_at(created_at)
+        if len(events) == 1:
+            cursor.execute(sql.insert_event, (*events[0], at))
         else:
-            cursor.executemany(sql.insert_event, rows)
+            cursor.executemany(sql.insert_event, [(*row, at) for row in events])
         if len(nodes) == 1:
             cursor.execute(sql.insert_node, nodes[0])
         elif nodes:
