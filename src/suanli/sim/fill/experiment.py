@@ -3,9 +3,10 @@
 Per seed: draw the arrival sequence and a seeded node order (the published simulator prefixes
 node names with a random 4-digit number and breaks score ties by name), then place tasks one
 by one. Scores depend only on the task type and the node's state, so each type keeps a cached
-score row and recomputes only nodes that changed since it was last scored: that, not a faster
-scorer, is what brings a seed under a second. After every arrival (failed ones included) the
-arrived % is rounded to an integer; a level's figure is the mean over arrivals at that level.
+score row and recomputes only nodes that changed since it was last scored (read off the
+cluster's change log). The rows start from the empty cluster, scored once per hardware shape
+and kept across seeds. After every arrival (failed ones included) the arrived % is rounded to
+an integer; a level's figure is the mean over arrivals at that level.
 """
 
 from __future__ import annotations
@@ -13,27 +14,56 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from suanli.sim import SimInputError
 from suanli.sim.fill import scoring
-from suanli.sim.fill.best import BestScorer
+from suanli.sim.fill.best import BestScorer, reserving_target
 from suanli.sim.fill.data import MILLI, NodeList, PodList
-from suanli.sim.fill.fgd import FGDScorer
+from suanli.sim.fill.fgd import FGDScorer, FragmentationModel
 from suanli.sim.fill.state import ClusterState
 from suanli.sim.fill.workload import TaskTypes, arrival_sequence, task_types, typical_pods
 
 Scorer = Callable[..., tuple[np.ndarray, np.ndarray]]
-# Each factory gets the pod list (FGD and `best` derive their target workload from it).
+# What a seed derives from its inputs alone (task types, FGD's model, empty-cluster scores) is
+# kept for the next seed on the same objects: id(...) -> (the objects, {name: value}). The
+# entry holds the objects, so their ids stay theirs; a few entries at most.
+_DERIVED: dict[tuple[int, ...], tuple[tuple[object, ...], dict[str, Any]]] = {}
+
+
+def derived(of: tuple[object, ...], name: str, build: Callable[[], Any]) -> Any:
+    """`build()` once per `name` for the objects `of` (which must not change afterwards)."""
+    key = tuple(id(o) for o in of)
+    if key not in _DERIVED:
+        if len(_DERIVED) >= 8:
+            _DERIVED.clear()
+        _DERIVED[key] = (of, {})
+    values = _DERIVED[key][1]
+    if name not in values:
+        values[name] = build()
+    return values[name]
+
+
+def _fgd(pods: PodList) -> FGDScorer:
+    return FGDScorer(derived((pods,), "fgd model", lambda: FragmentationModel(typical_pods(pods))))
+
+
+def _best(pods: PodList) -> BestScorer:
+    return BestScorer(derived((pods,), "best model", lambda: FragmentationModel(reserving_target(pods))))
+
+
+# Each factory gets the pod list (FGD and `best` derive their target workload from it) and
+# returns a fresh scorer for one seed.
 POLICIES: dict[str, Callable[[PodList], Scorer]] = {
-    "fgd": lambda pods: FGDScorer(typical_pods(pods)),
+    "fgd": _fgd,
     "bestfit": lambda _pods: scoring.bestfit,
     "packing": lambda _pods: scoring.packing,
     "clustering": lambda _pods: scoring.clustering,
     "dotprod": lambda _pods: scoring.dotprod,
     "random": lambda _pods: scoring.feasible_only,
-    "best": BestScorer.for_pods,
+    "best": _best,
 }
 TABLE_LEVELS = (90, 95, 100, 110, 120, 130)
 
@@ -53,14 +83,15 @@ def run_seed(nodes: NodeList, pods: PodList, policy: str, seed: int, tune: float
         raise SimInputError(f"unknown policy {policy!r}; choose from {', '.join(POLICIES)}")
     state = ClusterState(nodes)
     n, cap = len(state), state.capacity_milli
-    types = task_types(pods)
+    types = derived((pods,), "types", lambda: task_types(pods))
     scorer = POLICIES[policy](pods)
     is_random = policy == "random"
     rng = np.random.default_rng([seed, 11])
     tie = node_order(n, seed)
     # key = score * n + tie: the argmax is the top score, ties to the seeded order; a score of -1
     # (does not fit) gives a negative key whatever the tie
-    keys, gpus = _initial_keys(nodes, state, scorer, types, tie)
+    scores, chosen, group = derived((nodes, pods), policy, lambda: _empty_cluster(nodes, state, scorer, types))
+    keys, gpus = scores[:, group] * n + tie, chosen[:, group]
     seen = [0] * len(types)
     arrivals = arrival_sequence(pods, cap, seed, tune)
     arriving = types.of_pod[arrivals]
@@ -94,12 +125,12 @@ def run_seed(nodes: NodeList, pods: PodList, policy: str, seed: int, tune: float
     return {int(lv): 100.0 - 100.0 * sums[lv] / counts[lv] for lv in np.flatnonzero(counts)}
 
 
-def _initial_keys(nodes: NodeList, state: ClusterState, scorer: Scorer, types: TaskTypes,
-                  tie: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Keys and chosen GPUs of every task type on the empty cluster.
+def _empty_cluster(nodes: NodeList, state: ClusterState, scorer: Scorer,
+                   types: TaskTypes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scores and chosen GPUs of every task type on the empty cluster, per hardware shape.
 
     Nodes with the same hardware score alike while untouched, so each type is scored on one node
-    per hardware shape (15 in openb) and the row is spread to the others.
+    per shape (15 in openb); returns (scores [type, shape], GPUs [type, shape], shape of each node).
     """
     shape = np.stack([nodes.cpu, nodes.mem, nodes.gpus, nodes.model_bit], axis=1)
     _, first, group = np.unique(shape, axis=0, return_index=True, return_inverse=True)
@@ -107,8 +138,7 @@ def _initial_keys(nodes: NodeList, state: ClusterState, scorer: Scorer, types: T
     chosen = np.empty_like(scores)
     for t in range(len(types)):
         scores[t], chosen[t] = scorer(state, first, types, t)
-    group = group.reshape(-1)
-    return scores[:, group] * len(tie) + tie, chosen[:, group]
+    return scores, chosen, group.reshape(-1)
 
 
 def _choose(key_row: np.ndarray, rng: np.random.Generator) -> int:

@@ -95,8 +95,9 @@ class FragmentationModel:
 class FGDScorer:
     """FGD scores of one task type on a set of nodes (-1 where it does not fit)."""
 
-    def __init__(self, typical: TypicalPods) -> None:
-        self.model = FragmentationModel(typical)
+    def __init__(self, typical: TypicalPods | FragmentationModel) -> None:
+        # a model holds no cluster state, so seeds on the same workload can share one
+        self.model = typical if isinstance(typical, FragmentationModel) else FragmentationModel(typical)
         self.state: ClusterState | None = None
         self._types: TaskTypes | None = None
         self._requests: dict[int, tuple[int, int, int, int, int]] = {}
