@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -96,3 +97,26 @@ def test_best_beats_fgd_on_the_model_constrained_trace() -> None:
     nodes = load_nodes(OPENB / "openb_node_list_gpu_node.csv")
     pods = load_pods(OPENB / "openb_pod_list_gpuspec10.csv", nodes.models)
     assert run_seed(nodes, pods, "best", 42)[100] <= run_seed(nodes, pods, "fgd", 42)[100]
+
+
+def test_fill_with_two_workers_reports_wall_seconds_and_the_same_figures(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from suanli.cli.sim import app
+
+    nodes = tmp_path / "nodes.csv"
+    nodes.write_text("sn,cpu_milli,memory_mib,gpu,model\n"
+                     + "".join(f"n{i},32000,131072,{2 + i % 3},T4\n" for i in range(6)))
+    pods = tmp_path / "pods.csv"
+    shapes = [(4000, 1, 1000), (2000, 1, 500), (8000, 2, 1000), (1000, 0, 0), (2000, 1, 300)]
+    pods.write_text("name,cpu_milli,memory_mib,num_gpu,gpu_milli\n"
+                    + "".join(f"p{i:02d},{c},4096,{k},{m}\n" for i, (c, k, m) in enumerate(shapes * 4)))
+    outputs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"fill-{workers}.json"
+        result = CliRunner().invoke(app, ["fill", "--nodes", str(nodes), "--pods", str(pods), "--policy", "fgd",
+                                          "--seeds", "1-4", "--workers", workers, "--json", str(out)])
+        assert result.exit_code == 0, result.output
+        outputs.append(json.loads(out.read_text()))
+    assert outputs[1]["wall_seconds"] > 0 and outputs[1]["seeds"] == [1, 2, 3, 4]
+    assert outputs[0]["points"] == outputs[1]["points"]

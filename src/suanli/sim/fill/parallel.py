@@ -25,8 +25,11 @@ def map_seeds(nodes: NodeList, pods: PodList, policy: str, seeds: list[int], tun
         return _on_ray(jobs, ray_address)
     if workers <= 1 or len(jobs) == 1:
         return [_one(job) for job in jobs]
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-        return list(pool.map(_one, jobs))
+    workers = min(workers, len(jobs))
+    # one chunk per worker: a chunk is pickled as one message, so its seeds share one copy of
+    # the node and pod lists, and with it what run_seed derives from them once
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(_one, jobs, chunksize=-(-len(jobs) // workers)))
 
 
 def _on_ray(jobs: list[tuple[NodeList, PodList, str, int, float]], address: str) -> list[dict[int, float]]:
