@@ -30,9 +30,9 @@ def reserving_target(pods: PodList) -> TypicalPods:
     chosen += [key for key in counts if key[3] and key not in set(chosen)]
     if len(chosen) == len(base.cpu):
         return base
-    cols = list(zip(*chosen))
+    cpu, milli, num_gpu, mask = (np.array(c, np.int64) for c in zip(*chosen))
     weight = np.array([counts[key] for key in chosen], np.float64)
-    return TypicalPods(*(np.array(c, np.int64) for c in cols), weight / weight.sum())
+    return TypicalPods(cpu, milli, num_gpu, mask, weight / weight.sum())
 
 
 class BestScorer(FGDScorer):

@@ -109,9 +109,9 @@ def run_seed(nodes: NodeList, pods: PodList, policy: str, seed: int, tune: float
             idx = np.flatnonzero(state.version > last)
         row, gpu_row = keys[t], gpus[t]
         if len(idx):
-            score, gpu = scorer(state, idx, types, t)
+            score, chosen_gpu = scorer(state, idx, types, t)
             row[idx] = score * n + tie[idx]
-            gpu_row[idx] = gpu
+            gpu_row[idx] = chosen_gpu
         node = _choose(row, rng) if is_random else int(row.argmax())
         if row[node] >= 0:
             gpu = int(gpu_row[node])

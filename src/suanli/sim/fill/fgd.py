@@ -52,7 +52,8 @@ class FragmentationModel:
     def static_ok(self, model_bit: np.ndarray) -> np.ndarray:
         """Typical pods a node could ever host by GPU model; CPU-only typical pods never 'fit'."""
         model = (self.mask[None, :] == 0) | ((model_bit[:, None] & self.mask[None, :]) != 0)
-        return model & (self.k > 0)
+        ok: np.ndarray = model & (self.k > 0)
+        return ok
 
     def table(self, ok: np.ndarray) -> np.ndarray:
         """What one GPU with f free adds to a node's statistics, for nodes whose model allows `ok`.
@@ -82,14 +83,16 @@ class FragmentationModel:
              need: np.ndarray | None = None) -> np.ndarray:
         """Weighted fragment; `count` is NEVER where the model rules a typical pod out."""
         fit = (cpu[..., None] >= self.cpu) & (count >= (self.k if need is None else need))
-        return np.where(fit, below, total[..., None]) @ self.weight
+        frag: np.ndarray = np.where(fit, below, total[..., None]) @ self.weight
+        return frag
 
     def score(self, before: np.ndarray, after: np.ndarray) -> np.ndarray:
         x = (after - before) / self.scale
         np.exp(x, out=x)
         x += 1.0
         np.divide(100.0, x, out=x)
-        return x.astype(np.int64)  # values in [0, 100]: the cast truncates like np.trunc
+        score: np.ndarray = x.astype(np.int64)  # values in [0, 100]: the cast truncates like np.trunc
+        return score
 
 
 class FGDScorer:

@@ -34,7 +34,7 @@ def map_seeds(nodes: NodeList, pods: PodList, policy: str, seeds: list[int], tun
 
 def _on_ray(jobs: list[tuple[NodeList, PodList, str, int, float]], address: str) -> list[dict[int, float]]:
     try:
-        import ray  # type: ignore[import-not-found]
+        import ray  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
         raise SimInputError("--ray needs Ray: install the 'ray' extra (pip install 'suanli[ray]')") from None
     ray.init(address=address, ignore_reinit_error=True)

@@ -34,7 +34,8 @@ def fits(state: ClusterState, idx: np.ndarray, types: TaskTypes, t: int) -> tupl
 
 def least_free_gpu(state: ClusterState, idx: np.ndarray, gfit: np.ndarray) -> np.ndarray:
     """The fitting GPU with the least free milli, lowest index on ties."""
-    return np.argmin(np.where(gfit, state.gfree[idx], BIG), axis=1)
+    gpu: np.ndarray = np.argmin(np.where(gfit, state.gfree[idx], BIG), axis=1)
+    return gpu
 
 
 def _finish(ok: np.ndarray, score: np.ndarray, gpu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
