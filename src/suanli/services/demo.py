@@ -1,30 +1,45 @@
-"""The demo: a Chengdu-like federation, organisations of every type, one or more accounts per role,
-and some job history, so a newcomer sees the product working within a minute.
+"""The demo: a Chengdu-like federation, organisations of every type, one or more accounts per role, a
+Chengdu 2023 compute-voucher (算力券) program with grants, and a metered job history, so a newcomer
+sees the whole story working within a minute: quotes with the voucher's subsidy, invoices showing
+list price / subsidy / to pay, redemptions (核销) with audit receipts, a provider's reserve fund
+(备用金) drawn, a settlement statement and a disbursement batch awaiting the finance officer.
 
-Passwords are generated per demo database and kept (only in a demo database) so
-`suanli demo accounts` can show them.
+Everything goes through the services a user or the worker would call; the history jobs really run
+on the simulated centers (in virtual time, inside this call) and are dispatched, followed and metered
+by the worker's own functions. Passwords are generated per demo database and kept (only in a demo
+database) so `suanli demo accounts` can show them.
 """
 
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from suanli.backends.base import Backend
+from suanli.backends.simulated import SimulatedBackend, reset
+from suanli.db.models.base import utcnow
+from suanli.db.models.federation import CenterRow
 from suanli.db.models.organisations import DemoMarkerRow, OrganisationRow, UserRow
 from suanli.db.repositories.organisations import user_by_username
 from suanli.domain.errors import Conflict
 from suanli.domain.jobs import JobSpec
+from suanli.domain.ledger.periods import period_of
 from suanli.domain.organisations import OrganisationType as T
 from suanli.domain.organisations import Principal, Role
 from suanli.domain.resources import Ecosystem, ResourceRequest
-from suanli.services import accounts, federation, jobs
+from suanli.domain.vouchers import VoucherRuleViolation
+from suanli.services import accounts, dispatch, federation, jobs, settlement, vouchers
 from suanli.services.organisations import create_organisation
 
-FEDERATION_FILE = Path(__file__).resolve().parents[3] / "examples" / "federation-chengdu.yaml"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+FEDERATION_FILE = EXAMPLES / "federation-chengdu.yaml"
+PROGRAM_FILE = EXAMPLES / "programs" / "chengdu-2023.yaml"
+HOUR = 3600
 
 
 @dataclass(frozen=True)
@@ -63,8 +78,34 @@ ORGS = [
             users=(("maker-admin", Role.ORG_ADMIN),)),
     DemoOrg("rongsuan", "蓉算科技服务有限公司", T.INTERMEDIARY, sectors=("finance",), affiliated=("tianfu-cloud",),
             users=(("rongsuan-admin", Role.ORG_ADMIN),)),
+    # Not a tech SME: the Chengdu 2023 program refuses it (rule org.tech-sme).
+    DemoOrg("jinjiang-heavy", "成都锦江重工集团有限公司", T.ENTERPRISE, sectors=("manufacturing",),
+            users=(("jinjiang-admin", Role.ORG_ADMIN),)),
 ]
 
+# Voucher applications: (applicant, project, sector, requested yuan, how far review gets).
+APPLICATIONS = [
+    ("zhixing-admin", "成都城市交通大模型", "transport", 200_000, "granted"),
+    ("yilian-admin", "医学影像辅助诊断模型", "healthcare", 150_000, "granted"),
+    ("uestc-admin", "多模态大模型教学平台", "education", 100_000, "granted"),
+    ("maker-admin", "AI短视频创作工具", "media", 20_000, "granted"),
+    ("casit-admin", "电网负荷预测大模型", "energy", 300_000, "expert-reviewed"),  # awaits the officer
+    ("rongsuan-admin", "中小企业算力撮合服务", "finance", 50_000, "submitted"),  # awaits the reviewer
+]
+REFUSED = ("jinjiang-admin", "重工装备视觉质检", "manufacturing", 500_000)
+RESERVE_FUNDS = {"nscc-chengdu": 50_000, "chengdu-aicc": 2_000}  # yuan placed with designated providers
+
+# Jobs that already ran (dispatched, run in virtual time and metered inside load_demo):
+# (user, name, center, pool, devices, hours, exit code).
+HISTORY = [
+    ("zhixing-admin", "城市交通大模型预训练", "nscc-chengdu", "gpu-a100", 64, 48, 0),
+    ("yilian-admin", "医学影像分割训练", "chengdu-aicc", "ascend-910b", 32, 24, 0),
+    ("uestc-student", "多模态课程实验", "nscc-chengdu", "dcu-k100", 16, 12, 0),
+    ("maker-admin", "短视频生成微调", "chengdu-aicc", "ascend-910b", 8, 6, 0),
+    ("zhixing-dev", "交通流量推理压测", "tianfu-cloud", "h20", 8, 10, 0),  # not designated: no subsidy
+    ("casit-admin", "电网负荷预测回测", "yaan-hydro", "ascend-910b", 16, 20, 0),  # no grant yet
+    ("uestc-student", "缺少输入文件的作业", "nscc-chengdu", "gpu-a100", 4, 1, 3),  # failed, still metered
+]
 LOCAL_JOBS = [
     ("zhixing-dev", "交通流量预测-数据清洗", "echo '清洗 1,204,311 条卡口记录'; sleep 2; echo done"),
     ("uestc-student", "hello-suanli", "python3 -c \"print('你好，算力')\""),
@@ -87,7 +128,6 @@ def load_demo(session: Session) -> list[dict[str, str]]:
     """Load everything once; a second call refuses instead of duplicating."""
     if is_demo(session) or session.scalar(select(OrganisationRow).limit(1)) is not None:
         raise Conflict("this database has data already; the demo loads only into an empty database")
-    users: dict[str, int] = {}
     providers: dict[str, int] = {}
     accounts_out = []
     for org in ORGS:
@@ -98,19 +138,120 @@ def load_demo(session: Session) -> list[dict[str, str]]:
             providers[org.center] = row.id
         for username, role in org.users:
             password = f"Suanli-{secrets.token_hex(4)}-7"
-            user = accounts.create_user(session, username=username, password=password, role=role,
-                                        organisation_id=row.id, display_name=username)
-            users[username] = user.id
+            accounts.create_user(session, username=username, password=password, role=role,
+                                 organisation_id=row.id, display_name=username)
             session.add(DemoMarkerRow(username=username, password=password))
             accounts_out.append({"username": username, "password": password, "role": role.value,
                                  "organisation": org.name_zh})
     federation.load_federation(session, text=FEDERATION_FILE.read_text(encoding="utf-8"), provider_ids=providers)
-    _submit_history(session, users)
+    _voucher_program(session, providers)
+    _run_history(session)
+    _documents(session)
+    _submit_live_jobs(session)
     session.flush()
     return accounts_out
 
 
-def _submit_history(session: Session, users: dict[str, int]) -> None:
+# --- the voucher program --------------------------------------------------------------------------------
+
+
+def demo_program_text() -> str:
+    """The shipped Chengdu 2023 file with its 2023 calendar lifted (always-open window, a year's
+    validity from the grant) so the demo works on any day; every other rule is the file's own."""
+    text = PROGRAM_FILE.read_text(encoding="utf-8")
+    return text.replace("windows:\n  - {opens: 2023-01-02, closes: 2023-06-30}\n", "").replace(
+        "validity: {expires_on: 2023-12-31}", "validity: {valid_days: 365}")
+
+
+def _voucher_program(session: Session, providers: dict[str, int]) -> int:
+    """The officer loads and opens the program, the bureau pays the budget in, the designated
+    providers get their reserve funds, organisations apply, the reviewer scores, the officer grants."""
+    officer, reviewer = _principal(session, "officer"), _principal(session, "reviewer")
+    program = vouchers.load_program(session, text=demo_program_text(), actor=officer)
+    vouchers.set_window(session, program_id=program.id, open=True, actor=officer)
+    vouchers.fund_program(session, program_id=program.id, amount_fen=int(program.budget_fen), actor=officer,
+                          idempotency_key=f"demo:program:{program.id}:funded")
+    for center, yuan in RESERVE_FUNDS.items():
+        settlement.prefund_reserve(session, program_id=program.id, provider_organisation_id=providers[center],
+                                   amount_fen=yuan * 100, idempotency_key=f"demo:reserve:{program.id}:{center}")
+    for username, project, sector, yuan, reached in APPLICATIONS:
+        command = vouchers.ApplyCommand(program.id, project, yuan * 100, sector=sector,
+                                        evidence={"project_approval": {"file": f"{username}-立项批复.pdf"}})
+        application = vouchers.apply(session, command=command, actor=_principal(session, username))
+        if reached != "submitted":
+            vouchers.review(session, application_id=application.id, actor=reviewer, approve=True, score=85,
+                            comment="材料齐全，项目可行")
+        if reached == "granted":
+            vouchers.review(session, application_id=application.id, actor=officer, approve=True, comment="同意核定")
+    try:
+        with session.begin_nested():
+            username, project, sector, yuan = REFUSED
+            vouchers.apply(session, command=vouchers.ApplyCommand(program.id, project, yuan * 100, sector=sector),
+                           actor=_principal(session, username))
+    except VoucherRuleViolation as refusal:
+        assert refusal.rule == "org.tech-sme", refusal.rule  # the demo's ineligible applicant, by design
+    return int(program.id)
+
+
+# --- jobs: a metered history and live work for the worker -------------------------------------------------
+
+
+class _HistoryCenters:
+    """Private simulated worlds for the history (named `demo-history:<center>`, so the live
+    simulated centers the worker uses are untouched), on a clock that starts three days ago and jumps
+    to now once every history job was dispatched: they run and finish in virtual time."""
+
+    def __init__(self) -> None:
+        self.now = time.time() - 72 * HOUR
+        self._adapters: dict[str, Backend] = {}
+
+    def clock(self) -> float:
+        return self.now
+
+    def for_center(self, center: CenterRow) -> Backend:
+        if center.name not in self._adapters:
+            shapes = {p.name: p.devices_per_node for p in center.pools}
+            self._adapters[center.name] = SimulatedBackend(
+                f"demo-history:{center.name}", {"speedup": 1, "clock": self.clock, "devices_per_node": shapes},
+                {p.name: (p.model, p.total_devices) for p in center.pools})
+        return self._adapters[center.name]
+
+    def close(self) -> None:
+        for name in self._adapters:
+            reset(f"demo-history:{name}")
+
+
+def _run_history(session: Session) -> None:
+    """Submit the history jobs, dispatch them (holds at admission), let them run, follow and meter
+    them (usage priced, voucher share posted, reserve fund drawn, holds released) — the worker's path."""
+    centers = _HistoryCenters()
+    try:
+        ids = []
+        for username, name, center, pool, devices, hours, code in HISTORY:
+            command = f"sleep {hours * HOUR}" + (f"; exit {code}" if code else "")
+            spec = JobSpec(name=name, command=command, resources=ResourceRequest(devices=devices),
+                           time_limit_s=(hours + 12) * HOUR, center=center, pool=pool)
+            ids.append(jobs.submit_job(session, principal=_principal(session, username), spec=spec).id)
+        for job_id in ids:
+            dispatch.dispatch_job(session, job_id=job_id, backends=centers)  # type: ignore[arg-type]
+        centers.now = time.time()
+        for job_id in ids:
+            dispatch.follow_job(session, job_id=job_id, backends=centers)  # type: ignore[arg-type]
+    finally:
+        centers.close()
+
+
+def _documents(session: Session) -> None:
+    """This month's invoices for every organisation that used compute, the providers' statements and
+    a disbursement batch prepared by the operator, awaiting the finance officer's approval."""
+    month = period_of(utcnow())
+    used = sorted({username for username, *_ in HISTORY})
+    for organisation_id in sorted({_principal(session, u).organisation_id for u in used}):
+        settlement.issue_invoice(session, organisation_id=organisation_id, month=month)
+    settlement.create_batch(session, month=month, created_by="operator")
+
+
+def _submit_live_jobs(session: Session) -> None:
     for username, name, command in LOCAL_JOBS:
         spec = JobSpec(name=name, command=command, resources=ResourceRequest(devices=1), time_limit_s=600,
                        center="local", pool="cpu")

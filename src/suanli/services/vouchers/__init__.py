@@ -25,6 +25,7 @@ from suanli.services.vouchers.programs import (
     _get_program,
     budget_left,
     forecast,
+    fund_program,
     load_program,
     program_of,
     set_window,
@@ -45,7 +46,7 @@ from suanli.services.vouchers.wallets import (
 __all__ = [
     "ApplyCommand", "ContractClaim", "PayerSubsidy", "Principal", "VoucherWalletRow", "_best_wallet",
     "_get_program", "_grant", "_wallet_for", "_wallet_state", "apply", "budget_left", "check_may_read", "clawback",
-    "disclosure", "expire_wallets", "facts_of", "forecast", "grant_receipt", "hold_for_job", "load_program",
+    "disclosure", "expire_wallets", "facts_of", "forecast", "fund_program", "grant_receipt", "hold_for_job", "load_program",
     "program_of", "redeem_contract", "redeem_usage", "redemption_receipt", "release_for_job", "release_job_hold",
     "reserve_for_job", "review", "set_window", "subsidy_policy", "voucher_share",
 ]

@@ -75,6 +75,23 @@ def load_program(session: Session, *, text: str, actor: Principal | None = None)
     return row
 
 
+def fund_program(session: Session, *, program_id: int, amount_fen: int, idempotency_key: str,
+                 actor: Principal | None = None) -> int:
+    """The bureau pays (part of) the year's budget into the platform's bank account (拨付预算). The
+    budget was committed on the program's budget account at load (from platform equity); the cash
+    arriving restores equity, so the program's money is really there to pre-fund providers' reserve
+    funds (备用金) and pay them. Returns the ledger transfer id; a replayed key changes nothing."""
+    row = _get_program(session, program_id)
+    cash = _account(session, AccountPurpose.CASH, OwnerKind.PLATFORM, None)
+    equity = _account(session, AccountPurpose.EQUITY, OwnerKind.PLATFORM, None)
+    result = ledger.transfer(session, idempotency_key=idempotency_key, legs=[Leg(cash, amount_fen), Leg(equity, -amount_fen)],
+                             memo=f"budget of {row.code} paid in", source_kind="program", source_id=str(row.id))
+    if not result.replayed:
+        _audit(session, "voucher.program_funded", f"voucher_program:{row.id}",
+               {"amount_fen": amount_fen, "transfer": result.id, "by": actor.user_id if actor else None})
+    return result.id
+
+
 def set_window(session: Session, *, program_id: int, open: bool, actor: Principal) -> VoucherProgramRow:
     row = _get_program(session, program_id, for_update=True)
     row.status = "open" if open else "closed"
