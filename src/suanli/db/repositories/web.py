@@ -95,11 +95,24 @@ def statements_in_batch(session: Session, batch_id: int) -> Sequence[SettlementS
                            .order_by(SettlementStatementRow.id)).all()
 
 
-def account_names(session: Session, ids: Sequence[int]) -> dict[int, str]:
+def account_owners(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """account id -> (Chinese name, English name) of the organisation or center that owns it."""
     if not ids:
         return {}
-    return dict(session.execute(select(LedgerAccountRow.id, LedgerAccountRow.name)
-                                .where(LedgerAccountRow.id.in_(set(ids)))).all())
+    rows = session.execute(select(LedgerAccountRow.id, LedgerAccountRow.owner_kind, LedgerAccountRow.owner_id,
+                                  LedgerAccountRow.name).where(LedgerAccountRow.id.in_(set(ids)))).all()
+    orgs = organisation_names(session, [o for _i, kind, o, _n in rows if kind == "organisation" and o])
+    center_ids = [o for _i, kind, o, _n in rows if kind == "center" and o]
+    centers = {c.id: c for c in session.scalars(select(CenterRow).where(CenterRow.id.in_(center_ids)))} if center_ids else {}
+    out: dict[int, tuple[str, str]] = {}
+    for account_id, kind, owner, name in rows:
+        if kind == "organisation" and owner in orgs:
+            out[account_id] = (orgs[owner].name_zh, orgs[owner].name)
+        elif kind == "center" and owner in centers:
+            out[account_id] = (centers[owner].name_zh, centers[owner].name)
+        else:
+            out[account_id] = (name, name)
+    return out
 
 
 def grant_facts(session: Session, program_id: int) -> list[tuple[str | None, str, int]]:

@@ -53,12 +53,13 @@ def figures(d: reports.Dashboard, lang: str) -> dict[str, dict[str, Any]]:
             "layout": {"title": {"text": _("Utilisation per center per day")},
                        "yaxis": {"title": {"text": _("Device-hours used / available (%)")}}}},
         "subsidy": {
-            "data": [{"type": "bar", "name": _("Budget"), "x": programs, "y": [yuan(p.budget_fen) for p in d.programs]},
-                     {"type": "bar", "name": _("Granted"), "x": programs, "y": [yuan(p.granted_fen) for p in d.programs]},
-                     {"type": "bar", "name": _("Redeemed"), "x": programs, "y": [yuan(p.redeemed_fen) for p in d.programs]}],
+            "data": [{"type": "bar", "orientation": "h", "name": name, "y": programs, "x": [yuan(fen) for fen in amounts]}
+                     for name, amounts in ((_("Budget"), [p.budget_fen for p in d.programs]),
+                                           (_("Granted"), [p.granted_fen for p in d.programs]),
+                                           (_("Redeemed"), [p.redeemed_fen for p in d.programs]))],
             "layout": {"title": {"text": _("Voucher subsidy against budget")}, "barmode": "group",
-                       "xaxis": {"automargin": True}, "yaxis": {"title": {"text": _("Yuan (¥)")}, "automargin": True},
-                       "legend": {"orientation": "h", "y": -0.3}}},
+                       "yaxis": {"automargin": True, "autorange": "reversed"}, "xaxis": {"title": {"text": _("Yuan (¥)")}},
+                       "legend": {"orientation": "h", "y": -0.25}}},
     }
 
 

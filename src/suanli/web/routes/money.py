@@ -58,7 +58,7 @@ def invoice_download(session: SessionDep, viewer: ViewerDep, invoice_id: int, fm
 def _batches_page(request: Request, session: SessionDep, viewer: ViewerDep, code: int = 200, **extra: Any) -> Response:
     batches = ledger_repo.list_batches(session)
     statements = {b.id: web_repo.statements_in_batch(session, b.id) for b in batches}
-    names = web_repo.account_names(session, [s.provider_account_id for group in statements.values() for s in group])
+    names = web_repo.account_owners(session, [s.provider_account_id for group in statements.values() for s in group])
     return render(request, "batches.html", code, viewer=viewer, batches=batches, statements=statements, names=names,
                   month=_month(), **extra)
 
