@@ -19,12 +19,12 @@ Server: SUANLI_BENCH_POSTGRES_URL (default postgresql://postgres@127.0.0.1/postg
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import shutil
 import subprocess
 import tempfile
-import multiprocessing
 import time
 import uuid
 from pathlib import Path
@@ -187,7 +187,7 @@ def on_postgres(clients: int, seconds: float, batch: int) -> dict[str, float]:
         drop_database(name)
 
 
-def run() -> dict[str, dict]:
+def run() -> dict[str, dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         lite_single = measure(fresh_sqlite(tmp, "single.db"), clients=1, seconds=6)
         lite = measure(fresh_sqlite(tmp, "batch.db"), clients=1, seconds=8, batch=BATCH)

@@ -8,11 +8,25 @@ is maintained by a database trigger, so ORM objects would only go stale.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, String, Table, bindparam, func, insert, literal, literal_column, select, update
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Row,
+    String,
+    Table,
+    bindparam,
+    column,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+    values,
+)
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -79,7 +93,7 @@ def list_accounts(session: Session, *, owner_kind: str | None = None, owner_id: 
 
 
 def balance_from_legs(session: Session, account_id: int) -> int:
-    return int(session.scalar(select(func.coalesce(func.sum(L.amount_fen), 0)).where(L.account_id == account_id)))
+    return int(session.scalar(select(func.coalesce(func.sum(L.amount_fen), 0)).where(L.account_id == account_id)) or 0)
 
 
 # --- the write path: pre-built Core statements -------------------------------------------------------------
@@ -121,7 +135,9 @@ _EXISTING = select(AT.c.id).where(AT.c.id.in_(_ids("ids")))
 _INSERT_TRANSFERS = {name: dialect.insert(TT).on_conflict_do_nothing(index_elements=["idempotency_key"])
                      .returning(TT.c.id, TT.c.idempotency_key)
                      for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
-_INSERT_LEGS = insert(LT)
+# RETURNING makes SQLAlchemy send one multi-row INSERT (insertmanyvalues), not one INSERT per leg: the
+# balance trigger then runs once per statement on PostgreSQL (migration 0006).
+_INSERT_LEGS = insert(LT).returning(LT.c.id)
 _SEAL = update(TT).where(TT.c.id.in_(_ids("ids"))).values(sealed=True)
 _SETTLE_HOLD = update(TT).where(TT.c.id == bindparam("hold")).values(
     posted_fen=bindparam("posted"), released_fen=bindparam("released"), status=bindparam("new_status"))
@@ -160,7 +176,7 @@ def lock_accounts(session: Session, account_ids: Iterable[int], *, hold_debits: 
                   int(first.replays), int(first.closed), int(first.credits))
 
 
-def lock_holds(session: Session, transfer_ids: Iterable[int]) -> dict[int, Row[Any]]:
+def lock_holds(session: Session, transfer_ids: Iterable[int]) -> dict[int, Any]:
     """Lock transfers (holds to post or void) in id order; those that exist, by id."""
     ids = sorted(set(transfer_ids))
     return {row.id: row for row in session.connection().execute(_HOLDS, {"ids": ids})} if ids else {}
@@ -193,7 +209,7 @@ def insert_transfers(session: Session, rows: Sequence[dict[str, Any]]) -> dict[s
 
 
 def insert_legs(session: Session, legs: Sequence[tuple[int, Leg]]) -> None:
-    """(transfer id, leg) pairs in one executemany; then, on SQLite, seal their transfers."""
+    """(transfer id, leg) pairs in one statement; then, on SQLite, seal their transfers."""
     connection = session.connection()
     connection.execute(_INSERT_LEGS, [{"transfer_id": tid, "account_id": one.account_id,
                                        "amount_fen": one.amount_fen} for tid, one in legs])
@@ -202,10 +218,16 @@ def insert_legs(session: Session, legs: Sequence[tuple[int, Leg]]) -> None:
 
 
 def settle_holds(session: Session, holds: Sequence[Hold]) -> None:
-    """Write each hold's progress and status (one executemany)."""
-    session.connection().execute(_SETTLE_HOLD, [
-        {"hold": h.transfer_id, "posted": h.posted_fen, "released": h.released_fen, "new_status": h.status.value}
-        for h in holds])
+    """Write each hold's progress and status (PostgreSQL: one UPDATE ... FROM VALUES for many)."""
+    rows = [(h.transfer_id, h.posted_fen, h.released_fen, h.status.value) for h in holds]
+    if len(rows) == 1 or _dialect(session) == "sqlite":  # in-process executemany; SQLite has no VALUES aliases
+        session.connection().execute(_SETTLE_HOLD, [dict(zip(("hold", "posted", "released", "new_status"), row,
+                                                             strict=True)) for row in rows])
+    else:  # one statement, not one round trip per hold
+        given = values(column("hold", Integer), column("posted", BigInteger), column("released", BigInteger),
+                       column("new_status", String), name="settled").data(rows)
+        session.connection().execute(update(TT).where(TT.c.id == given.c.hold).values(
+            posted_fen=given.c.posted, released_fen=given.c.released, status=given.c.new_status))
     forget(session, [h.transfer_id for h in holds])
 
 
@@ -265,7 +287,7 @@ def open_holds(session: Session, *, source_kind: str, source_id: str) -> Sequenc
 
 
 def account_entries(session: Session, account_id: int, *, start: datetime | None, end: datetime | None,
-                    limit: int = 1000) -> Sequence[Row[Any]]:
+                    limit: int = 1000) -> Sequence[Any]:
     """An account's legs in posting order, with the transfer each came from."""
     query = (select(L.id, L.amount_fen, T.id.label("transfer_id"), T.kind, T.status, T.memo, T.source_kind,
                     T.source_id, T.effective_at, T.period)
@@ -280,7 +302,7 @@ def account_entries(session: Session, account_id: int, *, start: datetime | None
 def sum_before(session: Session, account_id: int, start: datetime) -> int:
     query = (select(func.coalesce(func.sum(L.amount_fen), 0)).join(T, T.id == L.transfer_id)
              .where(L.account_id == account_id, T.effective_at < start))
-    return int(session.scalar(query))
+    return int(session.scalar(query) or 0)
 
 
 # --- periods ---------------------------------------------------------------------------------------------

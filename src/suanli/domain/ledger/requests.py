@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from suanli.domain.errors import InvalidInput, SuanliError
 from suanli.domain.ledger.idempotency import check_key
@@ -135,7 +135,8 @@ def check_batch(requests: Sequence[Request]) -> list[Checked]:
         raise InvalidInput("a batch needs at least one item")
     if len(requests) > MAX_BATCH:
         raise InvalidInput(f"a batch takes at most {MAX_BATCH} items, got {len(requests)}")
-    checked, seen = [], {}
+    checked: list[Checked] = []
+    seen: dict[str, int] = {}
     for index, request in enumerate(requests):
         with item(index):
             request = check_request(request)
@@ -147,7 +148,7 @@ def check_batch(requests: Sequence[Request]) -> list[Checked]:
     return checked
 
 
-class item:  # noqa: N801 - used as `with item(i):`, reads as a phrase
+class item:
     """Prefix any SuanliError raised inside with the batch item it concerns (`items[3]: ...`)."""
 
     def __init__(self, index: int | None) -> None:
@@ -156,7 +157,7 @@ class item:  # noqa: N801 - used as `with item(i):`, reads as a phrase
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, _tb: object) -> bool:
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, _tb: object) -> Literal[False]:
         if self.index is not None and isinstance(error, SuanliError) and "item" not in error.extra:
             error.detail = f"items[{self.index}]: {error.detail}"
             error.args = (error.detail,)

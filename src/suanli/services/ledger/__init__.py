@@ -29,7 +29,15 @@ from suanli.services.ledger.statements import (
     check_consistency,
     close_period,
 )
-from suanli.services.ledger.transfers import get_transfer, list_transfers, post, reserve, reverse, transfer, void
+from suanli.services.ledger.transfers import (
+    get_transfer,
+    list_transfers,
+    post,
+    reserve,
+    reverse,
+    transfer,
+    void,
+)
 from suanli.services.ledger.writes import TransferResult
 
 __all__ = [

@@ -14,7 +14,17 @@ from sqlalchemy.orm import Session
 
 from suanli.db.repositories import ledger as repo
 from suanli.domain.ledger import Leg, UnknownTransfer
-from suanli.domain.ledger.requests import Checked, Immediate, Post, Request, Reserve, Reverse, Void, body_of, check_request
+from suanli.domain.ledger.requests import (
+    Checked,
+    Immediate,
+    Post,
+    Request,
+    Reserve,
+    Reverse,
+    Void,
+    body_of,
+    check_request,
+)
 from suanli.domain.money import CURRENCY, Fen
 from suanli.services.ledger.writes import TransferResult, result_of, write
 
