@@ -86,6 +86,8 @@ def record_events(session: Session,
                   events: Sequence[tuple[str, str, Mapping[str, Any], int | None]]) -> list[RecordedEvent]:
     """Append several events under one lock of the log (kind, subject, payload, organisation_id)."""
     session.flush()  # the caller's own pending changes go first, before we take the log lock
+    if not events:
+        return []
     connection = session.connection()  # begins the transaction (SQLite: the write lock) first
     now = utcnow()
     recorded_at = normalise(now, "recorded_at")

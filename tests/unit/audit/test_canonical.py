@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from suanli.domain.audit.canonical import canonical_json, event_document, normalise
+from suanli.domain.audit.canonical import canonical_json, event_document, normalise, normalise_payload
 from suanli.domain.audit.errors import NotCanonical
 
 
@@ -28,3 +31,26 @@ def test_an_event_carries_its_schema_version_and_sequence_number() -> None:
 def test_values_without_one_canonical_form_are_refused(bad: object) -> None:
     with pytest.raises(NotCanonical):
         normalise({"x": bad})
+
+
+@pytest.mark.parametrize("bad", [Decimal("1.5"), float("nan"), b"raw", datetime(2026, 1, 1)])
+def test_the_payload_fast_path_refuses_the_same_values_as_normalise(bad: object) -> None:
+    with pytest.raises(NotCanonical):
+        normalise_payload({"x": bad})
+    with pytest.raises(NotCanonical):
+        normalise_payload({1: "non-string key"})
+
+
+class Colour(StrEnum):
+    RED = "red"
+
+
+@given(st.dictionaries(st.text(max_size=5),
+                       st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5),
+                                 st.floats(allow_nan=False, allow_infinity=False),
+                                 st.sampled_from(list(Colour)), st.lists(st.integers(), max_size=3)),
+                       max_size=6))
+def test_the_payload_fast_path_encodes_exactly_like_normalise(payload: dict[str, object]) -> None:
+    fast = normalise_payload(payload)
+    assert canonical_json(fast) == canonical_json(normalise(dict(payload)))
+    assert fast is not payload  # the caller may change its dict after the event is recorded
