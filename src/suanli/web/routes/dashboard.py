@@ -58,8 +58,7 @@ def figures(d: reports.Dashboard, lang: str) -> dict[str, dict[str, Any]]:
                                            (_("Granted"), [p.granted_fen for p in d.programs]),
                                            (_("Redeemed"), [p.redeemed_fen for p in d.programs]))],
             "layout": {"title": {"text": _("Voucher subsidy against budget")}, "barmode": "group",
-                       "yaxis": {"automargin": True, "autorange": "reversed"}, "xaxis": {"title": {"text": _("Yuan (¥)")}},
-                       "legend": {"orientation": "h", "y": -0.25}}},
+                       "yaxis": {"automargin": True, "autorange": "reversed"}, "xaxis": {"title": {"text": _("Yuan (¥)")}}}},
     }
 
 
