@@ -8,6 +8,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from suanli.domain.errors import PROBLEM_BASE, SuanliError
@@ -44,6 +45,18 @@ def install(app: FastAPI) -> None:
     async def on_http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         slug = HTTP_SLUGS.get(exc.status_code, "http-error")
         return problem(exc.status_code, slug, slug.replace("-", " ").capitalize(), str(exc.detail))
+
+    # A number past what the database column holds (an id of 2**63, an amount of 10**20) is bad input,
+    # not a server fault: SQLite raises OverflowError, PostgreSQL a DataError (numeric out of range).
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def on_out_of_range(_request: Request, exc: Exception) -> JSONResponse:
+        return problem(422, "invalid-input", "Invalid input", "a number or value in the request is out of range")
+
+    # Input nested deeper than the parsers recurse (a YAML file of `[[[[...`) is bad input too.
+    @app.exception_handler(RecursionError)
+    async def on_too_deep(_request: Request, exc: Exception) -> JSONResponse:
+        return problem(422, "invalid-input", "Invalid input", "the request is nested too deeply")
 
     @app.exception_handler(Exception)
     async def on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
