@@ -194,6 +194,7 @@ def run() -> dict[str, dict[str, Any]]:
     pg_single = on_postgres(clients=PG_CLIENTS, seconds=10, batch=1)
     pg = on_postgres(clients=PG_CLIENTS, seconds=15, batch=BATCH)
     tps = pgbench_tps()
+    load = [round(x, 1) for x in os.getloadavg()]  # this machine is shared: say how busy it was
     what = ("redemptions/s through the service layer; one redemption = a hold (reserve) and its post, each with "
             "its own idempotency key and audit event, in two phases committed separately")
     single = "single_per_s: one request per transaction (two commits per redemption)"
@@ -201,10 +202,14 @@ def run() -> dict[str, dict[str, Any]]:
         "ledger_transfers_per_s_sqlite": {
             "value": round(lite["per_s"], 1), "unit": "redemptions/s", "clients": 1, "batch": BATCH,
             "redemptions": lite["redemptions"], "single_per_s": round(lite_single["per_s"], 1), "goal": 2000,
+            "client_cpu_us": round(lite["client_cpu_us"]), "single_client_cpu_us": round(lite_single["client_cpu_us"]),
+            "load_average": load,
             "note": f"{what}; value: batches of {BATCH} redemptions per transaction (redeem_batch), 1 client; {single}"},
         "ledger_transfers_per_s_postgres": {
             "value": round(pg["per_s"], 1), "unit": "redemptions/s", "clients": PG_CLIENTS, "batch": BATCH,
             "redemptions": pg["redemptions"], "single_per_s": round(pg_single["per_s"], 1),
+            "client_cpu_us": round(pg["client_cpu_us"]), "single_client_cpu_us": round(pg_single["client_cpu_us"]),
+            "load_average": load,
             "peer": "pgbench TPC-B tps (-s 10 -c 4 -j 2 -T 15), same server, same run",
             "peer_value": round(tps, 1), "ratio": round(pg["per_s"] / tps, 3),
             "single_ratio": round(pg_single["per_s"] / tps, 3), "goal_ratio": 0.5,

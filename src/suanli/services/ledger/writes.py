@@ -108,8 +108,9 @@ def write(session: Session, checked: Sequence[Checked], *, batch: bool = False) 
         repo.settle_holds(session, list(plan.holds.values()))
     for transfer_id in plan.reversals:
         repo.update_transfer(session, transfer_id, status=TransferStatus.REVERSED.value)
-    record_events(session, work.events + [_event(row, ids[key], legs)
-                                          for row, (key, legs) in zip(plan.rows, plan.legs, strict=True)])
+    events = work.events + [_event(row, ids[key], legs) for row, (key, legs) in zip(plan.rows, plan.legs, strict=True)]
+    if events:  # all replays: nothing happened, nothing to log
+        record_events(session, events)
     return _results(session, checked, plan, ids)
 
 
