@@ -133,8 +133,10 @@ def test_overlapping_batches_from_several_threads_never_overdraw_or_post_twice(d
         for r in range(rounds):
             items: list[Any] = [Reserve(f"c{n}:{r}:{k}", rng.choice(wallets), rng.choice(payables),
                                         rng.randint(1, 3_000)) for k in range(rng.randint(1, 8))]
-            # Every client tries to post the same seeded holds under the same keys: each posts once.
+            # Every client tries to post the same seeded holds, and to take the same shared hold, under
+            # the same keys: each is written once, the others answer as replays.
             items += [Post(f"post:{h}", h, 700) for h in rng.sample(holds, 3)]
+            items.append(Reserve(f"shared:{r}", wallets[0], payables[0], 10))
             try:
                 with unit_of_work(sessions) as s:
                     out = ledger.redeem_batch(s, items=items)
@@ -154,6 +156,8 @@ def test_overlapping_batches_from_several_threads_never_overdraw_or_post_twice(d
         assert ledger.check_consistency(s) == []
         posts = s.scalars(select(LedgerTransferRow.parent_id).where(LedgerTransferRow.kind == "post")).all()
         assert sorted(posts) == sorted(set(posts))  # no hold posted twice
+        shared = s.scalars(select(LedgerTransferRow.id).where(LedgerTransferRow.idempotency_key.like("shared:%"))).all()
+        assert 0 < len(shared) <= rounds
         total = sum(ledger.natural_balance(ledger.get_account(s, account_id=a)) for a in wallets)
         assert all(ledger.natural_balance(ledger.get_account(s, account_id=a)) >= 0 for a in wallets + payables)
     assert total <= 60_000

@@ -118,9 +118,8 @@ _HOLDS = (select(TT.c.id, TT.c.kind, TT.c.status, TT.c.amount_fen, TT.c.posted_f
 _KEYS = select(TT.c.idempotency_key, TT.c.request_hash, TT.c.id).where(TT.c.idempotency_key.in_(_ids("keys")))
 _CLOSED = select(PT.c.month).where(PT.c.closed, PT.c.month.in_(_ids("months")))
 _EXISTING = select(AT.c.id).where(AT.c.id.in_(_ids("ids")))
-_INSERT_TRANSFERS = {name: dialect.insert(TT).on_conflict_do_nothing(index_elements=["idempotency_key"])
-                     .returning(TT.c.id, TT.c.idempotency_key)
-                     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+_INSERT_TRANSFERS = {"sqlite": sqlite.insert(TT).on_conflict_do_nothing(index_elements=["idempotency_key"])
+                     .returning(TT.c.id, TT.c.idempotency_key)}
 _INSERT_LEGS = insert(LT)
 _SEAL = update(TT).where(TT.c.id.in_(_ids("ids"))).values(sealed=True)
 _SETTLE_HOLD = update(TT).where(TT.c.id == bindparam("hold")).values(
@@ -138,16 +137,22 @@ _TRANSFER_COLUMNS = (("idempotency_key", "varchar"), ("request_hash", "varchar")
                      ("effective_at", "timestamptz"), ("parent_id", "integer"), ("debit_account_id", "integer"),
                      ("credit_account_id", "integer"), ("clearing_account_id", "integer"), ("posted_fen", "bigint"),
                      ("released_fen", "bigint"), ("sealed", "boolean"), ("created_at", "timestamptz"))
-_PG_INSERT_TRANSFERS = text(
-    f"INSERT INTO ledger_transfers ({', '.join(c for c, _ in _TRANSFER_COLUMNS)}) "
+_PG_WRITE = text(
+    # One round trip writes a whole unit: the transfers, their legs (joined to the ids the insert
+    # returned, in the given order) and the holds they settle -- the holds only if every transfer
+    # went in (a key taken meanwhile by a concurrent writer leaves one out: the caller then rolls
+    # back to its savepoint, or, for a lone transfer, nothing was written at all).
+    f"WITH t AS (INSERT INTO ledger_transfers ({', '.join(c for c, _ in _TRANSFER_COLUMNS)}) "
     f"SELECT * FROM unnest({', '.join(f'CAST(:{c} AS {t}[])' for c, t in _TRANSFER_COLUMNS)}) "
-    "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key")
-_PG_INSERT_LEGS = text("INSERT INTO ledger_legs (transfer_id, account_id, amount_fen) SELECT * FROM "
-                       "unnest(CAST(:transfer_ids AS integer[]), CAST(:account_ids AS integer[]), CAST(:amounts AS bigint[]))")
-_PG_SETTLE_HOLDS = text(
-    "UPDATE ledger_transfers AS t SET posted_fen = v.posted, released_fen = v.released, status = v.new_status "
+    "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key), "
+    "l AS (INSERT INTO ledger_legs (transfer_id, account_id, amount_fen) SELECT t.id, x.account_id, x.amount "
+    "FROM unnest(CAST(:leg_keys AS varchar[]), CAST(:leg_accounts AS integer[]), CAST(:leg_amounts AS bigint[])) "
+    "WITH ORDINALITY AS x(key, account_id, amount, n) JOIN t ON t.idempotency_key = x.key ORDER BY x.n), "
+    "h AS (UPDATE ledger_transfers AS s SET posted_fen = v.posted, released_fen = v.released, status = v.new_status "
     "FROM unnest(CAST(:holds AS integer[]), CAST(:posted AS bigint[]), CAST(:released AS bigint[]), "
-    "CAST(:statuses AS varchar[])) AS v(hold, posted, released, new_status) WHERE t.id = v.hold")
+    "CAST(:statuses AS varchar[])) AS v(hold, posted, released, new_status) "
+    "WHERE s.id = v.hold AND (SELECT count(*) FROM t) = :expected) "
+    "SELECT id, idempotency_key FROM t")
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,55 +205,50 @@ def existing_accounts(session: Session, account_ids: Iterable[int]) -> set[int]:
     return set(session.connection().execute(_EXISTING, {"ids": sorted(set(account_ids))}).scalars())
 
 
-def insert_transfers(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
-    """Insert transfers (legs follow) in one statement; key -> id of those inserted. A key missing from
-    the answer was taken meanwhile by a concurrent writer (`ON CONFLICT DO NOTHING`).
+def write_transfers(session: Session, rows: Sequence[dict[str, Any]], legs: Sequence[tuple[str, Leg]],
+                    holds: Sequence[Hold]) -> dict[str, int]:
+    """Insert transfers, their legs ((transfer key, leg) pairs) and settle the holds; key -> id of the
+    transfers inserted. A key missing from the answer was taken meanwhile by a concurrent writer
+    (`ON CONFLICT DO NOTHING`); the caller must then discard the unit (a savepoint).
 
-    On SQLite a transfer is born unsealed and sealed after its legs (the seal trigger checks they sum
-    to zero); on PostgreSQL the deferred constraint trigger checks at commit, so it is born sealed."""
-    dialect = _dialect(session)
-    if dialect == "postgresql":
-        arrays = {c: [row[c] for row in rows] for c, _ in _TRANSFER_COLUMNS if c != "sealed"}
-        for column_name in ("effective_at", "created_at"):  # what UTCDateTime does for one value
-            arrays[column_name] = [_utc(moment) for moment in arrays[column_name]]
-        result = session.connection().execute(_PG_INSERT_TRANSFERS, {**arrays, "sealed": [True] * len(rows)})
-    else:
-        params = [{**row, "sealed": False} for row in rows]
-        result = session.connection().execute(_INSERT_TRANSFERS[dialect], params if len(params) > 1 else params[0])
-    return {row.idempotency_key: int(row.id) for row in result}
+    PostgreSQL: one statement over arrays (`unnest`: the same short SQL whatever the number of rows,
+    so psycopg parses it once, and one INSERT of legs, so the balance trigger of migration 0006 runs
+    once); transfers are born sealed, the deferred constraint trigger checks them at commit.
+    SQLite (in-process, no round trips): one statement each; a transfer is born unsealed and sealed
+    after its legs (the seal trigger checks they sum to zero)."""
+    if _dialect(session) == "postgresql":
+        return _write_postgres(session, rows, legs, holds)
+    connection = session.connection()
+    params = [{**row, "sealed": False} for row in rows]
+    ids = {r.idempotency_key: int(r.id) for r in connection.execute(_INSERT_TRANSFERS["sqlite"],
+                                                                     params if len(params) > 1 else params[0])}
+    if len(ids) < len(rows):
+        return ids
+    connection.execute(_INSERT_LEGS, [{"transfer_id": ids[key], "account_id": one.account_id,
+                                       "amount_fen": one.amount_fen} for key, one in legs])
+    connection.execute(_SEAL, {"ids": sorted(ids.values())})
+    if holds:
+        connection.execute(_SETTLE_HOLD, [{"hold": h.transfer_id, "posted": h.posted_fen, "released": h.released_fen,
+                                           "new_status": h.status.value} for h in holds])
+    return ids
+
+
+def _write_postgres(session: Session, rows: Sequence[dict[str, Any]], legs: Sequence[tuple[str, Leg]],
+                    holds: Sequence[Hold]) -> dict[str, int]:
+    arrays: dict[str, Any] = {c: [row[c] for row in rows] for c, _ in _TRANSFER_COLUMNS if c != "sealed"}
+    for name in ("effective_at", "created_at"):  # what UTCDateTime does for one value
+        arrays[name] = [_utc(moment) for moment in arrays[name]]
+    arrays.update(sealed=[True] * len(rows), expected=len(rows), leg_keys=[key for key, _ in legs],
+                  leg_accounts=[one.account_id for _, one in legs], leg_amounts=[one.amount_fen for _, one in legs],
+                  holds=[h.transfer_id for h in holds], posted=[h.posted_fen for h in holds],
+                  released=[h.released_fen for h in holds], statuses=[h.status.value for h in holds])
+    return {r.idempotency_key: int(r.id) for r in session.connection().execute(_PG_WRITE, arrays)}
 
 
 def _utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("naive datetime")
     return moment.astimezone(UTC)
-
-
-def insert_legs(session: Session, legs: Sequence[tuple[int, Leg]]) -> None:
-    """(transfer id, leg) pairs in one statement (PostgreSQL: one INSERT, so the balance trigger of
-    migration 0006 runs once; SQLite: an in-process executemany), then, on SQLite, seal the transfers."""
-    connection = session.connection()
-    if _dialect(session) == "postgresql":
-        connection.execute(_PG_INSERT_LEGS, {"transfer_ids": [tid for tid, _ in legs],
-                                             "account_ids": [one.account_id for _, one in legs],
-                                             "amounts": [one.amount_fen for _, one in legs]})
-        return
-    connection.execute(_INSERT_LEGS, [{"transfer_id": tid, "account_id": one.account_id,
-                                       "amount_fen": one.amount_fen} for tid, one in legs])
-    connection.execute(_SEAL, {"ids": sorted({tid for tid, _ in legs})})
-
-
-def settle_holds(session: Session, holds: Sequence[Hold]) -> None:
-    """Write each hold's progress and status (PostgreSQL: one UPDATE over arrays)."""
-    if _dialect(session) == "postgresql":  # one statement, not one round trip per hold
-        session.connection().execute(_PG_SETTLE_HOLDS, {
-            "holds": [h.transfer_id for h in holds], "posted": [h.posted_fen for h in holds],
-            "released": [h.released_fen for h in holds], "statuses": [h.status.value for h in holds]})
-    else:  # in-process executemany
-        session.connection().execute(_SETTLE_HOLD, [
-            {"hold": h.transfer_id, "posted": h.posted_fen, "released": h.released_fen, "new_status": h.status.value}
-            for h in holds])
-    forget(session, [h.transfer_id for h in holds])
 
 
 def forget(session: Session, transfer_ids: Iterable[int]) -> None:

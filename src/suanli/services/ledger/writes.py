@@ -97,15 +97,13 @@ def write(session: Session, checked: Sequence[Checked], *, batch: bool = False) 
     for _attempt in range(ATTEMPTS):
         _lock(session, work, checked, periods)
         plan = _plan(work, checked, moments, periods, now, batch)
-        ids = _insert(session, plan.rows)
+        ids = _insert(session, plan)
         if ids is not None:
             break
     else:
         raise Conflict("concurrent requests keep taking these idempotency keys; retry the request")
-    if plan.legs:
-        repo.insert_legs(session, [(ids[key], one) for key, legs in plan.legs for one in legs])
     if plan.holds:
-        repo.settle_holds(session, list(plan.holds.values()))
+        repo.forget(session, plan.holds)  # loaded ORM copies of the holds reload on next access
     for transfer_id in plan.reversals:
         repo.update_transfer(session, transfer_id, status=TransferStatus.REVERSED.value)
     events = work.events + [_event(row, ids[key], legs) for row, (key, legs) in zip(plan.rows, plan.legs, strict=True)]
@@ -276,16 +274,18 @@ def _reserve(work: _Pass, request: Reserve) -> tuple[tuple[Leg, ...], dict[str, 
                   "clearing_account_id": clearing}
 
 
-def _insert(session: Session, rows: list[dict[str, Any]]) -> dict[str, int] | None:
-    """Insert the transfers; None when a concurrent writer took one of the keys (nothing kept then)."""
-    if not rows:
+def _insert(session: Session, plan: _Plan) -> dict[str, int] | None:
+    """Write the transfers, legs and holds; None when a concurrent writer took one of the keys
+    (nothing kept then: a lone transfer that conflicts writes nothing, several roll back a savepoint)."""
+    if not plan.rows:
         return {}
-    if len(rows) == 1:  # a lone insert that conflicts wrote nothing: no savepoint needed
-        ids = repo.insert_transfers(session, rows)
-        return ids or None
+    legs = [(key, one) for key, transfer_legs in plan.legs for one in transfer_legs]
+    holds = list(plan.holds.values())
+    if len(plan.rows) == 1:
+        return repo.write_transfers(session, plan.rows, legs, holds) or None
     savepoint = session.begin_nested()
-    ids = repo.insert_transfers(session, rows)
-    if len(ids) < len(rows):
+    ids = repo.write_transfers(session, plan.rows, legs, holds)
+    if len(ids) < len(plan.rows):
         savepoint.rollback()
         return None
     savepoint.commit()
