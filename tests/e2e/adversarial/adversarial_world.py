@@ -17,7 +17,7 @@ from suanli.db.models.organisations import ApiTokenRow, UserRow
 from suanli.db.uow import unit_of_work
 from suanli.domain.ledger import AccountPurpose, OwnerKind, credit, debit
 from suanli.domain.organisations import OrganisationType, Role
-from suanli.services import ledger, settlement
+from suanli.services import accounts, audit, ledger, settlement
 
 PROGRAMS = Path(__file__).resolve().parents[3] / "examples" / "programs"
 # The shipped Chengdu 2023 program without its dated window, so the world can be built on any day.
@@ -102,10 +102,7 @@ def build_world(api: Any) -> World:
         "gov": api.organisation("bureau", OrganisationType.GOVERNMENT),
         "audit": api.organisation("audit-firm", OrganisationType.AUDITOR),
     }
-    for persona, (role, tenant) in PERSONAS.items():
-        api.user(persona, role, w.orgs[tenant])
-    with unit_of_work(api.sessions) as s:
-        w.users = {u.username: u.id for u in s.query(UserRow).all()}
+    _sign_up(w)
     c = api.client
     w.ids = {t: {"organisation_id": org} for t, org in w.orgs.items()}
     for tenant, member, admin in (("A", "member_a", "admin_a"), ("B", "member_b", "admin_b")):
@@ -118,6 +115,33 @@ def build_world(api: Any) -> World:
     _audit_seqs(w)
     w.globals.update(name="local", month="2001-01", fmt="csv", action="approve")
     return w
+
+
+def _password_hash() -> str:
+    global _HASH
+    if _HASH is None:
+        _HASH = accounts.hash_password(PASSWORD)
+    return _HASH
+
+
+_HASH: str | None = None
+
+
+def _sign_up(w: World) -> None:
+    """Every persona as a user with a token, written directly: one argon2 hash per process instead of
+    two per user (sign-in itself is attacked in test_adversarial_auth.py)."""
+    with unit_of_work(w.api.sessions) as s:
+        for persona, (role, tenant) in PERSONAS.items():
+            user = UserRow(username=persona, display_name=persona, password_hash=_password_hash(), role=role.value,
+                           organisation_id=w.orgs[tenant], active=True)
+            s.add(user)
+            s.flush()
+            audit.record_event(s, kind="user.role_granted", subject=f"user/{user.id}",
+                               payload={"username": persona, "role": role.value, "by": "adversarial-world"},
+                               organisation_id=w.orgs[tenant])
+            w.users[persona] = user.id
+    for persona in PERSONAS:
+        w.api.tokens[persona] = w.mint_token(persona)["Authorization"].removeprefix("Bearer ")
 
 
 def _ledger(w: World) -> None:
