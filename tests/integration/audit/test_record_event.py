@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from suanli.db.repositories import audit as repo
 from suanli.db.uow import unit_of_work
 from suanli.domain.audit.canonical import canonical_json
-from suanli.domain.audit.merkle import MemoryTree
+from suanli.domain.audit.merkle import MemoryTree, append_to_frontier, fold
 from suanli.services.audit import record_event
 
 
@@ -35,3 +35,23 @@ def test_an_event_rolled_back_with_its_transaction_leaves_no_trace(sessions: ses
     with unit_of_work(sessions) as s:
         again = record_event(s, kind="c.happened", subject="z", payload={})
     assert again.seq == 1
+
+
+def test_an_append_builds_on_the_stored_frontier_even_when_only_its_hashes_changed(
+        sessions: sessionmaker[Session]) -> None:
+    """The process caches the state it wrote; a state of the same size but other hashes (a restore,
+    a rewrite behind the service) must not be mistaken for it."""
+    for i in range(5):
+        with unit_of_work(sessions) as s:
+            record_event(s, kind="a.happened", subject=f"x:{i}", payload={})
+    with unit_of_work(sessions) as s:
+        size, frontier = repo.read_state(s)
+        stored = [bytes([7]) * 32 for _ in frontier]
+        repo.save_state(s, tree_size=size, frontier=stored)
+    with unit_of_work(sessions) as s:
+        recorded = record_event(s, kind="b.happened", subject="y", payload={})
+    expected = list(stored)
+    append_to_frontier(expected, size, recorded.leaf_hash)
+    assert recorded.seq == size and recorded.root_hash == fold(expected)
+    with unit_of_work(sessions) as s:
+        assert repo.read_state(s) == (size + 1, expected)
