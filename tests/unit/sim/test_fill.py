@@ -39,7 +39,7 @@ def test_fgd_prefers_the_gpu_that_leaves_room_for_the_typical_task() -> None:
     # with a 0.5 task removes the fragment, while using the full or the 0.7 GPU would add one.
     typical = TypicalPods(np.array([1000]), np.array([600]), np.array([1]), np.array([0]), np.array([1.0]))
     state = ClusterState(_nodes([3]))
-    state.gfree[0] = [1000, 700, 500]
+    state.set_gpus(0, [1000, 700, 500])
     types = task_types(_pods([(1000, 1, 500)]))
     score, gpu = FGDScorer(typical)(state, np.array([0]), types, 0)
     assert gpu[0] == 2 and score[0] > 50
@@ -55,8 +55,8 @@ def test_fgd_scores_no_change_as_exactly_fifty() -> None:
 
 def test_packing_ranks_shared_gpus_above_used_nodes_above_idle_nodes() -> None:
     state = ClusterState(_nodes([2, 2, 2]))
-    state.gfree[0] = [600, 1000]   # a shared GPU in use
-    state.gfree[1] = [0, 1000]     # a used node with one free GPU
+    state.set_gpus(0, [600, 1000])   # a shared GPU in use
+    state.set_gpus(1, [0, 1000])     # a used node with one free GPU
     types = task_types(_pods([(1000, 1, 500)]))
     score, gpu = packing(state, np.arange(3), types, 0)
     assert score[0] > score[1] > score[2] and gpu[0] == 0

@@ -100,7 +100,16 @@ def run_seed(nodes: NodeList, pods: PodList, policy: str, seed: int, tune: float
     allocated = np.empty(len(arrivals), np.int64)
     fractional = ((types.num_gpu == 1) & (types.gpu_milli < MILLI)).tolist()
     short = max(n // 8, 1)
+    # A monotone scorer gives every node a task fits a score >= 0. Tasks never leave, so a node
+    # that once did not fit a type never will: it is not rescored, and a type no node fits
+    # fails from then on without scoring.
+    monotone = getattr(scorer, "monotone", False)
+    update = getattr(scorer, "update", None)  # writes a type's rows itself, fewer array operations
+    dead = [False] * len(types)
     for i, t in enumerate(arriving.tolist()):
+        if dead[t]:
+            allocated[i] = state.allocated_milli
+            continue
         step = state.step
         last, seen[t] = seen[t], step
         if step - last <= short:
@@ -108,11 +117,17 @@ def run_seed(nodes: NodeList, pods: PodList, policy: str, seed: int, tune: float
         else:
             idx = np.flatnonzero(state.version > last)
         row, gpu_row = keys[t], gpus[t]
+        if monotone and len(idx):
+            idx = idx[row[idx] >= 0]
         if len(idx):
-            score, chosen_gpu = scorer(state, idx, types, t)
-            row[idx] = score * n + tie[idx]
-            gpu_row[idx] = chosen_gpu
+            if update is not None:
+                update(state, idx, types, t, row, gpu_row, tie)
+            else:
+                score, chosen_gpu = scorer(state, idx, types, t)
+                row[idx] = score * n + tie[idx]
+                gpu_row[idx] = chosen_gpu
         node = _choose(row, rng) if is_random else int(row.argmax())
+        dead[t] = monotone and row[node] < 0
         if row[node] >= 0:
             gpu = int(gpu_row[node])
             if is_random and fractional[t]:

@@ -17,6 +17,8 @@ every GPU of every node (tests/unit/sim/test_fill_regression.py pins the placeme
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from suanli.sim.fill.data import MILLI
@@ -59,11 +61,10 @@ class FragmentationModel:
         """What one GPU with f free adds to a node's statistics, for nodes whose model allows `ok`.
 
         Columns: GPUs that could host each typical pod (NEVER where the model rules it out, so
-        the node's sum stays negative), free milli too small for each, free milli, fully free.
+        the node's sum stays negative), free milli too small for each, free milli.
         """
-        f = np.arange(MILLI + 1)
         count = np.where(ok, self.ge, NEVER)
-        return np.concatenate([count, self.below, f[:, None], (f == MILLI)[:, None]], axis=1)
+        return np.concatenate([count, self.below, np.arange(MILLI + 1)[:, None]], axis=1)
 
     def delta(self, milli: int) -> np.ndarray:
         """Change of (count | below) when one GPU with f free loses `milli`, indexed by f."""
@@ -95,15 +96,27 @@ class FragmentationModel:
         return score
 
 
+class Request(NamedTuple):
+    need: np.ndarray  # compared with ClusterState.free
+    cpu: int
+    k: int
+    milli: int
+    mask: int  # GPU models allowed, 0 = any
+    fractional: bool
+
+
 class FGDScorer:
     """FGD scores of one task type on a set of nodes (-1 where it does not fit)."""
+
+    # every node the task fits scores 0..100, so -1 means "does not fit", which lasts (no departures)
+    monotone = True
 
     def __init__(self, typical: TypicalPods | FragmentationModel) -> None:
         # a model holds no cluster state, so seeds on the same workload can share one
         self.model = typical if isinstance(typical, FragmentationModel) else FragmentationModel(typical)
         self.state: ClusterState | None = None
         self._types: TaskTypes | None = None
-        self._requests: dict[int, tuple[int, int, int, int, int]] = {}
+        self._requests: dict[int, Request] = {}
 
     def _attach(self, state: ClusterState) -> None:
         fm, n, p = self.model, len(state), self.model.p
@@ -112,10 +125,9 @@ class FGDScorer:
         ok_rows, self.kind = np.unique(fm.static_ok(state.model_bit), axis=0, return_inverse=True)
         self.kind = self.kind.reshape(-1, 1)
         self.tables = np.stack([fm.table(ok) for ok in ok_rows])
-        # per node: count[p] | below[p] | total | full, as views of one array filled by one gather
-        self.stats = np.zeros((n, 2 * p + 2), np.int64)
-        self.count, self.below = self.stats[:, :p], self.stats[:, p:2 * p]
-        self.total, self.full = self.stats[:, 2 * p], self.stats[:, 2 * p + 1]
+        # per node: count[p] | below[p] | total, as views of one array filled by one gather
+        self.stats = np.zeros((n, 2 * p + 1), np.int64)
+        self.count, self.below, self.total = self.stats[:, :p], self.stats[:, p:2 * p], self.stats[:, 2 * p]
         self.before = np.zeros(n, np.int64)
         self._refresh(np.arange(n))
 
@@ -127,41 +139,58 @@ class FGDScorer:
         self.stats[nodes] = stats
         self.before[nodes] = fm.frag(state.cpu[nodes], stats[:, :p], stats[:, p:2 * p], stats[:, 2 * p])
 
-    def _request(self, types: TaskTypes, t: int) -> tuple[int, int, int, int, int]:
+    def _request(self, types: TaskTypes, t: int) -> Request:
         if types is not self._types:
             self._types, self._requests = types, {}
         if t not in self._requests:
-            self._requests[t] = (int(types.cpu[t]), int(types.mem[t]), int(types.num_gpu[t]),
-                                 int(types.gpu_milli[t]), int(types.spec_mask[t]))
+            cpu, mem, k, milli = (int(a[t]) for a in (types.cpu, types.mem, types.num_gpu, types.gpu_milli))
+            fractional = k == 1 and milli < MILLI
+            # against ClusterState.free: CPU, memory, fully free GPUs, the most free milli on one GPU
+            need = np.array([cpu, mem, 0 if fractional else k, milli if fractional else 0], np.int64)
+            self._requests[t] = Request(need, cpu, k, milli, int(types.spec_mask[t]) if k else 0, fractional)
         return self._requests[t]
 
-    def __call__(self, state: ClusterState, idx: np.ndarray, types: TaskTypes, t: int) -> tuple[np.ndarray, np.ndarray]:
+    def _scored(self, state: ClusterState, idx: np.ndarray, types: TaskTypes,
+                t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """(the nodes of idx task type t fits, their scores, the GPUs a fractional task takes)."""
         if state is not self.state:
             self._attach(state)
         elif self.synced != state.step:
             self._refresh(state.log[self.synced:state.step])
             self.synced = state.step
-        cpu, mem, k, milli, mask = self._request(types, t)
-        free_cpu = state.cpu[idx]
-        ok = (free_cpu >= cpu) & (state.mem[idx] >= mem)
-        if k and mask:
-            ok &= (state.model_bit[idx] & mask) != 0
-        fractional = k == 1 and milli < MILLI
-        if fractional:
-            gfit = state.gfree[idx] >= milli
-            ok &= gfit.any(1)
-        elif k:
-            ok &= self.full[idx] >= k
-        score = np.full(len(idx), -1, np.int64)
-        gpu = np.zeros(len(idx), np.int64)
-        live = np.flatnonzero(ok)  # a node the task cannot fit on is not worth scoring
-        if len(live):
-            nodes, cpu_after = idx[live], free_cpu[live] - cpu
-            if fractional:
-                score[live], gpu[live] = self._fractional(nodes, cpu_after, milli, gfit[live])
-            else:
-                score[live] = self._whole(nodes, cpu_after, k)
-        return score, gpu
+        r = self._request(types, t)
+        free = state.free[idx]
+        ok = (free >= r.need).all(1)
+        if r.mask:
+            ok &= (state.model_bit[idx] & r.mask) != 0
+        nodes = idx[ok]  # a node the task cannot fit on is not worth scoring
+        if len(nodes) < len(idx):
+            free = free[ok]
+        if not len(nodes):
+            return nodes, nodes, None
+        if r.fractional:
+            return (nodes, *self._fractional(nodes, free[:, 0] - r.cpu, r.milli))
+        return nodes, self._whole(nodes, free[:, 0] - r.cpu, r.k), None
+
+    def update(self, state: ClusterState, idx: np.ndarray, types: TaskTypes, t: int,
+               row: np.ndarray, gpu_row: np.ndarray, tie: np.ndarray) -> None:
+        """Write key (score x n + tie; -1 where the task does not fit) and GPU of nodes idx into
+        type t's rows; the GPU row is left alone for a task that takes whole GPUs."""
+        nodes, score, gpu = self._scored(state, idx, types, t)
+        if len(nodes) < len(idx):
+            row[idx] = -1
+        if len(nodes):
+            row[nodes] = score * len(tie) + tie[nodes]
+            if gpu is not None:
+                gpu_row[nodes] = gpu
+
+    def __call__(self, state: ClusterState, idx: np.ndarray, types: TaskTypes, t: int) -> tuple[np.ndarray, np.ndarray]:
+        score, gpu = np.full(len(state), -1, np.int64), np.zeros(len(state), np.int64)
+        nodes, fitting, chosen = self._scored(state, idx, types, t)
+        score[nodes] = fitting
+        if chosen is not None:
+            gpu[nodes] = chosen
+        return score[idx], gpu[idx]
 
     def _whole(self, nodes: np.ndarray, cpu_after: np.ndarray, k: int) -> np.ndarray:
         # whole GPUs go from 1000 to 0 free: k fewer GPUs count for every typical pod, 'below' is unchanged
@@ -169,8 +198,7 @@ class FGDScorer:
         after = fm.frag(cpu_after, self.count[nodes], self.below[nodes], self.total[nodes] - k * MILLI, fm.need(k))
         return fm.score(self.before[nodes], after)
 
-    def _fractional(self, nodes: np.ndarray, cpu_after: np.ndarray, milli: int,
-                    gfit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _fractional(self, nodes: np.ndarray, cpu_after: np.ndarray, milli: int) -> tuple[np.ndarray, np.ndarray]:
         """Score each fitting GPU of each node, keep the top score per node (lowest GPU on ties).
 
         On many nodes at once, GPUs of one node with equal free milli are scored once: they score
@@ -180,8 +208,9 @@ class FGDScorer:
         assert state is not None
         g = state.gfree[nodes]
         width = g.shape[1]
+        gfit = g >= milli
         if len(nodes) > DEDUPE_FROM:
-            gfit = gfit & ~((g[:, :, None] == g[:, None, :]) & fm.earlier[width]).any(2)
+            gfit &= ~((g[:, :, None] == g[:, None, :]) & fm.earlier[width]).any(2)
         at, col = np.nonzero(gfit)  # row-major: grouped by node, GPUs in index order
         rows = nodes[at]
         stats = self.stats[rows]

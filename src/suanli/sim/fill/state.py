@@ -20,8 +20,10 @@ AFFINITY_SLOTS = 9  # 0 = shared GPU, k = whole k-GPU tasks (k <= 8)
 class ClusterState:
     def __init__(self, nodes: NodeList) -> None:
         n, width = len(nodes.names), max(int(nodes.gpus.max()), 1)
-        self.cpu = nodes.cpu.copy()
-        self.mem = nodes.mem.copy()
+        # what a request is checked against, in one array so one comparison checks it:
+        # milli-CPU | memory MiB | fully free GPUs | the most free milli on one GPU
+        self.free = np.stack([nodes.cpu, nodes.mem, nodes.gpus, np.where(nodes.gpus > 0, MILLI, 0)], axis=1)
+        self.cpu, self.mem, self.full, self.largest = (self.free[:, i] for i in range(4))
         self.gcount = nodes.gpus.copy()
         self.model_bit = nodes.model_bit.copy()
         self.gfree = np.where(np.arange(width)[None, :] < nodes.gpus[:, None], MILLI, 0).astype(np.int64)
@@ -32,6 +34,13 @@ class ClusterState:
         self.allocated_milli = 0
         self.capacity_milli = nodes.total_gpu_milli
 
+    def set_gpus(self, node: int, free_milli: list[int]) -> None:
+        """Set a node's free milli per GPU by hand (tests, tools); a fill run changes GPUs by `place`."""
+        gpus = self.gfree[node]
+        gpus[:len(free_milli)] = free_milli
+        self.full[node], self.largest[node] = (gpus == MILLI).sum(), gpus.max()
+        self._changed(node)
+
     def __len__(self) -> int:
         return len(self.cpu)
 
@@ -40,15 +49,22 @@ class ClusterState:
         k, milli = int(types.num_gpu[t]), int(types.gpu_milli[t])
         self.cpu[node] -= types.cpu[t]
         self.mem[node] -= types.mem[t]
+        gpus = self.gfree[node]
         if k == 1 and milli < MILLI:
-            self.gfree[node, gpu] -= milli
+            self.full[node] -= gpus[gpu] == MILLI
+            gpus[gpu] -= milli
+            self.largest[node] = gpus.max()
             self.affinity[node, 0] += 1
         elif k:
             # whole GPUs: the lowest-index fully free ones, as the published simulator does
-            free = np.flatnonzero(self.gfree[node] == MILLI)[:k]
-            self.gfree[node, free] = 0
+            gpus[np.flatnonzero(gpus == MILLI)[:k]] = 0
+            self.full[node] -= k
+            self.largest[node] = gpus.max()
             self.affinity[node, min(k, AFFINITY_SLOTS - 1)] += 1
         self.allocated_milli += k * milli
+        self._changed(node)
+
+    def _changed(self, node: int) -> None:
         if self.step == len(self.log):
             self.log = np.concatenate([self.log, np.zeros_like(self.log)])
         self.log[self.step] = node
