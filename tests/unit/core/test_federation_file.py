@@ -47,3 +47,8 @@ def test_duplicate_center_names_are_refused():
 def test_an_unknown_field_is_refused_rather_than_ignored():
     with pytest.raises(InvalidFederationFile, match="colour"):
         parse_federation("centers:\n  - {name: a, name_zh: a, kind: ai, city: c, backend: {kind: local}, colour: red, pools: [{name: p, model: T4, nodes: 1, devices_per_node: 1, price_fen_per_device_hour: 1}]}\n")
+
+
+def test_absurdly_nested_yaml_is_refused_not_a_crash():
+    with pytest.raises(InvalidFederationFile, match="nested too deeply"):
+        parse_federation("centers: " + "[" * 5000 + "]" * 5000)

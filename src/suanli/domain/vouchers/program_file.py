@@ -31,6 +31,8 @@ def parse_program(text: str) -> VoucherProgram:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise InvalidProgramFile("file nested too deeply to be a real configuration") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
