@@ -23,6 +23,7 @@ from suanli.api import routers as routers_package
 from suanli.config import Settings, load_settings
 from suanli.db.engine import make_engine
 from suanli.db.uow import session_factory
+from suanli.logs import configure_logging
 from suanli.services import audit
 from suanli.services.backends import BackendCache
 from suanli.workers.loop import Worker
@@ -30,6 +31,7 @@ from suanli.workers.loop import Worker
 
 def create_app(settings: Settings | None = None, *, run_workers: bool = False) -> FastAPI:
     settings = settings or load_settings()
+    configure_logging()
     engine = make_engine(settings.url)
 
     @asynccontextmanager
