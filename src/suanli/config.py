@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     token_ttl_hours: int = Field(default=12, ge=1, le=24 * 90)
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_seconds: int = Field(default=300, ge=1)
+    login_max_failures_per_client: int = Field(default=30, ge=1)
     worker_interval_s: float = Field(default=0.5, gt=0)
     max_body_bytes: int = 1_048_576
     max_page_size: int = 500

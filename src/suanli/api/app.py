@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from suanli import __version__
 from suanli.api import problems
 from suanli.api import routers as routers_package
+from suanli.api.throttle import FailedSignIns
 from suanli.config import Settings, load_settings
 from suanli.db.engine import make_engine
 from suanli.db.uow import session_factory
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.backends = BackendCache(settings.data_dir)
+    app.state.failed_sign_ins = FailedSignIns(settings.login_max_failures_per_client, settings.login_lockout_seconds)
     problems.install(app)
     _install_metrics(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -249,3 +249,12 @@ def test_an_auto_job_keeps_its_preferences_for_the_broker(two_tenants):
     assert job.json()["request"]["prefer"] == "cheapest" and job.json()["request"]["max_price_fen"] == 5000
     bad = job_body(center=None, pool=None, preferences={"prefer": "luckiest"})
     assert_problem(api.client.post("/api/v1/jobs", json=bad, headers=api.auth("alice")), 422, "invalid-input")
+
+
+def test_one_client_spraying_a_password_across_usernames_is_slowed_down(api, settings):
+    api.client.app.state.failed_sign_ins.limit = 5
+    for i in range(5):
+        r = api.client.post("/api/v1/auth/login", json={"username": f"user{i}", "password": "Password123"})
+        assert r.status_code == 401
+    sprayed = api.client.post("/api/v1/auth/login", json={"username": "user9", "password": "Password123"})
+    assert_problem(sprayed, 429, "too-many-requests")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 
 from suanli.api.deps import PrincipalDep, SessionDep, SettingsDep
 from suanli.api.schemas import LoginIn, TokenOut
+from suanli.api.throttle import FailedSignIns
 from suanli.db.uow import unit_of_work
 from suanli.domain.errors import TooManyRequests, Unauthenticated
 from suanli.services import accounts
@@ -17,6 +18,11 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 @router.post("/login", response_model=TokenOut)
 def login(body: LoginIn, request: Request, settings: SettingsDep) -> TokenOut:
+    throttle: FailedSignIns = request.app.state.failed_sign_ins
+    client = request.client.host if request.client else "unknown"
+    wait = throttle.retry_after(client)
+    if wait is not None:
+        raise TooManyRequests("too many failed sign-ins from this address; try again later", retry_after_s=wait)
     # Its own unit of work: a failed sign-in must still commit the failure count, then answer 401.
     with unit_of_work(request.app.state.sessions) as session:
         try:
@@ -25,6 +31,7 @@ def login(body: LoginIn, request: Request, settings: SettingsDep) -> TokenOut:
                                     max_failures=settings.login_max_failures,
                                     lockout=timedelta(seconds=settings.login_lockout_seconds))
         except (Unauthenticated, TooManyRequests) as refused:
+            throttle.failed(client)
             failure: Exception = refused
         else:
             p = issued.principal

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from suanli.db.repositories import organisations as org_repo
 from suanli.db.repositories import web as web_repo
@@ -46,14 +47,22 @@ async def signin(request: Request, session: SessionDep) -> Response:
     username, password = fields.get("username", "")[:64], fields.get("password", "")[:200]
     gettext = i18n.translator(i18n.language(request))
     settings = request.app.state.settings
+    throttle = request.app.state.failed_sign_ins
+    client = request.client.host if request.client else "unknown"
     try:
-        issued = accounts.login(session, username=username, password=password,
-                                ttl=timedelta(hours=settings.token_ttl_hours), max_failures=settings.login_max_failures,
-                                lockout=timedelta(seconds=settings.login_lockout_seconds))
+        if throttle.retry_after(client) is not None:
+            raise TooManyRequests("too many failed sign-ins from this address")
+        # argon2 and the database block: keep them off the event loop.
+        issued = await run_in_threadpool(
+            accounts.login, session, username=username, password=password,
+            ttl=timedelta(hours=settings.token_ttl_hours), max_failures=settings.login_max_failures,
+            lockout=timedelta(seconds=settings.login_lockout_seconds))
     except TooManyRequests:
+        throttle.failed(client)
         return render(request, "signin.html", 429, username=username, next=safe_next(fields.get("next")),
                       error=gettext("Too many failed sign-ins; try again in a few minutes."))
     except Unauthenticated:
+        throttle.failed(client)
         return render(request, "signin.html", 401, username=username, next=safe_next(fields.get("next")),
                       error=gettext("Wrong username or password."))
     response = redirect(safe_next(fields.get("next")))
