@@ -67,11 +67,12 @@ class FragmentationModel:
         return np.concatenate([count, self.below, np.arange(MILLI + 1)[:, None]], axis=1)
 
     def delta(self, milli: int) -> np.ndarray:
-        """Change of (count | below) when one GPU with f free loses `milli`, indexed by f."""
+        """Change of a node's (count | below | total) when one GPU with f free loses `milli`, by f."""
         if milli not in self._delta:
             f = np.arange(MILLI + 1)
             after = np.clip(f - milli, 0, None)
-            self._delta[milli] = np.concatenate([self.ge[after] - self.ge[f], self.below[after] - self.below[f]], axis=1)
+            self._delta[milli] = np.concatenate([self.ge[after] - self.ge[f], self.below[after] - self.below[f],
+                                                 (after - f)[:, None]], axis=1)
         return self._delta[milli]
 
     def need(self, taken: int) -> np.ndarray:
@@ -194,8 +195,9 @@ class FGDScorer:
 
     def _whole(self, nodes: np.ndarray, cpu_after: np.ndarray, k: int) -> np.ndarray:
         # whole GPUs go from 1000 to 0 free: k fewer GPUs count for every typical pod, 'below' is unchanged
-        fm = self.model
-        after = fm.frag(cpu_after, self.count[nodes], self.below[nodes], self.total[nodes] - k * MILLI, fm.need(k))
+        fm, p = self.model, self.model.p
+        stats = self.stats[nodes]
+        after = fm.frag(cpu_after, stats[:, :p], stats[:, p:2 * p], stats[:, 2 * p] - k * MILLI, fm.need(k))
         return fm.score(self.before[nodes], after)
 
     def _fractional(self, nodes: np.ndarray, cpu_after: np.ndarray, milli: int) -> tuple[np.ndarray, np.ndarray]:
@@ -207,16 +209,13 @@ class FGDScorer:
         fm, state, p = self.model, self.state, self.model.p
         assert state is not None
         g = state.gfree[nodes]
-        width = g.shape[1]
         gfit = g >= milli
         if len(nodes) > DEDUPE_FROM:
-            gfit &= ~((g[:, :, None] == g[:, None, :]) & fm.earlier[width]).any(2)
-        at, col = np.nonzero(gfit)  # row-major: grouped by node, GPUs in index order
+            gfit &= ~((g[:, :, None] == g[:, None, :]) & fm.earlier[g.shape[1]]).any(2)
+        at, col = np.nonzero(gfit)
         rows = nodes[at]
-        stats = self.stats[rows]
-        stats[:, :2 * p] += fm.delta(milli)[g[at, col]]
-        after = fm.frag(cpu_after[at], stats[:, :p], stats[:, p:2 * p], stats[:, 2 * p] - milli)
-        # top score first, then the lowest GPU index, in one integer per candidate
-        packed = fm.score(self.before[rows], after) * width + (width - 1 - col)
-        best = np.maximum.reduceat(packed, np.searchsorted(at, np.arange(len(nodes))))
-        return best // width, width - 1 - best % width
+        stats = self.stats[rows] + fm.delta(milli)[g[at, col]]
+        after = fm.frag(cpu_after[at], stats[:, :p], stats[:, p:2 * p], stats[:, 2 * p])
+        per_gpu = np.full(g.shape, -1, np.int64)
+        per_gpu[at, col] = fm.score(self.before[rows], after)
+        return per_gpu.max(1), per_gpu.argmax(1)  # argmax: the first GPU with the top score
