@@ -20,16 +20,29 @@ from suanli.db.models.ledger import (
     DisbursementBatchRow,
     InvoiceLineRow,
     InvoiceRow,
+    LedgerChargeRow,
     SettlementStatementRow,
 )
 from suanli.db.repositories import ledger as repo
 from suanli.domain.billing import ChargeSplit, invoice_totals
-from suanli.domain.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
+from suanli.domain.errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound
 from suanli.domain.ledger import AccountPurpose, OwnerKind, credit, debit
 from suanli.domain.ledger.periods import check_month
 from suanli.domain.ledger.transfers import positive_amount
 from suanli.domain.money import Fen
 from suanli.services import ledger
+
+
+class NothingToInvoice(Conflict):
+    """Every charge of the month is already on an invoice (the month's first invoice exists)."""
+
+    slug, title = "nothing-to-invoice", "Nothing new to invoice"
+
+
+class NothingToState(Conflict):
+    """Every charge of the month is already on a settlement statement (the first statement exists)."""
+
+    slug, title = "nothing-to-state", "Nothing new to state"
 
 
 def _account(session: Session, purpose: AccountPurpose, kind: OwnerKind, owner: int | None, scope: str = "") -> int:
@@ -86,50 +99,74 @@ def record_payment(session: Session, *, organisation_id: int, amount_fen: Fen, i
 
 
 def issue_invoice(session: Session, *, organisation_id: int, month: str) -> InvoiceRow:
-    """The organisation's invoice for a month: one line per priced usage, list price, subsidy, to pay."""
+    """The organisation's invoice for the month's charges not yet invoiced: one line per priced usage
+    (list price, subsidy, to pay). The month's first invoice is issued even with no charges (a nil
+    invoice); after it, each call issues a supplementary invoice (`sequence` 2, 3...) for the charges
+    metered since, and refuses with `NothingToInvoice` (409) when there are none."""
     check_month(month)
-    existing = repo.find_invoice(session, organisation_id, month)
-    if existing is not None:
-        return existing
-    charges = repo.charges(session, organisation_id=organisation_id, month=month)
+    repo.lock_documents(session)
+    charges = repo.unbilled_charges(session, month=month, organisation_id=organisation_id)
+    sequence = repo.next_sequence(session, InvoiceRow, InvoiceRow.organisation_id, organisation_id, month)
+    if not charges and sequence > 1:
+        raise NothingToInvoice(f"organisation {organisation_id} has no charges in {month} that are not invoiced yet")
     totals = invoice_totals([ChargeSplit(c.list_price_fen, c.subsidy_fen, c.amount_due_fen) for c in charges])
     invoice = InvoiceRow(number=repo.next_number(session, InvoiceRow, f"INV{month.replace('-', '')}-"),
-                         organisation_id=organisation_id, month=month, list_price_fen=totals.list_price_fen,
-                         subsidy_fen=totals.subsidy_fen, amount_due_fen=totals.amount_due_fen)
+                         organisation_id=organisation_id, month=month, sequence=sequence,
+                         list_price_fen=totals.list_price_fen, subsidy_fen=totals.subsidy_fen,
+                         amount_due_fen=totals.amount_due_fen)
     session.add(invoice)
     session.flush()
-    for c in charges:
-        session.add(InvoiceLineRow(
-            invoice_id=invoice.id, charge_id=c.id, device_seconds=c.device_seconds,
-            description=f"job {c.job_id}, pool {c.pool_id}" + (f", voucher {c.program}" if c.program else ""),
-            price_fen_per_device_hour=c.price_fen_per_device_hour, list_price_fen=c.list_price_fen,
-            subsidy_fen=c.subsidy_fen, amount_due_fen=c.amount_due_fen))
+    _claim(session, charges, invoice_id=invoice.id)
+    session.add_all([InvoiceLineRow(
+        invoice_id=invoice.id, charge_id=c.id, device_seconds=c.device_seconds,
+        description=f"job {c.job_id}, pool {c.pool_id}" + (f", voucher {c.program}" if c.program else ""),
+        price_fen_per_device_hour=c.price_fen_per_device_hour, list_price_fen=c.list_price_fen,
+        subsidy_fen=c.subsidy_fen, amount_due_fen=c.amount_due_fen) for c in charges])
     session.flush()
     ledger.audit(session, "billing.invoice_issued", f"invoice:{invoice.id}",
-                 {"number": invoice.number, "month": month, "amount_due_fen": invoice.amount_due_fen},
-                 organisation_id=organisation_id)
+                 {"number": invoice.number, "month": month, "sequence": sequence, "charges": len(charges),
+                  "amount_due_fen": invoice.amount_due_fen}, organisation_id=organisation_id)
     return invoice
 
 
 def issue_statement(session: Session, *, provider_account_id: int, month: str) -> SettlementStatementRow:
-    """A provider's month: gross list price delivered, platform fee, paid from reserve, still payable."""
+    """A provider's statement for the month's charges not yet stated: gross list price delivered,
+    platform fee, paid from reserve, still payable. First statement even when empty; afterwards a
+    supplementary one (`sequence` 2, 3...) or `NothingToState` (409) when nothing is new."""
     check_month(month)
-    existing = repo.find_statement(session, provider_account_id, month)
-    if existing is not None:
-        return existing
-    charges = repo.charges(session, provider_account_id=provider_account_id, month=month)
+    repo.lock_documents(session)
+    charges = repo.unbilled_charges(session, month=month, provider_account_id=provider_account_id)
+    sequence = repo.next_sequence(session, SettlementStatementRow, SettlementStatementRow.provider_account_id,
+                                  provider_account_id, month)
+    if not charges and sequence > 1:
+        raise NothingToState(f"provider account {provider_account_id} has no charges in {month} that are not on a "
+                             "statement yet")
     gross, fee, reserve = (sum(c.list_price_fen for c in charges), sum(c.fee_fen for c in charges),
                            sum(c.from_reserve_fen for c in charges))
     statement = SettlementStatementRow(
         number=repo.next_number(session, SettlementStatementRow, f"STM{month.replace('-', '')}-"),
-        provider_account_id=provider_account_id, month=month, charges=len(charges), gross_fen=gross,
-        subsidy_fen=sum(c.subsidy_fen for c in charges), fee_fen=fee, from_reserve_fen=reserve,
+        provider_account_id=provider_account_id, month=month, sequence=sequence, charges=len(charges),
+        gross_fen=gross, subsidy_fen=sum(c.subsidy_fen for c in charges), fee_fen=fee, from_reserve_fen=reserve,
         payable_fen=gross - fee - reserve)
     session.add(statement)
     session.flush()
+    _claim(session, charges, statement_id=statement.id)
     ledger.audit(session, "settlement.statement_issued", f"statement:{statement.id}",
-                 {"number": statement.number, "month": month, "payable_fen": statement.payable_fen})
+                 {"number": statement.number, "month": month, "sequence": sequence, "charges": len(charges),
+                  "payable_fen": statement.payable_fen})
     return statement
+
+
+def _claim(session: Session, charges: Sequence[LedgerChargeRow], *, invoice_id: int | None = None,
+           statement_id: int | None = None) -> None:
+    """Put the charges on the document; only from NULL, so a charge another issuer took meanwhile (which
+    `lock_documents` prevents) fails the whole document instead of landing on two."""
+    if not charges:
+        return
+    claimed = repo.claim_charges(session, [c.id for c in charges], invoice_id=invoice_id, statement_id=statement_id)
+    if claimed != len(charges):
+        raise Conflict(f"{len(charges) - claimed} of {len(charges)} charges were put on another document "
+                       "meanwhile; issue again")
 
 
 def list_invoices(session: Session, *, organisation_id: int | None = None, month: str | None = None) -> Sequence[InvoiceRow]:
@@ -166,9 +203,11 @@ def get_statement(session: Session, *, statement_id: int) -> SettlementStatement
 
 
 def create_batch(session: Session, *, month: str, created_by: str) -> DisbursementBatchRow:
-    """Issue the month's statements for every provider and gather the unbatched ones into a draft batch."""
+    """Issue statements (first or supplementary) for every provider with charges of the month not yet
+    stated, and gather all unbatched statements of the month into a draft batch."""
     check_month(month)
-    for provider in repo.charge_providers(session, month):
+    repo.lock_documents(session)
+    for provider in repo.charge_providers(session, month, unstated=True):
         issue_statement(session, provider_account_id=provider, month=month)
     statements = repo.list_statements(session, month=month, unbatched=True)
     if not statements:
@@ -214,9 +253,10 @@ def pay_batch(session: Session, *, batch_id: int, paid_by: str) -> DisbursementB
 
 
 def _top_up_reserves(session: Session, batch: DisbursementBatchRow, statement: SettlementStatementRow, cash: int) -> None:
-    """Reconciliation: each reserve fund gets back exactly what this month's redemptions drew from it."""
+    """Reconciliation: each reserve fund gets back exactly what the statement's redemptions drew from it
+    (its own charges only: a supplementary statement tops up only what was drawn after the previous)."""
     drawn: dict[int, Fen] = {}
-    for charge in repo.charges(session, provider_account_id=statement.provider_account_id, month=statement.month):
+    for charge in repo.statement_charges(session, statement.id):
         if charge.from_reserve_fen and charge.reserve_account_id:
             drawn[charge.reserve_account_id] = drawn.get(charge.reserve_account_id, 0) + charge.from_reserve_fen
     for reserve, total in sorted(drawn.items()):

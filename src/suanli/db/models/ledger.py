@@ -131,17 +131,25 @@ class LedgerChargeRow(Base, IdMixin):
     reserve_account_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_accounts.id"), nullable=True)
     program: Mapped[str | None] = mapped_column(String(100), nullable=True)
     subsidy_reasons: Mapped[str] = mapped_column(String(1000), default="")
+    # The one invoice and the one statement this charge is on (NULL until issued). One column each, so a
+    # charge cannot be on two; set only from NULL (`documents.claim_charges`), never changed after.
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), nullable=True, index=True)
+    statement_id: Mapped[int | None] = mapped_column(ForeignKey("settlement_statements.id"), nullable=True, index=True)
 
 
 class InvoiceRow(Base, IdMixin):
+    """An organisation's invoice for a month: `sequence` 1 is the month's first, 2, 3... are supplementary
+    invoices for charges metered after the previous one was issued."""
+
     __tablename__ = "invoices"
     __table_args__ = (
-        UniqueConstraint("organisation_id", "month"),
+        UniqueConstraint("organisation_id", "month", "sequence"),
         CheckConstraint("list_price_fen = subsidy_fen + amount_due_fen", name="totals_add_up"),
     )
     number: Mapped[str] = mapped_column(String(32), unique=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     month: Mapped[str] = mapped_column(String(7))
+    sequence: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     list_price_fen: Mapped[int] = mapped_column(Money)
     subsidy_fen: Mapped[int] = mapped_column(Money)
     amount_due_fen: Mapped[int] = mapped_column(Money)
@@ -177,16 +185,18 @@ class DisbursementBatchRow(Base, IdMixin):
 
 
 class SettlementStatementRow(Base, IdMixin):
-    """结算单: what one provider earned in one month and how it is paid."""
+    """结算单: what one provider earned in one month and how it is paid; `sequence` > 1 for supplementary
+    statements of charges metered after the previous one."""
 
     __tablename__ = "settlement_statements"
     __table_args__ = (
-        UniqueConstraint("provider_account_id", "month"),
+        UniqueConstraint("provider_account_id", "month", "sequence"),
         CheckConstraint("gross_fen = fee_fen + from_reserve_fen + payable_fen", name="adds_up"),
     )
     number: Mapped[str] = mapped_column(String(32), unique=True)
     provider_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"))
     month: Mapped[str] = mapped_column(String(7))
+    sequence: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     charges: Mapped[int] = mapped_column(Integer)
     gross_fen: Mapped[int] = mapped_column(Money)  # list price of usage delivered
     subsidy_fen: Mapped[int] = mapped_column(Money)  # paid by vouchers
