@@ -100,9 +100,8 @@ def run_seed(nodes: NodeList, pods: PodList, policy: str, seed: int, tune: float
     allocated = np.empty(len(arrivals), np.int64)
     fractional = ((types.num_gpu == 1) & (types.gpu_milli < MILLI)).tolist()
     short = max(n // 8, 1)
-    # A monotone scorer gives every node a task fits a score >= 0. Tasks never leave, so a node
-    # that once did not fit a type never will: it is not rescored, and a type no node fits
-    # fails from then on without scoring.
+    # A monotone scorer gives every node a task fits a score >= 0. Tasks never leave, so a type
+    # no node fits any more fails from then on without scoring.
     monotone = getattr(scorer, "monotone", False)
     update = getattr(scorer, "update", None)  # writes a type's rows itself, fewer array operations
     dead = [False] * len(types)
@@ -117,8 +116,6 @@ def run_seed(nodes: NodeList, pods: PodList, policy: str, seed: int, tune: float
         else:
             idx = np.flatnonzero(state.version > last)
         row, gpu_row = keys[t], gpus[t]
-        if monotone and len(idx):
-            idx = idx[row[idx] >= 0]
         if len(idx):
             if update is not None:
                 update(state, idx, types, t, row, gpu_row, tie)
