@@ -2,11 +2,13 @@
 invoices whose list price, subsidy and amount to pay add up, voucher redemptions that took money out
 of the wallets and the program's budget, a provider's reserve fund (备用金) drawn, a disbursement
 batch awaiting the finance officer, a budget forecast, a redemption receipt that verifies offline
-with the log's public key, live jobs for the worker, a clean ledger and a clean audit log."""
+with the log's public key, live jobs for the worker, a clean ledger and a clean audit log; and a job the
+worker settles after the load lands on a supplementary invoice and statement, not on none."""
 
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -24,8 +26,10 @@ from suanli.db.repositories.organisations import user_by_username
 from suanli.db.uow import unit_of_work
 from suanli.domain.audit.receipts import verify_receipt
 from suanli.domain.errors import Forbidden
+from suanli.domain.jobs import JobSpec
+from suanli.domain.resources import ResourceRequest
 from suanli.domain.vouchers import VoucherRuleViolation
-from suanli.services import accounts, audit, demo, ledger, settlement, vouchers
+from suanli.services import accounts, audit, demo, dispatch, jobs, ledger, settlement, vouchers
 
 
 def test_after_load_demo_the_whole_voucher_story_is_there(sessions: sessionmaker[Session], tmp_path) -> None:
@@ -37,7 +41,8 @@ def test_after_load_demo_the_whole_voucher_story_is_there(sessions: sessionmaker
     history_jobs_released_their_holds_and_live_jobs_wait_for_the_worker(sessions)
     the_ineligible_applicant_is_refused_with_the_rule_named_and_nothing_written(sessions)
     a_redemption_receipt_verifies_offline_and_the_ledger_and_log_are_clean(sessions, tmp_path)
-    the_reserve_fund_was_drawn_and_a_batch_awaits_the_finance_officer(sessions)  # last: it approves the batch
+    the_reserve_fund_was_drawn_and_a_batch_awaits_the_finance_officer(sessions)  # it approves the batch
+    a_job_settled_after_the_load_lands_on_a_supplementary_invoice_and_statement(sessions)
 
 
 def _balance(s: Session, account_id: int | None) -> int:
@@ -138,3 +143,37 @@ def a_redemption_receipt_verifies_offline_and_the_ledger_and_log_are_clean(loade
     with loaded() as s:
         assert ledger.check_consistency(s) == []
         assert audit.check_log(s, public_key=signer.public_key).ok
+
+
+def a_job_settled_after_the_load_lands_on_a_supplementary_invoice_and_statement(loaded: sessionmaker[Session]) -> None:
+    """What the worker does after `make demo` started: submit, dispatch (hold), run, follow and meter
+    (usage priced, voucher share redeemed, reserve fund drawn); then the finance side issues again."""
+    centers = demo._HistoryCenters()
+    try:
+        with unit_of_work(loaded) as s:
+            user = user_by_username(s, "zhixing-admin")
+            assert user is not None
+            spec = JobSpec(name="补充结算演示", command=f"sleep {2 * 3600}", resources=ResourceRequest(devices=8),
+                           time_limit_s=4 * 3600, center="nscc-chengdu", pool="gpu-a100")
+            job_id = jobs.submit_job(s, principal=accounts.principal_of(user), spec=spec).id
+            dispatch.dispatch_job(s, job_id=job_id, backends=centers)  # type: ignore[arg-type]
+            centers.now = time.time()  # dispatched in the virtual past (three days ago), finished by now
+            dispatch.follow_job(s, job_id=job_id, backends=centers)  # type: ignore[arg-type]
+    finally:
+        centers.close()
+    with unit_of_work(loaded) as s:
+        charge = s.scalars(select(LedgerChargeRow).where(LedgerChargeRow.job_id == job_id)).one()
+        assert charge.subsidy_fen > 0 and charge.invoice_id is None and charge.statement_id is None
+        month = charge.month
+        assert user is not None and user.organisation_id is not None
+        invoice = settlement.issue_invoice(s, organisation_id=user.organisation_id, month=month)
+        batch = settlement.create_batch(s, month=month, created_by="operator")
+    with loaded() as s:
+        charge = s.get(LedgerChargeRow, charge.id)
+        assert charge is not None and (charge.invoice_id, invoice.sequence) == (invoice.id, 2)
+        assert [x.charge_id for x in settlement.invoice_lines(s, invoice_id=invoice.id)] == [charge.id]
+        assert invoice.list_price_fen == charge.list_price_fen and invoice.subsidy_fen == charge.subsidy_fen
+        (statement,) = settlement.list_statements(s, batch_id=batch.id)
+        assert (statement.id, statement.sequence, statement.charges) == (charge.statement_id, 2, 1)
+        assert statement.gross_fen == charge.list_price_fen and batch.number.endswith("-000002")
+        assert ledger.check_consistency(s) == []
