@@ -8,7 +8,7 @@ from suanli.db.repositories import audit as repo
 from suanli.db.uow import unit_of_work
 from suanli.domain.audit.canonical import canonical_json
 from suanli.domain.audit.merkle import MemoryTree, append_to_frontier, fold
-from suanli.services.audit import record_event
+from suanli.services.audit import record_event, record_events
 
 
 def test_events_appended_in_separate_transactions_form_one_rfc9162_tree(sessions: sessionmaker[Session]) -> None:
@@ -55,3 +55,21 @@ def test_an_append_builds_on_the_stored_frontier_even_when_only_its_hashes_chang
     assert recorded.seq == size and recorded.root_hash == fold(expected)
     with unit_of_work(sessions) as s:
         assert repo.read_state(s) == (size + 1, expected)
+
+
+def test_a_large_batch_in_one_transaction_forms_the_same_tree_as_single_appends(
+        sessions: sessionmaker[Session]) -> None:
+    with unit_of_work(sessions) as s:
+        first = record_event(s, kind="a.happened", subject="x", payload={})
+    with unit_of_work(sessions) as s:  # more rows than one multi-row INSERT carries
+        recorded = record_events(s, [("b.happened", f"y:{i}", {"i": i}, i % 4) for i in range(1100)])
+    tree = MemoryTree()
+    tree.append(canonical_json(first.event))
+    for event in recorded:
+        tree.append(canonical_json(event.event))
+    assert [r.seq for r in recorded] == list(range(1, 1101))
+    assert recorded[-1].root_hash == tree.root()
+    with unit_of_work(sessions) as s:
+        size, frontier = repo.read_state(s)
+        assert size == 1101 and fold(frontier) == tree.root()
+        assert repo.fetch_nodes(s, [(10, 0)]) == {(10, 0): tree.node((10, 0))}

@@ -52,9 +52,12 @@ class _HotPath:
         columns = EVENT_COLUMNS
         self.advance = (f"UPDATE audit_log_state SET tree_size = {mark}, frontier = {mark} "
                         f"WHERE id = {LOG_STATE_ID} AND tree_size = {mark} AND frontier = {mark}")
-        self.insert_event = (f"INSERT INTO audit_events ({', '.join(columns)}) "
-                             f"VALUES ({', '.join([mark] * len(columns))})")
-        self.insert_node = f"INSERT INTO audit_nodes (level, idx, hash) VALUES ({mark}, {mark}, {mark})"
+        self.insert_event = (f"INSERT INTO audit_events ({', '.join(columns)}) VALUES ",
+                             f"({', '.join([mark] * len(columns))})")
+        self.insert_node = ("INSERT INTO audit_nodes (level, idx, hash) VALUES ", f"({mark}, {mark}, {mark})")
+        # sqlite3 runs executemany in C; psycopg would send one statement per row, so batches there
+        # become multi-row VALUES (as SQLAlchemy's insertmanyvalues does).
+        self.multi_values = dialect.name != "sqlite"
         created_at = table.c.created_at.type
         processor = created_at.dialect_impl(dialect).bind_processor(dialect)
         self.created_at: Callable[[Any], Any] = processor or (lambda value: value)
@@ -86,17 +89,24 @@ def advance_state(connection: Connection, *, old_size: int, old_frontier: bytes,
         if cursor.rowcount != 1:
             return False
         at = sql.created_at(created_at)
-        if len(events) == 1:
-            cursor.execute(sql.insert_event, (*events[0], at))
-        else:
-            cursor.executemany(sql.insert_event, [(*row, at) for row in events])
-        if len(nodes) == 1:
-            cursor.execute(sql.insert_node, nodes[0])
-        elif nodes:
-            cursor.executemany(sql.insert_node, nodes)
+        _insert(cursor, sql.insert_event, [(*row, at) for row in events], sql.multi_values)
+        _insert(cursor, sql.insert_node, nodes, sql.multi_values)
         return True
     finally:
         cursor.close()
+
+
+def _insert(cursor: Any, statement: tuple[str, str], rows: Sequence[tuple[Any, ...]], multi_values: bool,
+            chunk: int = 500) -> None:
+    head, values = statement
+    if len(rows) == 1:
+        cursor.execute(head + values, rows[0])
+    elif rows and not multi_values:
+        cursor.executemany(head + values, rows)
+    else:
+        for start in range(0, len(rows), chunk):
+            part = rows[start:start + chunk]
+            cursor.execute(head + ", ".join([values] * len(part)), [value for row in part for value in row])
 
 
 def read_state(session: Session) -> tuple[int, list[bytes]]:
