@@ -40,7 +40,10 @@ seed until 1.3 x the GPU capacity is requested, shuffled arrival, no departures,
 GPU-model constraints, CPU and memory as constraints. It follows the method details listed in the
 data README: a seeded node-name prefix as first-fit tie-break, integer-truncated scores, typical
 pods covering 95 % of the trace for FGD, the table read off per rounded arrival level. Scores are
-cached per task type and recomputed only for nodes that changed (`src/suanli/sim/fill/`).
+cached per task type and recomputed only for nodes that changed since the type last arrived
+(read off the cluster's change log) and only where the task still fits; the empty cluster is scored once
+per hardware shape and kept across seeds (`src/suanli/sim/fill/`). `tests/unit/sim/test_fill_regression.py`
+pins every placement to the code before the speed-up.
 
 `best` is the project's own policy: FGD whose target workload also keeps every GPU-model
 constrained task shape (the 95 % cut drops most of them). On traces without `gpu_spec` it
