@@ -1,7 +1,7 @@
 """Transparency-log benchmarks: `audit_appends_per_s` (appends inside real transactions on SQLite and
 PostgreSQL) and inclusion/consistency proof generation against a stored log of 1,000,000 entries.
 
-Every append figure is one event per committed transaction unless it says batch. Three shapes:
+Every append figure is one event per committed transaction unless it says batch. The shapes:
 
 * `connection`: on a held connection, `with connection.begin(), Session(bind=connection) as s:
   record_event(s, ...)` — the minimal real transaction (SQLite: BEGIN IMMEDIATE, the append, COMMIT
