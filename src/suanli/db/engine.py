@@ -55,4 +55,6 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Straight to the driver: through exec_driver_sql this BEGIN costs ~17 µs of SQLAlchemy on
+        # every transaction (measured in bench_audit); it bypasses statement events and echo only.
+        connection.connection.driver_connection.execute("BEGIN IMMEDIATE")
