@@ -113,13 +113,13 @@ def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
 
 # --- The API over a real database -------------------------------------------------------------
 
-from dataclasses import dataclass, field  # noqa: E402
+from dataclasses import dataclass, field
 
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from suanli.config import Settings  # noqa: E402
-from suanli.db.uow import unit_of_work  # noqa: E402
-from suanli.domain.organisations import OrganisationType, Role  # noqa: E402
+from suanli.config import Settings
+from suanli.db.uow import unit_of_work
+from suanli.domain.organisations import OrganisationType, Role
 
 SMALL_FEDERATION = """
 centers:

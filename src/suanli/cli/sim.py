@@ -96,7 +96,7 @@ def replay(
 ) -> None:
     """Replay a job trace over a federation with one or more broker policies."""
     from suanli.sim.federation import load_federation
-    from suanli.sim.replay import parse_brokers, run_replay
+    from suanli.sim.replay import parse_brokers
     from suanli.sim.traces import load_trace
 
     try:

@@ -11,8 +11,8 @@ Only the transitions in `TRANSITIONS` exist; everything else is an `IllegalTrans
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 from enum import StrEnum
+from typing import Any
 
 from suanli.domain.errors import IllegalTransition, InvalidInput
 from suanli.domain.resources import ResourceRequest

@@ -116,7 +116,7 @@ def load_federation(path: str | Path) -> SimFederation:
         v = raw.get("voucher") or {}
         ratio = Fraction(str(v.get("ratio", 0)))
         if not 0 <= ratio <= 1:
-            raise SimInputError(f"voucher.ratio must be between 0 and 1")
+            raise SimInputError("voucher.ratio must be between 0 and 1")
         voucher = VoucherProgram(_int(v.get("budget_fen", 0), "voucher.budget_fen"), ratio)
         value = _int(raw.get("value_of_wait_fen_per_device_hour", 0), "value_of_wait_fen_per_device_hour")
     except SimInputError as exc:

@@ -126,7 +126,7 @@ def load_generic_csv(path: Path) -> Trace:
                 continue
             estimate = _num(path, line, row.get("estimate_s") or row["duration_s"], "estimate_s")
             rows.append((_num(path, line, row["submit_s"], "submit_s"), duration,
-                         int(round(_num(path, line, row["gpus"], "gpus") * 1000)),
-                         int(round(_num(path, line, row.get("cpus") or "0", "cpus") * 1000)),
+                         round(_num(path, line, row["gpus"], "gpus") * 1000),
+                         round(_num(path, line, row.get("cpus") or "0", "cpus") * 1000),
                          int(_num(path, line, row.get("org") or str(line), "org")), estimate))
     return Trace.build(rows, str(path))

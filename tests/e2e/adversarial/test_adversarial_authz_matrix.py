@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 from adversarial_world import PERSONAS, TENANT_PERSONAS, World
-from authz_rules import FRAMEWORK, PUBLIC, RULES, WEB, Page, Rule
+from authz_rules import FRAMEWORK, RULES, WEB, Page, Rule
 from fastapi import FastAPI
 from starlette.routing import Mount
 
@@ -84,7 +84,7 @@ class Crashed:
     """The answer of a request whose handler raised (the test client re-raises instead of answering 500)."""
 
     status_code = 500
-    headers: dict[str, str] = {}
+    headers: ClassVar[dict[str, str]] = {}
 
     def __init__(self, error: BaseException) -> None:
         self.text = f"{type(error).__name__}: {error}"

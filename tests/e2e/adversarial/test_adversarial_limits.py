@@ -117,5 +117,5 @@ def test_ids_and_amounts_past_a_bigint_are_bad_input_not_a_server_error(world: W
     for i, (path, body) in enumerate(writes):
         answer = client.post(path, json=body, headers={**operator, "Idempotency-Key": f"overflow-{i}"})
         assert 400 <= answer.status_code < 500, (path, answer.status_code, answer.text[:200])
-    answer = client.post("/api/v1/jobs/%d/cancel" % HUGE, headers=admin)
+    answer = client.post(f"/api/v1/jobs/{HUGE}/cancel", headers=admin)
     assert 400 <= answer.status_code < 500, answer.text

@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
 
-import bench_api  # noqa: E402
+import bench_api
 
 
 def test_a_short_burst_of_job_submissions_against_the_real_server_all_succeed() -> None:
