@@ -104,7 +104,7 @@ def place_batch(jobs: Sequence[PendingJob], pools: Sequence[PoolView] | PoolTabl
 def _usage(jobs: Sequence[PendingJob], chosen: np.ndarray, need: np.ndarray, usage: Mapping[int, int]) -> dict[int, float]:
     out = {int(k): float(v) for k, v in usage.items()}
     for j in np.flatnonzero(chosen >= 0):
-        org = jobs[j].organisation_id
+        org = jobs[int(j)].organisation_id
         out[org] = out.get(org, 0.0) + float(need[j])
     return out
 

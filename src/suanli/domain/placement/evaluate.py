@@ -7,11 +7,12 @@ the cells someone reads.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike, NDArray
 
 from suanli.domain.placement.feasibility import CODES, Exclusion, PlacementRequest, PoolTable, first_reasons
 from suanli.domain.placement.scoring import (
@@ -77,7 +78,10 @@ class Evaluation:
     def _build(self, presets: dict[str, Weights]) -> None:
         rq, pt = self.requests, self.pt
         shape = (len(rq), len(pt))
-        col = lambda f, dtype: np.array([f(r) for r in rq], dtype=dtype)
+
+        def col(f: Callable[[PlacementRequest], Any], dtype: DTypeLike) -> NDArray[Any]:
+            return np.array([f(r) for r in rq], dtype=dtype)
+
         ecos, models = list(Ecosystem), list(CATALOGUE)
         eco_mask = col(lambda r: sum(1 << ecos.index(e) for e in r.ecosystems) or _ALL, np.int64)
         model_mask = col(lambda r: sum(1 << models.index(m) for m in r.models) or _ALL, np.int64)

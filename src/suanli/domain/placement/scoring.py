@@ -11,11 +11,13 @@ then weighted; the option's score is
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
+from suanli.domain.placement.feasibility import PoolTable
 from suanli.domain.subsidy import NoSubsidy, SubsidyPolicy
 
 COMPONENTS = ("price", "time", "energy", "locality", "balance")
@@ -30,11 +32,12 @@ class Weights:
     locality: float
     balance: float
 
-    def vector(self) -> np.ndarray:
+    def vector(self) -> NDArray[np.float64]:
         v = np.array([self.price, self.time, self.energy, self.locality, self.balance], dtype=np.float64)
         if (v < 0).any() or v.sum() <= 0:
             raise ValueError("weights must be non-negative and not all zero")
-        return v / v.sum()
+        normalised: NDArray[np.float64] = v / v.sum()
+        return normalised
 
 
 PRESETS: dict[str, Weights] = {
@@ -60,24 +63,25 @@ def preset_weights(overrides: Mapping[str, Mapping[str, float]] | None = None) -
 class Metrics:
     """Raw per-option figures, jobs x pools (cells of infeasible pairs are meaningless)."""
 
-    list_fen: np.ndarray
-    subsidy_fen: np.ndarray
-    pay_fen: np.ndarray
-    start_h: np.ndarray
-    finish_h: np.ndarray
-    transfer_h: np.ndarray
-    energy_kwh: np.ndarray
-    brown_kwh: np.ndarray
-    load: np.ndarray
+    list_fen: NDArray[np.int64]
+    subsidy_fen: NDArray[np.int64]
+    pay_fen: NDArray[np.int64]
+    start_h: NDArray[np.float64]
+    finish_h: NDArray[np.float64]
+    transfer_h: NDArray[np.float64]
+    energy_kwh: NDArray[np.float64]
+    brown_kwh: NDArray[np.float64]
+    load: NDArray[np.float64]
 
 
-def list_price(price: np.ndarray, devices: np.ndarray, hours: np.ndarray) -> np.ndarray:
+def list_price(price: NDArray[np.int64], devices: NDArray[np.int64], hours: NDArray[np.float64]) -> NDArray[np.int64]:
     """Whole-job list price in fen, rounded up like a metered charge (money.charge_for_usage)."""
     device_seconds = np.rint(devices * hours * 3600).astype(np.int64)
-    return -((-price * device_seconds) // 3600)
+    fen: NDArray[np.int64] = -((-price * device_seconds) // 3600)
+    return fen
 
 
-def expected_start(pt, devices: np.ndarray, transfer_h: np.ndarray) -> np.ndarray:
+def expected_start(pt: PoolTable, devices: NDArray[np.int64], transfer_h: NDArray[np.float64]) -> NDArray[np.float64]:
     """A queue model from current load: work already queued drains over the whole pool; a job that
     does not fit in the free devices waits for running work to release the shortfall, which running
     jobs do at a steady pace over their mean remaining time. Input data moves meanwhile."""
@@ -85,10 +89,12 @@ def expected_start(pt, devices: np.ndarray, transfer_h: np.ndarray) -> np.ndarra
     shortfall = np.maximum(devices - pt.free, 0)
     busy = np.maximum(pt.total - pt.free, 1)
     release_h = np.where(shortfall > 0, pt.remaining_h * np.minimum(1.0, shortfall / busy), 0.0)
-    return np.maximum(queue_h + release_h, transfer_h)
+    start_h: NDArray[np.float64] = np.maximum(queue_h + release_h, transfer_h)
+    return start_h
 
 
-def subsidy_matrix(policy: SubsidyPolicy, payers: np.ndarray, pt, list_fen: np.ndarray, feasible: np.ndarray) -> np.ndarray:
+def subsidy_matrix(policy: SubsidyPolicy, payers: NDArray[np.int64], pt: PoolTable, list_fen: NDArray[np.int64],
+                   feasible: NDArray[np.bool_]) -> NDArray[np.int64]:
     """The voucher share of each feasible option for its payer. A policy may offer a vectorised
     `estimate_many(organisation_id=, centers=, pools=, list_price_fen=)`; otherwise each distinct
     (payer, pool, price) is asked once."""
@@ -111,10 +117,12 @@ def subsidy_matrix(policy: SubsidyPolicy, payers: np.ndarray, pt, list_fen: np.n
                 memo[key] = policy.estimate(organisation_id=org, center=view.center, pool=view.pool,
                                             list_price_fen=key[2]).subsidy_fen
             out[j, c] = memo[key]
-    return np.minimum(np.maximum(out, 0), list_fen)
+    clipped: NDArray[np.int64] = np.minimum(np.maximum(out, 0), list_fen)
+    return clipped
 
 
-def metrics(pt, devices: np.ndarray, hours: np.ndarray, transfer_h: np.ndarray, subsidy) -> Metrics:
+def metrics(pt: PoolTable, devices: NDArray[np.int64], hours: NDArray[np.float64], transfer_h: NDArray[np.float64],
+            subsidy: Callable[[NDArray[np.int64]], NDArray[np.int64]]) -> Metrics:
     lst = list_price(pt.price, devices, hours)
     sub = subsidy(lst)
     start = expected_start(pt, devices, transfer_h)
@@ -127,7 +135,7 @@ def metrics(pt, devices: np.ndarray, hours: np.ndarray, transfer_h: np.ndarray, 
 _SCALES = {"price": (1.0, 100.0), "time": (1.0, 0.5), "energy": (1.0, 1.0), "locality": (0.0, 1.0), "balance": (0.0, 1.0)}
 
 
-def component_costs(m: Metrics, feasible: np.ndarray) -> np.ndarray:
+def component_costs(m: Metrics, feasible: NDArray[np.bool_]) -> NDArray[np.float64]:
     """Normalised components, shape (5, jobs, pools), 0 = best feasible option for that job."""
     raw = {"price": m.pay_fen.astype(np.float64), "time": m.finish_h, "energy": m.brown_kwh,
            "locality": m.transfer_h, "balance": m.load}
@@ -141,6 +149,7 @@ def component_costs(m: Metrics, feasible: np.ndarray) -> np.ndarray:
     return out
 
 
-def weighted(components: np.ndarray, weight_rows: np.ndarray) -> np.ndarray:
+def weighted(components: NDArray[np.float64], weight_rows: NDArray[np.float64]) -> NDArray[np.float64]:
     """Per-component weighted costs: `weight_rows` is (jobs, 5); result (5, jobs, pools)."""
-    return components * weight_rows.T[:, :, None]
+    parts: NDArray[np.float64] = components * weight_rows.T[:, :, None]
+    return parts

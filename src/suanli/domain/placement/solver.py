@@ -45,7 +45,7 @@ def solve_assignment(cost: np.ndarray, devices: np.ndarray, capacity: np.ndarray
     lp.a_matrix_.index_, lp.a_matrix_.value_ = index, value
     if integer:
         lp.integrality_ = [highspy.HighsVarType.kInteger] * ncol
-    h = highspy.Highs()
+    h = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy's Highs.__init__ is unannotated
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("threads", 1)

@@ -6,6 +6,7 @@ budget never pays the extra fen.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -42,17 +43,17 @@ def grant_amount(
     amount = amount_fen
     if amount <= 0:
         return decide([fire("request.positive", Outcome.FAILED)])
-    limits = []
-    if program.caps.per_application_fen is not None:
-        cap = program.caps.per_application_fen
-        limits.append(("cap.application", cap, {"cap": format_yuan(cap)}))
-    cap = organisation_cap(program, project_class)
-    if cap is not None:
-        left = max(cap - organisation_granted_fen, 0)
-        rule_id = "cap.project-class" if project_class in program.project_classes else "cap.organisation"
-        values = {"cap": format_yuan(cap), "used": format_yuan(organisation_granted_fen), "left": format_yuan(left),
-                  "project_class": project_class}
-        limits.append((rule_id, left, values))
+    # (rule id, amount left under that limit, template values for the rule's message)
+    limits: list[tuple[str, int, dict[str, str | None]]] = []
+    application_cap = program.caps.per_application_fen
+    if application_cap is not None:
+        limits.append(("cap.application", application_cap, {"cap": format_yuan(application_cap)}))
+    org_cap = organisation_cap(program, project_class)
+    if org_cap is not None:
+        org_left = max(org_cap - organisation_granted_fen, 0)
+        org_rule = "cap.project-class" if project_class in program.project_classes else "cap.organisation"
+        limits.append((org_rule, org_left, {"cap": format_yuan(org_cap), "used": format_yuan(organisation_granted_fen),
+                                            "left": format_yuan(org_left), "project_class": project_class}))
     limits.append(("budget.remaining", max(budget_left_fen, 0), {}))
     for rule_id, left, values in limits:
         values.setdefault("left", format_yuan(left))
@@ -127,7 +128,7 @@ def redemption_amount(
     buyer: OrganisationFacts,
     wallet: Wallet,
     today: date,
-    prior: list[PriorClaim] = (),  # type: ignore[assignment]
+    prior: Sequence[PriorClaim] = (),
     project_class: str | None = None,
     reserved_for_order_fen: int = 0,
 ) -> Decision:

@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from openpyxl import Workbook
+from openpyxl import Workbook  # type: ignore[import-untyped]  # openpyxl ships no stubs; types-openpyxl is not a dev dependency
 
 from suanli.domain.money import format_yuan
 
