@@ -6,14 +6,13 @@ Parsing is pure (text in, `Center`s out) so the same rules serve the CLI, the AP
 from __future__ import annotations
 
 import re
-from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from suanli.domain.errors import InvalidFederationFile, SuanliError
 from suanli.domain.federation import NAME_PATTERN, Center, CenterKind, Pool, check_unique
 from suanli.domain.resources import CATALOGUE
+from suanli.domain.yaml_source import line_of, parse_yaml
 
 MAX_FILE_BYTES = 1_000_000
 
@@ -60,25 +59,15 @@ class FederationSpec(BaseModel):
 
 def parse_federation(text: str) -> list[Center]:
     """Parse and validate a federation file; errors name the line and the field."""
-    if len(text.encode()) > MAX_FILE_BYTES:
-        raise InvalidFederationFile(f"federation file larger than {MAX_FILE_BYTES} bytes")
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except RecursionError:
-        raise InvalidFederationFile("file nested too deeply to be a real configuration") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark else ""
-        raise InvalidFederationFile(f"{where}not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    data, node = parse_yaml(text, InvalidFederationFile, max_bytes=MAX_FILE_BYTES, what="federation file")
     try:
         spec = FederationSpec.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
         path = list(error["loc"])
         field_path = ".".join(str(p) for p in path)
-        line = _line_of(node, path)
-        where = f"line {line}: " if line else ""
+        line = line_of(node, path)
+        where = f"line {line}: "
         raise InvalidFederationFile(f"{where}{field_path or 'file'}: {error['msg']}", field=field_path, line=line) from None
     return _to_centers(spec)
 
@@ -92,24 +81,6 @@ def _to_centers(spec: FederationSpec) -> list[Center]:
         pools = tuple(Pool(**p.model_dump()) for p in c.pools)
         centers.append(Center(c.name, c.name_zh, c.kind, c.city, c.backend.kind, options, c.green_share, pools))
     return centers
-
-
-def _line_of(node: Any, path: list[Any]) -> int | None:
-    """Walk the YAML node tree along a pydantic error path to the line the field sits on."""
-    line = None
-    for key in path:
-        if node is None:
-            break
-        line = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == key), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-        else:
-            node = None
-    if node is not None:
-        line = node.start_mark.line + 1
-    return line
 
 
 def is_valid_name(name: str) -> bool:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from suanli.domain.vouchers.errors import InvalidProgramFile
 from suanli.domain.vouchers.program import SideMode, VoucherProgram
+from suanli.domain.yaml_source import line_of, parse_yaml
 
 MAX_FILE_BYTES = 200_000
 Problem = tuple[tuple[Any, ...], str]
@@ -26,18 +26,7 @@ def program_hash(text: str) -> str:
 
 def parse_program(text: str) -> VoucherProgram:
     """Parse and validate a program file; every error names its line and field path."""
-    if len(text.encode()) > MAX_FILE_BYTES:
-        raise InvalidProgramFile(f"program file larger than {MAX_FILE_BYTES} bytes")
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except RecursionError:
-        raise InvalidProgramFile("file nested too deeply to be a real configuration") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        where = f"line {line}: " if line else ""
-        raise InvalidProgramFile(f"{where}not valid YAML ({getattr(exc, 'problem', exc)})", line=line) from None
+    data, node = parse_yaml(text, InvalidProgramFile, max_bytes=MAX_FILE_BYTES, what="program file")
     if not isinstance(data, dict):
         raise InvalidProgramFile("line 1: a program file is a mapping of fields", line=1, field="")
     try:
@@ -95,19 +84,3 @@ def _raise(problems: list[Problem], node: Any) -> None:
     first = errors[0]
     detail = "; ".join(f"line {e['line']}: {e['field'] or 'file'}: {e['message']}" for e in errors[:5])
     raise InvalidProgramFile(detail, line=first["line"], field=first["field"], errors=errors)
-
-
-def line_of(node: Any, path: list[Any]) -> int:
-    """Walk the YAML node tree along an error path to the deepest line that exists."""
-    line = node.start_mark.line + 1 if node is not None else 1
-    for key in path:
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == str(key)), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-        else:
-            node = None
-        if node is None:
-            break
-        line = node.start_mark.line + 1
-    return line

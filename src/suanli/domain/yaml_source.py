@@ -1,0 +1,43 @@
+"""YAML configuration text (federation files, program files) read with its line numbers, so every
+validation error can name the line and the field it is about."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from suanli.domain.errors import SuanliError
+
+
+def parse_yaml(text: str, error: type[SuanliError], *, max_bytes: int, what: str) -> tuple[Any, Any]:
+    """The data and its node tree (for `line_of`); a bad file raises `error` naming the line."""
+    if len(text.encode()) > max_bytes:
+        raise error(f"{what} larger than {max_bytes} bytes")
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except RecursionError:
+        raise error("file nested too deeply to be a real configuration") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        where = f"line {line}: " if line else ""
+        raise error(f"{where}not valid YAML ({getattr(exc, 'problem', exc)})", line=line) from None
+    return data, node
+
+
+def line_of(node: Any, path: list[Any]) -> int:
+    """Walk the YAML node tree along an error path to the deepest line that exists."""
+    line = node.start_mark.line + 1 if node is not None else 1
+    for key in path:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == str(key)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            node = None
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return line
