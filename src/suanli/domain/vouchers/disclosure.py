@@ -13,7 +13,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from openpyxl import Workbook  # type: ignore[import-untyped]  # openpyxl ships no stubs; types-openpyxl is not a dev dependency
+from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from suanli.domain.money import format_yuan
 
@@ -52,6 +53,7 @@ def to_csv(rows: Sequence[dict[str, Any]]) -> bytes:
 def to_xlsx(rows: Sequence[dict[str, Any]]) -> bytes:
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)  # a new workbook always has one worksheet
     sheet.title = "公示"
     sheet.append([title for _, title in COLUMNS])
     for row in rows:
