@@ -18,6 +18,7 @@ import plotly  # type: ignore[import-untyped]
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from suanli.domain.errors import SuanliError
 from suanli.web import routes as routes_package
@@ -93,7 +94,7 @@ def _install_errors(app: FastAPI) -> None:
         return redirect(f"/signin?next={target}" if target not in ("/", "/home") else "/signin")
 
     async def forbidden(request: Request, _exc: Exception) -> Response:
-        viewer = _viewer(request)
+        viewer = await run_in_threadpool(_viewer, request)  # a database read: off the event loop
         return render(request, "error.html", 403, viewer=viewer, code=403, detail=None)
 
     async def refused_csrf(request: Request, _exc: Exception) -> Response:
@@ -103,7 +104,8 @@ def _install_errors(app: FastAPI) -> None:
         if not _is_page(request) and api_handler is not None:
             return await api_handler(request, exc)  # type: ignore[no-any-return,misc]
         assert isinstance(exc, SuanliError)
-        return render(request, "error.html", exc.status, viewer=_viewer(request), code=exc.status,
+        viewer = await run_in_threadpool(_viewer, request)
+        return render(request, "error.html", exc.status, viewer=viewer, code=exc.status,
                       detail=problem_text(exc.detail, language(request)))
 
     app.add_exception_handler(SignInRequired, sign_in)

@@ -77,7 +77,7 @@ async def signout(request: Request, session: SessionDep) -> Response:
     await form(request)
     token = request.cookies.get(TOKEN_COOKIE)
     if token and len(token) <= 200:
-        accounts.revoke(session, token)
+        await run_in_threadpool(accounts.revoke, session, token)
     response = redirect("/signin")
     response.delete_cookie(TOKEN_COOKIE, path="/")
     return response

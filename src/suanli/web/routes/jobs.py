@@ -8,11 +8,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from suanli.db.repositories import jobs as jobs_repo
 from suanli.db.repositories import web as web_repo
 from suanli.domain.errors import InvalidInput, SuanliError
 from suanli.domain.jobs import JobSpec, JobState
+from suanli.domain.organisations import Principal
 from suanli.domain.placement import PlacementRequest
 from suanli.domain.resources import Ecosystem, ResourceRequest
 from suanli.services import federation, jobs, quotes
@@ -79,6 +82,10 @@ async def submit(request: Request, session: SessionDep, viewer: ViewerDep) -> Re
     data = await request.form()
     fields = await form(request)
     chosen = [str(v) for v in data.getlist("ecosystems")]
+    return await run_in_threadpool(_submit, request, session, viewer, fields, chosen)
+
+
+def _submit(request: Request, session: Session, viewer: Principal, fields: dict[str, str], chosen: list[str]) -> Response:
     center, _, pool = fields.get("pool", "").partition("/")
     try:
         placement = _placement_request(fields, chosen)
@@ -115,5 +122,6 @@ def job_detail(request: Request, session: SessionDep, viewer: ViewerDep, job_id:
 @router.post("/jobs/{job_id}/cancel")
 async def cancel(request: Request, session: SessionDep, viewer: ViewerDep, job_id: int) -> Response:
     await form(request)
-    jobs.cancel_job(session, principal=viewer, job_id=job_id)
+    # Cancelling may call the center's backend as well as the database: off the event loop.
+    await run_in_threadpool(jobs.cancel_job, session, principal=viewer, job_id=job_id)
     return redirect(f"/jobs/{job_id}")

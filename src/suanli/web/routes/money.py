@@ -9,6 +9,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from suanli.db.models.base import utcnow
 from suanli.db.repositories import ledger as ledger_repo
@@ -16,7 +18,7 @@ from suanli.db.repositories import vouchers as voucher_repo
 from suanli.db.repositories import web as web_repo
 from suanli.domain.errors import InvalidInput, NotFound, SuanliError
 from suanli.domain.money import yuan
-from suanli.domain.organisations import OrganisationType, Role
+from suanli.domain.organisations import OrganisationType, Principal, Role
 from suanli.services import ledger, settlement
 from suanli.web import i18n
 from suanli.web.common import SessionDep, ViewerDep, form, problem_text, redirect, render, require
@@ -74,7 +76,10 @@ async def prepare(request: Request, session: SessionDep, viewer: ViewerDep) -> R
     """Issue the month's invoices and statements and gather the statements into a draft batch."""
     require(viewer, *PREPARERS)
     fields = await form(request)
-    month = fields.get("month", "")
+    return await run_in_threadpool(_prepare, request, session, viewer, fields.get("month", ""))
+
+
+def _prepare(request: Request, session: Session, viewer: Principal, month: str) -> Response:
     gettext = i18n.translator(i18n.language(request))
     try:
         with session.begin_nested():
@@ -90,6 +95,10 @@ async def prepare(request: Request, session: SessionDep, viewer: ViewerDep) -> R
 async def act(request: Request, session: SessionDep, viewer: ViewerDep, batch_id: int, action: str) -> Response:
     require(viewer, Role.FINANCE_OFFICER)
     await form(request)
+    return await run_in_threadpool(_act, request, session, viewer, batch_id, action)
+
+
+def _act(request: Request, session: Session, viewer: Principal, batch_id: int, action: str) -> Response:
     gettext = i18n.translator(i18n.language(request))
     try:
         with session.begin_nested():
@@ -125,6 +134,10 @@ def reserves(request: Request, session: SessionDep, viewer: ViewerDep) -> Respon
 async def place_reserve(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
     require(viewer, Role.FINANCE_OFFICER)
     fields = await form(request)
+    return await run_in_threadpool(_place_reserve, request, session, viewer, fields)
+
+
+def _place_reserve(request: Request, session: Session, viewer: Principal, fields: dict[str, str]) -> Response:
     gettext = i18n.translator(i18n.language(request))
     try:
         amount = yuan(fields.get("amount_yuan", "").strip().replace(",", "") or "0")
@@ -145,6 +158,10 @@ async def deposit(request: Request, session: SessionDep, viewer: ViewerDep) -> R
     """The bureau paid (part of) a program's budget into the platform's bank account."""
     require(viewer, Role.FINANCE_OFFICER)
     fields = await form(request)
+    return await run_in_threadpool(_deposit, request, session, viewer, fields)
+
+
+def _deposit(request: Request, session: Session, viewer: Principal, fields: dict[str, str]) -> Response:
     gettext = i18n.translator(i18n.language(request))
     try:
         amount = yuan(fields.get("amount_yuan", "").strip().replace(",", "") or "0")

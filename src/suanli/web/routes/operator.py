@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from suanli.db.repositories import web as web_repo
 from suanli.domain.organisations import Role
@@ -27,7 +28,8 @@ def centers(request: Request, session: SessionDep, viewer: ViewerDep) -> Respons
 async def check(request: Request, session: SessionDep, viewer: ViewerDep, name: str) -> Response:
     require(viewer, Role.PLATFORM_OPERATOR)
     await form(request)
-    federation.check_health(session, name=name, backends=request.app.state.backends)
+    # The health check calls the center's backend and writes the result: off the event loop.
+    await run_in_threadpool(federation.check_health, session, name=name, backends=request.app.state.backends)
     return redirect(f"/operator/centers?checked={name}")
 
 

@@ -9,11 +9,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from suanli.db.repositories import vouchers as repo
 from suanli.db.repositories import web as web_repo
 from suanli.domain.errors import InvalidInput, SuanliError
-from suanli.domain.organisations import Role
+from suanli.domain.organisations import Principal, Role
 from suanli.domain.vouchers.disclosure import to_csv, to_xlsx
 from suanli.services import vouchers as service
 from suanli.web import i18n
@@ -47,6 +49,10 @@ def _programs_page(request: Request, session: SessionDep, viewer: ViewerDep, sta
 async def load_program(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
     require(viewer, *OFFICERS)
     fields = await form(request)
+    return await run_in_threadpool(_load_program, request, session, viewer, fields)
+
+
+def _load_program(request: Request, session: Session, viewer: Principal, fields: dict[str, str]) -> Response:
     gettext = i18n.translator(i18n.language(request))
     try:
         with session.begin_nested():
@@ -61,7 +67,7 @@ async def load_program(request: Request, session: SessionDep, viewer: ViewerDep)
 async def window(request: Request, session: SessionDep, viewer: ViewerDep, program_id: int) -> Response:
     require(viewer, *OFFICERS)
     fields = await form(request)
-    service.set_window(session, program_id=program_id, open=fields.get("open") == "1", actor=viewer)
+    await run_in_threadpool(service.set_window, session, program_id=program_id, open=fields.get("open") == "1", actor=viewer)
     return redirect(f"/programs/{program_id}")
 
 
@@ -125,7 +131,7 @@ def disclosure(session: SessionDep, viewer: ViewerDep, program_id: int, fmt: str
 async def publish(request: Request, session: SessionDep, viewer: ViewerDep, program_id: int) -> Response:
     require(viewer, *OFFICERS)
     await form(request)
-    service.disclosure(session, program_id=program_id, actor=viewer, publish=True)
+    await run_in_threadpool(service.disclosure, session, program_id=program_id, actor=viewer, publish=True)
     return redirect(f"/programs/{program_id}?published=1")
 
 
@@ -154,6 +160,10 @@ def _queue_page(request: Request, session: SessionDep, viewer: ViewerDep, status
 async def review(request: Request, session: SessionDep, viewer: ViewerDep, application_id: int) -> Response:
     require(viewer, *REVIEWERS)
     fields = await form(request)
+    return await run_in_threadpool(_review, request, session, viewer, application_id, fields)
+
+
+def _review(request: Request, session: Session, viewer: Principal, application_id: int, fields: dict[str, str]) -> Response:
     gettext = i18n.translator(i18n.language(request))
     try:
         score = int(fields["score"]) if fields.get("score") else None

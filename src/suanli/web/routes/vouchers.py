@@ -7,11 +7,13 @@ from decimal import Decimal, InvalidOperation
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from suanli.db.repositories import vouchers as repo
 from suanli.domain.errors import InvalidInput, SuanliError
 from suanli.domain.money import yuan
-from suanli.domain.organisations import Role
+from suanli.domain.organisations import Principal, Role
 from suanli.domain.vouchers import Side
 from suanli.services import vouchers as service
 from suanli.web import i18n
@@ -53,6 +55,10 @@ def _yuan_to_fen(text: str) -> int:
 async def apply(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
     require(viewer, *APPLICANTS)
     fields = await form(request)
+    return await run_in_threadpool(_apply, request, session, viewer, fields)
+
+
+def _apply(request: Request, session: Session, viewer: Principal, fields: dict[str, str]) -> Response:
     gettext = i18n.translator(i18n.language(request))
     try:
         command = service.ApplyCommand(
