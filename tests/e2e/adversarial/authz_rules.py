@@ -81,8 +81,8 @@ def application(w: World, t: str) -> dict[str, Any]:
 
 
 def claim(w: World, t: str) -> dict[str, Any]:
-    return {"json": {"program_id": w.globals["program_id"], "contract_id": f"c{next(_serial)}", "provider": "local",
-                     "amount_fen": 100, "contract_signed": True, "contract_paid": True}}
+    return key(w, t, {"program_id": w.globals["program_id"], "contract_id": f"c{next(_serial)}", "provider": "local",
+                      "amount_fen": 100, "contract_signed": True, "contract_paid": True})
 
 
 def body(data: dict[str, Any]) -> Build:

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -33,6 +33,7 @@ Officer = Annotated[Principal, require_roles(*OFFICERS)]
 Reviewer = Annotated[Principal, require_roles(Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER)]
 Applicant = Annotated[Principal, require_roles(Role.ORG_ADMIN, Role.PROVIDER_ADMIN)]
 MAX_FEN = 10**15
+Key = Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=200)]
 
 
 class ProgramOut(BaseModel):
@@ -262,10 +263,15 @@ class ContractClaimIn(BaseModel):
 
 
 @router.post("/redemptions", status_code=201, response_model=RedemptionOut)
-def claim_contract(body: ContractClaimIn, session: SessionDep, applicant: Applicant) -> RedemptionOut:
-    """Reimbursement-mode claim against a signed and paid contract (Yangzhou)."""
+def claim_contract(body: ContractClaimIn, session: SessionDep, applicant: Applicant, key: Key,
+                   response: Response) -> RedemptionOut:
+    """Reimbursement-mode claim against a signed and paid contract (Yangzhou). The `Idempotency-Key`
+    header is required: a retry with the same key and claim answers the original redemption (200),
+    the same key with another claim is a 409 `idempotency-conflict`."""
     claim = service.ContractClaim(**body.model_dump())
-    return _redemption_out(service.redeem_contract(session, claim=claim, actor=applicant))
+    claimed = service.claim_contract(session, claim=claim, actor=applicant, idempotency_key=key)
+    response.status_code = 200 if claimed.replayed else 201
+    return _redemption_out(claimed.redemption)
 
 
 class ClawbackIn(BaseModel):

@@ -14,6 +14,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -127,7 +128,9 @@ class VoucherReservationRow(Base, IdMixin):
 
 class VoucherRedemptionRow(Base, IdMixin):
     __tablename__ = "voucher_redemptions"
-    __table_args__ = (CheckConstraint("amount_fen > 0", name="positive"),)
+    __table_args__ = (CheckConstraint("amount_fen > 0", name="positive"),
+                      Index("ix_voucher_redemptions_idempotency_key", "organisation_id", "idempotency_key",
+                            unique=True))
     program_id: Mapped[int] = mapped_column(ForeignKey("voucher_programs.id"), index=True)
     wallet_id: Mapped[int] = mapped_column(ForeignKey("voucher_wallets.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
@@ -144,6 +147,10 @@ class VoucherRedemptionRow(Base, IdMixin):
     transfer_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     rules: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # A client's Idempotency-Key (per organisation) and the SHA-256 of the canonical claim it came with:
+    # a retry answers this row, a different claim under the same key is a 409 (migration 0008).
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class VoucherClawbackRow(Base, IdMixin):

@@ -130,6 +130,11 @@ def redemption_by_claim(session: Session, claim_key: str) -> VoucherRedemptionRo
     return session.scalar(select(VoucherRedemptionRow).where(VoucherRedemptionRow.claim_key == claim_key))
 
 
+def redemption_by_key(session: Session, organisation_id: int, idempotency_key: str) -> VoucherRedemptionRow | None:
+    return session.scalar(select(VoucherRedemptionRow).where(VoucherRedemptionRow.organisation_id == organisation_id,
+                                                            VoucherRedemptionRow.idempotency_key == idempotency_key))
+
+
 def list_redemptions(session: Session, *, organisation_id: int | None = None, program_id: int | None = None,
                      offset: int = 0, limit: int = 100) -> Sequence[VoucherRedemptionRow]:
     query = select(VoucherRedemptionRow)

@@ -31,7 +31,14 @@ from suanli.services.vouchers.programs import (
     set_window,
 )
 from suanli.services.vouchers.receipts import grant_receipt, redemption_receipt
-from suanli.services.vouchers.redemptions import ContractClaim, clawback, redeem_contract, redeem_usage
+from suanli.services.vouchers.redemptions import (
+    Claimed,
+    ContractClaim,
+    claim_contract,
+    clawback,
+    redeem_contract,
+    redeem_usage,
+)
 from suanli.services.vouchers.subsidy import PayerSubsidy, subsidy_policy
 from suanli.services.vouchers.wallets import (
     _best_wallet,
@@ -44,8 +51,9 @@ from suanli.services.vouchers.wallets import (
 )
 
 __all__ = [
-    "ApplyCommand", "ContractClaim", "PayerSubsidy", "Principal", "VoucherWalletRow", "_best_wallet",
-    "_get_program", "_grant", "_wallet_for", "_wallet_state", "apply", "budget_left", "check_may_read", "clawback",
+    "ApplyCommand", "Claimed", "ContractClaim", "PayerSubsidy", "Principal", "VoucherWalletRow", "_best_wallet",
+    "_get_program", "_grant", "_wallet_for", "_wallet_state", "apply", "budget_left", "check_may_read", "claim_contract",
+    "clawback",
     "disclosure", "expire_wallets", "facts_of", "forecast", "fund_program", "grant_receipt", "hold_for_job", "load_program",
     "program_of", "redeem_contract", "redeem_usage", "redemption_receipt", "release_for_job", "release_job_hold",
     "reserve_for_job", "review", "set_window", "subsidy_policy", "voucher_share",

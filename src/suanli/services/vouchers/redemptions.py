@@ -5,7 +5,7 @@ improper redemption and the money returns to the program budget.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +20,7 @@ from suanli.db.models.vouchers import (
 )
 from suanli.db.repositories import vouchers as repo
 from suanli.domain.ledger import AccountPurpose, Leg, OwnerKind
+from suanli.domain.ledger.idempotency import check_key, check_replay, request_hash
 from suanli.domain.organisations import Principal
 from suanli.domain.vouchers import (
     ItemKind,
@@ -62,7 +63,7 @@ def redeem_usage(session: Session, *, usage_record_id: int, today: date | None =
 
 def _redeem(session: Session, wallet: VoucherWalletRow, order: Order, *, today: date,
             reservation: VoucherReservationRow | None, usage_record_id: int | None = None,
-            strict: bool = False) -> VoucherRedemptionRow | None:
+            strict: bool = False, keyed: tuple[str, str] | None = None) -> VoucherRedemptionRow | None:
     row = _get_program(session, wallet.program_id)
     org = repo.get_organisation(session, wallet.organisation_id)
     assert org is not None
@@ -100,7 +101,8 @@ def _redeem(session: Session, wallet: VoucherWalletRow, order: Order, *, today: 
                 usage_record_id=usage_record_id, claim_key=claim_key(order), basis=order.basis,
                 side=order.side.value, kind=order.kind.value, provider=order.provider,
                 order_amount_fen=order.amount_fen, amount_fen=amount, status="redeemed", transfer_id=transfer_id,
-                rules=decision.explain(), receipt=receipt))
+                rules=decision.explain(), receipt=receipt, idempotency_key=keyed[0] if keyed else None,
+                request_hash=keyed[1] if keyed else None))
     except IntegrityError:
         raise VoucherConflict(f"{order.basis} was already redeemed", rule="order.double-claim") from None
 
@@ -120,10 +122,41 @@ class ContractClaim:
     through_platform: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A contract claim's answer: the redemption, and whether it is a replay of an earlier request."""
+
+    redemption: VoucherRedemptionRow
+    replayed: bool = False
+
+
+def claim_hash(claim: ContractClaim, organisation_id: int | None) -> str:
+    """The canonical hash an Idempotency-Key is bound to: every field of the claim and the claimant."""
+    body = {**asdict(claim), "kind": claim.kind.value, "side": claim.side.value, "organisation_id": organisation_id}
+    return request_hash(body)
+
+
+def claim_contract(session: Session, *, claim: ContractClaim, actor: Principal, idempotency_key: str,
+                   today: date | None = None) -> Claimed:
+    """A contract claim under the client's Idempotency-Key (per organisation): a new key redeems, the same
+    key with the same claim answers the original redemption, with another claim it is a 409."""
+    check_key(idempotency_key)
+    return _redeem_contract(session, claim, actor, today, (idempotency_key, claim_hash(claim, actor.organisation_id)))
+
+
 def redeem_contract(session: Session, *, claim: ContractClaim, actor: Principal,
                     today: date | None = None) -> VoucherRedemptionRow:
+    return _redeem_contract(session, claim, actor, today, None).redemption
+
+
+def _redeem_contract(session: Session, claim: ContractClaim, actor: Principal, today: date | None,
+                     keyed: tuple[str, str] | None) -> Claimed:
     today = today or utcnow().date()
+    # The wallet lock comes first: it serialises claims of one organisation under one program, so a
+    # concurrent retry of the same key waits here and then finds the redemption its twin committed.
     wallet = repo.wallet_of(session, claim.program_id, actor.organisation_id, for_update=True)
+    if keyed is not None and (prior := _replay(session, actor, keyed)) is not None:
+        return prior
     if wallet is None:
         raise VoucherRuleViolation("no voucher granted under this program / 本项目下无已核定的算力券",
                                    rule="wallet.balance")
@@ -131,9 +164,23 @@ def redeem_contract(session: Session, *, claim: ContractClaim, actor: Principal,
                   claim.through_platform, claim.contract_signed, claim.contract_paid)
     if repo.redemption_by_claim(session, claim_key(order)) is not None:
         raise VoucherConflict(f"contract {claim.contract_id} was already redeemed", rule="order.double-claim")
-    result = _redeem(session, wallet, order, today=today, reservation=None, strict=True)
+    try:
+        result = _redeem(session, wallet, order, today=today, reservation=None, strict=True, keyed=keyed)
+    except VoucherConflict:
+        if keyed is not None:  # lost a race for the key under another program: name the key, not the contract
+            _replay(session, actor, keyed)
+        raise
     assert result is not None
-    return result
+    return Claimed(result)
+
+
+def _replay(session: Session, actor: Principal, keyed: tuple[str, str]) -> Claimed | None:
+    key, digest = keyed
+    prior = repo.redemption_by_key(session, actor.organisation_id, key)
+    if prior is None:
+        return None
+    check_replay(key, prior.request_hash or "", digest)
+    return Claimed(prior, replayed=True)
 
 
 def clawback(session: Session, *, redemption_id: int, actor: Principal, reason: str) -> VoucherClawbackRow:
