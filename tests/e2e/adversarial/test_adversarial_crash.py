@@ -3,10 +3,14 @@ PostgreSQL database of its own, a client streaming money-moving requests, SIGKIL
 restart, replay of the client's log with the same idempotency keys; then nothing lost, nothing
 doubled, invariants hold.
 
-Two streams interleave: ledger transfers (`Idempotency-Key`: every request is replayed, each key
+Three streams interleave: ledger transfers (`Idempotency-Key`: every request is replayed, each key
 must end as exactly one transfer with the amount it asked for, and the replay of an acknowledged
-key must answer the same transfer) and job submissions (no key: every acknowledged job exists
-exactly once, unacknowledged ones at most once, and no job lacks its first event).
+key must answer the same transfer), voucher redemptions (contract claims, 核销, with an
+`Idempotency-Key`: each key ends as exactly one redemption, an acknowledged one is answered again
+by its replay, the wallet's balance plus what it redeemed is its grant, and the program's budget plus
+its wallets plus what they redeemed is the budget it was funded with) and job submissions (no key:
+every acknowledged job exists exactly once, unacknowledged ones at most once, and no job lacks its
+first event).
 """
 
 from __future__ import annotations
@@ -29,21 +33,24 @@ from pathlib import Path
 
 import httpx
 import pytest
+from adversarial_world import PROGRAM_TEXT
 from sqlalchemy import func, make_url, select, text
 
 from suanli.db.engine import make_engine, normalise_url
 from suanli.db.migrate import upgrade
 from suanli.db.models.base import utcnow
 from suanli.db.models.jobs import JobEventRow, JobRow
-from suanli.db.models.organisations import ApiTokenRow
+from suanli.db.models.organisations import ApiTokenRow, UserRow
+from suanli.db.models.vouchers import VoucherProgramRow, VoucherRedemptionRow, VoucherWalletRow
 from suanli.db.uow import session_factory, unit_of_work
 from suanli.domain.ledger import AccountPurpose, OwnerKind
-from suanli.domain.organisations import OrganisationType, Role
-from suanli.services import accounts, federation, ledger, organisations
+from suanli.domain.organisations import OrganisationType, Principal, Role
+from suanli.services import accounts, federation, ledger, organisations, vouchers
 
 ROOT = Path(__file__).resolve().parents[3]
 SUANLI = ROOT / ".venv" / "bin" / "suanli"
 KILLS = int(os.environ.get("SUANLI_CRASH_KILLS", "4"))
+GRANT_FEN = 50_000_000  # far more than the stream can redeem, so every claim is paid
 FEDERATION = """
 centers:
   - name: local
@@ -95,6 +102,9 @@ class Seed:
     member: str
     debit_account: int
     credit_account: int
+    claimant: str  # an organisation admin's token: contract claims against the tenant's voucher wallet
+    program_id: int
+    tenant: int
 
 
 def seed(url: str) -> Seed:
@@ -112,16 +122,39 @@ def seed(url: str) -> Seed:
         platform = organisations.create_organisation(s, name="platform", name_zh="平台", type=OrganisationType.PLATFORM,
                                                      city="成都").id
         tenant = organisations.create_organisation(s, name="tenant", name_zh="租户", type=OrganisationType.ENTERPRISE,
-                                                   city="成都").id
+                                                   city="成都", sme=True).id
         op = accounts.create_user(s, username="operator", password="crash-pass-42", role=Role.PLATFORM_OPERATOR,
                                   organisation_id=platform)
         member = accounts.create_user(s, username="member", password="crash-pass-42", role=Role.ORG_MEMBER,
                                       organisation_id=tenant)
         cash = ledger.open_account(s, purpose=AccountPurpose.CASH, owner_kind=OwnerKind.PLATFORM).id
         equity = ledger.open_account(s, purpose=AccountPurpose.EQUITY, owner_kind=OwnerKind.PLATFORM).id
-        result = Seed(token(s, op.id), token(s, member.id), cash, equity)
+        admin, program_id = _voucher(s, tenant)
+        result = Seed(token(s, op.id), token(s, member.id), cash, equity, token(s, admin), program_id, tenant)
     engine.dispose()
     return result
+
+
+def _voucher(s, tenant: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """A bureau's program (Chengdu 2023, one review stage) and a granted wallet for the tenant, whose
+    admin (a user written directly, signed in by a minted token) then claims contracts against it."""
+    bureau = organisations.create_organisation(s, name="bureau", name_zh="数据局", type=OrganisationType.GOVERNMENT,
+                                               city="成都").id
+    people = []
+    for name, role, org in (("officer", Role.PROGRAM_OFFICER, bureau), ("tenant-admin", Role.ORG_ADMIN, tenant)):
+        user = UserRow(username=name, display_name=name, password_hash="x", role=role.value, organisation_id=org,
+                       active=True)
+        s.add(user)
+        s.flush()
+        people.append(Principal(user.id, name, org, role))
+    officer, admin = people
+    text = PROGRAM_TEXT[: PROGRAM_TEXT.index("  - name: expert-review")] + PROGRAM_TEXT[
+        PROGRAM_TEXT.index("  - name: officer-approval"):]
+    program_id = vouchers.load_program(s, text=text, actor=officer).id
+    vouchers.set_window(s, program_id=program_id, open=True, actor=officer)
+    application = vouchers.apply(s, command=vouchers.ApplyCommand(program_id, "crash model", GRANT_FEN), actor=admin)
+    vouchers.review(s, application_id=application.id, actor=officer, approve=True)
+    return admin.user_id, program_id
 
 
 class Server:
@@ -161,12 +194,24 @@ class Log:
 
     transfers: dict[str, tuple[int, int | None]] = field(default_factory=dict)
     jobs: dict[str, int | None] = field(default_factory=dict)  # job name -> acknowledged id
+    claims: dict[str, tuple[int, int | None]] = field(default_factory=dict)  # key -> (n, redemption id or None)
     refused: list[str] = field(default_factory=list)
     sent: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
 
+def claim_body(s: Seed, n: int) -> dict[str, object]:
+    return {"program_id": s.program_id, "contract_id": f"CT-{n}", "provider": "nscc-chengdu", "amount_fen": 1_000 + n,
+            "contract_signed": True, "contract_paid": True}
+
+
+def send_claim(client: httpx.Client, server: Server, s: Seed, key: str, n: int) -> httpx.Response:
+    return client.post(f"{server.base}/api/v1/redemptions", json=claim_body(s, n),
+                       headers={"Authorization": f"Bearer {s.claimant}", "Idempotency-Key": key})
+
+
 def stream(server: Server, s: Seed, log: Log, stop: threading.Event) -> None:
-    """Alternate transfers and job submissions until told to stop; unanswered requests stay in the log."""
+    """Alternate transfers, voucher redemptions and job submissions until told to stop; unanswered
+    requests stay in the log."""
     client = httpx.Client(timeout=5)
     while not stop.is_set():
         i = next(log.sent)
@@ -183,6 +228,16 @@ def stream(server: Server, s: Seed, log: Log, stop: threading.Event) -> None:
                 log.refused.append(f"{key}: {answer.status_code} {answer.text[:200]}")
         except httpx.HTTPError:
             time.sleep(0.05)  # the server is down: leave it unanswered and carry on
+        claim = f"crash-claim-{i}"
+        log.claims[claim] = (i, None)
+        try:
+            answer = send_claim(client, server, s, claim, i)
+            if answer.status_code in (200, 201):
+                log.claims[claim] = (i, answer.json()["id"])
+            else:
+                log.refused.append(f"{claim}: {answer.status_code} {answer.text[:200]}")
+        except httpx.HTTPError:
+            time.sleep(0.05)
         log.jobs[name] = None
         job = {"name": name, "command": "true", "time_limit_s": 60, "center": "local", "pool": "cpu",
                "resources": {"devices": 1}}
@@ -211,6 +266,15 @@ def replay(server: Server, s: Seed, log: Log) -> list[str]:
             elif acked is not None and (answer.status_code != 200 or answer.json()["id"] != acked):
                 problems.append(f"replay {key}: acknowledged as {acked}, replayed as {answer.status_code} "
                                 f"{answer.json()['id']}")
+        for key, (n, acked) in log.claims.items():
+            answer = send_claim(client, server, s, key, n)
+            if answer.status_code not in (200, 201):
+                problems.append(f"replay {key}: {answer.status_code} {answer.text[:200]}")
+            elif acked is not None and (answer.status_code != 200 or answer.json()["id"] != acked):
+                problems.append(f"replay {key}: acknowledged as redemption {acked}, replayed as "
+                                f"{answer.status_code} {answer.json()['id']}")
+            else:
+                log.claims[key] = (n, answer.json()["id"])
     return problems
 
 
@@ -226,10 +290,12 @@ def check(url: str, s: Seed, log: Log) -> list[str]:
         for key, (amount, _acked) in log.transfers.items():
             if by_key.get(key) != [amount]:
                 problems.append(f"transfer {key}: expected one of {amount} fen, found {by_key.get(key)}")
-        expected = sum(amount for amount, _ in log.transfers.values())
+        # The program's budget was funded out of the same platform equity account before the stream began.
+        funded = int(session.get(VoucherProgramRow, s.program_id).budget_fen)
+        expected = sum(amount for amount, _ in log.transfers.values()) - funded
         balance = ledger.natural_balance(ledger.get_account(session, account_id=s.credit_account))
         if balance != expected:
-            problems.append(f"credit account balance {balance} != {expected} asked for")
+            problems.append(f"credit account balance {balance} != {expected} asked for (less the program's budget)")
         problems += [f"ledger check: {p}" for p in ledger.check_consistency(session)]
         counts = dict(session.execute(select(JobRow.name, func.count()).group_by(JobRow.name)).all())
         for name, acked in log.jobs.items():
@@ -237,10 +303,46 @@ def check(url: str, s: Seed, log: Log) -> list[str]:
                 problems.append(f"acknowledged job {name} exists {counts.get(name, 0)} times")
             if acked is None and counts.get(name, 0) > 1:
                 problems.append(f"unacknowledged job {name} exists {counts[name]} times")
+        problems += check_vouchers(session, s, log)
         eventless = session.scalars(select(JobRow.id).where(~JobRow.id.in_(select(JobEventRow.job_id)))).all()
         if eventless:
             problems.append(f"half-written jobs without their first event: {eventless}")
     engine.dispose()
+    return problems
+
+
+def check_vouchers(session, s: Seed, log: Log) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every claim key is exactly one redemption of its contract; wallet + redeemed == granted; the
+    program's budget + wallets + redeemed == the budget it was funded with."""
+    problems = []
+    rows = session.scalars(select(VoucherRedemptionRow).where(VoucherRedemptionRow.organisation_id == s.tenant)).all()
+    by_key: dict[str | None, list[VoucherRedemptionRow]] = {}
+    for r in rows:
+        by_key.setdefault(r.idempotency_key, []).append(r)
+    for key, (n, acked) in log.claims.items():
+        found = by_key.get(key, [])
+        if len(found) != 1 or found[0].basis != f"contract:CT-{n}" or found[0].order_amount_fen != 1_000 + n:
+            problems.append(f"claim {key}: expected one redemption of contract CT-{n}, found "
+                            f"{[(r.id, r.basis, r.order_amount_fen) for r in found]}")
+        elif acked is not None and found[0].id != acked:
+            problems.append(f"claim {key}: acknowledged as {acked}, stored as {found[0].id}")
+    if set(by_key) != set(log.claims):
+        problems.append(f"redemptions nobody asked for: {sorted(set(by_key) - set(log.claims), key=str)[:10]}")
+    redeemed = sum(int(r.amount_fen) for r in rows)
+    program = session.get(VoucherProgramRow, s.program_id)
+    wallets = session.scalars(select(VoucherWalletRow).where(VoucherWalletRow.program_id == s.program_id)).all()
+    in_wallets = 0
+    for w in wallets:
+        balance = ledger.natural_balance(ledger.get_account(session, account_id=w.ledger_account_id))
+        in_wallets += balance
+        if balance + int(w.redeemed_fen) != int(w.granted_fen):
+            problems.append(f"wallet {w.id}: balance {balance} + redeemed {w.redeemed_fen} != granted {w.granted_fen}")
+    if sum(int(w.redeemed_fen) for w in wallets) != redeemed:
+        problems.append(f"wallets count {sum(int(w.redeemed_fen) for w in wallets)} redeemed, redemptions {redeemed}")
+    budget = ledger.natural_balance(ledger.get_account(session, account_id=program.budget_account_id))
+    if budget + in_wallets + redeemed != int(program.budget_fen):
+        problems.append(f"program: budget {budget} + wallets {in_wallets} + redeemed {redeemed} "
+                        f"!= funded {program.budget_fen}")
     return problems
 
 
@@ -260,13 +362,15 @@ def test_the_server_survives_sigkill_mid_payment_without_losing_or_doubling_anyt
             stop.set()
             client.join()
             server.start()
+        claims_acked = sum(1 for _, r in log.claims.values() if r is not None)
         problems = replay(server, s, log)
     finally:
         server.stop()
     acked = sum(1 for _, t in log.transfers.values() if t is not None)
     print(f"\ncrash: {KILLS} kills survived; {len(log.transfers)} transfers ({acked} acknowledged before the "
-          f"replay), {len(log.jobs)} job submissions ({sum(1 for j in log.jobs.values() if j)} acknowledged)")
+          f"replay), {len(log.claims)} voucher redemptions ({claims_acked} acknowledged before the replay), "
+          f"{len(log.jobs)} job submissions ({sum(1 for j in log.jobs.values() if j)} acknowledged)")
     problems += check(crash_db, s, log)
     assert not log.refused, log.refused[:10]
     assert not problems, "\n".join(problems[:40])
-    assert acked >= KILLS
+    assert acked >= KILLS and claims_acked >= KILLS
