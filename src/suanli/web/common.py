@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,8 +16,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from suanli.api.deps import get_session
-from suanli.domain.errors import Unauthenticated
-from suanli.domain.money import format_yuan
+from suanli.domain.errors import InvalidInput, Unauthenticated
+from suanli.domain.money import Fen, format_yuan
+from suanli.domain.money import yuan as yuan_to_fen
 from suanli.domain.organisations import Principal, Role
 from suanli.services import accounts
 from suanli.web import csrf, i18n
@@ -32,6 +34,18 @@ env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoesca
 
 def yuan(fen: int | None) -> str:
     return "—" if fen is None else format_yuan(int(fen))
+
+
+def form_yuan(text: str) -> Fen:
+    """A positive amount typed in yuan ("20,000" or "12.50") as fen; sub-fen or silly amounts refused,
+    never rounded (money is never a float)."""
+    try:
+        amount = yuan_to_fen(Decimal(text.strip().replace(",", "")).normalize().to_eng_string())
+    except (InvalidOperation, ValueError):
+        raise InvalidInput("the amount must be yuan with at most two decimals, e.g. 20000 or 12.50") from None
+    if amount <= 0 or amount > 10**15:
+        raise InvalidInput("the amount must be positive")
+    return amount
 
 
 def when(value: datetime | None) -> str:

@@ -17,11 +17,10 @@ from suanli.db.repositories import ledger as ledger_repo
 from suanli.db.repositories import vouchers as voucher_repo
 from suanli.db.repositories import web as web_repo
 from suanli.domain.errors import InvalidInput, NotFound, SuanliError
-from suanli.domain.money import yuan
 from suanli.domain.organisations import OrganisationType, Principal, Role
 from suanli.services import ledger, settlement
 from suanli.web import i18n
-from suanli.web.common import SessionDep, ViewerDep, form, problem_text, redirect, render, require
+from suanli.web.common import SessionDep, ViewerDep, form, form_yuan, problem_text, redirect, render, require
 from suanli.web.labels import label
 
 router = APIRouter(include_in_schema=False)
@@ -140,9 +139,7 @@ async def place_reserve(request: Request, session: SessionDep, viewer: ViewerDep
 def _place_reserve(request: Request, session: Session, viewer: Principal, fields: dict[str, str]) -> Response:
     gettext = i18n.translator(i18n.language(request))
     try:
-        amount = yuan(fields.get("amount_yuan", "").strip().replace(",", "") or "0")
-        if amount <= 0:
-            raise InvalidInput("the amount must be positive")
+        amount = form_yuan(fields.get("amount_yuan", ""))
         with session.begin_nested():
             settlement.prefund_reserve(session, program_id=int(fields.get("program_id") or 0),
                                        provider_organisation_id=int(fields.get("provider_id") or 0), amount_fen=amount,
@@ -164,9 +161,7 @@ async def deposit(request: Request, session: SessionDep, viewer: ViewerDep) -> R
 def _deposit(request: Request, session: Session, viewer: Principal, fields: dict[str, str]) -> Response:
     gettext = i18n.translator(i18n.language(request))
     try:
-        amount = yuan(fields.get("amount_yuan", "").strip().replace(",", "") or "0")
-        if amount <= 0:
-            raise InvalidInput("the amount must be positive")
+        amount = form_yuan(fields.get("amount_yuan", ""))
         with session.begin_nested():
             settlement.deposit_program_budget(session, program_id=int(fields.get("program_id") or 0), amount_fen=amount,
                                               idempotency_key=f"web:deposit:{fields.get('key', '')[:40]}")

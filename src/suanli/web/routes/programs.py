@@ -19,7 +19,7 @@ from suanli.domain.organisations import Principal, Role
 from suanli.domain.vouchers.disclosure import to_csv, to_xlsx
 from suanli.services import vouchers as service
 from suanli.web import i18n
-from suanli.web.common import SessionDep, ViewerDep, form, problem_text, redirect, render, require
+from suanli.web.common import SessionDep, ViewerDep, form, form_yuan, problem_text, redirect, render, require
 from suanli.web.labels import label
 
 router = APIRouter(include_in_schema=False)
@@ -167,7 +167,7 @@ def _review(request: Request, session: Session, viewer: Principal, application_i
     gettext = i18n.translator(i18n.language(request))
     try:
         score = int(fields["score"]) if fields.get("score") else None
-        amount = round(float(fields["amount_yuan"]) * 100) if fields.get("amount_yuan") else None
+        amount = form_yuan(fields["amount_yuan"]) if fields.get("amount_yuan") else None
         with session.begin_nested():
             act = service.review(session, application_id=application_id, actor=viewer, approve=fields.get("decision") == "approve",
                                  score=score, comment=fields.get("comment", "")[:2000], amount_fen=amount)

@@ -3,8 +3,6 @@ the rules that fired, wallets (granted, held, redeemed, balance) and redemptions
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
@@ -12,12 +10,11 @@ from starlette.concurrency import run_in_threadpool
 
 from suanli.db.repositories import vouchers as repo
 from suanli.domain.errors import InvalidInput, SuanliError
-from suanli.domain.money import yuan
 from suanli.domain.organisations import Principal, Role
 from suanli.domain.vouchers import Side
 from suanli.services import vouchers as service
 from suanli.web import i18n
-from suanli.web.common import SessionDep, ViewerDep, form, problem_text, render, require
+from suanli.web.common import SessionDep, ViewerDep, form, form_yuan, problem_text, render, require
 
 router = APIRouter(include_in_schema=False)
 APPLICANTS = (Role.ORG_ADMIN, Role.PROVIDER_ADMIN)
@@ -41,16 +38,6 @@ def vouchers_page(request: Request, session: SessionDep, viewer: ViewerDep) -> R
     return _page(request, session, viewer)
 
 
-def _yuan_to_fen(text: str) -> int:
-    try:
-        amount = yuan(Decimal(text.strip().replace(",", "")).normalize().to_eng_string())
-    except (InvalidOperation, ValueError):
-        raise InvalidInput("the amount must be yuan with at most two decimals, e.g. 20000 or 12.50") from None
-    if amount <= 0 or amount > 10**15:
-        raise InvalidInput("the amount must be positive")
-    return amount
-
-
 @router.post("/vouchers/apply")
 async def apply(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
     require(viewer, *APPLICANTS)
@@ -63,7 +50,7 @@ def _apply(request: Request, session: Session, viewer: Principal, fields: dict[s
     try:
         command = service.ApplyCommand(
             program_id=int(fields.get("program_id") or 0), project=fields.get("project", "").strip()[:500],
-            requested_fen=_yuan_to_fen(fields.get("amount_yuan", "")), side=Side.DEMAND,
+            requested_fen=form_yuan(fields.get("amount_yuan", "")), side=Side.DEMAND,
             project_class=fields.get("project_class") or None, sector=fields.get("sector") or None)
         if not command.project:
             raise InvalidInput("name the project")
