@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, make_url, text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from suanli.db.engine import make_engine, normalise_url
+from suanli.db.engine import make_engine
 from suanli.db.migrate import upgrade
 from suanli.db.models import Base
 from suanli.db.uow import session_factory
+from suanli_testing import PASSWORD, SMALL_FEDERATION, migrated_postgres_database
 
 POSTGRES_ENV = "SUANLI_TEST_POSTGRES_URL"
 
@@ -47,18 +47,8 @@ def postgres_database() -> Iterator[str]:
     admin = postgres_admin_url()
     if not admin:
         pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (set by .ci/run)")
-    name = f"suanli_test_{uuid.uuid4().hex[:10]}"
-    admin_engine = make_engine(admin, isolation_level="AUTOCOMMIT")
-    with admin_engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(normalise_url(admin)).set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    yield url
-    with admin_engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin_engine.dispose()
+    with migrated_postgres_database(admin, "suanli_test") as url:
+        yield url
 
 
 def _empty_postgres(engine: Engine) -> None:
@@ -120,25 +110,6 @@ from fastapi.testclient import TestClient
 from suanli.config import Settings
 from suanli.db.uow import unit_of_work
 from suanli.domain.organisations import OrganisationType, Role
-
-SMALL_FEDERATION = """
-centers:
-  - name: local
-    name_zh: 本机
-    kind: local
-    city: 成都
-    backend: {kind: local}
-    pools:
-      - {name: cpu, model: CPU, nodes: 1, devices_per_node: 2, cpus_per_node: 2, memory_gb_per_node: 8, price_fen_per_device_hour: 36}
-  - name: gpu-cloud
-    name_zh: GPU云
-    kind: cloud
-    city: 成都
-    backend: {kind: local}
-    pools:
-      - {name: a800, model: A800, nodes: 2, devices_per_node: 8, price_fen_per_device_hour: 1800}
-"""
-PASSWORD = "correct-horse-42"
 
 
 @dataclass

@@ -18,29 +18,13 @@ from suanli.db.uow import unit_of_work
 from suanli.domain.ledger import AccountPurpose, OwnerKind, credit, debit
 from suanli.domain.organisations import OrganisationType, Role
 from suanli.services import accounts, audit, ledger, settlement
+from suanli_testing import PASSWORD, SMALL_FEDERATION
 
 PROGRAMS = Path(__file__).resolve().parents[3] / "examples" / "programs"
 # The shipped Chengdu 2023 program without its dated window, so the world can be built on any day.
 PROGRAM_TEXT = (PROGRAMS / "chengdu-2023.yaml").read_text().replace(
     "windows:\n  - {opens: 2023-01-02, closes: 2023-06-30}\n", "").replace("expires_on: 2023-12-31", "valid_days: 365")
-PASSWORD = "correct-horse-42"  # what tests/conftest.py's `api.user` signs users up with
-FEDERATION = """
-centers:
-  - name: local
-    name_zh: 本机
-    kind: local
-    city: 成都
-    backend: {kind: local}
-    pools:
-      - {name: cpu, model: CPU, nodes: 1, devices_per_node: 2, cpus_per_node: 2, memory_gb_per_node: 8, price_fen_per_device_hour: 36}
-  - name: gpu-cloud
-    name_zh: GPU云
-    kind: cloud
-    city: 成都
-    backend: {kind: local}
-    pools:
-      - {name: a800, model: A800, nodes: 2, devices_per_node: 8, price_fen_per_device_hour: 1800}
-"""
+FEDERATION = SMALL_FEDERATION
 MONTH = utcnow().strftime("%Y-%m")
 
 # persona -> (role, tenant key); tenant keys name organisations in World.orgs.

@@ -25,7 +25,6 @@ import socket
 import subprocess
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -34,9 +33,9 @@ from pathlib import Path
 import httpx
 import pytest
 from adversarial_world import PROGRAM_TEXT
-from sqlalchemy import func, make_url, select, text
+from sqlalchemy import func, select
 
-from suanli.db.engine import make_engine, normalise_url
+from suanli.db.engine import make_engine
 from suanli.db.migrate import upgrade
 from suanli.db.models.base import utcnow
 from suanli.db.models.jobs import JobEventRow, JobRow
@@ -46,6 +45,7 @@ from suanli.db.uow import session_factory, unit_of_work
 from suanli.domain.ledger import AccountPurpose, OwnerKind
 from suanli.domain.organisations import OrganisationType, Principal, Role
 from suanli.services import accounts, federation, ledger, organisations, vouchers
+from suanli_testing import migrated_postgres_database
 
 ROOT = Path(__file__).resolve().parents[3]
 SUANLI = ROOT / ".venv" / "bin" / "suanli"
@@ -82,18 +82,8 @@ def crash_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     admin = os.environ.get("SUANLI_TEST_POSTGRES_URL")
     if not admin:
         pytest.skip("PostgreSQL crash test needs SUANLI_TEST_POSTGRES_URL (set by .ci/run)")
-    name = f"suanli_crash_{uuid.uuid4().hex[:10]}"
-    admin_engine = make_engine(admin, isolation_level="AUTOCOMMIT")
-    with admin_engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(normalise_url(admin)).set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    yield url
-    with admin_engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin_engine.dispose()
+    with migrated_postgres_database(admin, "suanli_crash") as url:
+        yield url
 
 
 @dataclass

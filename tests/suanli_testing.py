@@ -1,0 +1,51 @@
+"""Helpers shared by the test suites (importable because pytest puts tests/ on sys.path for its
+rootdir conftest): a throwaway migrated PostgreSQL database, the small federation, the password."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import make_url, text
+
+from suanli.db.engine import make_engine, normalise_url
+from suanli.db.migrate import upgrade
+
+PASSWORD = "correct-horse-42"
+SMALL_FEDERATION = """
+centers:
+  - name: local
+    name_zh: 本机
+    kind: local
+    city: 成都
+    backend: {kind: local}
+    pools:
+      - {name: cpu, model: CPU, nodes: 1, devices_per_node: 2, cpus_per_node: 2, memory_gb_per_node: 8, price_fen_per_device_hour: 36}
+  - name: gpu-cloud
+    name_zh: GPU云
+    kind: cloud
+    city: 成都
+    backend: {kind: local}
+    pools:
+      - {name: a800, model: A800, nodes: 2, devices_per_node: 8, price_fen_per_device_hour: 1800}
+"""
+
+
+@contextmanager
+def migrated_postgres_database(admin_url: str, prefix: str) -> Iterator[str]:
+    """A new PostgreSQL database migrated to the newest revision; dropped (forcibly) afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin_engine = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(normalise_url(admin_url)).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        with admin_engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin_engine.dispose()
