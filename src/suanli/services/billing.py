@@ -14,7 +14,6 @@ The voucher seam: `suanli.services.vouchers.voucher_share(session, *, usage, cha
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -31,6 +30,7 @@ from suanli.domain.ledger import AccountPurpose, Leg, OwnerKind, account_code
 from suanli.domain.ledger.periods import period_of
 from suanli.domain.money import Fen
 from suanli.services import ledger
+from suanli.services.hooks import capability
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,18 +60,8 @@ def register_voucher_share(function: VoucherShareFn | None) -> None:
 def _voucher_share_function() -> VoucherShareFn | None:
     if _registered:
         return _registered[0]
-    function = _voucher_function("voucher_share")
+    function = capability("suanli.services.vouchers", "voucher_share")
     return function  # type: ignore[return-value]  # the engine's function answers a VoucherShare or None
-
-
-def _voucher_function(name: str) -> Callable[..., object] | None:
-    """A function of the voucher engine (issue 6), looked up when called so billing runs without it."""
-    try:
-        module = importlib.import_module("suanli.services.vouchers")
-    except ImportError:
-        return None
-    function: Callable[..., object] | None = getattr(module, name, None)
-    return function
 
 
 # --- accounts ---------------------------------------------------------------------------------------------
@@ -133,7 +123,7 @@ def on_job_admitted(session: Session, *, job: JobRow) -> None:
 
 def _hold_voucher_share(session: Session, job: JobRow, pool: PoolRow, payable: int, amount: Fen, key: str) -> Fen:
     """Ask the voucher engine to hold its expected share of `amount` on the wallet (0: none applies)."""
-    hold = _voucher_function("hold_for_job")
+    hold = capability("suanli.services.vouchers", "hold_for_job")
     if hold is None or _registered:  # a stand-in share function in use: no engine holds to match it
         return 0
     held = hold(session, job_id=job.id, organisation_id=job.organisation_id, center=pool.center.name,
@@ -143,7 +133,7 @@ def _hold_voucher_share(session: Session, job: JobRow, pool: PoolRow, payable: i
 
 def _release_voucher_hold(session: Session, job: JobRow, *, keep: str | None = None) -> None:
     """Release the voucher engine's hold for the job (its counters move with the money)."""
-    release = _voucher_function("release_job_hold")
+    release = capability("suanli.services.vouchers", "release_job_hold")
     if release is None:
         return
     if keep is None:

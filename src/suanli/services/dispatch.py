@@ -9,10 +9,7 @@ idempotent per job id, so a crash between submit and commit never runs a job twi
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime
-from types import ModuleType
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -25,24 +22,8 @@ from suanli.domain.errors import BackendRejected, BackendUnavailable
 from suanli.domain.jobs import JobState
 from suanli.services import metering
 from suanli.services.backends import BackendCache
+from suanli.services.hooks import call_hook, capability
 from suanli.services.jobs import move
-
-
-def _optional(module: str) -> ModuleType | None:
-    """Capabilities that hook into the job life cycle (billing, placement) are looked up by name, so
-    the core runs and is tested on its own."""
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name is None or not module.startswith(exc.name):
-            raise
-        return None
-
-
-def _hook(module: str, name: str, **kwargs: Any) -> None:
-    found = _optional(module)
-    if found is not None and hasattr(found, name):
-        getattr(found, name)(**kwargs)
 
 
 def dispatch_job(session: Session, *, job_id: int, backends: BackendCache, now: datetime | None = None) -> None:
@@ -67,7 +48,7 @@ def dispatch_job(session: Session, *, job_id: int, backends: BackendCache, now: 
         return
     job.retries, job.next_check_at = 0, None
     move(session, job, JobState.DISPATCHED, f"submitted to {pool.center.name}/{pool.name} as {job.backend_job_id}")
-    _hook("suanli.services.billing", "on_job_admitted", session=session, job=job)
+    call_hook("suanli.services.billing", "on_job_admitted", session=session, job=job)
 
 
 def _retry_later(job: JobRow, now: datetime, reason: str) -> None:
@@ -78,9 +59,9 @@ def _retry_later(job: JobRow, now: datetime, reason: str) -> None:
 
 def _rejected(session: Session, job: JobRow, reason: str) -> None:
     """A center refused the job: an auto-placed job moves to the broker's next option."""
-    placement = _optional("suanli.services.placement")
-    if job.placement is not None and placement is not None:
-        next_pool = placement.next_option_after_rejection(session, job=job, reason=reason)
+    next_option = capability("suanli.services.placement", "next_option_after_rejection")
+    if job.placement is not None and next_option is not None:
+        next_pool = next_option(session, job=job, reason=reason)
         if next_pool is not None:
             job.pool_id = next_pool
             job.reason = f"moved after rejection: {reason}"[:1000]
@@ -136,7 +117,5 @@ def active_job_ids(session: Session, *, now: datetime, limit: int) -> list[int]:
 
 def place_awaiting(session: Session) -> int:
     """Give auto jobs a pool: the broker's batch placement when it is installed."""
-    placement = _optional("suanli.services.placement")
-    if placement is None:
-        return 0
-    return int(placement.place_queued_jobs(session))
+    place = capability("suanli.services.placement", "place_queued_jobs")
+    return int(place(session)) if place is not None else 0

@@ -14,10 +14,9 @@ ever resubmitted. Both functions flush only; the edge commits.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +28,7 @@ from suanli.db.models.jobs import JobEventRow, JobRow, UsageRecordRow
 from suanli.domain.errors import BackendUnavailable
 from suanli.domain.jobs import JobState
 from suanli.domain.money import charge_for_usage
+from suanli.services.hooks import call_hook
 from suanli.services.jobs import move
 
 BASE_BACKOFF_S = 2
@@ -54,18 +54,6 @@ class ReconcileReport:
 def backoff(retries: int) -> timedelta:
     """2 s, 4 s, 8 s ... capped at five minutes."""
     return timedelta(seconds=min(MAX_BACKOFF_S, BASE_BACKOFF_S * 2 ** min(max(retries - 1, 0), 16)))
-
-
-def _hook(name: str, **kwargs: Any) -> None:
-    """Billing hooks in by name when installed, so metering runs and is tested on its own."""
-    try:
-        billing = importlib.import_module("suanli.services.billing")
-    except ModuleNotFoundError as exc:
-        if exc.name != "suanli.services.billing":
-            raise
-        return
-    if hasattr(billing, name):
-        getattr(billing, name)(**kwargs)
 
 
 def _existing(session: Session, center_id: int, backend_job_id: str, step: str) -> UsageRecordRow | None:
@@ -97,7 +85,7 @@ def record_usage(session: Session, *, job: JobRow, usages: list[Usage]) -> list[
         except IntegrityError:
             continue
         written.append(record)
-        _hook("on_usage_metered", session=session, usage=record)
+        call_hook("suanli.services.billing", "on_usage_metered", session=session, usage=record)
     return written
 
 
@@ -124,7 +112,7 @@ def settle(session: Session, *, job: JobRow, seen: Observation, usages: list[Usa
     job.ended_at = seen.ended_at or job.updated_at
     job.unknown_since, job.next_check_at, job.retries = None, None, 0
     records = record_usage(session, job=job, usages=usages)
-    _hook("on_job_ended", session=session, job=job)
+    call_hook("suanli.services.billing", "on_job_ended", session=session, job=job)
     return records
 
 

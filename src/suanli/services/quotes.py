@@ -8,7 +8,6 @@ capability when it is installed (`suanli.services.vouchers.subsidy_policy`), els
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -21,18 +20,16 @@ from suanli.domain.organisations import Principal
 from suanli.domain.placement import PlacementRequest, PoolView, Quote
 from suanli.domain.placement import quote as rank_options
 from suanli.domain.subsidy import NoSubsidy, SubsidyPolicy
+from suanli.services.hooks import capability
 
 DEFAULT_REMAINING_HOURS = 4.0
 
 
 def subsidy_policy(session: Session, *, organisation_ids: Sequence[int]) -> SubsidyPolicy:
     """The voucher engine's answer for these payers, or `NoSubsidy` when vouchers are not installed."""
-    try:
-        vouchers = importlib.import_module("suanli.services.vouchers")
-    except ImportError:
-        return NoSubsidy()
-    make = getattr(vouchers, "subsidy_policy", None)
-    return make(session, organisation_ids=list(organisation_ids)) if make else NoSubsidy()
+    make = capability("suanli.services.vouchers", "subsidy_policy")
+    policy: SubsidyPolicy = make(session, organisation_ids=list(organisation_ids)) if make else NoSubsidy()
+    return policy
 
 
 def pool_views(session: Session, *, subsidy: SubsidyPolicy | None = None, now: datetime | None = None) -> list[PoolView]:
