@@ -41,7 +41,7 @@ def dispatch_job(session: Session, *, job_id: int, backends: BackendCache, now: 
     try:
         job.backend_job_id = backends.for_center(pool.center).submit(request)
     except BackendUnavailable as exc:
-        _retry_later(job, now, str(exc.detail))
+        metering.retry_later(job, now, exc.detail)  # stays queued; never submitted twice
         return
     except BackendRejected as exc:
         _rejected(session, job, exc.detail)
@@ -49,12 +49,6 @@ def dispatch_job(session: Session, *, job_id: int, backends: BackendCache, now: 
     job.retries, job.next_check_at = 0, None
     move(session, job, JobState.DISPATCHED, f"submitted to {pool.center.name}/{pool.name} as {job.backend_job_id}")
     call_hook("suanli.services.billing", "on_job_admitted", session=session, job=job)
-
-
-def _retry_later(job: JobRow, now: datetime, reason: str) -> None:
-    job.retries += 1
-    job.next_check_at = now + metering.backoff(job.retries)
-    job.reason = f"center unavailable, retry {job.retries}: {reason}"[:1000]
 
 
 def _rejected(session: Session, job: JobRow, reason: str) -> None:

@@ -94,10 +94,11 @@ def mark_unknown(session: Session, *, job: JobRow, now: datetime, reason: str) -
     if job.state != JobState.UNKNOWN.value:
         move(session, job, JobState.UNKNOWN, f"center unreachable: {reason}")
         job.unknown_since, job.retries = now, 0
-    _later(job, now, reason)
+    retry_later(job, now, reason)
 
 
-def _later(job: JobRow, now: datetime, reason: str) -> None:
+def retry_later(job: JobRow, now: datetime, reason: str) -> None:
+    """The center could not be reached about this job: ask again after a growing backoff."""
     job.retries += 1
     job.next_check_at = now + backoff(job.retries)
     job.reason = f"center unreachable (check {job.retries}): {reason}"[:1000]
@@ -152,7 +153,7 @@ def _reconcile_one(session: Session, job: JobRow, now: datetime, backends: Backe
         seen = backend.observe(job.backend_job_id)
         usages = backend.usage(job.backend_job_id) if seen.state.is_final and seen.state != Observed.MISSING else []
     except BackendUnavailable as exc:
-        _later(job, now, exc.detail)
+        retry_later(job, now, exc.detail)
         report.still_unknown += 1
         return
     if seen.state == Observed.MISSING:
