@@ -9,30 +9,19 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from suanli.config import Settings
-from suanli.domain.errors import Conflict, Forbidden, Unauthenticated
+from suanli.db.uow import unit_of_work
+from suanli.domain.errors import Forbidden, Unauthenticated
 from suanli.domain.organisations import Principal, Role
 from suanli.services import accounts
 from suanli.services.backends import BackendCache
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    session: Session = request.app.state.sessions()
-    try:
+    with unit_of_work(request.app.state.sessions) as session:
         yield session
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        # A database rule refused the change at commit (a race another request won): a 409, not a 500.
-        raise Conflict(f"the change conflicts with data written meanwhile; retry ({type(exc.orig).__name__})") from None
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def get_settings(request: Request) -> Settings:

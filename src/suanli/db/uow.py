@@ -11,7 +11,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+
+from suanli.domain.errors import Conflict
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -23,7 +26,12 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     session = factory()
     try:
         yield session
-        session.commit()
+        try:
+            session.commit()
+        except IntegrityError as exc:
+            # A database rule refused the change at commit (a race another writer won): a 409 to
+            # the caller, never a crash and never a success.
+            raise Conflict(f"the change conflicts with data written meanwhile; retry ({type(exc.orig).__name__})") from None
     except BaseException:
         session.rollback()
         raise
