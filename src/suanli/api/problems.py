@@ -8,7 +8,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from suanli.domain.errors import PROBLEM_BASE, SuanliError
@@ -57,6 +57,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RecursionError)
     async def on_too_deep(_request: Request, exc: Exception) -> JSONResponse:
         return problem(422, "invalid-input", "Invalid input", "the request is nested too deeply")
+
+    # The safety net under the services' own checks: a database rule (a foreign key to nothing, a
+    # unique key taken meanwhile) refused the request's change. The request was at fault, not the server.
+    @app.exception_handler(IntegrityError)
+    async def on_refused_by_database(_request: Request, exc: IntegrityError) -> JSONResponse:
+        log.warning("database refused a change", error=type(exc.orig).__name__)
+        return problem(409, "conflict", "Conflict",
+                       "the request refers to something that does not exist or conflicts with existing data")
 
     @app.exception_handler(Exception)
     async def on_unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -23,6 +23,7 @@ from suanli.db.models.ledger import (
     LedgerChargeRow,
     SettlementStatementRow,
 )
+from suanli.db.models.organisations import OrganisationRow
 from suanli.db.repositories import ledger as repo
 from suanli.domain.billing import ChargeSplit, invoice_totals
 from suanli.domain.errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound
@@ -104,6 +105,8 @@ def issue_invoice(session: Session, *, organisation_id: int, month: str) -> Invo
     invoice); after it, each call issues a supplementary invoice (`sequence` 2, 3...) for the charges
     metered since, and refuses with `NothingToInvoice` (409) when there are none."""
     check_month(month)
+    if session.get(OrganisationRow, organisation_id) is None:
+        raise NotFound(f"organisation {organisation_id} not found")
     repo.lock_documents(session)
     charges = repo.unbilled_charges(session, month=month, organisation_id=organisation_id)
     sequence = repo.next_sequence(session, InvoiceRow, InvoiceRow.organisation_id, organisation_id, month)

@@ -27,3 +27,21 @@ def test_a_commit_refused_by_the_database_is_a_409_not_a_200(api):
     assert response.headers["content-type"].startswith("application/problem+json")
     with api.sessions() as s:
         assert s.query(LoginFailureRow).count() == 0
+
+
+def test_a_change_the_database_refuses_mid_request_is_a_409_not_a_500(api):
+    router = APIRouter()
+
+    @router.post("/api/v1/test/dangling-reference")
+    def dangling(session: SessionDep) -> dict[str, str]:
+        from suanli.db.models.organisations import UserRow
+
+        session.add(UserRow(username="ghost", display_name="ghost", password_hash="x", role="org_member",
+                            organisation_id=987654))  # no such organisation
+        session.flush()
+        return {"status": "written"}
+
+    api.client.app.include_router(router)
+    response = api.client.post("/api/v1/test/dangling-reference")
+    assert response.status_code == 409
+    assert response.headers["content-type"].startswith("application/problem+json")
