@@ -1,4 +1,8 @@
-"""metering and backends (issue 4)
+"""metering and backends (issue 4): no schema change.
+
+Metering needed nothing beyond the core's usage_records (unique per center, backend job id, step);
+the revision was reserved while the capability was built and stays so the chain is stable for
+databases already at 0005 or later.
 
 Revision ID: 0005
 Revises: 0004
