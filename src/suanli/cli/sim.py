@@ -92,6 +92,8 @@ def replay(
     json_out: Annotated[Path | None, typer.Option("--json", help="output file (default: stdout)")] = None,
     html: Annotated[Path | None, typer.Option(help="write a self-contained Plotly report here")] = None,
     trace_format: Annotated[str, typer.Option("--format", help="auto, csv or swf")] = "auto",
+    swf_units: Annotated[str, typer.Option(help="what SWF processors count: auto (nodes when the header has "
+                                                "MaxNodes but no MaxProcs), cores or nodes")] = "auto",
     progress: Annotated[bool | None, typer.Option(help="progress bar on stderr (default: when a terminal)")] = None,
 ) -> None:
     """Replay a job trace over a federation with one or more broker policies."""
@@ -102,7 +104,7 @@ def replay(
     try:
         names = parse_brokers(broker)
         fed = load_federation(federation)
-        jobs = load_trace(trace, trace_format)
+        jobs = load_trace(trace, trace_format, swf_units)
     except SimInputError as exc:
         _fail(str(exc))
     show = sys.stderr.isatty() if progress is None else progress
