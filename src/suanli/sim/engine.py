@@ -12,6 +12,7 @@ integer fen, priced with the domain's `charge_for_usage` and `subsidy_share` rou
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_left, insort
 from collections import deque
 from collections.abc import Callable
 from itertools import islice
@@ -118,6 +119,8 @@ class Replay:
         self.queue: list[deque[int]] = [deque() for _ in range(c)]
         self.backlog = [0.0] * c  # queued center-share-seconds (demand / capacity x estimate), for waits
         self.running: list[dict[int, float]] = [{} for _ in range(c)]  # job -> estimated end
+        self.ends: list[list[tuple[float, int]]] = [[] for _ in range(c)]  # (estimated end, job), sorted
+        self.settled = [False] * c  # the last backfill pass saw the whole window and nothing changed since
         self.start = [-1.0] * n
         self.center = [-1] * n
         self.pool_of = [-1] * n
@@ -170,7 +173,9 @@ class Replay:
         self.free_c[c] -= cpu
         self.pool_of[j] = p
         self.start[j] = now
-        self.running[c][j] = now + self.estimate[j]
+        end = now + self.estimate[j]
+        self.running[c][j] = end
+        insort(self.ends[c], (end, j))
         self.busy_curve[c].append((now, self._busy(c)))
         heapq.heappush(self._finishes, (now + self.duration[j], j))
 
@@ -183,7 +188,9 @@ class Replay:
         self.pfree_m[p] += self.mem[j]
         self.free_g[c] += g
         self.free_c[c] += cpu
-        del self.running[c][j]
+        ends = self.ends[c]
+        del ends[bisect_left(ends, (self.running[c].pop(j), j))]
+        self.settled[c] = False  # room freed: every queued job deserves another look
         self.busy_curve[c].append((now, self._busy(c)))
         self._bill(j, c, cpu, now)
 
@@ -221,8 +228,12 @@ class Replay:
         return "combination"
 
     # -- local policies --------------------------------------------------------------------
-    def _schedule(self, c: int, now: float) -> None:
+    def _schedule(self, c: int, now: float, arrived: int = -1) -> None:
+        """Start what the local policy allows. `arrived` is the job just queued (an arrival event):
+        if nothing freed or started since the last backfill pass found nothing, only that job is
+        new to look at, so the pass looks at it alone (or not at all, beyond the window)."""
         q = self.queue[c]
+        started = False
         while q:
             j = q[0]
             p = self.fit_now(j, c)
@@ -231,17 +242,27 @@ class Replay:
             q.popleft()
             self.backlog[c] -= self.share(j, c) * self.estimate[j]
             self._start(j, c, p, now)
+            started = True
         if len(q) > 1 and self.centers[c].policy == "easy-backfill":
-            self._backfill(c, now)
+            if started or arrived < 0 or not self.settled[c]:
+                self._backfill(c, now, list(islice(q, 1, BACKFILL_DEPTH + 1)))
+            elif len(q) <= BACKFILL_DEPTH + 1:  # the new job is inside the window
+                self._backfill(c, now, [arrived])
 
-    def _backfill(self, c: int, now: float) -> None:
+    def _backfill(self, c: int, now: float, window: list[int]) -> None:
         """EASY: jobs behind the blocked head may start if they do not delay its reservation.
 
         The head's reservation is on its first pool: the time enough running jobs there end.
         A job that would still run then may start on that pool only in what the head leaves.
         """
-        q, gpu, mem = self.queue[c], self.gpu, self.mem
-        candidates = [(j, p) for j in islice(q, 1, BACKFILL_DEPTH + 1) if (p := self.fit_now(j, c)) >= 0]
+        q, gpu, mem, ccpu = self.queue[c], self.gpu, self.mem, self.ccpu[c]
+        free_g, free_c = self.free_g[c], self.free_c[c]
+        self.settled[c] = True
+        if len(self.center_pools[c]) == 1:  # one pool: its free room is the center's
+            free_m = self.pfree_m[self.center_pools[c][0][1]]
+            candidates = [j for j in window if gpu[j] <= free_g and ccpu[j] <= free_c and mem[j] <= free_m]
+        else:  # the center's totals bound every pool's free room: a cheap first filter
+            candidates = [j for j in window if gpu[j] <= free_g and ccpu[j] <= free_c and self.fit_now(j, c) >= 0]
         if not candidates:
             return
         head = q[0]
@@ -250,7 +271,7 @@ class Replay:
         fg, fc, fm = self.pfree_g[p0], self.pfree_c[p0], self.pfree_m[p0]
         shadow, extra_g, extra_c, extra_m = float("inf"), 0, 0, 0
         pool_of = self.pool_of
-        for j, end in sorted(self.running[c].items(), key=lambda item: item[1]):
+        for end, j in self.ends[c]:
             if pool_of[j] != p0:
                 continue
             fg += gpu[j]
@@ -259,8 +280,13 @@ class Replay:
             if fg >= gpu[head] and fc >= pcpu0[head] and fm >= mem[head]:
                 shadow, extra_g, extra_c, extra_m = end, fg - gpu[head], fc - pcpu0[head], fm - mem[head]
                 break
-        for j, _ in candidates:
-            p = self.fit_now(j, c)
+        single = len(self.center_pools[c]) == 1
+        pfree_g, pfree_c, pfree_m = self.pfree_g, self.pfree_c, self.pfree_m
+        for j in candidates:
+            if single:  # inline fit_now: the one pool is p0
+                p = p0 if gpu[j] <= pfree_g[p0] and pcpu0[j] <= pfree_c[p0] and mem[j] <= pfree_m[p0] else -1
+            else:
+                p = self.fit_now(j, c)
             if p < 0:
                 continue
             if p == p0 and now + self.estimate[j] > shadow:
@@ -272,6 +298,7 @@ class Replay:
             q.remove(j)
             self.backlog[c] -= self.share(j, c) * self.estimate[j]
             self._start(j, c, p, now)
+            self.settled[c] = False  # the window moved: jobs behind it are new to the next pass
 
     # -- the loop ----------------------------------------------------------------------------
     def run(self, choose: Callable[[Replay, int, float], int],
@@ -291,7 +318,7 @@ class Replay:
                     self.center[j] = c
                     self.queue[c].append(j)
                     self.backlog[c] += self.share(j, c) * self.estimate[j]
-                    self._schedule(c, now)
+                    self._schedule(c, now, j)
             self.events += 1
             if progress is not None and not self.events & 0x1FFF:
                 progress(self.events)

@@ -124,7 +124,10 @@ def run_replay(federation: SimFederation, trace: Trace, brokers: list[str],
     for name in brokers:
         hook = (lambda events, name=name: progress(name, events)) if progress else None
         results.append(replay_one(federation, trace, name, hook))
+    from suanli.sim.scaler import offered_load
+
     out: dict[str, Any] = {"federation": federation.name, "trace": trace.source, "brokers": brokers,
+                           "offered_load": round(offered_load(trace, federation), 4),
                            "trace_meta": {k: v for k, v in trace.meta.items()}, "results": results}
     out.update({k: v for k, v in results[0].items() if k != "curves"})
     if len(results) > 1:
