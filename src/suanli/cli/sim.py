@@ -95,7 +95,8 @@ def replay(
     swf_units: Annotated[str, typer.Option(help="what SWF processors count: auto (nodes when the header has "
                                                 "MaxNodes but no MaxProcs), cores or nodes")] = "auto",
     progress: Annotated[bool | None, typer.Option(help="progress bar on stderr (default: when a terminal)")] = None,
-    copies: Annotated[int, typer.Option(help="replay every job this many times (seeded jitter)")] = 1,
+    copies: Annotated[int, typer.Option(help="replay every job this many times (seeded jitter); with "
+                                             "--target-load, 1 means as few as reach the load")] = 1,
     compress: Annotated[float | None, typer.Option(help="divide submit times by this factor")] = None,
     target_load: Annotated[float | None, typer.Option(help="compress time so the offered load is this "
                                                            "share of the federation (e.g. 0.8)")] = None,
