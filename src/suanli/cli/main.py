@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from suanli import bootstrap
 from suanli import cli as cli_package
 from suanli.cli import jobs as jobs_cli
 from suanli.cli.common import console, database_session, fail, print_json
@@ -117,6 +118,7 @@ def worker(interval: Annotated[float, typer.Option(help="seconds between ticks")
     from suanli.workers.loop import Worker
 
     settings = load_settings()
+    bootstrap.wire(settings)
     engine = make_engine(settings.url)
     loop = Worker(session_factory(engine), BackendCache(settings.data_dir), interval)
     console.print("worker running; Ctrl-C stops it")
