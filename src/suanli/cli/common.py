@@ -151,7 +151,7 @@ def seconds_of(text: str, flag: str, bare_unit_s: int = 1) -> int:
     if clock:
         days, first, second, third = clock.groups()
         hours, minutes, secs = (int(first), int(second), int(third)) if third is not None else (0, int(first), int(second))
-        if minutes >= 60 or secs >= 60:
+        if secs >= 60 or (third is not None and minutes >= 60):  # `MM:SS` may count 90 minutes, like sbatch
             usage(f"{flag}: {text!r} has minutes or seconds past 59")
         return int(days or 0) * 86400 + hours * 3600 + minutes * 60 + secs
     try:

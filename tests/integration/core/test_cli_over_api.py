@@ -222,3 +222,23 @@ def test_an_unexpected_error_is_one_line_with_the_debug_hint(cli: Cli, monkeypat
     assert result.exit_code == 1
     line = one_line(result.output)
     assert "RuntimeError: disk on fire" in line and "SUANLI_DEBUG=1" in line
+
+
+def test_an_application_in_yuan_is_reviewed_by_the_officer_and_the_server_keeps_its_bounds(server: Server,
+                                                                                          cli: Cli) -> None:
+    cli.login(server, "maker-admin")
+    applied = cli("voucher", "apply", "1", "创客短视频模型", "¥1,000.50", "--sector", "media", "-o", "json")
+    assert applied.exit_code == 0, applied.output
+    application = json.loads(applied.output)
+    assert application["requested_fen"] == 100050
+    refused = cli("voucher", "review", str(application["id"]), "--score", "80")  # an applicant does not review
+    assert refused.exit_code == 1 and "[forbidden]" in one_line(refused.output)
+    cli.login(server, "officer")
+    out_of_range = cli("voucher", "review", str(application["id"]), "--score", "150")
+    assert out_of_range.exit_code == 1 and "[invalid-input]" in one_line(out_of_range.output)
+    reviewed = cli("voucher", "review", str(application["id"]), "--score", "80")
+    assert reviewed.exit_code == 0 and "approved" in reviewed.output
+    wrong_person = cli("voucher", "review", str(application["id"]), "--as", "reviewer")
+    assert wrong_person.exit_code == 1 and "signed in as officer" in one_line(wrong_person.output)
+    listed = {a["id"]: a for a in json.loads(cli("voucher", "applications", "-o", "json").output)}
+    assert listed[application["id"]]["status"] != "submitted"
