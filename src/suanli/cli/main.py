@@ -27,6 +27,23 @@ app.add_typer(demo_app, name="demo")
 CORE_MODULES = {"main", "common", "jobs"}
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"suanli {version('suanli')}")
+        except PackageNotFoundError:  # running from a source tree that was never installed
+            typer.echo("suanli (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="print the version and exit")] = False) -> None:
+    """Suanli 算力: regional compute-power platform with compute vouchers (算力券)."""
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply migrations to SUANLI_DATABASE_URL (default sqlite:///var/suanli.db)."""
