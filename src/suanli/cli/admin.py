@@ -104,3 +104,22 @@ def verify_command() -> None:
         console.print("ledger consistent")
     if problems or not verdict.ok:
         raise typer.Exit(1)
+
+
+@app.command("schedule")
+def schedule_command(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The worker's scheduled steps: period, last run (status, detail) and next run."""
+    from suanli.workers import schedule
+
+    with database_session() as session:
+        steps = schedule.status(session)
+    if as_json:
+        print_json(steps)
+        return
+    table = Table(title="scheduled steps")
+    for column in ("step", "every", "last run", "status", "detail", "runs", "next run"):
+        table.add_column(column)
+    for s in steps:
+        table.add_row(s["name"], f"{s['every_s']} s", s["last_started_at"] or "never", s["last_status"] or "-",
+                      s["last_detail"] or "", str(s["runs"]), s["next_run_at"])
+    console.print(table)
