@@ -130,17 +130,32 @@ def _prepare_demo(url: str) -> None:
 def worker(interval: Annotated[float, typer.Option(help="seconds between ticks")] = 0.5) -> None:
     """Run the scheduler/metering worker alone (several may run at once on PostgreSQL)."""
     from suanli.db.uow import session_factory
+    from suanli.logs import configure_from
+    from suanli.metrics import build_registry, serve_worker_metrics
     from suanli.services.backends import BackendCache
     from suanli.workers.loop import Worker
 
     settings = load_settings()
+    configure_from(settings)
     engine = make_engine(settings.url)
-    loop = Worker(session_factory(engine), BackendCache(settings.data_dir), interval)
+    sessions = session_factory(engine)
+    loop = Worker(sessions, BackendCache(settings.data_dir), interval)
+    stop_metrics = None
+    if settings.worker_metrics_port:
+        try:
+            stop_metrics = serve_worker_metrics(build_registry(sessions), settings.worker_metrics_host,
+                                                settings.worker_metrics_port)
+        except OSError as err:
+            fail(f"cannot serve worker metrics on {settings.worker_metrics_host}:{settings.worker_metrics_port}: {err}")
+        console.print(f"worker metrics on http://{settings.worker_metrics_host}:{settings.worker_metrics_port}/metrics")
     console.print("worker running; Ctrl-C stops it")
     try:
         loop.run_until_stopped()
     except KeyboardInterrupt:
         pass
+    finally:
+        if stop_metrics is not None:
+            stop_metrics()
 
 
 def _mount_discovered() -> None:

@@ -16,6 +16,7 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+from suanli import metrics
 from suanli.db.models.base import utcnow
 from suanli.db.uow import unit_of_work
 from suanli.domain.errors import SuanliError
@@ -37,8 +38,13 @@ class Worker:
         self._thread: threading.Thread | None = None
 
     def tick(self) -> int:
-        """One pass; returns how many jobs it acted on."""
-        acted = self._as_leader(dispatch.place_awaiting)
+        """One pass; returns how many jobs it acted on (timed for /metrics)."""
+        with metrics.timed_tick():
+            return self._tick()
+
+    def _tick(self) -> int:
+        with metrics.PLACEMENT_SECONDS.time():
+            acted = self._as_leader(dispatch.place_awaiting)
         with unit_of_work(self.sessions) as session:
             now = utcnow()
             queued = dispatch.queued_job_ids(session, now=now, limit=BATCH)
