@@ -123,3 +123,16 @@ def schedule_command(as_json: Annotated[bool, typer.Option("--json")] = False) -
         table.add_row(s["name"], f"{s['every_s']} s", s["last_started_at"] or "never", s["last_status"] or "-",
                       s["last_detail"] or "", str(s["runs"]), s["next_run_at"])
     console.print(table)
+
+
+@app.command("import-audit")
+def import_audit_command(file: Path, pubkey: Annotated[str, typer.Option(
+        "--pubkey", help="the log's public key: a PEM file, or the key in hex/base64")]) -> None:
+    """Load an `audit export` file into this database's empty log, after verifying it against the key."""
+    from suanli.cli.audit import _public_key, _read_lines
+    from suanli.services.audit_import import import_export
+
+    key = _public_key(pubkey)
+    with database_session() as session:
+        events, heads = import_export(session, _read_lines(file), key)
+    console.print(f"imported {events} audit events and {heads} signed heads from {file}")

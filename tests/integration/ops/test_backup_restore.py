@@ -144,3 +144,38 @@ def test_a_damaged_backup_is_refused(tmp_path: Path) -> None:
     truncated = tmp_path / "t"
     truncated.write_bytes(bytes(data[: len(data) - 10]))
     assert run(env, "admin", "restore", str(truncated), check=False).returncode != 0
+
+
+def test_an_audit_export_is_reimported_into_an_empty_database_and_verifies(tmp_path: Path) -> None:
+    source, target = tmp_path / "old.db", tmp_path / "new.db"
+    for path in (source, target):
+        engine = make_engine(f"sqlite:///{path}")
+        upgrade(engine)
+        engine.dispose()
+    data_dir = tmp_path / "var"
+    seed(f"sqlite:///{source}", data_dir)
+    old = environment(f"sqlite:///{source}", data_dir)
+    run(old, "audit", "init")
+    export = tmp_path / "log.jsonl"
+    run(old, "audit", "export", "--out", str(export))
+    public_key = data_dir / "audit-public-key.pem"
+
+    new = environment(f"sqlite:///{target}", data_dir)  # the same signing key, carried over
+    tampered = tmp_path / "tampered.jsonl"
+    tampered.write_text(export.read_text().replace('"n":1', '"n":2'))
+    refused = run(new, "admin", "import-audit", str(tampered), "--pubkey", str(public_key), check=False)
+    assert refused.returncode != 0 and "does not verify" in refused.stderr
+    out = run(new, "admin", "import-audit", str(export), "--pubkey", str(public_key)).stdout
+    assert "imported" in out
+    assert "audit log: OK" in run(new, "admin", "verify").stdout
+    again = run(new, "admin", "import-audit", str(export), "--pubkey", str(public_key), check=False)
+    assert again.returncode != 0 and "empty log" in again.stderr
+    # the imported log goes on: a new event appends after the old ones and everything still verifies
+    seed_more = make_engine(f"sqlite:///{target}")
+    with unit_of_work(session_factory(seed_more)) as session:
+        recorded = audit.record_event(session, kind="test.after_import", subject="x", payload={})
+    seed_more.dispose()
+    assert recorded.seq == sum(1 for line in export.read_text().splitlines() if '"record":"event"' in line)
+    reexport = tmp_path / "again.jsonl"
+    run(new, "audit", "export", "--out", str(reexport))
+    assert run(new, "audit", "verify", str(reexport), "--pubkey", str(public_key)).returncode == 0
