@@ -60,10 +60,24 @@ INSTRUMENTED = frozenset({"submit", "observe", "cancel", "usage", "capacity", "h
 
 
 class InstrumentedBackend:
-    """A center's adapter with every call timed and its reachability noted (attributes pass through)."""
+    """A center's adapter with every call timed and its reachability noted (attributes pass through),
+    and a per-center back-off: after a call finds the center unreachable, further calls fail at once
+    with `BackendUnavailable` for `backoff_s` (doubling per failure up to `MAX_BACKOFF_S`, reset by a
+    call that gets through), so a tick with many jobs on a dead center costs one timeout, not one per
+    job. `health()` always asks (it is the probe the UI shows)."""
 
-    def __init__(self, backend: Any) -> None:
+    MIN_BACKOFF_S = 2.0
+    MAX_BACKOFF_S = 60.0
+
+    def __init__(self, backend: Any, clock: Callable[[], float] = time.monotonic) -> None:
         self._backend = backend
+        self._clock = clock
+        self._failures = 0
+        self._closed_until = 0.0
+
+    @property
+    def backoff_s(self) -> float:
+        return min(self.MAX_BACKOFF_S, self.MIN_BACKOFF_S * 2 ** max(0, self._failures - 1)) if self._failures else 0.0
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._backend, name)
@@ -72,8 +86,28 @@ class InstrumentedBackend:
         center = str(getattr(self._backend, "center", "?"))
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            with timed_backend_call(center, name):
-                return value(*args, **kwargs)
+            from suanli.domain.errors import BackendUnavailable
+
+            if name == "health":  # the probe: always asked, and its answer leaves the back-off alone
+                with timed_backend_call(center, name):
+                    return value(*args, **kwargs)
+            now = self._clock()
+            if now < self._closed_until:
+                BACKEND_SECONDS.labels(center, name, "skipped").observe(0)
+                raise BackendUnavailable(f"center {center} was unreachable; next attempt in "
+                                         f"{self._closed_until - now:.0f} s")
+            try:
+                with timed_backend_call(center, name):
+                    result = value(*args, **kwargs)
+            except BackendUnavailable:
+                self._failures += 1
+                self._closed_until = self._clock() + self.backoff_s
+                raise
+            except Exception:
+                self._failures, self._closed_until = 0, 0.0  # the center answered
+                raise
+            self._failures, self._closed_until = 0, 0.0
+            return result
 
         return call
 
