@@ -18,7 +18,7 @@ from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from suanli import __version__
+from suanli import __version__, bootstrap
 from suanli.api import problems
 from suanli.api import routers as routers_package
 from suanli.api.throttle import FailedSignIns
@@ -37,6 +37,7 @@ access = structlog.get_logger("suanli.access")
 def create_app(settings: Settings | None = None, *, run_workers: bool = False) -> FastAPI:
     settings = settings or load_settings()
     configure_from(settings)
+    bootstrap.wire(settings)
     engine = make_engine(settings.url)
 
     @asynccontextmanager

@@ -17,6 +17,7 @@ from rich.console import Console
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from suanli import bootstrap
 from suanli.config import load_settings
 from suanli.db.engine import make_engine
 from suanli.db.uow import session_factory, unit_of_work
@@ -37,6 +38,7 @@ def fail(message: str, code: int = 2) -> NoReturn:
 def database_session() -> Iterator[Session]:
     """A unit of work on SUANLI_DATABASE_URL: commits when the block succeeds."""
     settings = load_settings()
+    bootstrap.wire(settings)
     engine = make_engine(settings.url)
     try:
         with unit_of_work(session_factory(engine)) as session:

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from suanli import bootstrap
 from suanli import cli as cli_package
 from suanli.cli import jobs as jobs_cli
 from suanli.cli.common import console, database_session, fail, print_json
@@ -137,6 +138,7 @@ def worker(interval: Annotated[float, typer.Option(help="seconds between ticks")
 
     settings = load_settings()
     configure_from(settings)
+    bootstrap.wire(settings)
     engine = make_engine(settings.url)
     sessions = session_factory(engine)
     loop = Worker(sessions, BackendCache(settings.data_dir), interval)

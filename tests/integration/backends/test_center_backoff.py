@@ -61,7 +61,7 @@ def test_an_unreachable_center_is_asked_once_per_back_off(tmp_path: Any) -> None
 
 def test_a_call_that_gets_through_resets_the_back_off() -> None:
     class Ray(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             body = json.dumps({"detail": "not found"}).encode()
             self.send_response(404)
             self.send_header("Content-Type", "application/json")
