@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # CI: build the wheel, install it into a fresh virtual environment (no source tree on the path), run
 # `suanli serve --demo` from an empty directory and wait for /readyz; then stop it.
-# Usage: scripts/ci-wheel.sh [PORT]   (READY_TIMEOUT=seconds, default 180)
+# Usage: scripts/ci-wheel.sh [PORT]   (READY_TIMEOUT=seconds, default 600: the demo loads its history first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 PORT="${1:-18765}"
-READY_TIMEOUT="${READY_TIMEOUT:-180}"
+READY_TIMEOUT="${READY_TIMEOUT:-600}"
 WORK="$(mktemp -d)"
 SERVER=""
 cleanup() {
