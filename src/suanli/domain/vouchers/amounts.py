@@ -88,6 +88,10 @@ class Order:
     through_platform: bool = True
     contract_signed: bool = False
     contract_paid: bool = False
+    items: tuple[tuple[ItemKind, int], ...] = ()  # a contract's lines (kind, fen); empty: one line of `kind`
+
+    def lines(self) -> tuple[tuple[ItemKind, int], ...]:
+        return self.items or ((self.kind, self.amount_fen),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +104,9 @@ class PriorClaim:
 
 
 def claim_key(order: Order) -> str:
-    """The key a redemption store keeps unique: one subsidy per side per usage or contract."""
-    return f"{order.side.value}:{order.basis}"
+    """The key a redemption store keeps unique: the bill itself (a usage record or a contract), so a
+    bill is subsidised once across every program and both sides, whoever races."""
+    return order.basis
 
 
 def check_order(program: VoucherProgram, order: Order, buyer: OrganisationFacts, prior: list[PriorClaim]) -> list[RuleFired]:
@@ -120,11 +125,11 @@ def check_order(program: VoucherProgram, order: Order, buyer: OrganisationFacts,
     if rules_on.contract_paid_before_redemption or program.settlement is Settlement.REIMBURSEMENT:
         ok = order.contract_signed and order.contract_paid
         rules.append(fire("order.contract-paid", Outcome.PASSED if ok else Outcome.FAILED))
-    if any(c.side is order.side for c in prior):
-        rules.append(fire("order.double-claim", Outcome.FAILED, basis=order.basis))
     exclusive = program.side is SideMode.PROVIDER_XOR_USER
     if any(c.side is not order.side and (exclusive or c.exclusive) for c in prior):
         rules.append(fire("side.provider-xor-user", Outcome.FAILED, basis=order.basis))
+    elif prior:  # one claim per bill: the same side again, or the other side of a `both` program
+        rules.append(fire("order.double-claim", Outcome.FAILED, basis=order.basis))
     return rules
 
 
@@ -146,13 +151,16 @@ def redemption_amount(
         rules.append(fire("grant.expired", Outcome.FAILED, expires_on=wallet.expires_on))
     else:
         rules.append(fire("grant.valid", Outcome.PASSED, expires_on=wallet.expires_on))
-    ratio = program.ratio(order.side, order.kind, project_class)
-    if ratio is None or ratio == 0:
-        rules.append(fire("order.item-kind", Outcome.FAILED, kind=order.kind.value))
-        return decide(rules)
-    share = subsidy_share(order.amount_fen, ratio)
-    percent = f"{float(ratio * 100):g}"
-    rules.append(fire("ratio", Outcome.LIMITED, kind=order.kind.value, percent=percent, share=format_yuan(share)))
+    share = 0
+    for kind, amount in order.lines():
+        ratio = program.ratio(order.side, kind, project_class)
+        if ratio is None or ratio == 0:
+            rules.append(fire("order.item-kind", Outcome.FAILED, kind=kind.value))
+            return decide(rules)
+        line = subsidy_share(amount, ratio)
+        share += line
+        percent = f"{float(ratio * 100):g}"
+        rules.append(fire("ratio", Outcome.LIMITED, kind=kind.value, percent=percent, share=format_yuan(line)))
     usable = wallet.available_fen + reserved_for_order_fen
     if usable <= 0:
         rules.append(fire("wallet.balance", Outcome.FAILED, left=format_yuan(0)))
