@@ -231,7 +231,8 @@ def contract_order(session: Session, contract: VoucherContractRow, side: Side) -
     kind = next(iter(kinds)) if len(kinds) == 1 else ItemKind.COMPUTE
     return Order(kind, facts.amount_fen, designated, contract.bill or f"contract-draft:{contract.id}", side,
                  facts.through_platform, facts.confirmed, facts.paid,
-                 items=tuple((i.kind, i.amount_fen) for i in facts.items))
+                 items=tuple((i.kind, i.amount_fen) for i in facts.items), signed_on=facts.signed_on,
+                 term_months=facts.term_months)
 
 
 def _redeem_contract(session: Session, claim: ContractClaim, actor: Principal, today: date | None,
