@@ -10,7 +10,7 @@
   per provider; `bill` unique once confirmed).
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0014
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
