@@ -12,7 +12,7 @@ from suanli.db.repositories import exchange as repo
 from suanli.domain.errors import Forbidden
 from suanli.domain.exchange import ExchangeNotFound, MembershipStatus, TraderRole, VersionStatus
 from suanli.domain.organisations import Principal, Role
-from suanli.services.audit import issue_receipt, record_event
+from suanli.services.audit import record_event
 
 ACTING_ROLES = (Role.ORG_ADMIN, Role.ORG_MEMBER, Role.PROVIDER_ADMIN)
 PUBLIC_STATUSES = frozenset({VersionStatus.IN_NOTICE.value, VersionStatus.REGISTERED.value})
@@ -20,9 +20,10 @@ PUBLIC_STATUSES = frozenset({VersionStatus.IN_NOTICE.value, VersionStatus.REGIST
 
 def audit(session: Session, kind: str, subject: str, payload: dict[str, Any],
           organisation_id: int | None = None) -> dict[str, Any]:
-    """Append the step to the transparency log and hand back its receipt."""
+    """Append the step to the transparency log and keep its place there (a signed receipt for any
+    step is `services.audit.issue_receipt(seq=...)`; certificates carry theirs)."""
     recorded = record_event(session, kind=kind, subject=subject, payload=payload, organisation_id=organisation_id)
-    return issue_receipt(session, seq=recorded.seq)
+    return {"seq": recorded.seq, "leaf_hash": recorded.leaf_hash.hex(), "tree_size": recorded.tree_size}
 
 
 def is_operator(principal: Principal | None) -> bool:

@@ -38,7 +38,7 @@ from suanli.domain.exchange import (
 from suanli.domain.exchange.certificates import digest
 from suanli.domain.exchange.review import MAX_NOTICE_DAYS, MIN_NOTICE_DAYS, NOTICE_DAYS, required_stages
 from suanli.domain.organisations import Principal
-from suanli.services.audit import init_signer
+from suanli.services.audit import issue_receipt, record_event
 from suanli.services.exchange.common import audit, org_name, require_operator, require_trader, version_for
 
 
@@ -118,7 +118,7 @@ def resolve_objection(session: Session, *, principal: Principal, objection_id: i
     return row
 
 
-def certify(session: Session, *, principal: Principal, version_id: int, signer: Signer | None = None,
+def certify(session: Session, *, principal: Principal, version_id: int, signer: Signer,
             now: datetime | None = None) -> ExchangeCertificateRow:
     """Issue the registration certificate of a version whose notice ended with no objection open."""
     require_operator(principal)
@@ -133,16 +133,16 @@ def certify(session: Session, *, principal: Principal, version_id: int, signer: 
                                deadline=version.notice_ends_at.isoformat())
     if any(o.status == "open" for o in repo.objections_of(session, version.id)):
         raise ExchangeConflict("an objection is still open; resolve it first (存在未处理的异议)")
-    signer = signer or init_signer()
     number = f"SLDX-{now.year}-{repo.count_certificates(session) + 1:06d}"
     body = certificate_body(number=number, product_id=product.id, title=product.title,
                             supplier=org_name(session, product.supplier_organisation_id), version=version.label,
                             sha256=version.sha256, size_bytes=version.size_bytes, delivery_mode=product.delivery_mode,
                             pi_level=product.pi_level, licence=product.licence, issued_at=normalise(now, "issued_at"))
     document = sign_certificate(body, signer)
-    document["receipt"] = audit(session, "exchange.certificate_issued", f"exchange_version:{version.id}",
-                                {"number": number, "sha256": version.sha256, "certificate_sha256": digest(body),
-                                 "key_id": signer.key_id}, product.supplier_organisation_id)
+    recorded = record_event(session, kind="exchange.certificate_issued", subject=f"exchange_version:{version.id}",
+                            payload={"number": number, "sha256": version.sha256, "certificate_sha256": digest(body),
+                                     "key_id": signer.key_id}, organisation_id=product.supplier_organisation_id)
+    document["receipt"] = issue_receipt(session, seq=recorded.seq, signer=signer)
     version.status = VersionStatus.REGISTERED.value
     product.registered = True
     return repo.add(session, ExchangeCertificateRow(version_id=version.id, product_id=product.id, number=number,
