@@ -34,6 +34,7 @@ from suanli.domain.organisations import Principal, Role
 from suanli.domain.resources import Ecosystem, ResourceRequest
 from suanli.domain.vouchers import VoucherRuleViolation
 from suanli.services import accounts, dispatch, federation, jobs, settlement, vouchers
+from suanli.services.exchange.demo import load_exchange_demo
 from suanli.services.organisations import create_organisation
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
@@ -148,6 +149,7 @@ def load_demo(session: Session) -> list[dict[str, str]]:
     _run_history(session)
     _documents(session)
     _submit_live_jobs(session)
+    accounts_out.extend(load_exchange_demo(session))  # the data exchange (数据交易所)
     session.flush()
     return accounts_out
 
