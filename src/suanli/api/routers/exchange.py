@@ -338,18 +338,22 @@ def resolve_objection(objection_id: int, body: ResolutionIn, session: SessionDep
 
 @router.post("/versions/{version_id}/certificate", status_code=201)
 def certify(version_id: int, session: SessionDep, settings: SettingsDep, principal: PrincipalDep) -> dict[str, Any]:
-    row = service.certify(session, principal=principal, version_id=version_id, signer=init_signer(settings.data_dir))
-    return row.document
+    signer = init_signer(settings.data_dir)
+    row = service.certify(session, principal=principal, version_id=version_id, signer=signer)
+    return service.document(session, row=row, signer=signer)
 
 
 @router.get("/versions/{version_id}/certificate")
-def get_certificate(version_id: int, session: SessionDep) -> dict[str, Any]:
-    return service.certificate(session, version_id=version_id).document
+def get_certificate(version_id: int, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
+    row = service.certificate(session, version_id=version_id)
+    return service.document(session, row=row, signer=init_signer(settings.data_dir))
 
 
 @router.get("/certificates/{number}")
-def certificate_by_number(number: Annotated[str, Path(max_length=32)], session: SessionDep) -> dict[str, Any]:
-    return service.certificate_by_number(session, number=number).document
+def certificate_by_number(number: Annotated[str, Path(max_length=32)], session: SessionDep,
+                          settings: SettingsDep) -> dict[str, Any]:
+    row = service.certificate_by_number(session, number=number)
+    return service.document(session, row=row, signer=init_signer(settings.data_dir))
 
 
 @router.get("/disclosure", response_model=None)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +17,7 @@ from suanli.config import load_settings
 from suanli.db.models.base import utcnow
 from suanli.db.models.organisations import DemoMarkerRow
 from suanli.db.repositories.organisations import organisation_by_name, user_by_username
+from suanli.domain.audit.signing import Signer
 from suanli.domain.exchange import DeliveryMode, PiLevel, PriceModel, ProductDraft, TraderRole
 from suanli.domain.exchange.review import required_stages
 from suanli.domain.organisations import OrganisationType, Principal, Role
@@ -94,7 +94,9 @@ def _content(item: DemoProduct) -> bytes:
         else ("\n".join(rows) + "\n").encode()
 
 
-def load_exchange_demo(session: Session) -> list[dict[str, str]]:
+def load_exchange_demo(session: Session, signer: Signer | None = None) -> list[dict[str, str]]:
+    """Load the exchange's demo; certificates are signed with `signer` (default: the key in the
+    configured data directory, the one `suanli serve --demo` signs with). No tree head is signed here."""
     out = []
     for name, name_zh, type_, username in NEW_ORGS:
         if organisation_by_name(session, name) is None:
@@ -109,13 +111,13 @@ def load_exchange_demo(session: Session) -> list[dict[str, str]]:
     for username, role in ROLES:
         row = members.apply_for_role(session, principal=_principal(session, username), role=role, statement="演示")
         members.decide_role(session, principal=operator, membership_id=row.id, approve=True, note="材料齐全")
-    signer = init_signer()
+    signer = signer or init_signer(load_settings().data_dir)
     ids = [_product(session, item, operator, signer) for item in PRODUCTS]
     _orders(session, ids)
     return out
 
 
-def _product(session: Session, item: DemoProduct, operator: Principal, signer: Any) -> int:
+def _product(session: Session, item: DemoProduct, operator: Principal, signer: Signer) -> int:
     supplier = _principal(session, item.supplier)
     assessor = _principal(session, "assessor")
     sample = "区域,时段,数值\n区域1,2026-11-01,1037"

@@ -98,11 +98,12 @@ def place_order(session: Session, *, principal: Principal, product_id: int, quan
 def _contract(session: Session, principal: Principal, product: ExchangeProductRow, cert: ExchangeCertificateRow,
               quantity: int, total: Fen, fee: Fen) -> dict[str, Any]:
     body = cert.document["body"]
-    return normalise({"product_id": product.id, "title": product.title, "certificate": cert.number,
+    contract: dict[str, Any] = normalise({"product_id": product.id, "title": product.title, "certificate": cert.number,
                       "version": body["version"], "sha256": body["sha256"], "licence": product.licence,
                       "price_model": product.price_model, "unit_price_fen": product.price_fen, "quantity": quantity,
                       "total_fen": total, "fee_fen": fee, "buyer": org_name(session, principal.organisation_id),
                       "supplier": body["supplier"], "signed_by": principal.username, "signed_at": utcnow()})
+    return contract
 
 
 def _account(session: Session, purpose: AccountPurpose, kind: OwnerKind, owner: int | None, scope: str = "") -> int:

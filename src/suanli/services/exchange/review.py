@@ -9,6 +9,7 @@ certificate (checked here and by a unique column)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -142,7 +143,7 @@ def certify(session: Session, *, principal: Principal, version_id: int, signer: 
     recorded = record_event(session, kind="exchange.certificate_issued", subject=f"exchange_version:{version.id}",
                             payload={"number": number, "sha256": version.sha256, "certificate_sha256": digest(body),
                                      "key_id": signer.key_id}, organisation_id=product.supplier_organisation_id)
-    document["receipt"] = issue_receipt(session, seq=recorded.seq, signer=signer)
+    document["seq"] = recorded.seq  # the receipt is made when the certificate is read (see `document`)
     version.status = VersionStatus.REGISTERED.value
     product.registered = True
     return repo.add(session, ExchangeCertificateRow(version_id=version.id, product_id=product.id, number=number,
@@ -177,6 +178,13 @@ def objections(session: Session, *, principal: Principal | None, version_id: int
 def open_objections(session: Session, *, principal: Principal) -> list[ExchangeObjectionRow]:
     require_operator(principal)
     return list(repo.open_objections(session))
+
+
+def document(session: Session, *, row: ExchangeCertificateRow, signer: Signer) -> dict[str, Any]:
+    """The certificate as handed out: body, signature and a receipt proving the log holds its issuance,
+    against the log's newest head (signed now when none covers it yet, so no head is signed by any
+    key but the serving one)."""
+    return {**row.document, "receipt": issue_receipt(session, seq=int(row.document["seq"]), signer=signer)}
 
 
 def certificate(session: Session, *, version_id: int) -> ExchangeCertificateRow:

@@ -18,7 +18,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from suanli.domain.errors import SuanliError
-from suanli.domain.exchange import DeliveryMode, PiLevel, PriceModel, ProductDraft, TraderRole
+from suanli.domain.exchange import (
+    DeliveryMode,
+    ExchangeInvalid,
+    PiLevel,
+    PriceModel,
+    ProductDraft,
+    TraderRole,
+)
 from suanli.domain.exchange.review import EVIDENCE_KINDS, required_stages
 from suanli.domain.organisations import Principal, Role
 from suanli.services import exchange as service
@@ -32,6 +39,7 @@ from suanli.web.common import (
     ViewerDep,
     form,
     form_yuan,
+    problem_text,
     redirect,
     render,
     require,
@@ -74,14 +82,33 @@ def _xl(request: Request) -> Callable[[Any], str]:
     return lambda value: gettext(LABELS.get(str(value), str(value)))
 
 
+FIELDS: dict[str, str] = {
+    "title": N_("Title"), "description": N_("Description"), "sector": N_("Sector"), "source": N_("Data source"),
+    "legal_basis": N_("Legal basis"), "update_frequency": N_("Update frequency"), "licence": N_("Licence terms"),
+    "accept_licence": N_("I accept the licence terms and sign the contract"), "price_fen": N_("Price (yuan)"),
+    "price_model": N_("Price model"), "delivery_mode": N_("Delivery mode"), "pi_level": N_("Personal information"),
+    "center": N_("Center and pool where the data lies (compute delivery)"),
+    "pool": N_("Center and pool where the data lies (compute delivery)"), "label": N_("Version label"),
+    "content": N_("Data file"), "sha256": N_("Data file"), "assessor_organisation_id": N_("Assessor"),
+    "quantity": N_("Quantity (downloads, calls or months)"), "sample": N_("Sample"), "name": N_("Your name"),
+    "contact": N_("Contact"), "reason": N_("Reason"), "role": N_("Apply for a role"), "product_id": N_("Product"),
+    "resolution": N_("Resolution"), "stage": N_("Note"), "evidence": N_("Required compliance evidence is missing."),
+}
+
+
 def _refusal(request: Request, exc: SuanliError) -> str:
-    gettext = i18n.translator(i18n.language(request))
-    headline = gettext(PROBLEMS.get(exc.slug, "Please check the form."))
+    """The refusal in the reader's language: the problem's own message, naming the field or the
+    missing evidence; a refusal from another capability keeps its half in this language."""
+    lang = i18n.language(request)
+    gettext = i18n.translator(lang)
+    if exc.slug not in PROBLEMS:
+        return gettext("Please check the form.") + " " + problem_text(exc.detail, lang)
+    headline = gettext(PROBLEMS[exc.slug])
     missing = exc.extra.get("missing")
     if missing:
         return headline + " " + "、".join(gettext(LABELS.get(m, m)) for m in missing)
     field = exc.extra.get("field")
-    return headline + (f" ({exc.detail})" if field or exc.slug not in PROBLEMS else "")
+    return headline + (f" {gettext(FIELDS[field])}" if field in FIELDS else "")
 
 
 def _page(request: Request, template: str, viewer: Principal | None, status: int = 200, **context: Any) -> Response:
@@ -182,8 +209,8 @@ def _act(request: Request, session: Session, viewer: Principal, fields: dict[str
         with session.begin_nested():
             result = action()
     except (SuanliError, ValueError) as exc:
-        if isinstance(exc, ValueError):
-            exc = SuanliError(str(exc))
+        if not isinstance(exc, SuanliError):  # a choice outside its list, a number that is not one
+            exc = ExchangeInvalid(str(exc))
         return then(request, session, viewer, exc.status, error=_refusal(request, exc), values=fields)
     return then(request, session, viewer, notice=gettext(done), result=result)
 
@@ -197,6 +224,13 @@ async def apply_for_role(request: Request, session: SessionDep, viewer: ViewerDe
         N_("Your application for the role was submitted."), _my)
 
 
+def _price(text: str) -> int:
+    try:
+        return form_yuan(text)
+    except SuanliError:
+        raise ExchangeInvalid("the price is yuan with at most two decimals", field="price_fen") from None
+
+
 @router.post("/exchange/products")
 async def create_product(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
     require(viewer, *TRADERS)
@@ -205,9 +239,9 @@ async def create_product(request: Request, session: SessionDep, viewer: ViewerDe
     def create() -> Any:
         draft = ProductDraft(
             title=f.get("title", ""), description=f.get("description", ""), sector=f.get("sector", ""),
-            source=f.get("source", ""), legal_basis=f.get("legal_basis", ""), pi_level=PiLevel(f.get("pi_level")),
-            update_frequency=f.get("update_frequency", ""), delivery_mode=DeliveryMode(f.get("delivery_mode")),
-            price_model=PriceModel(f.get("price_model")), price_fen=form_yuan(f.get("price_yuan", "")),
+            source=f.get("source", ""), legal_basis=f.get("legal_basis", ""), pi_level=PiLevel(f.get("pi_level", "")),
+            update_frequency=f.get("update_frequency", ""), delivery_mode=DeliveryMode(f.get("delivery_mode", "")),
+            price_model=PriceModel(f.get("price_model", "")), price_fen=_price(f.get("price_yuan", "")),
             licence=f.get("licence", ""), sample=f.get("sample", ""), center=f.get("center") or None,
             pool=f.get("pool") or None)
         return service.create_product(session, principal=viewer, draft=draft)
@@ -219,7 +253,8 @@ async def create_product(request: Request, session: SessionDep, viewer: ViewerDe
 async def add_version(request: Request, product_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
     require(viewer, *TRADERS)
     data = await request.form()
-    csrf.check(request, secret(request), data.get(csrf.FIELD) if isinstance(data.get(csrf.FIELD), str) else None)
+    token = data.get(csrf.FIELD)
+    csrf.check(request, secret(request), token if isinstance(token, str) else None)
     upload = data.get("content")
     content = await upload.read(MAX_CONTENT_BYTES + 1) if isinstance(upload, UploadFile) else b""
     label = str(data.get("label") or "")
@@ -350,7 +385,8 @@ async def certify(request: Request, version_id: int, session: SessionDep, viewer
 
 @router.get("/exchange/products/{product_id}/certificate.json")
 def certificate_json(request: Request, product_id: int, version_id: int, session: SessionDep) -> Response:
-    document = service.certificate(session, version_id=version_id).document
+    row = service.certificate(session, version_id=version_id)
+    document = service.document(session, row=row, signer=init_signer(request.app.state.settings.data_dir))
     if document["body"]["product_id"] != product_id:
         return redirect(f"/exchange/products/{product_id}")
     return Response(json.dumps(document, ensure_ascii=False, indent=2), media_type="application/json",
