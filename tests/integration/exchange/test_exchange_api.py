@@ -238,3 +238,25 @@ def test_bad_input_is_refused_precisely_and_writes_nothing(exchange) -> None:
                    "exchange-conflict")
     assert_problem(c.post("/api/v1/exchange/roles", json={"role": "king"}, headers=h("buyer")), 422,
                    "exchange-invalid")
+
+
+def test_an_upheld_objection_rejects_the_version_and_it_can_never_be_certified(exchange) -> None:
+    c, h = exchange.c, exchange.h
+    pid, vid = exchange.register(title="有争议的数据产品")
+    lodged = c.post(f"/api/v1/exchange/versions/{vid}/objections", headers=h("stranger"),
+                    json={"name": "王五", "contact": "wang@example.cn", "reason": "含未授权的个人信息"}).json()
+    assert [o["id"] for o in c.get("/api/v1/exchange/objections", headers=h("operator")).json()] == [lodged["id"]]
+    assert_problem(c.get("/api/v1/exchange/objections", headers=h("buyer")), 403, "forbidden")
+    assert_problem(c.post(f"/api/v1/exchange/objections/{lodged['id']}/resolution", headers=h("supplier"),
+                          json={"uphold": False, "resolution": "自己驳回"}), 403, "forbidden")
+    upheld = c.post(f"/api/v1/exchange/objections/{lodged['id']}/resolution", headers=h("operator"),
+                    json={"uphold": True, "resolution": "核实存在未授权个人信息"})
+    assert upheld.json()["status"] == "upheld"
+    assert_problem(c.post(f"/api/v1/exchange/objections/{lodged['id']}/resolution", headers=h("operator"),
+                          json={"uphold": False, "resolution": "再次处理"}), 409, "exchange-conflict")
+    versions = c.get(f"/api/v1/exchange/products/{pid}", headers=h("supplier")).json()["versions"]
+    assert [v["status"] for v in versions] == ["rejected"]
+    exchange.end_notice(vid)
+    assert_problem(c.post(f"/api/v1/exchange/versions/{vid}/certificate", headers=h("operator")), 409,
+                   "exchange-conflict")
+    assert_problem(c.get(f"/api/v1/exchange/products/{pid}"), 404, "exchange-not-found")  # never listed
