@@ -35,6 +35,7 @@ from suanli.domain.organisations import Principal, Role
 from suanli.domain.resources import Ecosystem, ResourceRequest
 from suanli.domain.vouchers import VoucherRuleViolation
 from suanli.services import accounts, dispatch, federation, jobs, settlement, vouchers
+from suanli.services.exchange.demo import load_exchange_demo
 from suanli.services.organisations import create_organisation
 
 # The demo's data ships inside the package (`suanli/examples`, package data in the wheel); in a source
@@ -151,6 +152,7 @@ def load_demo(session: Session) -> list[dict[str, str]]:
     _run_history(session)
     _documents(session)
     _submit_live_jobs(session)
+    accounts_out.extend(load_exchange_demo(session))  # the data exchange (数据交易所)
     session.flush()
     return accounts_out
 
