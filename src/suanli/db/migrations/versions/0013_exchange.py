@@ -3,7 +3,7 @@ content-addressed blobs, review steps, objections during the public notice, cert
 version), orders, scoped API keys and their metered calls, compute runs
 
 Revision ID: 0013
-Revises: 0008
+Revises: 0010
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0013'
-down_revision = '0008'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
