@@ -9,7 +9,7 @@ PYPROJECT_HASH := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 INSTALLED := $(VENV)/.installed-$(PYPROJECT_HASH)
 INSTALLED_TEST := $(VENV)/.installed-test-$(PYPROJECT_HASH)
 
-.PHONY: demo test bench lint fuzz clean
+.PHONY: demo test bench lint fuzz clean wheel
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ lint: $(INSTALLED_TEST)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy src/suanli/domain
 	$(BIN)/lint-imports
+
+wheel: $(BIN)/python
+	$(BIN)/pip wheel --quiet --no-deps -w dist .
+	@ls dist/suanli-*.whl
 
 clean:
 	rm -rf var .pytest_cache

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # CI: build the wheel, install it into a fresh virtual environment (no source tree on the path), run
 # `suanli serve --demo` from an empty directory and wait for /readyz; then stop it.
-# Usage: scripts/ci-wheel.sh [PORT]   (READY_TIMEOUT=seconds, default 180)
+# Usage: scripts/ci-wheel.sh [PORT]   (READY_TIMEOUT=seconds, default 600: the demo loads its history first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 PORT="${1:-18765}"
-READY_TIMEOUT="${READY_TIMEOUT:-180}"
+READY_TIMEOUT="${READY_TIMEOUT:-600}"
 WORK="$(mktemp -d)"
 SERVER=""
 cleanup() {
@@ -42,7 +42,7 @@ cd "$WORK/run"   # no source tree here: the demo must come from the installed pa
 SUANLI_DATABASE_URL="sqlite:///$WORK/run/suanli.db" SUANLI_DATA_DIR="$WORK/run/var" \
   "$WORK/venv/bin/suanli" serve --demo --host 127.0.0.1 --port "$PORT" >"$WORK/serve.log" 2>&1 &
 SERVER=$!
-deadline=$((SECONDS + READY_TIMEOUT))
+deadline=$((SECONDS + READY_TIMEOUT))  # for /readyz and for the scheduled steps
 until "$PYTHON" -c "import urllib.request, sys; urllib.request.urlopen('http://127.0.0.1:$PORT/readyz', timeout=2)" \
       2>/dev/null; do
   if ! kill -0 "$SERVER" 2>/dev/null; then
@@ -55,3 +55,13 @@ until "$PYTHON" -c "import urllib.request, sys; urllib.request.urlopen('http://1
 done
 "$PYTHON" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORT/vendor/plotly.min.js', timeout=5)"
 echo "ci-wheel: the installed wheel serves the demo (/readyz 200 after $((SECONDS)) s)"
+# The in-process worker runs the scheduled steps: each shows a last run in `suanli admin schedule`.
+until SUANLI_DATABASE_URL="sqlite:///$WORK/run/suanli.db" SUANLI_DATA_DIR="$WORK/run/var" \
+      "$WORK/venv/bin/suanli" admin schedule --json | "$PYTHON" -c \
+      "import json, sys; rows = json.load(sys.stdin); sys.exit(0 if rows and all(r['runs'] for r in rows) else 1)"; do
+  if [ "$SECONDS" -ge "$deadline" ]; then
+    echo "ci-wheel: the demo's worker did not run every scheduled step:"; cat "$WORK/serve.log"; exit 1
+  fi
+  sleep 2
+done
+SUANLI_DATABASE_URL="sqlite:///$WORK/run/suanli.db" SUANLI_DATA_DIR="$WORK/run/var" "$WORK/venv/bin/suanli" admin schedule

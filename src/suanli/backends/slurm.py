@@ -13,18 +13,25 @@ jobs' working directories and output files; must be on a filesystem the nodes sh
 `gpu_flag` ("gres" -> `--gres=gpu:N`, or "gpus" -> `--gpus=N`), `gres_type` (e.g. "a100"),
 `account`, `qos`, `command_timeout_s` (15), `lookup_days` (30), `name_prefix` ("suanli").
 
-22.05 quirks handled here: `squeue --json` ignores `-j`/`--name` (so squeue is asked in its
-parsable text form) and `sacct --json` reports exit code 0 for failed jobs (so the exit code
-comes from `sacct -P -o ExitCode`).
+Following many jobs costs one `squeue` and one `sacct` per center per tick, not calls per job:
+`observe` and `usage` read a snapshot of every job the adapter was asked about in the last
+`watch_s` (600) seconds, refreshed at most every `snapshot_ttl_s` (0.4, under the worker's tick)
+or when a job not in it is asked for: `squeue -u <user>` filtered by the name prefix, and one
+`sacct -X -P -j id,id,...` with `SLURM_TIME_FORMAT=%s` (state, exit code, times, allocation).
+
+22.05 quirks handled here: `squeue --json` ignores `-j`/`--name` and `sacct --json` reports exit
+code 0 for failed jobs, so both are read in their parsable text forms.
 """
 
 from __future__ import annotations
 
+import getpass
 import math
 import os
 import shlex
 import subprocess
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -59,18 +66,26 @@ TRANSIENT = ("unable to contact slurm controller", "socket timed out", "connecti
 GONE = ("invalid job id", "already completing or completed", "job has already finished")
 
 
-def _epoch(value: Any) -> datetime | None:
-    if isinstance(value, dict):  # 23.02+ wraps numbers as {"set": .., "number": ..}
-        value = value.get("number") if value.get("set", True) else None
-    return datetime.fromtimestamp(int(value), UTC) if value else None
+def _seconds(value: str) -> datetime | None:
+    """A time sacct printed with SLURM_TIME_FORMAT=%s ("Unknown"/"None" when unset)."""
+    return datetime.fromtimestamp(int(value), UTC) if value.isdigit() and int(value) > 0 else None
 
 
-def _tres(items: list[dict[str, Any]]) -> dict[str, int]:
+def _tres_text(text: str) -> dict[str, int]:
+    """AllocTRES as sacct prints it: "billing=3,cpu=3,gres/gpu=2,mem=0,node=1"."""
     found: dict[str, int] = {}
-    for item in items or []:
-        key = f"{item['type']}/{item['name']}" if item.get("name") else item["type"]
-        found[key] = int(item.get("count") or 0)
+    for item in text.split(","):
+        key, _, number = item.partition("=")
+        if number.isdigit():
+            found[key] = int(number)
     return found
+
+
+def _exit_code(text: str) -> int | None:
+    code, _, signal = text.partition(":")
+    if not code.isdigit():
+        return None
+    return 128 + int(signal) if signal.isdigit() and int(signal) else int(code)
 
 
 @register("slurm")
@@ -87,13 +102,20 @@ class SlurmBackend(Backend):
         self.env = dict(os.environ)
         if options.get("conf"):
             self.env["SLURM_CONF"] = str(options["conf"])
+        self.snapshot_ttl = float(options.get("snapshot_ttl_s", 0.4))
+        self.watch_s = float(options.get("watch_s", 600))
+        self._watched: dict[str, float] = {}
+        self._snapshot_at = -math.inf
+        self._queue: dict[str, tuple[str, str]] = {}
+        self._acct: dict[str, dict[str, Any]] = {}
 
     # -- plumbing -----------------------------------------------------------------------------
-    def _run(self, tool: str, *args: str, stdin: str | None = None, ok_gone: bool = False) -> str:
+    def _run(self, tool: str, *args: str, stdin: str | None = None, ok_gone: bool = False,
+             env: dict[str, str] | None = None) -> str:
         exe = str(Path(self.bin_dir) / tool) if self.bin_dir else tool
         try:
-            done = subprocess.run([exe, *args], check=False, input=stdin, capture_output=True, text=True, env=self.env,
-                                  timeout=self.timeout)
+            done = subprocess.run([exe, *args], check=False, input=stdin, capture_output=True, text=True,
+                                  env={**self.env, **(env or {})}, timeout=self.timeout)
         except subprocess.TimeoutExpired:
             raise BackendUnavailable(f"{tool} timed out after {self.timeout:g} s on center {self.center!r}") from None
         except FileNotFoundError:
@@ -107,15 +129,6 @@ class SlurmBackend(Backend):
         if any(t in lowered for t in TRANSIENT) or tool != "sbatch":
             raise BackendUnavailable(f"{tool} on center {self.center!r}: {message}")
         raise BackendRejected(message.replace("sbatch: error: ", ""))
-
-    def _json(self, tool: str, *args: str) -> dict[str, Any]:
-        import json
-
-        text = self._run(tool, "--json", *args)
-        try:
-            return json.loads(text)
-        except ValueError:
-            raise BackendUnavailable(f"{tool} --json on center {self.center!r} returned no JSON") from None
 
     def _partition(self, pool: str, given: str | None = None) -> str | None:
         return given or self.options.get("partitions", {}).get(pool) or self.options.get("partition")
@@ -161,35 +174,61 @@ class SlurmBackend(Backend):
                          "-o", "JobIDRaw").split()
         return rows[-1] if rows else None
 
-    # -- follow ----------------------------------------------------------------------------------
-    def _accounting(self, backend_job_id: str) -> dict[str, Any] | None:
-        jobs = self._json("sacct", "-j", backend_job_id).get("jobs", [])
-        mine = [j for j in jobs if str(j.get("job_id")) == backend_job_id]
-        return mine[-1] if mine else None
+    # -- follow (one snapshot per tick) -----------------------------------------------------------
+    def _snapshot(self, backend_job_id: str) -> None:
+        now = time.monotonic()
+        self._watched[backend_job_id] = now
+        fresh = now - self._snapshot_at < self.snapshot_ttl
+        if fresh and (backend_job_id in self._queue or backend_job_id in self._acct):
+            return
+        self._watched = {k: v for k, v in self._watched.items() if now - v < self.watch_s}
+        ids = ",".join(sorted(self._watched, key=lambda i: (len(i), i)))
+        queue: dict[str, tuple[str, str]] = {}
+        controller_down: BackendUnavailable | None = None
+        try:
+            text = self._run("squeue", "-h", "--states=all", f"--user={getpass.getuser()}", "-o", "%i|%j|%T|%r",
+                             ok_gone=True)
+        except BackendUnavailable as exc:  # accounting may still know the job's end (slurmdbd is apart)
+            controller_down, text = exc, ""
+        for line in text.splitlines():
+            parts = line.strip().split("|")
+            if len(parts) == 4 and parts[1].startswith(f"{self.prefix}-"):
+                queue[parts[0]] = (parts[2], parts[3])
+        acct: dict[str, dict[str, Any]] = {}
+        rows = self._run("sacct", "-n", "-X", "-P", "-j", ids, "-o",
+                         "JobIDRaw,State,ExitCode,Start,End,ElapsedRaw,AllocTRES,Partition",
+                         env={"SLURM_TIME_FORMAT": "%s"})
+        for line in rows.splitlines():
+            parts = line.strip().split("|")
+            if len(parts) == 8:
+                job, state, code, start, end, elapsed, tres, partition = parts
+                acct[job] = {"state": state.split()[0] if state else "", "exit": code, "start": _seconds(start),
+                             "end": _seconds(end), "elapsed": int(elapsed or 0), "tres": _tres_text(tres),
+                             "partition": partition}
+        if controller_down is not None:
+            self._queue, self._acct, self._snapshot_at = {}, acct, -math.inf
+            if acct.get(backend_job_id, {}).get("state") not in FINAL:
+                raise controller_down
+            return
+        self._queue, self._acct, self._snapshot_at = queue, acct, time.monotonic()
 
-    def _exit_code(self, backend_job_id: str) -> int | None:
-        rows = self._run("sacct", "-n", "-X", "-P", "-j", backend_job_id, "-o", "ExitCode").split()
-        if not rows:
-            return None
-        code, signal = (int(x) for x in rows[-1].split(":"))
-        return 128 + signal if signal else code
+    def _accounting(self, backend_job_id: str) -> dict[str, Any] | None:
+        self._snapshot(backend_job_id)
+        return self._acct.get(backend_job_id)
 
     def observe(self, backend_job_id: str) -> Observation:
         record = self._accounting(backend_job_id)
-        if record is not None:
-            state = str(record["state"]["current"]).split()[0]
-            if state in FINAL:
-                times = record.get("time", {})
-                return Observation(FINAL[state], self._exit_code(backend_job_id), _epoch(times.get("start")),
-                                   _epoch(times.get("end")), f"slurm: {state.lower()}")
-        line = self._run("squeue", "-h", "--states=all", "-j", backend_job_id, "-o", "%T|%r", ok_gone=True).strip()
-        if not line:
+        if record is not None and record["state"] in FINAL:
+            return Observation(FINAL[record["state"]], _exit_code(record["exit"]), record["start"], record["end"],
+                               f"slurm: {record['state'].lower()}")
+        queued = self._queue.get(backend_job_id)
+        if queued is None:
             if record is not None:  # accounting knows it, the controller forgot it: still settling
                 return Observation(Observed.RUNNING, reason="waiting for accounting")
             return Observation(Observed.MISSING, reason=f"slurm has no job {backend_job_id}")
-        state, _, why = line.partition("|")
+        state, why = queued
         if state in ACTIVE:
-            started = _epoch((record or {}).get("time", {}).get("start")) if state != "PENDING" else None
+            started = (record or {}).get("start") if state != "PENDING" else None
             return Observation(ACTIVE[state], started_at=started, reason=None if why in ("None", "") else why)
         # Finished at the controller; accounting has not caught up yet, so not final for us.
         return Observation(Observed.RUNNING, reason=f"slurm {state.lower()}; waiting for accounting")
@@ -199,20 +238,18 @@ class SlurmBackend(Backend):
 
     def usage(self, backend_job_id: str) -> list[Usage]:
         record = self._accounting(backend_job_id)
-        if record is None or str(record["state"]["current"]).split()[0] not in FINAL:
+        if record is None or record["state"] not in FINAL:
             return []
-        times = record.get("time", {})
-        started, ended = _epoch(times.get("start")), _epoch(times.get("end"))
+        started, ended = record["start"], record["end"]
         if started is None or ended is None:
             return []  # never started: nothing to charge
-        elapsed = int(times.get("elapsed") or 0)
-        alloc = _tres(record.get("tres", {}).get("allocated", []))
-        cpus, gpus = alloc.get("cpu", 0), alloc.get("gres/gpu", 0)
-        partition = record.get("partition")
+        elapsed = int(record["elapsed"])
+        cpus, gpus = record["tres"].get("cpu", 0), record["tres"].get("gres/gpu", 0)
+        partition = record["partition"]
         pool = next((p for p in self.pools if self._partition(p) == partition), None)
         devices = gpus if (gpus or (pool and self._is_gpu(pool))) else cpus
         return [Usage("job", devices * elapsed, cpus * elapsed, elapsed, started, ended,
-                      self._exit_code(backend_job_id), "sacct")]
+                      _exit_code(record["exit"]), "sacct")]
 
     def logs(self, backend_job_id: str, stream: str, limit: int) -> str:
         path = self.workdir / f"slurm-{backend_job_id}.{'err' if stream == 'stderr' else 'out'}"

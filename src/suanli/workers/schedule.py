@@ -47,7 +47,7 @@ class Step:
 
 
 def _wallet_expiry(session: Session, now: datetime, _worker: Worker) -> str:
-    closed = vouchers.expire_wallets(session, today=now.date())
+    closed = vouchers.expire_due_wallets(session, now=now, actor="system")
     return f"{len(closed)} wallets expired, {sum(r for _, r in closed)} fen returned"
 
 

@@ -96,6 +96,11 @@ def round_trip(url: str, tmp_path: Path, wipe: object) -> None:
     assert "audit log: OK" in run(env, "admin", "verify").stdout
 
 
+# Each step is a real `suanli` process (a dozen per test): on a loaded machine that outlasts the default 300 s.
+SLOW = pytest.mark.timeout(1200)
+
+
+@SLOW
 def test_sqlite_backup_wipe_restore_verify(tmp_path: Path) -> None:
     path = tmp_path / "suanli.db"
     url = f"sqlite:///{path}"
@@ -110,6 +115,7 @@ def test_sqlite_backup_wipe_restore_verify(tmp_path: Path) -> None:
     round_trip(url, tmp_path, wipe)
 
 
+@SLOW
 @pytest.mark.postgres
 def test_postgres_backup_wipe_restore_verify(tmp_path: Path) -> None:
     admin = os.environ.get("SUANLI_TEST_POSTGRES_URL")
@@ -126,6 +132,7 @@ def test_postgres_backup_wipe_restore_verify(tmp_path: Path) -> None:
         round_trip(url, tmp_path, wipe)
 
 
+@SLOW
 def test_a_damaged_backup_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "suanli.db"
     url = f"sqlite:///{path}"
@@ -146,6 +153,7 @@ def test_a_damaged_backup_is_refused(tmp_path: Path) -> None:
     assert run(env, "admin", "restore", str(truncated), check=False).returncode != 0
 
 
+@SLOW
 def test_an_audit_export_is_reimported_into_an_empty_database_and_verifies(tmp_path: Path) -> None:
     source, target = tmp_path / "old.db", tmp_path / "new.db"
     for path in (source, target):
