@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     secure_cookies: bool = False
     # Operator weights per broker preset, e.g. {"balanced": {"price": 0.5, "start": 0.3, ...}} (docs/broker.md).
     placement_weights: dict[str, dict[str, float]] = Field(default_factory=dict)
+    # Capabilities this process runs with (`suanli.bootstrap`); the job core always runs. Leaving one
+    # out, e.g. SUANLI_CAPABILITIES='["billing","placement"]', runs the platform without vouchers.
+    capabilities: frozenset[str] = frozenset({"billing", "placement", "vouchers"})
 
     @property
     def url(self) -> str:

@@ -17,7 +17,7 @@ from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from suanli import __version__
+from suanli import __version__, bootstrap
 from suanli.api import problems
 from suanli.api import routers as routers_package
 from suanli.api.throttle import FailedSignIns
@@ -33,6 +33,7 @@ from suanli.workers.loop import Worker
 def create_app(settings: Settings | None = None, *, run_workers: bool = False) -> FastAPI:
     settings = settings or load_settings()
     configure_logging()
+    bootstrap.wire(settings)
     engine = make_engine(settings.url)
 
     @asynccontextmanager

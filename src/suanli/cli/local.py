@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from suanli import bootstrap
 from suanli.cli.common import fail
 from suanli.config import load_settings
 from suanli.db.engine import make_engine
@@ -25,7 +26,9 @@ from suanli.domain.errors import SuanliError
 @contextmanager
 def database_session() -> Iterator[Session]:
     """A unit of work on SUANLI_DATABASE_URL: commits when the block succeeds."""
-    engine = make_engine(load_settings().url)
+    settings = load_settings()
+    bootstrap.wire(settings)
+    engine = make_engine(settings.url)
     try:
         with unit_of_work(session_factory(engine)) as session:
             yield session
@@ -51,7 +54,9 @@ def migrate(url: str | None = None) -> None:
 @contextmanager
 def sessions() -> Iterator[sessionmaker[Session]]:
     """A session factory on SUANLI_DATABASE_URL for a long-running local process (the worker)."""
-    engine = make_engine(load_settings().url)
+    settings = load_settings()
+    bootstrap.wire(settings)
+    engine = make_engine(settings.url)
     try:
         yield session_factory(engine)
     finally:
