@@ -18,7 +18,6 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from suanli import __version__
 from suanli import cli as cli_package
 from suanli.cli import client
 from suanli.cli import jobs as jobs_cli
@@ -69,7 +68,12 @@ app.add_typer(demo_app, name="demo")
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"suanli {__version__}")
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"suanli {version('suanli')}")
+        except PackageNotFoundError:  # running from a source tree that was never installed
+            typer.echo("suanli (not installed)")
         raise typer.Exit()
 
 
@@ -168,17 +172,32 @@ def _prepare_demo(url: str) -> None:
 @app.command(help=f"Run the scheduler/metering worker alone (several may run at once on PostgreSQL). {LOCAL_ADMIN}")
 def worker(interval: Annotated[float, typer.Option(help="seconds between ticks")] = 0.5) -> None:
     from suanli.cli.local import sessions
+    from suanli.logs import configure_from
+    from suanli.metrics import build_registry, serve_worker_metrics
     from suanli.services.backends import BackendCache
     from suanli.workers.loop import Worker
 
     settings = load_settings()
+    configure_from(settings)
     with sessions() as factory:
         loop = Worker(factory, BackendCache(settings.data_dir), interval)
+        stop_metrics = None
+        if settings.worker_metrics_port:
+            try:
+                stop_metrics = serve_worker_metrics(build_registry(factory), settings.worker_metrics_host,
+                                                    settings.worker_metrics_port)
+            except OSError as err:
+                fail(f"cannot serve worker metrics on {settings.worker_metrics_host}:"
+                     f"{settings.worker_metrics_port}: {err}")
+            console.print(f"worker metrics on http://{settings.worker_metrics_host}:{settings.worker_metrics_port}/metrics")
         console.print("worker running; Ctrl-C stops it")
         try:
             loop.run_until_stopped()
         except KeyboardInterrupt:
             pass
+        finally:
+            if stop_metrics is not None:
+                stop_metrics()
 
 
 def _mount_discovered() -> None:
