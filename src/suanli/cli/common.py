@@ -161,7 +161,7 @@ def seconds_of(text: str, flag: str, bare_unit_s: int = 1) -> int:
     parts = _PARTS.findall(value)
     if not parts or "".join(n + u for n, u in parts) != value:
         usage(f"{flag}: {text!r} is not a duration (HH:MM:SS, 2h, 90m, 1h30m or seconds)")
-    return _positive(sum(Decimal(n) * _UNITS[u] for n, u in parts), text, flag)
+    return _positive(sum((Decimal(n) * _UNITS[u] for n, u in parts), Decimal(0)), text, flag)
 
 
 def _positive(seconds: Decimal, text: str, flag: str) -> int:

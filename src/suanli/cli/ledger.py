@@ -105,8 +105,8 @@ def _write_table(found: list[dict[str, Any]], out: Path, name: str) -> None:
     from suanli.services import settlement
 
     kind = _format(out)
-    keys = [c.read for c in STATEMENT_COLUMNS]
-    rows: list[list[Any]] = [keys, *[[r.get(k) for k in keys] for r in found]]  # type: ignore[call-overload]
+    keys = [str(c.read) for c in STATEMENT_COLUMNS]  # every statement column reads a field by name
+    rows: list[list[Any]] = [list(keys), *[[r.get(k) for k in keys] for r in found]]
     out.write_bytes(settlement.to_xlsx(rows, name) if kind == "xlsx" else settlement.to_csv(rows))
     console.print(f"wrote {out}")
 

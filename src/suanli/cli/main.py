@@ -9,6 +9,7 @@ traceback unless SUANLI_DEBUG=1.
 from __future__ import annotations
 
 import importlib
+import io
 import os
 import pkgutil
 import sys
@@ -20,7 +21,7 @@ from typer.core import TyperGroup
 from suanli import cli as cli_package
 from suanli.cli import client
 from suanli.cli import jobs as jobs_cli
-from suanli.cli.common import LOCAL_ADMIN, REFUSED, console, fail, print_json
+from suanli.cli.common import LOCAL_ADMIN, REFUSED, Column, JsonFlag, Output, chosen, console, emit, fail
 from suanli.config import load_settings
 from suanli.domain.errors import SuanliError
 
@@ -37,6 +38,9 @@ class SuanliGroup(TyperGroup):
             fail(f"{exc.detail} [{exc.slug}]")
         except KeyboardInterrupt:
             raise typer.Exit(130) from None
+        except BrokenPipeError:  # `suanli jobs | head`: the reader left; so do we, quietly
+            _silence_stdout()
+            raise typer.Exit(0) from None
         except Exception as exc:
             # Typer's own signals (exit, abort, usage errors: exit 2) pass through; Typer vendors its
             # click, so they are known by where they come from rather than by one base class.
@@ -44,6 +48,13 @@ class SuanliGroup(TyperGroup):
                 raise
             fail(f"unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'} "
                  "(run again with SUANLI_DEBUG=1 for the traceback)", REFUSED)
+
+
+def _silence_stdout() -> None:
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
 
 
 app = typer.Typer(cls=SuanliGroup, help="Suanli 算力: regional compute-power platform with compute vouchers (算力券).",
@@ -102,16 +113,16 @@ def demo_load() -> None:
 
 
 @demo_app.command("accounts", help=f"The demo accounts with their passwords (demo databases only). {LOCAL_ADMIN}")
-def demo_accounts(as_json: Annotated[bool, typer.Option("--json", help="machine-readable")] = False) -> None:
+def demo_accounts(output: Output = None, as_json: JsonFlag = False) -> None:
     from suanli.cli.local import database_session
     from suanli.services.demo import demo_accounts as read_accounts
 
     with database_session() as session:
         found = read_accounts(session)
-    if as_json:
-        print_json(found)
-    else:
-        print_accounts(found)
+    emit(found, ACCOUNT_COLUMNS, chosen(output, as_json), "演示账号 Demo accounts")
+
+
+ACCOUNT_COLUMNS = [Column(c, c) for c in ("username", "password", "role", "organisation")]
 
 
 def print_accounts(found: list[dict[str, str]]) -> None:
@@ -125,14 +136,14 @@ def print_accounts(found: list[dict[str, str]]) -> None:
     console.print(table)
 
 
-@app.command()
+@app.command(help="Run the API and web UI (and the scheduler/metering workers in the same process) on the "
+                  f"database of this host; `suanli login --url http://HOST:PORT` reaches it. {LOCAL_ADMIN}")
 def serve(
     demo: Annotated[bool, typer.Option("--demo", help="migrate and load the demo on first start")] = False,
     host: Annotated[str, typer.Option(envvar="HOST")] = "127.0.0.1",
     port: Annotated[int, typer.Option(envvar="PORT")] = 8000,
     no_workers: Annotated[bool, typer.Option("--no-workers", help="serve only; run `suanli worker` apart")] = False,
 ) -> None:
-    """Run the API and web UI (and the scheduler/metering workers in the same process)."""
     import uvicorn
 
     from suanli.api.app import create_app

@@ -7,6 +7,7 @@ need no server (they read only the file)."""
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -201,6 +202,56 @@ def clawback(redemption_id: int, reason: Annotated[str, typer.Option(help="why (
     """Claw back a redemption (officers)."""
     found = client.post(f"/api/v1/redemptions/{redemption_id}/clawback", {"reason": reason})
     console.print(f"redemption {redemption_id}: {format_yuan(found['amount_fen'])} clawed back")
+
+
+Key = Annotated[str | None, typer.Option("--idempotency-key", help="repeat a command safely: the same key "
+                                       "answers the first result (default: a new key, printed)")]
+
+
+def _key(key: str | None) -> dict[str, str]:
+    return {"Idempotency-Key": key or f"cli-{uuid.uuid4()}"}
+
+
+@app.command("deposit")
+def deposit(program_id: int, amount: Annotated[str, typer.Argument(metavar="AMOUNT_YUAN", help="in yuan")],
+            key: Key = None) -> None:
+    """Record the bureau's payment into the program's budget (拨付预算; finance officer, officers)."""
+    headers = _key(key)
+    found = client.post(f"/api/v1/programs/{program_id}/deposits", {"amount_fen": fen_of_yuan(amount, "AMOUNT_YUAN")},
+                        headers=headers)
+    console.print(f"program {program_id}: {format_yuan(found['amount_fen'])} deposited (transfer {found['transfer_id']}, "
+                  f"idempotency key {headers['Idempotency-Key']})")
+
+
+RESERVE_COLUMNS = [Column("program", "program_id"), Column("provider", "provider_organisation_id"),
+                   Column("account", "account_id"), Column("funded", "funded_fen", money=True),
+                   Column("drawn", "drawn_fen", money=True), Column("topped up", "topped_up_fen", money=True),
+                   Column("balance", "balance_fen", money=True)]
+
+
+@app.command("reserves")
+def reserves(program_id: int, output: Output = None, as_json: JsonFlag = False) -> None:
+    """The program's reserve funds (备用金) at its providers: placed, drawn, topped up, balance."""
+    emit(client.get(f"/api/v1/programs/{program_id}/reserves"), RESERVE_COLUMNS, chosen(output, as_json), "备用金 Reserves")
+
+
+@app.command("reserve")
+def reserve(program_id: int, provider: Annotated[int, typer.Option("--provider", help="the provider organisation's id")],
+            amount: Annotated[str, typer.Argument(metavar="AMOUNT_YUAN", help="in yuan")], key: Key = None,
+            output: Output = None, as_json: JsonFlag = False) -> None:
+    """Place or top up a reserve fund (备用金) at a provider the program designates."""
+    found = client.post(f"/api/v1/programs/{program_id}/reserves", {
+        "provider_organisation_id": provider, "amount_fen": fen_of_yuan(amount, "AMOUNT_YUAN")}, headers=_key(key))
+    emit(found, RESERVE_COLUMNS, chosen(output, as_json), "备用金 Reserves")
+
+
+@app.command("expire")
+def expire(today: Annotated[str | None, typer.Option(help="as of this day (YYYY-MM-DD; default today)")] = None) -> None:
+    """Close wallets past their last valid day now; their remainder returns to the budget (officers)."""
+    found = client.post("/api/v1/wallets/expire", {"today": today})
+    for w in found["expired"]:
+        console.print(f"wallet {w['wallet_id']}: expired, {format_yuan(w['returned_fen'])} returned")
+    console.print(f"{len(found['expired'])} wallets expired")
 
 
 @app.command("forecast")
