@@ -33,7 +33,7 @@ from suanli.domain.organisations import OrganisationType as T
 from suanli.domain.organisations import Principal, Role
 from suanli.domain.resources import Ecosystem, ResourceRequest
 from suanli.domain.vouchers import VoucherRuleViolation
-from suanli.services import accounts, dispatch, federation, jobs, settlement, vouchers
+from suanli.services import accounts, ai_policies_demo, dispatch, federation, jobs, settlement, vouchers
 from suanli.services.organisations import create_organisation
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
@@ -148,6 +148,7 @@ def load_demo(session: Session) -> list[dict[str, str]]:
     _run_history(session)
     _documents(session)
     _submit_live_jobs(session)
+    ai_policies_demo.load(session)  # opportunity list, industry indicators (issue 17)
     session.flush()
     return accounts_out
 

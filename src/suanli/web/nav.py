@@ -24,8 +24,17 @@ MENUS: dict[Role, list[tuple[str, str]]] = {
                    ("/reserves", N_("Reserve funds")), DASHBOARD],
 }
 
+# The city's other AI policies (issue 17): every menu gains the public opportunity board and indicator page
+# (before the dashboard); officers gain their desks for them.
+OPPORTUNITIES = ("/opportunities", N_("Opportunity list"))
+INDICATORS = ("/indicators", N_("Industry indicators"))
+AI_POLICY_DESKS = {Role.PROGRAM_OFFICER: [("/opportunities/batches", N_("Opportunity batches")),
+                                          ("/indicators/manage", N_("Indicator figures"))]}
+for _role, _items in MENUS.items():
+    _items[-1:-1] = [*AI_POLICY_DESKS.get(_role, []), OPPORTUNITIES, INDICATORS]
+
 
 def menu(principal: Principal | None) -> list[tuple[str, str]]:
     if principal is None:
-        return [DASHBOARD]
+        return [OPPORTUNITIES, INDICATORS, DASHBOARD]
     return MENUS.get(principal.role, [HOME, DASHBOARD])

@@ -4,6 +4,7 @@ closed items; a compute-demand item quoted by the broker in one step."""
 
 from suanli.services.opportunities.batches import (
     add_item,
+    batch_items,
     create_batch,
     draft_of,
     export_batch,
@@ -29,6 +30,26 @@ from suanli.services.opportunities.matching import (
     request_match,
 )
 
-__all__ = ["add_item", "answer_match", "close_item", "conclude_match", "create_batch", "draft_of", "evaluate_item",
-           "export_batch", "get_batch", "get_item", "import_items", "list_batches", "list_matches", "match_history",
-           "quote_item", "request_match", "review_batch", "search", "submit_batch", "summary"]
+__all__ = [
+    "add_item",
+    "answer_match",
+    "batch_items",
+    "close_item",
+    "conclude_match",
+    "create_batch",
+    "draft_of",
+    "evaluate_item",
+    "export_batch",
+    "get_batch",
+    "get_item",
+    "import_items",
+    "list_batches",
+    "list_matches",
+    "match_history",
+    "quote_item",
+    "request_match",
+    "review_batch",
+    "search",
+    "submit_batch",
+    "summary",
+]

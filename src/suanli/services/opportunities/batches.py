@@ -148,6 +148,11 @@ def draft_of(row: OpportunityRow) -> OpportunityDraft:
         contact_phone=row.contact_phone, contact_email=row.contact_email, compute=compute)
 
 
+def batch_items(session: Session, *, principal: Principal | None, batch_id: int) -> Sequence[OpportunityRow]:
+    get_batch(session, principal=principal, batch_id=batch_id)
+    return repo.items_of_batch(session, batch_id)
+
+
 def export_batch(session: Session, *, principal: Principal | None, batch_id: int, fmt: str) -> bytes:
     get_batch(session, principal=principal, batch_id=batch_id)
     drafts = [draft_of(r) for r in repo.items_of_batch(session, batch_id)]
