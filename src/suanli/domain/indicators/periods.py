@@ -28,17 +28,21 @@ def parse_period(text: str, *, kind: str, first_year: int, last_year: int, indic
     """A period of an indicator reported per `kind` ("year" or "quarter"); anything else names itself."""
     match = _PERIOD.match(text.strip())
     if match is None:
-        raise UnknownPeriod(f"period {text!r} of indicator {indicator} is not a year (2024) or a quarter (2024Q3)",
+        raise UnknownPeriod(f"period {text!r} of indicator {indicator} is not a year (2024) or a quarter (2024Q3)"
+                            f" / 指标 {indicator} 的期间 {text!r} 不是年份（2024）或季度（2024Q3）",
                             period=text, indicator=indicator)
     year, quarter = int(match.group(1)), int(match.group(2)) if match.group(2) else None
     if not first_year <= year <= last_year:
-        raise UnknownPeriod(f"period {text} does not exist for indicator {indicator}: it covers {first_year}-{last_year}",
+        raise UnknownPeriod(f"period {text} does not exist for indicator {indicator}: it covers {first_year}-{last_year}"
+                            f" / 指标 {indicator} 没有期间 {text}：统计范围为 {first_year}-{last_year} 年",
                             period=text, indicator=indicator)
     if kind == "quarter" and quarter is None:
-        raise UnknownPeriod(f"indicator {indicator} is reported per quarter: {text} is a year, not a quarter",
+        raise UnknownPeriod(f"indicator {indicator} is reported per quarter: {text} is a year, not a quarter"
+                            f" / 指标 {indicator} 按季度填报：{text} 是年份而不是季度",
                             period=text, indicator=indicator)
     if kind == "year" and quarter is not None:
-        raise UnknownPeriod(f"indicator {indicator} is reported per year: period {text} does not exist",
+        raise UnknownPeriod(f"indicator {indicator} is reported per year: period {text} does not exist"
+                            f" / 指标 {indicator} 按年度填报：没有期间 {text}",
                             period=text, indicator=indicator)
     return Period(year, quarter)
 

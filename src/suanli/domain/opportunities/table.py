@@ -139,7 +139,8 @@ def read_table(data: bytes, filename: str) -> list[OpportunityDraft]:
                           (f"name:{draft.title}\x00{draft.issuer}", f"名称和发布单位 {draft.title}/{draft.issuer}")):
             first = seen.get(key)
             if first is not None:
-                raise DuplicateOpportunity(f"row {number} repeats row {first} ({what})", row=number,
+                raise DuplicateOpportunity(f"row {number} repeats row {first} ({what}) / 第{number}行与第{first}行重复（{what}）",
+                                           row=number,
                                            duplicate_of=first)
             seen[key] = number
         drafts.append(draft)

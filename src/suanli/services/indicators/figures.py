@@ -95,8 +95,16 @@ def import_figures(session: Session, *, actor: Principal, data: bytes, filename:
                 out.append(enter_figure(session, actor=actor, code=cells[0], period=cells[1], value=cells[2],
                                         source=cells[3]))
             except SuanliError as exc:
-                raise type(exc)(f"row {number}: {exc.detail}", row=number, **exc.extra) from None
+                raise type(exc)(_on_row(number, exc.detail), row=number, **exc.extra) from None
     return out
+
+
+def _on_row(number: int, detail: str) -> str:
+    """Prefix the row to a message, to both halves of an "english / 中文" one."""
+    parts = detail.split(" / ")
+    if len(parts) == 2:
+        return f"row {number}: {parts[0]} / 第{number}行：{parts[1]}"
+    return f"row {number}: {detail}"
 
 
 def _sheet(data: bytes, filename: str) -> list[list[object]]:

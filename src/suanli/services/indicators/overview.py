@@ -45,13 +45,18 @@ def _bounds(year: int) -> tuple[datetime, datetime]:
     return datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
 
 
-def platform_value(session: Session, metric: str, year: int, *, now: datetime | None = None) -> Decimal | None:
-    """The platform's own figure for a year, from usage records, pools and voucher redemptions."""
+def platform_value(session: Session, metric: str, year: int, *, now: datetime | None = None,
+                   cache: dict[int, tuple[int, int, int]] | None = None) -> Decimal | None:
+    """The platform's own figure for a year, from usage records, pools and voucher redemptions
+    (`cache` keeps one year's usage totals across the metrics of one overview)."""
     now = now or utcnow()
     start, end = _bounds(year)
     if start > now:
         return None
-    orgs, cities, seconds = repo.usage_between(session, start, end)
+    cache = {} if cache is None else cache
+    if year not in cache:
+        cache[year] = repo.usage_between(session, start, end)
+    orgs, cities, seconds = cache[year]
     if metric == "organisations_served":
         return Decimal(orgs)
     if metric == "cities_served":
@@ -71,6 +76,7 @@ def platform_value(session: Session, metric: str, year: int, *, now: datetime | 
 
 def overview(session: Session, *, public_only: bool = True, now: datetime | None = None) -> list[IndicatorView]:
     views = []
+    usage: dict[int, tuple[int, int, int]] = {}
     for row in repo.list_indicators(session, public_only=public_only):
         targets = {t.year: t.value for t in repo.targets(session, row.id)}
         entries = list(repo.figures(session, row.id))
@@ -81,7 +87,7 @@ def overview(session: Session, *, public_only: bool = True, now: datetime | None
         for year in range(row.first_year, row.last_year + 1):
             period: str | None
             if row.platform_metric:
-                value, period = platform_value(session, row.platform_metric, year, now=now), str(year)
+                value, period = platform_value(session, row.platform_metric, year, now=now, cache=usage), str(year)
             else:
                 mine = sorted(p for p in latest if p[:4] == str(year))
                 period = mine[-1] if mine else None
