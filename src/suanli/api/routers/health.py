@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from suanli.api.problems import problem
-from suanli.db.migrate import is_current
+from suanli.services import health
 
 router = APIRouter(tags=["health"])
 
@@ -18,10 +18,7 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", response_model=None)
 def readyz(request: Request) -> dict[str, str] | JSONResponse:
-    try:
-        current = is_current(request.app.state.engine)
-    except Exception as exc:  # noqa: BLE001 - any database trouble means not ready
-        return problem(503, "not-ready", "Not ready", f"database unreachable: {type(exc).__name__}")
-    if not current:
-        return problem(503, "not-ready", "Not ready", "database not migrated: run `suanli db upgrade`")
+    reason = health.readiness_problem(request.app.state.engine)
+    if reason:
+        return problem(503, "not-ready", "Not ready", reason)
     return {"status": "ready"}
