@@ -1,7 +1,7 @@
 """Tables, one module per concept. Importing this package registers every table on `Base.metadata`."""
 
 from suanli.db.models import audit, federation, jobs, ledger, organisations, schedule, vouchers  # noqa: F401, I001
-from suanli.db.models import indicators, opportunities  # noqa: F401  (AI policies, issue 17)
+from suanli.db.models import awards, indicators, opportunities  # noqa: F401  (AI policies, issue 17)
 from suanli.db.models.base import Base
 
 __all__ = ["Base"]

@@ -17,6 +17,18 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table('award_items',
+    sa.Column('code', sa.String(length=63), nullable=False),
+    sa.Column('title_zh', sa.String(length=500), nullable=False),
+    sa.Column('title_en', sa.String(length=500), nullable=False),
+    sa.Column('family', sa.String(length=63), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('loaded_by', sa.String(length=64), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_award_items')),
+    sa.UniqueConstraint('code', name=op.f('uq_award_items_code'))
+    )
     op.create_table('indicators',
     sa.Column('code', sa.String(length=63), nullable=False),
     sa.Column('name_zh', sa.String(length=200), nullable=False),
@@ -35,6 +47,31 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_indicators')),
     sa.UniqueConstraint('code', name=op.f('uq_indicators_code'))
     )
+    op.create_table('award_applications',
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('basis', sa.String(length=190), nullable=False),
+    sa.Column('once_key', sa.String(length=190), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('parties', sa.JSON(), nullable=False),
+    sa.Column('rules', sa.JSON(), nullable=False),
+    sa.Column('evidence', sa.JSON(), nullable=False),
+    sa.Column('place', sa.Integer(), nullable=True),
+    sa.Column('places', sa.Integer(), nullable=True),
+    sa.Column('decided_by', sa.String(length=64), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('place IS NULL OR (place >= 1 AND place <= places)', name=op.f('ck_award_applications_place_within_places')),
+    sa.ForeignKeyConstraint(['item_id'], ['award_items.id'], name=op.f('fk_award_applications_item_id_award_items')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_award_applications_organisation_id_organisations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_award_applications')),
+    sa.UniqueConstraint('item_id', 'organisation_id', 'once_key', name=op.f('uq_award_applications_item_id_organisation_id_once_key')),
+    sa.UniqueConstraint('item_id', 'place', name=op.f('uq_award_applications_item_id_place'))
+    )
+    op.create_index(op.f('ix_award_applications_item_id'), 'award_applications', ['item_id'], unique=False)
+    op.create_index(op.f('ix_award_applications_organisation_id'), 'award_applications', ['organisation_id'], unique=False)
     op.create_table('indicator_figures',
     sa.Column('indicator_id', sa.Integer(), nullable=False),
     sa.Column('period', sa.String(length=8), nullable=False),
@@ -74,6 +111,30 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_opportunity_batches'))
     )
     op.create_index(op.f('ix_opportunity_batches_issuer_organisation_id'), 'opportunity_batches', ['issuer_organisation_id'], unique=False)
+    op.create_table('organisation_profile_facts',
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=100), nullable=False),
+    sa.Column('value', sa.String(length=200), nullable=False),
+    sa.Column('source', sa.String(length=500), nullable=False),
+    sa.Column('as_of', sa.Date(), nullable=False),
+    sa.Column('recorded_by', sa.String(length=64), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_organisation_profile_facts_organisation_id_organisations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_organisation_profile_facts')),
+    sa.UniqueConstraint('organisation_id', 'key', name=op.f('uq_organisation_profile_facts_organisation_id_key'))
+    )
+    op.create_index(op.f('ix_organisation_profile_facts_organisation_id'), 'organisation_profile_facts', ['organisation_id'], unique=False)
+    op.create_table('award_benefits',
+    sa.Column('basis', sa.String(length=190), nullable=False),
+    sa.Column('application_id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['application_id'], ['award_applications.id'], name=op.f('fk_award_benefits_application_id_award_applications')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_award_benefits')),
+    sa.UniqueConstraint('basis', name=op.f('uq_award_benefits_basis'))
+    )
+    op.create_index(op.f('ix_award_benefits_application_id'), 'award_benefits', ['application_id'], unique=False)
     op.create_table('opportunities',
     sa.Column('batch_id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=200), nullable=False),
@@ -168,10 +229,18 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_opportunities_issuer_organisation_id'), table_name='opportunities')
     op.drop_index(op.f('ix_opportunities_batch_id'), table_name='opportunities')
     op.drop_table('opportunities')
+    op.drop_index(op.f('ix_award_benefits_application_id'), table_name='award_benefits')
+    op.drop_table('award_benefits')
+    op.drop_index(op.f('ix_organisation_profile_facts_organisation_id'), table_name='organisation_profile_facts')
+    op.drop_table('organisation_profile_facts')
     op.drop_index(op.f('ix_opportunity_batches_issuer_organisation_id'), table_name='opportunity_batches')
     op.drop_table('opportunity_batches')
     op.drop_index(op.f('ix_indicator_targets_indicator_id'), table_name='indicator_targets')
     op.drop_table('indicator_targets')
     op.drop_index(op.f('ix_indicator_figures_indicator_id'), table_name='indicator_figures')
     op.drop_table('indicator_figures')
+    op.drop_index(op.f('ix_award_applications_organisation_id'), table_name='award_applications')
+    op.drop_index(op.f('ix_award_applications_item_id'), table_name='award_applications')
+    op.drop_table('award_applications')
     op.drop_table('indicators')
+    op.drop_table('award_items')
