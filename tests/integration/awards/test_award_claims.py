@@ -138,3 +138,25 @@ def test_one_basis_is_paid_once_across_awards(sessions: sessionmaker[Session]) -
         awards.apply(s, actor=officer, organisation_id=ids[0], item_code="ai-2024-little-giant", year=2024,
                      basis="standard:GB/T-1", evidence=frozenset({"naming-document"}))
     assert twice.value.rule == "cross-program.double-benefit"
+
+
+def test_over_http_a_threshold_claimed_twice_is_a_409_naming_the_rule(api) -> None:  # type: ignore[no-untyped-def]
+    bureau = api.organisation("bureau", OrganisationType.GOVERNMENT)
+    officer = api.user("officer", Role.PROGRAM_OFFICER, bureau)
+    firm = api.organisation("firm")
+    firm_admin = api.user("firm-admin", Role.ORG_ADMIN, firm)
+    text = (FILES / "revenue-thresholds.yaml").read_text(encoding="utf-8")
+    assert api.client.post("/api/v1/award-items", json={"text": text}, headers=officer).status_code == 201
+    for key, value in (("revenue_fen:2024", str(52_000 * WAN)), ("ai_revenue_share_pct:2024", "61")):
+        fact = {"key": key, "value": value, "source": "2024年审计报告", "as_of": "2025-04-30"}
+        assert api.client.put(f"/api/v1/organisations/{firm}/profile-facts", json=fact, headers=officer).status_code == 200
+    matches = api.client.get(f"/api/v1/organisations/{firm}/policy-matches?year=2024", headers=firm_admin).json()
+    assert [(m["item"], m["amount_fen"], m["no_application"]) for m in matches] == [
+        ("ai-2024-revenue-thresholds", 30 * WAN, True)]
+    assert api.client.get(f"/api/v1/organisations/{bureau}/policy-matches", headers=firm_admin).status_code == 404
+    claim = {"organisation_id": firm, "item": "ai-2024-revenue-thresholds", "year": 2024, "basis": "revenue:2024",
+             "evidence": ["audited-revenue"]}
+    first = api.client.post("/api/v1/award-claims", json=claim, headers=officer)
+    assert first.status_code == 201 and first.json()["amount_fen"] == 30 * WAN
+    again = api.client.post("/api/v1/award-claims", json={**claim, "basis": "revenue:2024-again"}, headers=officer)
+    assert again.status_code == 409 and again.json()["rule"] == "ai-2024-revenue-thresholds.tier.500m.once"
