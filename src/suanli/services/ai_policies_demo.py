@@ -1,10 +1,11 @@
 """Demo data for the city's other AI policies (issue 17): a published opportunity batch of a few dozen
-items with matching requests in several states, and the industry indicators for 2022-2026 with the
-figures of the city's plan. Called once from `services.demo.load_demo`, through the services."""
+items with matching requests in several states, the industry indicators for 2022-2026 with the
+figures of the city's plan, the six award items with profile facts and two decided claims. Called once from `services.demo.load_demo`, through the services."""
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -67,6 +68,36 @@ def load(session: Session) -> None:
     from suanli.services import indicators
 
     indicators.load_demo_indicators(session, actor=_principal(session, "officer"))
+    _awards(session)
+
+
+AWARDS = Path(__file__).resolve().parents[3] / "examples" / "awards"
+FACTS = [  # (organisation, key, value, source, as of)
+    ("zhixing", "revenue_fen:2024", str(52_000 * 1_000_000), "2024年度审计报告（蓉信会计师事务所）", date(2025, 4, 30)),
+    ("zhixing", "ai_revenue_share_pct:2024", "78", "2024年度审计报告（蓉信会计师事务所）", date(2025, 4, 30)),
+    ("zhixing", "certification:little_giant", "true", "工业和信息化部第六批专精特新“小巨人”企业名单", date(2024, 8, 1)),
+    ("yilian", "registration:large_model", "2024-04-10", "国家网信办生成式人工智能服务备案公告", date(2024, 4, 10)),
+    ("yilian", "certification:first_version_software", "true", "四川省首版次软件产品认定", date(2024, 6, 1)),
+]
+
+
+def _awards(session: Session) -> None:
+    from suanli.db.repositories.organisations import organisation_by_name
+    from suanli.services import awards, profile
+
+    officer = _principal(session, "officer")
+    for path in sorted(AWARDS.glob("*.yaml")):
+        awards.load_item(session, actor=officer, text=path.read_text(encoding="utf-8"))
+    ids = {}
+    for org, key, value, source, as_of in FACTS:
+        row = organisation_by_name(session, org)
+        assert row is not None
+        ids[org] = row.id
+        profile.record_fact(session, actor=officer, organisation_id=row.id, key=key, value=value, source=source, as_of=as_of)
+    awards.apply(session, actor=officer, organisation_id=ids["yilian"], item_code="ai-2024-large-model-registration",
+                 year=2024, basis="model:医联影像大模型", evidence=frozenset({"registration-notice"}))
+    awards.apply(session, actor=officer, organisation_id=ids["zhixing"], item_code="ai-2024-standards", year=2024,
+                 basis="standard:T/CDAI 001-2024", level="industry", evidence=frozenset({"standard-publication"}))
 
 
 def _opportunities(session: Session) -> None:

@@ -28,8 +28,11 @@ MENUS: dict[Role, list[tuple[str, str]]] = {
 # (before the dashboard); officers gain their desks for them.
 OPPORTUNITIES = ("/opportunities", N_("Opportunity list"))
 INDICATORS = ("/indicators", N_("Industry indicators"))
-AI_POLICY_DESKS = {Role.PROGRAM_OFFICER: [("/opportunities/batches", N_("Opportunity batches")),
-                                          ("/indicators/manage", N_("Indicator figures"))]}
+AI_POLICY_DESKS = {Role.PROGRAM_OFFICER: [("/awards", N_("Incentive awards")),
+                                          ("/opportunities/batches", N_("Opportunity batches")),
+                                          ("/indicators/manage", N_("Indicator figures"))],
+                   Role.ORG_ADMIN: [("/awards/matches", N_("Policy matches"))],
+                   Role.ORG_MEMBER: [("/awards/matches", N_("Policy matches"))]}
 for _role, _items in MENUS.items():
     _items[-1:-1] = [*AI_POLICY_DESKS.get(_role, []), OPPORTUNITIES, INDICATORS]
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from suanli.db.models.awards import AwardApplicationRow, AwardBenefitRow, AwardItemRow
+from suanli.db.models.organisations import OrganisationRow
 from suanli.db.repositories import organisations as org_repo
 from suanli.domain.awards import (
     AwardClaim,
@@ -128,3 +129,25 @@ def calculator(session: Session, *, principal: Principal, organisation_id: int, 
                         "amount_fen": found[0], "no_application": item.no_application,
                         "why": [{"rule": r, "zh": zh, "en": en} for r, zh, en in found[1]]})
     return out
+
+
+def list_items(session: Session) -> list[AwardItem]:
+    return [parse_award_file(r.text) for r in session.scalars(select(AwardItemRow).order_by(AwardItemRow.code))]
+
+
+def list_decided(session: Session) -> list[tuple[AwardApplicationRow, str, str, str]]:
+    """Decided claims, newest first, with the item's code and titles."""
+    rows = session.execute(select(AwardApplicationRow, AwardItemRow.code, AwardItemRow.title_zh, AwardItemRow.title_en)
+                           .join(AwardItemRow, AwardItemRow.id == AwardApplicationRow.item_id)
+                           .order_by(AwardApplicationRow.id.desc()).limit(200)).all()
+    return [(a, code, zh, en) for a, code, zh, en in rows]
+
+
+def organisation_by_name(session: Session, name: str) -> int:
+    """An organisation's id by its name or Chinese name (the officer's form types one)."""
+    row = org_repo.organisation_by_name(session, name)
+    if row is None:
+        row = session.scalar(select(OrganisationRow).where(OrganisationRow.name_zh == name))
+    if row is None:
+        raise NotFound(f"organisation {name!r} not found / 未找到单位 {name}")
+    return row.id
