@@ -3,7 +3,8 @@ the board public, matching and quoting for signed-in organisations, another tena
 
 from __future__ import annotations
 
-from conftest import drafts
+from opportunity_world import drafts
+
 from suanli.domain.opportunities.table import to_xlsx
 from suanli.domain.organisations import OrganisationType, Role
 

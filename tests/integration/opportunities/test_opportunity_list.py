@@ -9,10 +9,10 @@ import io
 
 import pytest
 from openpyxl import load_workbook
+from opportunity_world import World, drafts
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from conftest import World, drafts
 from suanli.db.models.opportunities import OpportunityRow
 from suanli.db.uow import unit_of_work
 from suanli.domain.errors import Forbidden, IllegalTransition, NotFound
