@@ -34,7 +34,7 @@ from suanli.domain.organisations import OrganisationType as T
 from suanli.domain.organisations import Principal, Role
 from suanli.domain.resources import Ecosystem, ResourceRequest
 from suanli.domain.vouchers import VoucherRuleViolation
-from suanli.services import accounts, dispatch, federation, jobs, settlement, vouchers
+from suanli.services import accounts, ai_policies_demo, dispatch, federation, jobs, settlement, vouchers
 from suanli.services.exchange.demo import load_exchange_demo
 from suanli.services.organisations import create_organisation
 
@@ -153,6 +153,7 @@ def load_demo(session: Session) -> list[dict[str, str]]:
     _documents(session)
     _submit_live_jobs(session)
     accounts_out.extend(load_exchange_demo(session))  # the data exchange (数据交易所)
+    ai_policies_demo.load(session)  # opportunity list, industry indicators (issue 17)
     session.flush()
     return accounts_out
 

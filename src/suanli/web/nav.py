@@ -24,6 +24,18 @@ MENUS: dict[Role, list[tuple[str, str]]] = {
                    ("/reserves", N_("Reserve funds")), DASHBOARD],
 }
 
+# The city's other AI policies (issue 17): every menu gains the public opportunity board and indicator page
+# (before the dashboard); officers gain their desks for them.
+OPPORTUNITIES = ("/opportunities", N_("Opportunity list"))
+INDICATORS = ("/indicators", N_("Industry indicators"))
+AI_POLICY_DESKS = {Role.PROGRAM_OFFICER: [("/awards", N_("Incentive awards")),
+                                          ("/opportunities/batches", N_("Opportunity batches")),
+                                          ("/indicators/manage", N_("Indicator figures"))],
+                   Role.ORG_ADMIN: [("/awards/matches", N_("Policy matches"))],
+                   Role.ORG_MEMBER: [("/awards/matches", N_("Policy matches"))]}
+for _role, _items in MENUS.items():
+    _items[-1:-1] = [*AI_POLICY_DESKS.get(_role, []), OPPORTUNITIES, INDICATORS]
+
 
 # The data exchange (数据交易所, issue 18): for every role that trades data or runs the exchange.
 EXCHANGE = ("/exchange", N_("Data exchange"))
@@ -33,5 +45,5 @@ for _role in (Role.ORG_ADMIN, Role.ORG_MEMBER, Role.PROVIDER_ADMIN, Role.PLATFOR
 
 def menu(principal: Principal | None) -> list[tuple[str, str]]:
     if principal is None:
-        return [DASHBOARD]
+        return [OPPORTUNITIES, INDICATORS, DASHBOARD]
     return MENUS.get(principal.role, [HOME, DASHBOARD])

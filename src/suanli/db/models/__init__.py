@@ -1,6 +1,18 @@
 """Tables, one module per concept. Importing this package registers every table on `Base.metadata`."""
 
-from suanli.db.models import audit, exchange, federation, jobs, ledger, organisations, schedule, vouchers  # noqa: F401
+from suanli.db.models import (  # noqa: F401  # noqa: F401  (AI policies, issue 17)
+    audit,
+    awards,
+    exchange,
+    federation,
+    indicators,
+    jobs,
+    ledger,
+    opportunities,
+    organisations,
+    schedule,
+    vouchers,
+)
 from suanli.db.models.base import Base
 
 __all__ = ["Base"]

@@ -1,0 +1,36 @@
+"""The organisation profile (一企一档): facts about an organisation, each with where it came from and
+when, that award and voucher rules read. A minimal version for the awards (issue 17): no profile existed
+on main when it was written; the voucher claims work may replace it with its own organisation facts.
+
+Facts are keyed by name (`revenue_fen:2024`, `ai_revenue_share_pct:2024`, `rd_share_pct:2024`,
+`certification:little_giant`, `registration:large_model`, `standard:national`, ...)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileFact:
+    key: str
+    value: str  # numbers as decimal text, dates ISO, flags "true"
+    source: str  # 来源: e.g. 审计报告, 工信部公告, 国家网信办备案公告
+    as_of: date
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationProfile:
+    organisation: str
+    facts: dict[str, ProfileFact] = field(default_factory=dict)
+
+    def number(self, key: str) -> int | None:
+        fact = self.facts.get(key)
+        return int(fact.value) if fact is not None else None
+
+    def day(self, key: str) -> date | None:
+        fact = self.facts.get(key)
+        return date.fromisoformat(fact.value) if fact is not None else None
+
+    def has(self, key: str) -> bool:
+        return key in self.facts

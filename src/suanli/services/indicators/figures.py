@@ -1,0 +1,121 @@
+"""Indicator definitions from the indicator file, and the bureau's figures per period: one typed in, or
+a sheet of them (指标代码, 期间, 数值, 来源) imported all or nothing, naming the row of the first error."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal, InvalidOperation
+
+from openpyxl import load_workbook
+from sqlalchemy.orm import Session
+
+from suanli.db.models.indicators import IndicatorFigureRow, IndicatorRow, IndicatorTargetRow
+from suanli.db.repositories import indicators as repo
+from suanli.domain.errors import Forbidden, InvalidInput, NotFound, SuanliError
+from suanli.domain.indicators import parse_indicator_file, parse_period
+from suanli.domain.organisations import Principal, Role
+from suanli.services.audit import record_event
+
+OFFICERS = (Role.PROGRAM_OFFICER, Role.PLATFORM_OPERATOR)
+SHEET_HEADERS = ("指标代码", "期间", "数值", "来源")
+
+
+def _officer(actor: Principal) -> None:
+    if actor.role not in OFFICERS:
+        raise Forbidden("only the bureau's officers maintain industry indicators")
+
+
+def load_indicator_file(session: Session, *, actor: Principal, text: str) -> list[IndicatorRow]:
+    """Create or update every indicator of the file with its targets (targets not in the file are kept)."""
+    _officer(actor)
+    rows = []
+    for d in parse_indicator_file(text):
+        row = repo.by_code(session, d.code)
+        if row is None:
+            row = IndicatorRow(code=d.code, created_by=actor.username)
+            session.add(row)
+        row.name_zh, row.name_en, row.unit_zh, row.unit_en = d.name_zh, d.name_en, d.unit_zh, d.unit_en
+        row.period, row.first_year, row.last_year, row.source = d.period, d.first_year, d.last_year, d.source
+        row.platform_metric, row.public = d.platform_metric, d.public
+        session.flush()
+        existing = {t.year: t for t in repo.targets(session, row.id)}
+        for year, value in d.targets.items():
+            target = existing.get(year) or IndicatorTargetRow(indicator_id=row.id, year=year)
+            target.value, target.source = value, d.source
+            session.add(target)
+        rows.append(row)
+    session.flush()
+    record_event(session, kind="indicator.file_loaded", subject="indicators",
+                 payload={"codes": [r.code for r in rows], "by": actor.username})
+    return rows
+
+
+def _value(text: str, where: str) -> Decimal:
+    try:
+        value = Decimal(text.replace(",", "").strip())
+    except InvalidOperation:
+        raise InvalidInput(f"{where}: {text!r} is not a number") from None
+    if not value.is_finite() or abs(value) >= Decimal(10) ** 20 or value != value.quantize(Decimal("0.0001")):
+        raise InvalidInput(f"{where}: {text!r} must be a number with at most 4 decimals")
+    return value
+
+
+def enter_figure(session: Session, *, actor: Principal, code: str, period: str, value: str | Decimal,
+                 source: str = "") -> IndicatorFigureRow:
+    _officer(actor)
+    row = repo.by_code(session, code)
+    if row is None:
+        raise NotFound(f"indicator {code} not found", indicator=code)
+    if row.platform_metric:
+        raise InvalidInput(f"indicator {code} is computed by the platform from its records, not entered")
+    parsed = parse_period(period, kind=row.period, first_year=row.first_year, last_year=row.last_year, indicator=code)
+    amount = _value(str(value), f"indicator {code}, period {parsed}")
+    figure = IndicatorFigureRow(indicator_id=row.id, period=str(parsed), value=amount, source=source[:2000],
+                                entered_by=actor.username)
+    session.add(figure)
+    session.flush()
+    record_event(session, kind="indicator.figure_entered", subject=f"indicator/{code}",
+                 payload={"period": str(parsed), "value": str(amount), "source": figure.source, "by": actor.username})
+    return figure
+
+
+def import_figures(session: Session, *, actor: Principal, data: bytes, filename: str) -> list[IndicatorFigureRow]:
+    _officer(actor)
+    rows = _sheet(data, filename)
+    if not rows or tuple(str(c).strip() for c in rows[0][:4]) != SHEET_HEADERS:
+        raise InvalidInput(f"the first row must be the headers {'、'.join(SHEET_HEADERS)}")
+    out = []
+    with session.begin_nested():  # all or nothing: the first bad row leaves no figure behind
+        for number, raw in enumerate(rows[1:], start=2):
+            cells = [str(c).strip() if c is not None else "" for c in (list(raw) + [""] * 4)[:4]]
+            if not any(cells):
+                continue
+            try:
+                out.append(enter_figure(session, actor=actor, code=cells[0], period=cells[1], value=cells[2],
+                                        source=cells[3]))
+            except SuanliError as exc:
+                raise type(exc)(_on_row(number, exc.detail), row=number, **exc.extra) from None
+    return out
+
+
+def _on_row(number: int, detail: str) -> str:
+    """Prefix the row to a message, to both halves of an "english / 中文" one."""
+    parts = detail.split(" / ")
+    if len(parts) == 2:
+        return f"row {number}: {parts[0]} / 第{number}行：{parts[1]}"
+    return f"row {number}: {detail}"
+
+
+def _sheet(data: bytes, filename: str) -> list[list[object]]:
+    if filename.lower().endswith(".xlsx"):
+        try:
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception:  # noqa: BLE001 - openpyxl raises many types for a file that is not a workbook
+            raise InvalidInput("the file is not a readable XLSX workbook") from None
+        return [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("the CSV is not UTF-8 text") from None
+    return [list(r) for r in csv.reader(io.StringIO(text))]
