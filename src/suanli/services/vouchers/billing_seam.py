@@ -7,15 +7,13 @@ moves the money (wallet -> provider payable, drawing the program's reserve fund 
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from suanli.domain.vouchers import Outcome
+from suanli.services.ports import VoucherShare
 from suanli.services.vouchers.redemptions import record_usage_redemption
-
-if TYPE_CHECKING:
-    from suanli.services.billing import VoucherShare
 
 
 class MeteredUsage(Protocol):
@@ -29,8 +27,6 @@ def voucher_share(session: Session, *, usage: MeteredUsage, charge_fen: int,
                   today: date | None = None) -> VoucherShare | None:
     """Billing's question at metering: the voucher's share of this usage's list price, or None. When the
     job's voucher share was held at admission, the answer names that hold and how much to post out of it."""
-    from suanli.services.billing import VoucherShare  # billing is the caller; imported late to avoid a cycle
-
     done = record_usage_redemption(session, usage_record_id=usage.id, charge_fen=charge_fen, today=today)
     if done is None:
         return None
