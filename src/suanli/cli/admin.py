@@ -13,7 +13,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from suanli.cli.common import console, database_session, fail, print_json
+from suanli.cli.common import console, fail, print_json
+from suanli.cli.local import database_session
 from suanli.config import check_config, load_settings
 from suanli.domain.errors import SuanliError
 
