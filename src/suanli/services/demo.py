@@ -15,6 +15,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
@@ -34,6 +35,7 @@ from suanli.domain.organisations import Principal, Role
 from suanli.domain.resources import Ecosystem, ResourceRequest
 from suanli.domain.vouchers import VoucherRuleViolation
 from suanli.services import accounts, dispatch, federation, jobs, settlement, vouchers
+from suanli.services.exchange.demo import load_exchange_demo
 from suanli.services.organisations import create_organisation
 
 # The demo's data ships inside the package (`suanli/examples`, package data in the wheel); in a source
@@ -150,6 +152,7 @@ def load_demo(session: Session) -> list[dict[str, str]]:
     _run_history(session)
     _documents(session)
     _submit_live_jobs(session)
+    accounts_out.extend(load_exchange_demo(session))  # the data exchange (数据交易所)
     session.flush()
     return accounts_out
 
@@ -192,7 +195,31 @@ def _voucher_program(session: Session, providers: dict[str, int]) -> int:
                            actor=_principal(session, username))
     except VoucherRuleViolation as refusal:
         assert refusal.rule == "org.tech-sme", refusal.rule  # the demo's ineligible applicant, by design
+    _expired_round(session, officer, reviewer)
     return int(program.id)
+
+
+EXPIRED_ROUND = ("zhixing-admin", "城市交通大模型（上半年批次）", "transport", 30_000)
+EXPIRED_CODE = "chengdu-2023-h1"
+
+
+def _expired_round(session: Session, officer: Principal, reviewer: Principal) -> None:
+    """The shipped Chengdu 2023 file with its real calendar, as an earlier round (its own id): granted
+    in March 2023, valid to 2023-12-31 and never used; the expiry step (the worker's, run here once)
+    closes the wallet and returns its money to the program budget, so the demo shows it expired."""
+    text = PROGRAM_FILE.read_text(encoding="utf-8").replace("id: chengdu-2023", f"id: {EXPIRED_CODE}").replace(
+        "成都市算力券（2023年度）", "成都市算力券（2023年度·上半年批次）").replace(
+        "Chengdu compute vouchers 2023", "Chengdu compute vouchers 2023 (first-half round)")
+    program = vouchers.load_program(session, text=text, actor=officer)
+    vouchers.set_window(session, program_id=program.id, open=True, actor=officer)
+    day = date(2023, 3, 1)
+    username, project, sector, yuan = EXPIRED_ROUND
+    application = vouchers.apply(session, command=vouchers.ApplyCommand(program.id, project, yuan * 100, sector=sector),
+                                 actor=_principal(session, username), today=day)
+    vouchers.review(session, application_id=application.id, actor=reviewer, decision="approve", score=85, today=day)
+    vouchers.review(session, application_id=application.id, actor=officer, decision="approve", today=day)
+    vouchers.set_window(session, program_id=program.id, open=False, actor=officer)
+    vouchers.expire_due_wallets(session, now=utcnow(), actor="demo")
 
 
 # --- jobs: a metered history and live work for the worker -------------------------------------------------

@@ -25,6 +25,12 @@ MENUS: dict[Role, list[tuple[str, str]]] = {
 }
 
 
+# The data exchange (数据交易所, issue 18): for every role that trades data or runs the exchange.
+EXCHANGE = ("/exchange", N_("Data exchange"))
+for _role in (Role.ORG_ADMIN, Role.ORG_MEMBER, Role.PROVIDER_ADMIN, Role.PLATFORM_OPERATOR):
+    MENUS[_role].insert(len(MENUS[_role]) - 1, EXCHANGE)
+
+
 def menu(principal: Principal | None) -> list[tuple[str, str]]:
     if principal is None:
         return [DASHBOARD]

@@ -162,6 +162,11 @@ def _vouchers(w: World) -> None:
         for officer, review in (("officer", {"approve": True, "score": 80}), ("officer2", {"approve": True})):
             reviewed = c.post(f"/api/v1/applications/{application}/reviews", json=review, headers=api.auth(officer))
             assert reviewed.status_code == 201, reviewed.text
+        contract = {"provider_organisation_id": w.orgs["P"], "number": f"HT-{tenant}", "amount_fen": 10_000,
+                    "signed_on": "2024-01-02"}
+        declared = c.post("/api/v1/contracts", json=contract, headers=api.auth(admin))
+        assert declared.status_code == 201, declared.text
+        w.ids[tenant]["contract_id"] = declared.json()["id"]
 
 
 def _audit_seqs(w: World) -> None:

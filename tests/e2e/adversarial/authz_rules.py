@@ -81,8 +81,12 @@ def application(w: World, t: str) -> dict[str, Any]:
 
 
 def claim(w: World, t: str) -> dict[str, Any]:
-    return key(w, t, {"program_id": w.globals["program_id"], "contract_id": f"c{next(_serial)}", "provider": "local",
-                      "amount_fen": 100, "contract_signed": True, "contract_paid": True})
+    return key(w, t, {"program_id": w.globals["program_id"], "contract_id": w.ids[t].get("contract_id", 1)})
+
+
+def contract(w: World, t: str) -> dict[str, Any]:
+    return {"json": {"provider_organisation_id": w.orgs["P"], "number": f"M-{next(_serial)}", "amount_fen": 100,
+                     "signed_on": "2024-01-02", "buyer_organisation_id": w.orgs[t] if t in ("A", "B") else w.orgs["A"]}}
 
 
 def body(data: dict[str, Any]) -> Build:
@@ -173,6 +177,19 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", f"{V1}/redemptions/{{redemption_id}}/clawback"): Rule(frozenset({PO, OP}), request=body({"reason": "x"})),
     ("GET", f"{V1}/programs/{{program_id}}/forecast"): Rule(frozenset({OP, PO, FO, AU})),
     ("GET", f"{V1}/programs/{{program_id}}/disclosure"): Rule(SIGNED_IN, public_data=True),
+    ("POST", f"{V1}/programs/{{program_id}}/deposits"): Rule(frozenset({OP, PO, FO}), request=lambda w, t: key(
+        w, t, {"amount_fen": 1})),
+    ("POST", f"{V1}/programs/{{program_id}}/reserves"): Rule(frozenset({OP, PO, FO}), request=lambda w, t: key(
+        w, t, {"provider_organisation_id": w.orgs["P"], "amount_fen": 1})),
+    ("GET", f"{V1}/programs/{{program_id}}/reserves"): Rule(SIGNED_IN),
+    ("POST", f"{V1}/wallets/expire"): Rule(frozenset({OP, PO}), request=body({})),
+    ("POST", f"{V1}/contracts"): Rule(frozenset({OP, OA}), request=contract),
+    ("GET", f"{V1}/contracts"): Rule(SIGNED_IN),
+    # A contract belongs to two tenants (buyer and provider): only the own-tenant cell is checked here;
+    # another tenant's 404 is tested in tests/integration/vouchers/test_voucher_claims_gaming.py.
+    ("GET", f"{V1}/contracts/{{contract_id}}"): Rule(SIGNED_IN),
+    ("POST", f"{V1}/contracts/{{contract_id}}/confirmation"): Rule(frozenset({PA}), request=body({"confirm": False})),
+    ("POST", f"{V1}/contracts/{{contract_id}}/payment"): Rule(frozenset({PA}), request=body({"paid_fen": 1})),
 }
 
 

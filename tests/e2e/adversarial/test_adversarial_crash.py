@@ -95,6 +95,8 @@ class Seed:
     claimant: str  # an organisation admin's token: contract claims against the tenant's voucher wallet
     program_id: int
     tenant: int
+    first_contract: int  # contract CT-n (a platform order the provider confirmed) has id first_contract + n - 1
+    provider: int
 
 
 def seed(url: str) -> Seed:
@@ -120,7 +122,9 @@ def seed(url: str) -> Seed:
         cash = ledger.open_account(s, purpose=AccountPurpose.CASH, owner_kind=OwnerKind.PLATFORM).id
         equity = ledger.open_account(s, purpose=AccountPurpose.EQUITY, owner_kind=OwnerKind.PLATFORM).id
         admin, program_id = _voucher(s, tenant)
-        result = Seed(token(s, op.id), token(s, member.id), cash, equity, token(s, admin), program_id, tenant)
+        first, provider = _contracts(s, tenant, Principal(op.id, "operator", platform, Role.PLATFORM_OPERATOR))
+        result = Seed(token(s, op.id), token(s, member.id), cash, equity, token(s, admin), program_id, tenant, first,
+                      provider)
     engine.dispose()
     return result
 
@@ -145,6 +149,36 @@ def _voucher(s, tenant: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     application = vouchers.apply(s, command=vouchers.ApplyCommand(program_id, "crash model", GRANT_FEN), actor=admin)
     vouchers.review(s, application_id=application.id, actor=officer, approve=True)
     return admin.user_id, program_id
+
+
+CONTRACTS = 400  # claims beyond this many are not sent (each needs a contract confirmed beforehand)
+
+
+def _contracts(s, tenant: int, operator: Principal) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """Platform orders CT-1..CT-N of the tenant at the designated center's provider, each confirmed by
+    the provider: the stream claims them one by one (the claim names only program and contract)."""
+    from datetime import date
+
+    from suanli.db.models.federation import CenterRow
+
+    provider = organisations.create_organisation(s, name="nscc", name_zh="国家超算成都中心", type=OrganisationType.PROVIDER,
+                                                 city="成都").id
+    s.add(CenterRow(name="nscc-chengdu", name_zh="国家超算成都中心", kind="supercomputing", city="成都",
+                    backend_kind="local", backend_options={}, green_share=0.0, healthy=True, health_detail="",
+                    provider_organisation_id=provider))
+    admin = UserRow(username="nscc-admin", display_name="nscc", password_hash="x", role=Role.PROVIDER_ADMIN.value,
+                    organisation_id=provider, active=True)
+    s.add(admin)
+    s.flush()
+    confirmer = Principal(admin.id, admin.username, provider, Role.PROVIDER_ADMIN)
+    ids = []
+    for n in range(1, CONTRACTS + 1):
+        row = vouchers.declare_contract(s, command=vouchers.DeclareContract(
+            provider, f"CT-{n}", 1_000 + n, date(2024, 1, 2), buyer_organisation_id=tenant), actor=operator)
+        vouchers.confirm_contract(s, contract_id=row.id, actor=confirmer)
+        ids.append(row.id)
+    assert ids == list(range(ids[0], ids[0] + CONTRACTS))
+    return ids[0], provider
 
 
 class Server:
@@ -190,8 +224,7 @@ class Log:
 
 
 def claim_body(s: Seed, n: int) -> dict[str, object]:
-    return {"program_id": s.program_id, "contract_id": f"CT-{n}", "provider": "nscc-chengdu", "amount_fen": 1_000 + n,
-            "contract_signed": True, "contract_paid": True}
+    return {"program_id": s.program_id, "contract_id": s.first_contract + n - 1}
 
 
 def send_claim(client: httpx.Client, server: Server, s: Seed, key: str, n: int) -> httpx.Response:
@@ -219,15 +252,16 @@ def stream(server: Server, s: Seed, log: Log, stop: threading.Event) -> None:
         except httpx.HTTPError:
             time.sleep(0.05)  # the server is down: leave it unanswered and carry on
         claim = f"crash-claim-{i}"
-        log.claims[claim] = (i, None)
-        try:
-            answer = send_claim(client, server, s, claim, i)
-            if answer.status_code in (200, 201):
-                log.claims[claim] = (i, answer.json()["id"])
-            else:
-                log.refused.append(f"{claim}: {answer.status_code} {answer.text[:200]}")
-        except httpx.HTTPError:
-            time.sleep(0.05)
+        if i <= CONTRACTS:
+            log.claims[claim] = (i, None)
+            try:
+                answer = send_claim(client, server, s, claim, i)
+                if answer.status_code in (200, 201):
+                    log.claims[claim] = (i, answer.json()["id"])
+                else:
+                    log.refused.append(f"{claim}: {answer.status_code} {answer.text[:200]}")
+            except httpx.HTTPError:
+                time.sleep(0.05)
         log.jobs[name] = None
         job = {"name": name, "command": "true", "time_limit_s": 60, "center": "local", "pool": "cpu",
                "resources": {"devices": 1}}
@@ -311,7 +345,8 @@ def check_vouchers(session, s: Seed, log: Log) -> list[str]:  # type: ignore[no-
         by_key.setdefault(r.idempotency_key, []).append(r)
     for key, (n, acked) in log.claims.items():
         found = by_key.get(key, [])
-        if len(found) != 1 or found[0].basis != f"contract:CT-{n}" or found[0].order_amount_fen != 1_000 + n:
+        bill = f"contract:{s.provider}:ct{n}"
+        if len(found) != 1 or found[0].basis != bill or found[0].order_amount_fen != 1_000 + n:
             problems.append(f"claim {key}: expected one redemption of contract CT-{n}, found "
                             f"{[(r.id, r.basis, r.order_amount_fen) for r in found]}")
         elif acked is not None and found[0].id != acked:

@@ -18,6 +18,7 @@ from suanli.db.models.jobs import JobRow
 from suanli.db.models.ledger import LedgerChargeRow, LedgerTransferRow
 from suanli.db.models.vouchers import (
     VoucherApplicationRow,
+    VoucherProgramRow,
     VoucherRedemptionRow,
     VoucherReservationRow,
     VoucherWalletRow,
@@ -66,8 +67,8 @@ def invoices_add_up(loaded: sessionmaker[Session]) -> None:
 
 def redemptions_took_the_money_out_of_the_wallets_and_the_program(loaded: sessionmaker[Session]) -> None:
     with loaded() as s:
-        program = vouchers.program_row(s, s.scalars(select(VoucherWalletRow.program_id)).first())
-        wallets = s.scalars(select(VoucherWalletRow)).all()
+        program = s.scalars(select(VoucherProgramRow).where(VoucherProgramRow.code == "chengdu-2023")).one()
+        wallets = s.scalars(select(VoucherWalletRow).where(VoucherWalletRow.program_id == program.id)).all()
         redeemed = 0
         for wallet in wallets:
             spent = s.scalar(select(func.coalesce(func.sum(VoucherRedemptionRow.amount_fen), 0))
@@ -83,6 +84,13 @@ def redemptions_took_the_money_out_of_the_wallets_and_the_program(loaded: sessio
         assert _balance(s, program.budget_account_id) + in_wallets == program.budget_fen - redeemed
         result, burn = vouchers.forecast(s, program_id=program.id)
         assert result.remaining_fen == vouchers.budget_left(program) and result.runs_out_on is not None and burn
+        # The earlier round's wallet passed its last day (2023-12-31): expired, its money back in the budget.
+        earlier = s.scalars(select(VoucherProgramRow).where(VoucherProgramRow.code == "chengdu-2023-h1")).one()
+        expired = s.scalars(select(VoucherWalletRow).where(VoucherWalletRow.program_id == earlier.id)).one()
+        assert (expired.status, expired.returned_fen, _balance(s, expired.ledger_account_id)) == (
+            "expired", expired.granted_fen, 0)
+        assert earlier.returned_fen == expired.granted_fen > 0
+        assert _balance(s, earlier.budget_account_id) == earlier.budget_fen
 
 
 def the_reserve_fund_was_drawn_and_a_batch_awaits_the_finance_officer(loaded: sessionmaker[Session]) -> None:
@@ -120,7 +128,7 @@ def the_ineligible_applicant_is_refused_with_the_rule_named_and_nothing_written(
     with pytest.raises(VoucherRuleViolation) as refused, unit_of_work(loaded) as s:
         user = user_by_username(s, "jinjiang-admin")
         assert user is not None
-        program_id = s.scalars(select(VoucherWalletRow.program_id)).first()
+        program_id = s.scalars(select(VoucherProgramRow.id).where(VoucherProgramRow.code == "chengdu-2023")).one()
         vouchers.apply(s, command=vouchers.ApplyCommand(program_id, "视觉质检", 10_000_000),
                        actor=accounts.principal_of(user))
     assert refused.value.rule == "org.tech-sme" and _count(loaded) == before

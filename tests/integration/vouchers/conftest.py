@@ -30,6 +30,28 @@ class World:
     bureau_member_org_admin: Principal  # an org admin of the bureau itself (own-organisation case)
     center_id: int
     pool_id: int
+    provider_admin: Principal  # the administrator of the provider that operates the center
+    operator: Principal  # the platform operator, who records the orders placed through the platform
+
+
+def confirmed_contract(sessions: sessionmaker[Session], world: World, buyer: Principal, number: str,
+                       amount_fen: int = 100_000, *, paid: bool = True, kind: str = "compute",
+                       through_platform: bool = True) -> int:
+    """A contract the center's provider confirmed (and confirmed paid): an order the platform recorded
+    for `buyer` (through the platform), or one the buyer declared itself."""
+    from datetime import date
+
+    from suanli.services import vouchers as svc
+
+    with unit_of_work(sessions) as s:
+        row = svc.declare_contract(s, command=svc.DeclareContract(
+            world.provider_admin.organisation_id, number, amount_fen, date(2023, 2, 1), 12,
+            [{"kind": kind, "amount_fen": amount_fen}], buyer.organisation_id if through_platform else None),
+            actor=world.operator if through_platform else buyer)
+        svc.confirm_contract(s, contract_id=row.id, actor=world.provider_admin)
+        if paid:
+            svc.confirm_payment(s, contract_id=row.id, actor=world.provider_admin, paid_fen=amount_fen)
+        return row.id
 
 
 def _org(session: Session, name: str, type_: str, *, sme: bool = False, sectors: list[str] | None = None,
@@ -55,8 +77,11 @@ def world(sessions: sessionmaker[Session]) -> World:
         bureau = _org(s, "chengdu-bureau", "government")
         sme = _org(s, "rongcheng-ai", "enterprise", sme=True, sectors=["healthcare"])
         big = _org(s, "big-corp", "enterprise", sme=False)
+        provider = _org(s, "nscc", "provider")
+        platform = _org(s, "platform", "platform")
         center = CenterRow(name="nscc-chengdu", name_zh="国家超算成都中心", kind="supercomputing", city="成都",
-                           backend_kind="local", backend_options={}, green_share=0.0, healthy=True, health_detail="")
+                           backend_kind="local", backend_options={}, green_share=0.0, healthy=True, health_detail="",
+                           provider_organisation_id=provider.id)
         s.add(center)
         s.flush()
         pool = PoolRow(center_id=center.id, name="gpu", model="A100", ecosystem="cuda", device_memory_gb=80,
@@ -67,7 +92,18 @@ def world(sessions: sessionmaker[Session]) -> World:
         return World(_user(s, "officer", Role.PROGRAM_OFFICER, bureau), _user(s, "officer2", Role.PROGRAM_OFFICER, bureau),
                      _user(s, "finance", Role.FINANCE_OFFICER, bureau), _user(s, "sme", Role.ORG_ADMIN, sme),
                      _user(s, "big", Role.ORG_ADMIN, big), _user(s, "bureau-admin", Role.ORG_ADMIN, bureau),
-                     center.id, pool.id)
+                     center.id, pool.id, _user(s, "nscc-admin", Role.PROVIDER_ADMIN, provider),
+                     _user(s, "operator", Role.PLATFORM_OPERATOR, platform))
+
+
+@pytest.fixture
+def contract(sessions: sessionmaker[Session], world: World) -> Callable[..., int]:
+    """`contract(buyer, number, amount_fen=..., paid=True)`: a confirmed contract's id (see `confirmed_contract`)."""
+
+    def make(buyer: Principal, number: str, amount_fen: int = 100_000, **kw: object) -> int:
+        return confirmed_contract(sessions, world, buyer, number, amount_fen, **kw)  # type: ignore[arg-type]
+
+    return make
 
 
 @pytest.fixture

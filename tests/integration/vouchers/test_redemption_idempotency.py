@@ -42,9 +42,8 @@ def _grant(sessions: sessionmaker[Session], world, *applicants: Principal) -> in
     return program_id
 
 
-def _claim(program_id: int, contract: str = "HT-1", amount_fen: int = 100_000) -> svc.ContractClaim:
-    return svc.ContractClaim(program_id=program_id, contract_id=contract, provider="nscc-chengdu",
-                             amount_fen=amount_fen, contract_signed=True, contract_paid=True)
+def _claim(program_id: int, contract_id: int) -> svc.ContractClaim:
+    return svc.ContractClaim(program_id=program_id, contract_id=contract_id)
 
 
 def _another_sme(sessions: sessionmaker[Session]) -> Principal:
@@ -76,17 +75,17 @@ def _redeemed(sessions: sessionmaker[Session], who: Principal) -> tuple[int, int
         return int(count or 0), int(wallet.redeemed_fen)
 
 
-def test_a_retried_claim_answers_the_original_and_a_changed_one_is_a_conflict(api, sessions, world) -> None:
+def test_a_retried_claim_answers_the_original_and_a_changed_one_is_a_conflict(api, sessions, world, contract) -> None:
     program_id = _grant(sessions, world, world.sme_admin)
     headers = _token(sessions, world.sme_admin)
-    body = {"program_id": program_id, "contract_id": "HT-2024-001", "provider": "nscc-chengdu",
-            "amount_fen": 100_000, "contract_signed": True, "contract_paid": True}
+    body = {"program_id": program_id, "contract_id": contract(world.sme_admin, "HT-2024-001")}
     first = api.client.post("/api/v1/redemptions", json=body, headers={**headers, "Idempotency-Key": "claim-1"})
     assert first.status_code == 201, first.text
     again = api.client.post("/api/v1/redemptions", json=body, headers={**headers, "Idempotency-Key": "claim-1"})
     assert again.status_code == 200, again.text
     assert again.json() == first.json()
-    changed = api.client.post("/api/v1/redemptions", json={**body, "amount_fen": 200_000},
+    another = contract(world.sme_admin, "HT-2024-002")
+    changed = api.client.post("/api/v1/redemptions", json={**body, "contract_id": another},
                               headers={**headers, "Idempotency-Key": "claim-1"})
     assert changed.status_code == 409
     assert changed.headers["content-type"].startswith("application/problem+json")
@@ -96,45 +95,49 @@ def test_a_retried_claim_answers_the_original_and_a_changed_one_is_a_conflict(ap
         assert ledger.check_consistency(s) == []
 
 
-def test_a_claim_without_an_idempotency_key_is_refused_before_anything_moves(api, sessions, world) -> None:
+def test_a_claim_without_an_idempotency_key_is_refused_before_anything_moves(api, sessions, world, contract) -> None:
     program_id = _grant(sessions, world, world.sme_admin)
-    body = {"program_id": program_id, "contract_id": "HT-9", "provider": "nscc-chengdu", "amount_fen": 100,
-            "contract_signed": True, "contract_paid": True}
+    body = {"program_id": program_id, "contract_id": contract(world.sme_admin, "HT-9")}
     answer = api.client.post("/api/v1/redemptions", json=body, headers=_token(sessions, world.sme_admin))
     assert 400 <= answer.status_code < 500 and answer.status_code != 404
     assert _redeemed(sessions, world.sme_admin) == (0, 0)
 
 
-def test_a_new_key_for_an_already_redeemed_contract_is_still_a_double_claim(sessions, world) -> None:
+def test_a_new_key_for_an_already_redeemed_contract_is_still_a_double_claim(sessions, world, contract) -> None:
     program_id = _grant(sessions, world, world.sme_admin)
+    contract_id = contract(world.sme_admin, "HT-1")
     with unit_of_work(sessions) as s:
-        svc.claim_contract(s, claim=_claim(program_id), actor=world.sme_admin, idempotency_key="k-1")
+        svc.claim_contract(s, claim=_claim(program_id, contract_id), actor=world.sme_admin, idempotency_key="k-1")
     with pytest.raises(SuanliError) as refused, unit_of_work(sessions) as s:
-        svc.claim_contract(s, claim=_claim(program_id), actor=world.sme_admin, idempotency_key="k-2")
+        svc.claim_contract(s, claim=_claim(program_id, contract_id), actor=world.sme_admin, idempotency_key="k-2")
     assert refused.value.status == 409 and refused.value.extra.get("rule") == "order.double-claim"
     assert _redeemed(sessions, world.sme_admin)[0] == 1
 
 
-def test_keys_belong_to_one_organisation_so_two_tenants_may_use_the_same_key(sessions, world) -> None:
+def test_keys_belong_to_one_organisation_so_two_tenants_may_use_the_same_key(sessions, world, contract) -> None:
     other = _another_sme(sessions)
     program_id = _grant(sessions, world, world.sme_admin, other)
-    for who, contract in ((world.sme_admin, "HT-A"), (other, "HT-B")):
+    contracts = {"HT-A": contract(world.sme_admin, "HT-A"),
+                 "HT-B": contract(other, "HT-B")}
+    for who, number in ((world.sme_admin, "HT-A"), (other, "HT-B")):
+        contract_id = contracts[number]
         with unit_of_work(sessions) as s:
-            claimed = svc.claim_contract(s, claim=_claim(program_id, contract), actor=who, idempotency_key="same")
+            claimed = svc.claim_contract(s, claim=_claim(program_id, contract_id), actor=who, idempotency_key="same")
             assert not claimed.replayed and claimed.redemption.organisation_id == who.organisation_id
     with pytest.raises(IdempotencyConflict), unit_of_work(sessions) as s:
-        svc.claim_contract(s, claim=_claim(program_id, "HT-B"), actor=world.sme_admin, idempotency_key="same")
+        svc.claim_contract(s, claim=_claim(program_id, contracts["HT-B"]), actor=world.sme_admin, idempotency_key="same")
 
 
-def test_two_requests_racing_with_one_key_redeem_once_and_both_see_the_same_redemption(sessions, world) -> None:
+def test_two_requests_racing_with_one_key_redeem_once_and_both_see_the_same_redemption(sessions, world, contract) -> None:
     program_id = _grant(sessions, world, world.sme_admin)
+    contract_id = contract(world.sme_admin, "HT-RACE")
     barrier, answers, errors = threading.Barrier(2), [], []
 
     def send() -> None:
         barrier.wait()
         try:
             with unit_of_work(sessions) as s:
-                claimed = svc.claim_contract(s, claim=_claim(program_id, "HT-RACE"), actor=world.sme_admin,
+                claimed = svc.claim_contract(s, claim=_claim(program_id, contract_id), actor=world.sme_admin,
                                              idempotency_key="race")
                 answers.append((claimed.redemption.id, claimed.replayed))
         except Exception as err:  # noqa: BLE001 - collected and shown by the assertion

@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from suanli.db.models.audit import AuditEvent
 from suanli.db.models.federation import CenterRow
 from suanli.db.models.vouchers import VoucherApplicationRow, VoucherReviewRow
 from suanli.db.uow import unit_of_work
@@ -183,3 +184,79 @@ def test_another_tenants_voucher_objects_are_404_and_a_missing_permission_is_403
     assert c.get(f"/api/v1/applications/{app}/grant", headers=w["sme"]).status_code == 200
     _problem(c.post(url, json={"decision": "approve"}, headers=w["sme"]), 403)  # its own object, no permission
     _problem(c.get(f"/api/v1/programs/{w['program']}/forecast", headers=w["sme"]), 403)
+
+
+def test_bad_program_files_are_422_problems_naming_line_and_field(api) -> None:  # type: ignore[no-untyped-def]
+    bureau = api.organisation("bureau", OrganisationType.GOVERNMENT)
+    officer = api.user("officer", Role.PROGRAM_OFFICER, bureau)
+    c = api.client
+    cases = {
+        TEXT.replace("valid_days: 365", "expires_on: 2024-02-30").encode(): "validity.expires_on",
+        TEXT.encode("gbk"): "",
+        TEXT.replace("year: 2023", "year: 2023\nyear: 2024").encode(): "year",
+        TEXT.replace("year: 2023", "year: 2023\x00").encode(): "",
+        TEXT.replace("ratios: {compute: 30}", "ratios: {compute: 0.3}").encode(): "demand.ratios.compute",
+    }
+    for body, field in cases.items():
+        problem = _problem(c.post("/api/v1/programs", content=body, headers=officer), 422, field)
+        assert problem["line"] >= 1 and "\n" not in problem["detail"]
+    assert c.get("/api/v1/programs", headers=officer).json() == []
+
+
+def test_a_wallet_past_its_last_day_expires_and_its_money_returns_to_the_budget(api) -> None:  # type: ignore[no-untyped-def]
+    text = TEXT.replace("id: chengdu-2023", "id: chengdu-2023-old").replace("valid_days: 365", "expires_on: 2024-01-01")
+    w = _world(api, text)
+    c = api.client
+    app = _apply(api, w, requested=100_000)
+    url = f"/api/v1/applications/{app}/reviews"
+    assert c.post(url, json={"decision": "approve", "score": 80}, headers=w["officer"]).status_code == 201
+    assert c.post(url, json={"decision": "approve"}, headers=w["officer2"]).status_code == 201
+    before = c.get(f"/api/v1/programs/{w['program']}", headers=w["officer"]).json()["budget_left_fen"]
+    assert c.get("/api/v1/wallets", headers=w["sme"]).json()[0]["status"] == "active"
+    _problem(c.post("/api/v1/wallets/expire", json={}, headers=w["sme"]), 403)
+    done = c.post("/api/v1/wallets/expire", json={}, headers=w["officer"])
+    assert done.status_code == 200 and [e["returned_fen"] for e in done.json()["expired"]] == [100_000]
+    wallet = c.get("/api/v1/wallets", headers=w["sme"]).json()[0]
+    assert (wallet["status"], wallet["returned_fen"], wallet["available_fen"]) == ("expired", 100_000, 0)
+    after = c.get(f"/api/v1/programs/{w['program']}", headers=w["officer"]).json()["budget_left_fen"]
+    assert after == before + 100_000
+    assert c.post("/api/v1/wallets/expire", json={}, headers=w["officer"]).json()["expired"] == []
+    with unit_of_work(api.sessions) as s:
+        assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.kind == "voucher.expired")) == 1
+
+
+def test_a_contract_claim_under_a_reserve_fund_program_draws_the_providers_reserve(api) -> None:  # type: ignore[no-untyped-def]
+    w = _world(api)
+    c = api.client
+    platform = api.organisation("platform", OrganisationType.PLATFORM)
+    operator = api.user("operator", Role.PLATFORM_OPERATOR, platform)
+    provider_admin = api.user("nscc-admin", Role.PROVIDER_ADMIN, w["provider"])
+    assert c.post(f"/api/v1/programs/{w['program']}/deposits", json={"amount_fen": 100_000},
+                  headers={**w["finance"], "Idempotency-Key": "d"}).status_code == 201
+    reserves = f"/api/v1/programs/{w['program']}/reserves"
+    assert c.post(reserves, json={"provider_organisation_id": w["provider"], "amount_fen": 20_000},
+                  headers={**w["finance"], "Idempotency-Key": "r"}).status_code == 201
+    app = _apply(api, w, requested=100_000)
+    url = f"/api/v1/applications/{app}/reviews"
+    assert c.post(url, json={"decision": "approve", "score": 80}, headers=w["officer"]).status_code == 201
+    assert c.post(url, json={"decision": "approve"}, headers=w["officer2"]).status_code == 201
+    order = {"provider_organisation_id": w["provider"], "number": "ORD-1", "amount_fen": 100_000,
+             "signed_on": "2024-01-02", "buyer_organisation_id": w["sme_org"]}
+    made = c.post("/api/v1/contracts", json=order, headers=operator)
+    assert made.status_code == 201 and made.json()["through_platform"] is True, made.text
+    declared = c.post("/api/v1/contracts", json={**order, "number": "OWN-1", "buyer_organisation_id": None},
+                      headers=w["sme"])
+    assert declared.status_code == 201 and declared.json()["through_platform"] is False  # a fact, not a flag
+    contract = made.json()["id"]
+    claim = {"program_id": w["program"], "contract_id": contract}
+    early = c.post("/api/v1/redemptions", json=claim, headers={**w["sme"], "Idempotency-Key": "c0"})
+    assert early.status_code == 422 and early.json()["rule"] == "contract.confirmed"
+    _problem(c.post(f"/api/v1/contracts/{contract}/confirmation", json={}, headers=w["sme"]), 403)  # the buyer
+    assert c.post(f"/api/v1/contracts/{contract}/confirmation", json={}, headers=provider_admin).status_code == 200
+    paid = c.post("/api/v1/redemptions", json=claim, headers={**w["sme"], "Idempotency-Key": "c1"})
+    assert paid.status_code == 201 and paid.json()["amount_fen"] == 30_000, paid.text
+    report = c.get(reserves, headers=w["officer"]).json()
+    assert [(r["funded_fen"], r["drawn_fen"], r["balance_fen"]) for r in report] == [(20_000, 20_000, 0)]
+    own = c.post("/api/v1/redemptions", json={**claim, "contract_id": declared.json()["id"]},
+                 headers={**w["sme"], "Idempotency-Key": "c2"})
+    assert own.status_code == 422  # not confirmed, and not through the platform either

@@ -26,16 +26,20 @@ from suanli.domain.vouchers.program import Evidence
 # Chengdu 2024: one program, two sides, separate rules
 
 
-def test_chengdu_2024_pays_the_provider_and_the_user_for_the_same_compute_under_separate_ratios(load, org, order,
-                                                                                              wallet) -> None:
+def test_chengdu_2024_pays_each_side_under_its_own_ratio_but_one_bill_only_once(load, org, order, wallet) -> None:
+    """Both sides are paid under separate rules, each on its own bills (the user's compute purchase,
+    the provider's operating cost); the same bill is never paid to both (issue 14: one claim per bill)."""
     program = load("chengdu-2024-supply")
     day = date(2024, 3, 1)
     user = redemption_amount(program, order(amount_fen=100_000), buyer=org(), wallet=wallet(), today=day)
-    supply = order(amount_fen=100_000, side=Side.SUPPLY)
-    prior = [PriorClaim("chengdu-2024-supply", Side.DEMAND)]
-    provider = redemption_amount(program, supply, buyer=org("provider"), wallet=wallet(), today=day, prior=prior)
+    supply = order(amount_fen=100_000, side=Side.SUPPLY, basis="contract:7:ops-2024-01")
+    provider = redemption_amount(program, supply, buyer=org("provider"), wallet=wallet(), today=day)
     assert (user.amount_fen, provider.amount_fen) == (30_000, 10_000)
-    assert claim_key(order()) != claim_key(supply)
+    same_bill = order(amount_fen=100_000, side=Side.SUPPLY)
+    prior = [PriorClaim("chengdu-2024-supply", Side.DEMAND)]
+    twice = redemption_amount(program, same_bill, buyer=org("provider"), wallet=wallet(), today=day, prior=prior)
+    assert twice.failed is not None and twice.failed.id == "order.double-claim"
+    assert claim_key(order()) == claim_key(same_bill)
 
 
 def test_chengdu_2024_refuses_the_same_side_claiming_the_same_usage_twice(load, org, order, wallet) -> None:

@@ -18,10 +18,10 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from suanli.api.deps import PageDep, PrincipalDep, SessionDep, SettingsDep, require_roles
-from suanli.domain.errors import InvalidInput
 from suanli.domain.organisations import Principal, Role
-from suanli.domain.vouchers import ItemKind, Side
+from suanli.domain.vouchers import Side
 from suanli.domain.vouchers.disclosure import to_csv, to_xlsx
+from suanli.domain.vouchers.program_file import program_text
 from suanli.services import vouchers as service
 from suanli.services.audit import init_signer
 
@@ -68,13 +68,8 @@ def _program_out(row: Any) -> ProgramOut:
 async def load_program(request: Request, session: SessionDep, officer: Officer) -> ProgramOut:
     """Upload a program file (YAML body, `Content-Type: application/yaml`)."""
     body = await request.body()
-    try:
-        text = body.decode()
-    except UnicodeDecodeError as exc:
-        line = body[:exc.start].count(b"\n") + 1
-        raise InvalidInput(f"line {line}: the program file must be UTF-8 text (this is not)", line=line,
-                           field="") from None
-    return _program_out(service.load_program(session, text=text, actor=officer))
+    text = program_text(body, "uploaded program file")
+    return _program_out(service.load_program(session, text=text, actor=officer, source="uploaded program file"))
 
 
 @router.get("/programs", response_model=list[ProgramOut])
@@ -254,25 +249,22 @@ def redemption_receipt(redemption_id: int, session: SessionDep, settings: Settin
                                       signer=init_signer(settings.data_dir))
 
 
-class ContractClaimIn(BaseModel):
+class ContractClaimIn(Body):
+    """A claim names the program and the contract record; everything else (amount, items, provider,
+    payment, through platform, side, project class) comes from the attested record and the grant, so a
+    self-declared field (`contract_paid`, `side`, ...) is refused as unknown."""
+
     program_id: int
-    contract_id: str = Field(min_length=1, max_length=120)
-    provider: str = Field(min_length=1, max_length=63)
-    amount_fen: int = Field(gt=0, le=MAX_FEN)
-    kind: ItemKind = ItemKind.COMPUTE
-    side: Side = Side.DEMAND
-    contract_signed: bool = False
-    contract_paid: bool = False
-    through_platform: bool = True
+    contract_id: int
 
 
 @router.post("/redemptions", status_code=201, response_model=RedemptionOut)
 def claim_contract(body: ContractClaimIn, session: SessionDep, applicant: Applicant, key: Key,
                    response: Response) -> RedemptionOut:
-    """Reimbursement-mode claim against a signed and paid contract (Yangzhou). The `Idempotency-Key`
+    """A claim on a contract its provider confirmed (and, where the program says, confirmed paid). The `Idempotency-Key`
     header is required: a retry with the same key and claim answers the original redemption (200),
     the same key with another claim is a 409 `idempotency-conflict`."""
-    claim = service.ContractClaim(**body.model_dump())
+    claim = service.ContractClaim(program_id=body.program_id, contract_id=body.contract_id)
     claimed = service.claim_contract(session, claim=claim, actor=applicant, idempotency_key=key)
     response.status_code = 200 if claimed.replayed else 201
     return _redemption_out(claimed.redemption)
@@ -364,3 +356,75 @@ def expire_wallets(body: ExpiryIn, session: SessionDep, officer: Officer) -> dic
     are closed and their remainder returns to the program budget."""
     closed = service.expire_due_wallets(session, now=body.today, actor=officer)
     return {"expired": [{"wallet_id": w, "returned_fen": fen} for w, fen in closed]}
+
+
+class ContractIn(Body):
+    provider_organisation_id: int
+    number: str
+    amount_fen: int
+    signed_on: date = Field(strict=False)
+    term_months: int | None = None
+    items: list[dict[str, Any]] = Field(default_factory=list, description="[{kind, amount_fen, ecosystem?, "
+                                        "domestic?, center?}]; default one compute line of the whole amount")
+    buyer_organisation_id: int | None = Field(default=None, description="the platform names the buyer of its orders")
+
+
+class ContractOut(BaseModel):
+    id: int
+    provider_organisation_id: int
+    buyer_organisation_id: int
+    number: str
+    amount_fen: int
+    signed_on: date
+    term_months: int | None
+    items: list[dict[str, Any]]
+    through_platform: bool
+    status: str
+    paid_fen: int
+
+
+def _contract_out(row: Any) -> ContractOut:
+    return ContractOut(id=row.id, provider_organisation_id=row.provider_organisation_id,
+                       buyer_organisation_id=row.buyer_organisation_id, number=row.number, amount_fen=row.amount_fen,
+                       signed_on=row.signed_on, term_months=row.term_months, items=row.items,
+                       through_platform=row.through_platform, status=row.status, paid_fen=row.paid_fen)
+
+
+@router.post("/contracts", status_code=201, response_model=ContractOut)
+def declare_contract(body: ContractIn, session: SessionDep, principal: PrincipalDep) -> ContractOut:
+    """The buyer declares a contract (合同) with a provider; the platform records its own orders."""
+    command = service.DeclareContract(**body.model_dump())
+    return _contract_out(service.declare_contract(session, command=command, actor=principal))
+
+
+@router.get("/contracts", response_model=list[ContractOut])
+def list_contracts(session: SessionDep, principal: PrincipalDep, page: PageDep) -> list[ContractOut]:
+    rows = service.list_contracts(session, actor=principal, offset=page.offset, limit=page.limit)
+    return [_contract_out(r) for r in rows]
+
+
+@router.get("/contracts/{contract_id}", response_model=ContractOut)
+def get_contract(contract_id: int, session: SessionDep, principal: PrincipalDep) -> ContractOut:
+    return _contract_out(service.readable_contract(session, contract_id=contract_id, actor=principal))
+
+
+class ConfirmIn(Body):
+    confirm: bool = True
+
+
+@router.post("/contracts/{contract_id}/confirmation", response_model=ContractOut)
+def confirm_contract(contract_id: int, body: ConfirmIn, session: SessionDep, principal: PrincipalDep) -> ContractOut:
+    """The provider attests (or refuses) the contract."""
+    return _contract_out(service.confirm_contract(session, contract_id=contract_id, actor=principal,
+                                                  confirm=body.confirm))
+
+
+class PaymentIn(Body):
+    paid_fen: int
+
+
+@router.post("/contracts/{contract_id}/payment", response_model=ContractOut)
+def confirm_payment(contract_id: int, body: PaymentIn, session: SessionDep, principal: PrincipalDep) -> ContractOut:
+    """The provider attests what the buyer has paid on the contract."""
+    return _contract_out(service.confirm_payment(session, contract_id=contract_id, actor=principal,
+                                                 paid_fen=body.paid_fen))

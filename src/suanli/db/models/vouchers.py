@@ -90,6 +90,7 @@ class VoucherWalletRow(Base, IdMixin):
     program_id: Mapped[int] = mapped_column(ForeignKey("voucher_programs.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     project_class: Mapped[str | None] = mapped_column(String(63), nullable=True)
+    side: Mapped[str] = mapped_column(String(16), default="demand", server_default="demand")  # from the grant
     granted_fen: Mapped[int] = mapped_column(Money, default=0)
     reserved_fen: Mapped[int] = mapped_column(Money, default=0)
     redeemed_fen: Mapped[int] = mapped_column(Money, default=0)
@@ -134,7 +135,8 @@ class VoucherRedemptionRow(Base, IdMixin):
     program_id: Mapped[int] = mapped_column(ForeignKey("voucher_programs.id"), index=True)
     wallet_id: Mapped[int] = mapped_column(ForeignKey("voucher_wallets.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    # Never twice: one redemption per usage record, one per side and usage/contract across programs.
+    # Never twice: one redemption per bill (usage record or contract), across every program and both
+    # sides; `claim_key` is the bill (migration 0010), so whoever races, the database keeps one.
     usage_record_id: Mapped[int | None] = mapped_column(ForeignKey("usage_records.id"), unique=True, nullable=True)
     claim_key: Mapped[str] = mapped_column(String(200), unique=True)
     basis: Mapped[str] = mapped_column(String(190), index=True)
@@ -171,4 +173,35 @@ class VoucherDisclosureRow(Base, IdMixin):
     published_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     rows: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     rows_hash: Mapped[str] = mapped_column(String(64))
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class VoucherContractRow(Base, IdMixin):
+    """A contract (合同): declared by its buyer (or created by the platform for an order placed through
+    it), confirmed by its provider, whose payment the provider confirms too (two-party attestation).
+    `number_key` is the provider's number normalised; `bill` (set at confirmation) is unique, so a
+    provider confirms one contract per number, and a claim on it is unique by the same bill."""
+
+    __tablename__ = "voucher_contracts"
+    __table_args__ = (
+        CheckConstraint("amount_fen > 0", name="positive"),
+        CheckConstraint("paid_fen >= 0 AND paid_fen <= amount_fen", name="paid_within_amount"),
+        UniqueConstraint("provider_organisation_id", "buyer_organisation_id", "number_key",
+                         name="uq_voucher_contracts_number"),
+    )
+    provider_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    buyer_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    number: Mapped[str] = mapped_column(String(120))
+    number_key: Mapped[str] = mapped_column(String(120))
+    bill: Mapped[str | None] = mapped_column(String(190), unique=True, nullable=True)
+    amount_fen: Mapped[int] = mapped_column(Money)
+    signed_on: Mapped[date] = mapped_column(Date)
+    term_months: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    through_platform: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="declared")  # declared | confirmed | refused
+    declared_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    paid_fen: Mapped[int] = mapped_column(Money, default=0)
+    payment_confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

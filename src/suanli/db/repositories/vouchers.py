@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from suanli.db.models.federation import CenterRow
@@ -16,6 +16,7 @@ from suanli.db.models.jobs import JobRow, UsageRecordRow
 from suanli.db.models.organisations import OrganisationRow
 from suanli.db.models.vouchers import (
     VoucherApplicationRow,
+    VoucherContractRow,
     VoucherGrantRow,
     VoucherProgramRow,
     VoucherRedemptionRow,
@@ -202,3 +203,26 @@ def centers_of_provider(session: Session, organisation_id: int) -> list[str]:
     query = select(CenterRow.name).where(CenterRow.provider_organisation_id == organisation_id).order_by(CenterRow.name)
     return list(session.scalars(query))
 
+
+def get_contract(session: Session, contract_id: int, *, for_update: bool = False) -> VoucherContractRow | None:
+    return _get(session, VoucherContractRow, contract_id, for_update)
+
+
+def list_contracts(session: Session, *, organisation_id: int | None = None, offset: int = 0,
+                   limit: int = 100) -> Sequence[VoucherContractRow]:
+    """Contracts where the organisation is buyer or provider (all of them when None)."""
+    query = select(VoucherContractRow)
+    if organisation_id is not None:
+        query = query.where(or_(VoucherContractRow.buyer_organisation_id == organisation_id,
+                                VoucherContractRow.provider_organisation_id == organisation_id))
+    return session.scalars(query.order_by(VoucherContractRow.id).offset(offset).limit(limit)).all()
+
+
+def contract_declared(session: Session, provider_id: int, buyer_id: int, number_key: str) -> VoucherContractRow | None:
+    return session.scalar(select(VoucherContractRow).where(
+        VoucherContractRow.provider_organisation_id == provider_id, VoucherContractRow.buyer_organisation_id == buyer_id,
+        VoucherContractRow.number_key == number_key))
+
+
+def contract_by_bill(session: Session, bill: str) -> VoucherContractRow | None:
+    return session.scalar(select(VoucherContractRow).where(VoucherContractRow.bill == bill))

@@ -27,7 +27,7 @@ from suanli.domain.vouchers.program import (
     VoucherProgram,
     program_json_schema,
 )
-from suanli.domain.vouchers.program_file import parse_program, program_hash
+from suanli.domain.vouchers.program_file import parse_program, parse_program_file, program_hash
 from suanli.domain.vouchers.review import ReviewAct, check_review, next_stage, raise_review_refusal
 from suanli.domain.vouchers.rules import Decision, Outcome, RuleFired
 from suanli.domain.vouchers.subsidy import Holding, VoucherSubsidy
@@ -67,6 +67,7 @@ __all__ = [
     "next_stage",
     "organisation_cap",
     "parse_program",
+    "parse_program_file",
     "program_hash",
     "program_json_schema",
     "raise_review_refusal",

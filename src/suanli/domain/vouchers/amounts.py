@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from fractions import Fraction
 
 from suanli.domain.money import format_yuan, subsidy_share
 from suanli.domain.organisations import OrganisationFacts
@@ -88,6 +89,12 @@ class Order:
     through_platform: bool = True
     contract_signed: bool = False
     contract_paid: bool = False
+    items: tuple[tuple[ItemKind, int], ...] = ()  # a contract's lines (kind, fen); empty: one line of `kind`
+    signed_on: date | None = None  # contracts: from the attested record
+    term_months: int | None = None
+
+    def lines(self) -> tuple[tuple[ItemKind, int], ...]:
+        return self.items or ((self.kind, self.amount_fen),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +107,9 @@ class PriorClaim:
 
 
 def claim_key(order: Order) -> str:
-    """The key a redemption store keeps unique: one subsidy per side per usage or contract."""
-    return f"{order.side.value}:{order.basis}"
+    """The key a redemption store keeps unique: the bill itself (a usage record or a contract), so a
+    bill is subsidised once across every program and both sides, whoever races."""
+    return order.basis
 
 
 def check_order(program: VoucherProgram, order: Order, buyer: OrganisationFacts, prior: list[PriorClaim]) -> list[RuleFired]:
@@ -120,11 +128,30 @@ def check_order(program: VoucherProgram, order: Order, buyer: OrganisationFacts,
     if rules_on.contract_paid_before_redemption or program.settlement is Settlement.REIMBURSEMENT:
         ok = order.contract_signed and order.contract_paid
         rules.append(fire("order.contract-paid", Outcome.PASSED if ok else Outcome.FAILED))
-    if any(c.side is order.side for c in prior):
-        rules.append(fire("order.double-claim", Outcome.FAILED, basis=order.basis))
+    rules += _contract_conditions(program, order)
     exclusive = program.side is SideMode.PROVIDER_XOR_USER
     if any(c.side is not order.side and (exclusive or c.exclusive) for c in prior):
         rules.append(fire("side.provider-xor-user", Outcome.FAILED, basis=order.basis))
+    elif prior:  # one claim per bill: the same side again, or the other side of a `both` program
+        rules.append(fire("order.double-claim", Outcome.FAILED, basis=order.basis))
+    return rules
+
+
+def _contract_conditions(program: VoucherProgram, order: Order) -> list[RuleFired]:
+    conditions = program.orders.contract
+    if conditions is None or not order.basis.startswith("contract:"):
+        return []
+    rules = []
+    earliest = conditions.signed_on_or_after
+    if earliest is not None:
+        ok = order.signed_on is not None and order.signed_on >= earliest
+        rules.append(fire("contract.signed-after", Outcome.PASSED if ok else Outcome.FAILED,
+                          signed_on=order.signed_on, earliest=earliest))
+    limit = conditions.max_term_months
+    if limit is not None:
+        ok = order.term_months is not None and order.term_months <= limit
+        rules.append(fire("contract.term", Outcome.PASSED if ok else Outcome.FAILED, term=order.term_months,
+                          limit=limit))
     return rules
 
 
@@ -146,13 +173,27 @@ def redemption_amount(
         rules.append(fire("grant.expired", Outcome.FAILED, expires_on=wallet.expires_on))
     else:
         rules.append(fire("grant.valid", Outcome.PASSED, expires_on=wallet.expires_on))
-    ratio = program.ratio(order.side, order.kind, project_class)
-    if ratio is None or ratio == 0:
-        rules.append(fire("order.item-kind", Outcome.FAILED, kind=order.kind.value))
+    share = 0
+    for kind, amount in order.lines():
+        ratio = program.ratio(order.side, kind, project_class)
+        if ratio is None or ratio == 0:
+            rules.append(fire("order.item-kind", Outcome.FAILED, kind=kind.value))
+            return decide(rules)
+        line = subsidy_share(amount, ratio)
+        share += line
+        percent = f"{float(ratio * 100):g}"
+        rules.append(fire("ratio", Outcome.LIMITED, kind=kind.value, percent=percent, share=format_yuan(line)))
+    conditions = program.orders.contract
+    if conditions is not None and conditions.max_share_percent is not None and order.basis.startswith("contract:"):
+        cap = subsidy_share(order.amount_fen, Fraction(conditions.max_share_percent) / 100)
+        if share > cap:
+            share = cap
+            rules.append(fire("contract.share", Outcome.LIMITED, percent=f"{conditions.max_share_percent:g}",
+                              cap=format_yuan(cap)))
+    minimum = program.caps.minimum_claim_fen
+    if minimum is not None and share < minimum:
+        rules.append(fire("claim.minimum", Outcome.FAILED, amount=format_yuan(share), minimum=format_yuan(minimum)))
         return decide(rules)
-    share = subsidy_share(order.amount_fen, ratio)
-    percent = f"{float(ratio * 100):g}"
-    rules.append(fire("ratio", Outcome.LIMITED, kind=order.kind.value, percent=percent, share=format_yuan(share)))
     usable = wallet.available_fen + reserved_for_order_fen
     if usable <= 0:
         rules.append(fire("wallet.balance", Outcome.FAILED, left=format_yuan(0)))

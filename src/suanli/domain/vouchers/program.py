@@ -103,6 +103,16 @@ class ProjectClass(Strict):
 class Caps(Strict):
     per_organisation_fen: Fen | None = None
     per_application_fen: Fen | None = None
+    minimum_claim_fen: Fen | None = Field(default=None, description="a redemption below this is refused (claim.minimum)")
+
+
+class ContractRules(Strict):
+    """Conditions on the contract a claim is made on (read from the provider-attested record)."""
+
+    signed_on_or_after: date | None = Field(default=None, description="contract.signed-after")
+    max_term_months: int | None = Field(default=None, ge=1, le=240, description="contract.term")
+    max_share_percent: Percent | None = Field(
+        default=None, description="the subsidy is at most this percent of the contract value (contract.share)")
 
 
 class OrderRules(Strict):
@@ -111,6 +121,7 @@ class OrderRules(Strict):
     no_affiliation: bool = Field(default=False, description="no 关联关系 between buyer and provider")
     contract_paid_before_redemption: bool = False
     no_double_claim: Literal[True] = Field(default=True, description="never subsidised twice, across all programs")
+    contract: ContractRules | None = None
 
 
 class Scale(Strict):

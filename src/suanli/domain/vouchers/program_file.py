@@ -8,8 +8,11 @@ matched byte for byte with the file that was loaded.
 from __future__ import annotations
 
 import hashlib
+import re
+from datetime import date
 from typing import Any
 
+import yaml
 from pydantic import ValidationError
 
 from suanli.domain.vouchers.errors import InvalidProgramFile
@@ -24,19 +27,90 @@ def program_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def parse_program(text: str) -> VoucherProgram:
-    """Parse and validate a program file; every error names its line and field path."""
-    data, node = parse_yaml(text, InvalidProgramFile, max_bytes=MAX_FILE_BYTES, what="program file")
-    if not isinstance(data, dict):
-        raise InvalidProgramFile("line 1: a program file is a mapping of fields", line=1, field="")
+def program_text(data: bytes, source: str = "program file") -> str:
+    """The text of a program file as uploaded or read from disk: it must be UTF-8 (a BOM is dropped)."""
     try:
-        program = VoucherProgram.model_validate(data)
-    except ValidationError as exc:
-        _raise([(tuple(e["loc"]), e["msg"]) for e in exc.errors()], node)
-    problems = cross_checks(program)
-    if problems:
-        _raise(problems, node)
-    return program
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InvalidProgramFile(f"{source}: line {line}: the file must be UTF-8 text (save it as UTF-8; "
+                                 "GBK and binary files are not read)", line=line, field="", file=source) from None
+
+
+def parse_program_file(data: bytes, source: str = "program file") -> VoucherProgram:
+    """Read and validate a program file's bytes; one line naming file, line and field on any error."""
+    return parse_program(program_text(data, source), source=source)
+
+
+def parse_program(text: str, *, source: str | None = None) -> VoucherProgram:
+    """Parse and validate a program file; every error is one line naming the file, line and field."""
+    try:
+        data, node = _read(text)
+        if not isinstance(data, dict):
+            raise InvalidProgramFile("line 1: a program file is a mapping of fields", line=1, field="")
+        try:
+            program = VoucherProgram.model_validate(data)
+        except ValidationError as exc:
+            _raise([(tuple(e["loc"]), e["msg"]) for e in exc.errors()], node)
+        problems = cross_checks(program)
+        if problems:
+            _raise(problems, node)
+        return program
+    except InvalidProgramFile as exc:
+        if source is None:
+            raise
+        raise InvalidProgramFile(f"{source}: {exc.detail}", **{**exc.extra, "file": source}) from None
+
+
+def _read(text: str) -> tuple[Any, Any]:
+    """The YAML data and node tree, after the checks a plain YAML reader skips: NUL bytes, duplicated
+    keys (refused: the last would silently win), impossible dates, ratios written as fractions."""
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise InvalidProgramFile(f"line {line}: the file contains a NUL byte (is it a binary file?)", line=line,
+                                 field="")
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise InvalidProgramFile("file nested too deeply to be a real configuration") from None
+    except yaml.YAMLError:
+        node = None  # parse_yaml below names the line
+    if node is not None:
+        _walk(node, [])
+    return parse_yaml(text, InvalidProgramFile, max_bytes=MAX_FILE_BYTES, what="program file")
+
+
+_FRACTION = re.compile(r"^[+]?0*\.\d+$")
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+def _walk(node: Any, path: list[Any]) -> None:
+    def fail(message: str, at: Any, where: list[Any]) -> None:
+        line = at.start_mark.line + 1
+        field = ".".join(str(p) for p in where)
+        raise InvalidProgramFile(f"line {line}: {field or 'file'}: {message}", line=line, field=field)
+
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            name = str(key.value)
+            if name in seen:
+                fail(f"the key {name!r} appears twice (each key once)", key, [*path, name])
+            seen.add(name)
+            _walk(value, [*path, name])
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _walk(item, [*path, i])
+    elif isinstance(node, yaml.ScalarNode):
+        if node.tag == _TIMESTAMP:
+            try:
+                date.fromisoformat(str(node.value)[:10])
+            except ValueError:
+                fail(f"{node.value} is not a real date", node, path)
+        if "ratios" in path[:-1] and node.style is None and _FRACTION.match(str(node.value)):
+            percent = float(node.value) * 100
+            fail(f"ratios are percents: {node.value} looks like a fraction; write {percent:g} for {percent:g}%",
+                 node, path)
 
 
 def cross_checks(p: VoucherProgram) -> list[Problem]:

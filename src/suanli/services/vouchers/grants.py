@@ -53,11 +53,14 @@ def grant(session: Session, row: VoucherProgramRow, program: VoucherProgram, app
 def wallet_for(session: Session, row: VoucherProgramRow, application: VoucherApplicationRow,
                 expires: date) -> VoucherWalletRow:
     wallet = repo.wallet_of(session, row.id, application.organisation_id, for_update=True)
+    if wallet is not None and wallet.side != application.side:
+        raise VoucherConflict(f"this organisation's voucher under {row.code} is for the {wallet.side} side",
+                              rule="wallet.side")
     if wallet is None:
         account = ledger_account(session, AccountPurpose.VOUCHER_WALLET, OwnerKind.ORGANISATION, application.organisation_id,
                            scope=f"program:{row.id}")
         wallet = repo.add(session, VoucherWalletRow(
             program_id=row.id, organisation_id=application.organisation_id, project_class=application.project_class,
-            granted_fen=0, reserved_fen=0, redeemed_fen=0, returned_fen=0, expires_on=expires, status="active",
+            side=application.side, granted_fen=0, reserved_fen=0, redeemed_fen=0, returned_fen=0, expires_on=expires, status="active",
             ledger_account_id=account))
     return wallet

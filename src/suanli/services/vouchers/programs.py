@@ -50,10 +50,11 @@ def program_row(session: Session, program_id: int, *, for_update: bool = False) 
     return row
 
 
-def load_program(session: Session, *, text: str, actor: Principal | None = None) -> VoucherProgramRow:
+def load_program(session: Session, *, text: str, actor: Principal | None = None,
+                 source: str | None = None) -> VoucherProgramRow:
     """Validate and record a program file; loading the same text again is a no-op, a changed file under
     the same id is refused (a published program never changes silently)."""
-    program = parse_program(text)
+    program = parse_program(text, source=source)
     digest = program_hash(text)
     existing = repo.program_by_code(session, program.id)
     if existing is not None:

@@ -88,7 +88,7 @@ class WalletView:
 
 
 def wallet_view(w: VoucherWalletRow) -> WalletView:
-    return WalletView(w.id, w.program_id, w.organisation_id, getattr(w, "side", None) or "demand", int(w.granted_fen),
+    return WalletView(w.id, w.program_id, w.organisation_id, w.side, int(w.granted_fen),
                       int(w.reserved_fen), int(w.redeemed_fen), int(w.returned_fen),
                       wallet_state(w).available_fen if w.status == "active" else 0, w.expires_on, w.status)
 

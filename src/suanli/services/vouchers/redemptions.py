@@ -14,12 +14,14 @@ from sqlalchemy.orm import Session
 from suanli.db.models.base import utcnow
 from suanli.db.models.vouchers import (
     VoucherClawbackRow,
+    VoucherContractRow,
     VoucherProgramRow,
     VoucherRedemptionRow,
     VoucherReservationRow,
     VoucherWalletRow,
 )
 from suanli.db.repositories import vouchers as repo
+from suanli.domain.errors import InvalidInput
 from suanli.domain.ledger import AccountPurpose, Leg, OwnerKind
 from suanli.domain.ledger.idempotency import check_key, check_replay, request_hash
 from suanli.domain.organisations import Principal
@@ -27,6 +29,7 @@ from suanli.domain.vouchers import (
     Decision,
     ItemKind,
     Order,
+    Settlement,
     Side,
     VoucherConflict,
     VoucherRuleViolation,
@@ -34,9 +37,11 @@ from suanli.domain.vouchers import (
     clawback_amount,
     redemption_amount,
 )
+from suanli.domain.vouchers.bounds import check_text
 from suanli.domain.vouchers.errors import VoucherNotFound
 from suanli.services import ledger
 from suanli.services.vouchers.common import audit_event, facts_of, known_id, ledger_account
+from suanli.services.vouchers.contracts import contract_facts, readable_contract
 from suanli.services.vouchers.programs import program_of, program_row
 from suanli.services.vouchers.wallets import best_wallet, prior_claims_on, wallet_state
 
@@ -182,17 +187,12 @@ def _pay_to_receivable(session: Session, wallet: VoucherWalletRow, redemption: V
 
 @dataclass(frozen=True, slots=True)
 class ContractClaim:
-    """A reimbursement claim (Yangzhou): a signed and paid contract for compute, data or models."""
+    """A claim on a confirmed contract record (Yangzhou's reimbursement, Qingyang's supply side). The
+    amount, items, provider, payment and "through platform" come from the record both parties attested;
+    the side and project class from the claimant's grant. Nothing is taken from the claimant's word."""
 
     program_id: int
-    contract_id: str
-    provider: str
-    amount_fen: int
-    kind: ItemKind = ItemKind.COMPUTE
-    side: Side = Side.DEMAND
-    contract_signed: bool = False
-    contract_paid: bool = False
-    through_platform: bool = True
+    contract_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,8 +205,7 @@ class Claimed:
 
 def claim_hash(claim: ContractClaim, organisation_id: int | None) -> str:
     """The canonical hash an Idempotency-Key is bound to: every field of the claim and the claimant."""
-    body = {**asdict(claim), "kind": claim.kind.value, "side": claim.side.value, "organisation_id": organisation_id}
-    return request_hash(body)
+    return request_hash({**asdict(claim), "organisation_id": organisation_id})
 
 
 def claim_contract(session: Session, *, claim: ContractClaim, actor: Principal, idempotency_key: str,
@@ -222,21 +221,47 @@ def redeem_contract(session: Session, *, claim: ContractClaim, actor: Principal,
     return _redeem_contract(session, claim, actor, today, None).redemption
 
 
+def contract_order(session: Session, contract: VoucherContractRow, side: Side) -> Order:
+    """The order a confirmed contract is, read from the record (the provider as its first center name,
+    for the designated-provider rule)."""
+    facts = contract_facts(contract)
+    centers = repo.centers_of_provider(session, contract.provider_organisation_id)
+    designated = next((i.center for i in facts.items if i.center), None) or (centers[0] if centers else "")
+    kinds = {i.kind for i in facts.items} or {ItemKind.COMPUTE}
+    kind = next(iter(kinds)) if len(kinds) == 1 else ItemKind.COMPUTE
+    return Order(kind, facts.amount_fen, designated, contract.bill or f"contract-draft:{contract.id}", side,
+                 facts.through_platform, facts.confirmed, facts.paid,
+                 items=tuple((i.kind, i.amount_fen) for i in facts.items), signed_on=facts.signed_on,
+                 term_months=facts.term_months)
+
+
 def _redeem_contract(session: Session, claim: ContractClaim, actor: Principal, today: date | None,
                      keyed: tuple[str, str] | None) -> Claimed:
     today = today or utcnow().date()
+    if isinstance(claim.contract_id, bool) or not isinstance(claim.contract_id, int):
+        raise InvalidInput("contract_id is the id of a contract record", field="contract_id")
     # The wallet lock comes first: it serialises claims of one organisation under one program, so a
     # concurrent retry of the same key waits here and then finds the redemption its twin committed.
+    # Claims by different organisations on one bill are decided by the bill's unique key instead.
     wallet = repo.wallet_of(session, claim.program_id, actor.organisation_id, for_update=True)
     if keyed is not None and (prior := _replay(session, actor, keyed)) is not None:
         return prior
+    contract = readable_contract(session, contract_id=claim.contract_id, actor=actor)
     if wallet is None:
         raise VoucherRuleViolation("no voucher granted under this program / 本项目下无已核定的算力券",
                                    rule="wallet.balance")
-    order = Order(claim.kind, claim.amount_fen, claim.provider, f"contract:{claim.contract_id}", claim.side,
-                  claim.through_platform, claim.contract_signed, claim.contract_paid)
+    side = Side(wallet.side)
+    party = contract.buyer_organisation_id if side is Side.DEMAND else contract.provider_organisation_id
+    if party != actor.organisation_id:  # the grant's side decides which party of the contract may claim
+        raise VoucherRuleViolation(f"a {side.value}-side voucher claims only as the contract's "
+                                   f"{'buyer' if side is Side.DEMAND else 'provider'} / 申领方须为合同的"
+                                   f"{'买方' if side is Side.DEMAND else '供给方'}", rule="program.side")
+    if contract.status != "confirmed" or contract.bill is None:
+        raise VoucherRuleViolation("the provider has not confirmed this contract / 合同尚未经供给方确认",
+                                   rule="contract.confirmed")
+    order = contract_order(session, contract, side)
     if repo.redemption_by_claim(session, claim_key(order)) is not None:
-        raise VoucherConflict(f"contract {claim.contract_id} was already redeemed", rule="order.double-claim")
+        raise VoucherConflict(f"contract {contract.number} was already subsidised", rule="order.double-claim")
     decision = decide_redemption(session, wallet, order, today, held_fen=0).raise_if_refused()
     if decision.amount_fen <= 0:
         raise VoucherRuleViolation("nothing left to redeem / 无可兑付金额", rule="wallet.balance")
@@ -246,9 +271,33 @@ def _redeem_contract(session: Session, claim: ContractClaim, actor: Principal, t
         if keyed is not None:  # lost a race for the key under another program: name the key, not the contract
             _replay(session, actor, keyed)
         raise
-    result.transfer_id = _pay_to_receivable(session, wallet, result, None, 0)
+    program = program_of(program_row(session, wallet.program_id))
+    if program.settlement is Settlement.RESERVE_FUND and side is Side.DEMAND:
+        result.transfer_id = _pay_provider(session, wallet, result, contract.provider_organisation_id)
+    else:  # reimbursement / direct to the claimant: the claimant is owed the share
+        result.transfer_id = _pay_to_receivable(session, wallet, result, None, 0)
     session.flush()
     return Claimed(result)
+
+
+def _pay_provider(session: Session, wallet: VoucherWalletRow, redemption: VoucherRedemptionRow,
+                  provider_organisation_id: int) -> int:
+    """备用金 settlement of a contract claim: the voucher's share goes to the contract's provider, paid at
+    once out of the program's reserve fund there as far as it reaches; the rest stays payable to the
+    provider until the finance batch (which tops the reserve back up)."""
+    amount = int(redemption.amount_fen)
+    payable = ledger_account(session, AccountPurpose.PROVIDER_PAYABLE, OwnerKind.ORGANISATION, provider_organisation_id)
+    reserve = ledger.open_account(session, purpose=AccountPurpose.PROVIDER_RESERVE, owner_kind=OwnerKind.ORGANISATION,
+                                  owner_id=provider_organisation_id, scope=f"program:{wallet.program_id}")
+    drawn = max(min(amount, ledger.natural_balance(reserve)), 0)
+    legs = [Leg(known_id(wallet.ledger_account_id), amount)]
+    if amount > drawn:
+        legs.append(Leg(payable, -(amount - drawn)))
+    if drawn:
+        legs.append(Leg(reserve.id, -drawn))
+    return ledger.transfer(session, idempotency_key=f"voucher:redeem:{redemption.claim_key}", legs=legs,
+                           memo=f"voucher share of {redemption.basis} to the provider", source_kind="voucher_redemption",
+                           source_id=redemption.basis).id
 
 
 def _replay(session: Session, actor: Principal, keyed: tuple[str, str]) -> Claimed | None:
@@ -263,6 +312,7 @@ def _replay(session: Session, actor: Principal, keyed: tuple[str, str]) -> Claim
 def clawback(session: Session, *, redemption_id: int, actor: Principal, reason: str) -> VoucherClawbackRow:
     """Reverse an improper redemption (追回): the organisation owes the amount again and it returns to
     the program budget; the usage or contract stays claimed, so it is never subsidised again."""
+    check_text("reason", reason, 2000, required=True)
     redemption = repo.get_redemption(session, redemption_id, for_update=True)
     if redemption is None:
         raise VoucherNotFound(f"redemption {redemption_id} does not exist")
@@ -280,6 +330,6 @@ def clawback(session: Session, *, redemption_id: int, actor: Principal, reason: 
     redemption.status = "clawed_back"
     row.clawed_back_fen = int(row.clawed_back_fen) + amount
     receipt = audit_event(session, "voucher.clawed_back", f"voucher_redemption:{redemption.id}",
-                     {"amount_fen": amount, "reason": reason[:500], "by": actor.user_id}, redemption.organisation_id)
-    return repo.add(session, VoucherClawbackRow(redemption_id=redemption.id, amount_fen=amount, reason=reason[:2000],
+                     {"amount_fen": amount, "reason": reason, "by": actor.user_id}, redemption.organisation_id)
+    return repo.add(session, VoucherClawbackRow(redemption_id=redemption.id, amount_fen=amount, reason=reason,
                                                 user_id=actor.user_id, transfer_id=result.id, receipt=receipt))

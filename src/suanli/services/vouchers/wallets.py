@@ -40,6 +40,8 @@ def best_wallet(session: Session, organisation_id: int, order: Order, today: dat
     assert org is not None
     best = None
     for wallet in repo.list_wallets(session, organisation_id=organisation_id, status="active"):
+        if wallet.side != order.side.value:
+            continue  # a supply-side voucher never pays the organisation's own purchases
         row = program_row(session, wallet.program_id)
         decision = redemption_amount(program_of(row), order, buyer=facts_of(org), wallet=wallet_state(wallet),
                                      today=today, prior=prior_claims_on(session, order.basis), project_class=wallet.project_class)
