@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from suanli.db.models.opportunities import (
@@ -51,7 +51,9 @@ def organisation_ids_by_name_zh(session: Session, names: Iterable[str]) -> dict[
 
 def replace_terms(session: Session, item_id: int, terms: Iterable[str]) -> None:
     session.execute(delete(OpportunityTermRow).where(OpportunityTermRow.opportunity_id == item_id))
-    session.add_all(OpportunityTermRow(opportunity_id=item_id, term=t) for t in sorted(set(terms)))
+    rows = [{"opportunity_id": item_id, "term": t} for t in sorted(set(terms))]
+    if rows:  # one executemany, not an ORM object per term (an item has a few hundred)
+        session.execute(insert(OpportunityTermRow), rows)
 
 
 def search_published(session: Session, *, terms: set[str], kind: str | None, track: str | None,
