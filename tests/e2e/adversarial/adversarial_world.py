@@ -39,6 +39,7 @@ PERSONAS: dict[str, tuple[Role, str]] = {
     "officer2": (Role.PROGRAM_OFFICER, "gov"),
     "finance": (Role.FINANCE_OFFICER, "gov"),
     "auditor": (Role.AUDITOR, "audit"),
+    "supplier_s": (Role.ORG_ADMIN, "S"),  # a data supplier outside the matrix: sells to A and B
 }
 TENANT_PERSONAS = {"admin_a", "member_a", "admin_b", "member_b", "provider"}
 
@@ -85,6 +86,7 @@ def build_world(api: Any) -> World:
         "P": api.organisation("provider-p", OrganisationType.PROVIDER),
         "gov": api.organisation("bureau", OrganisationType.GOVERNMENT),
         "audit": api.organisation("audit-firm", OrganisationType.AUDITOR),
+        "S": api.organisation("supplier-s"),
     }
     _sign_up(w)
     c = api.client
@@ -97,6 +99,7 @@ def build_world(api: Any) -> World:
     _ledger(w)
     _vouchers(w)
     _audit_seqs(w)
+    _exchange(w)
     w.globals.update(name="local", month="2001-01", fmt="csv", action="approve")
     return w
 
@@ -173,3 +176,69 @@ def _audit_seqs(w: World) -> None:
     events = w.client.get("/api/v1/audit/events?limit=500", headers=w.auth("operator")).json()
     for tenant in ("A", "B", "P"):
         w.ids[tenant]["seq"] = next(e["seq"] for e in events if e["organisation_id"] == w.orgs[tenant])
+
+
+EVIDENCE = {"source_legality": "来源说明", "authorisation": "授权书", "pi_handling": "去标识化报告",
+            "security_level": "一般数据"}
+DATA = "区县,客流\n锦江区,12034\n武侯区,9876\n".encode()
+
+
+def product_body(**overrides: Any) -> dict[str, Any]:
+    return {"title": "客流数据", "description": "按区县汇总的客流。", "sector": "交通", "source": "闸机记录",
+            "legal_basis": "授权协议", "pi_level": "deidentified", "update_frequency": "每日",
+            "delivery_mode": "dataset", "price_model": "per_download", "price_fen": 100, "licence": "内部分析",
+            "sample": "区县,客流", "columns": [{"name": "区县"}], **overrides}
+
+
+def _exchange(w: World) -> None:
+    """The data exchange: A and B are approved suppliers and buyers, each with a draft product and
+    version of its own and an order of S's listed API product; P is the assessor; S the seller."""
+    from sqlalchemy import update
+
+    from suanli.db.models.exchange import ExchangeVersionRow
+
+    c, api = w.client, w.api
+    for persona, role in (("admin_a", "supplier"), ("admin_a", "buyer"), ("admin_b", "supplier"),
+                          ("admin_b", "buyer"), ("supplier_s", "supplier"), ("provider", "assessor")):
+        applied = c.post("/api/v1/exchange/roles", json={"role": role}, headers=api.auth(persona))
+        assert applied.status_code == 201, applied.text
+        decided = c.post(f"/api/v1/exchange/roles/{applied.json()['id']}/decision", json={"approve": True},
+                         headers=api.auth("operator"))
+        assert decided.status_code == 200, decided.text
+        w.globals["membership_id"] = applied.json()["id"]
+
+    def product(persona: str, **overrides: Any) -> tuple[int, int]:
+        made = c.post("/api/v1/exchange/products", json=product_body(**overrides), headers=api.auth(persona))
+        assert made.status_code == 201, made.text
+        version = c.post(f"/api/v1/exchange/products/{made.json()['id']}/versions?label=v1", content=DATA,
+                         headers=api.auth(persona))
+        assert version.status_code == 201, version.text
+        return made.json()["id"], version.json()["id"]
+
+    for tenant, admin in (("A", "admin_a"), ("B", "admin_b")):
+        w.ids[tenant]["product_id"], w.ids[tenant]["version_id"] = product(admin, title=f"{tenant} 的草稿数据")
+    listed, version = product("supplier_s", delivery_mode="api", price_model="per_call")
+    submitted = c.post(f"/api/v1/exchange/versions/{version}/submit", headers=api.auth("supplier_s"),
+                       json={"assessor_organisation_id": w.orgs["P"], "evidence": EVIDENCE})
+    assert submitted.status_code == 200, submitted.text
+    for stage in ("source_legality", "authorisation", "personal_information", "security_level"):
+        done = c.post(f"/api/v1/exchange/versions/{version}/stages", headers=api.auth("provider"),
+                      json={"stage": stage, "passed": True})
+        assert done.status_code == 200, done.text
+    objection = c.post(f"/api/v1/exchange/versions/{version}/objections",
+                       json={"name": "市民", "contact": "x@example.com", "reason": "来源存疑"})
+    assert objection.status_code == 201, objection.text
+    w.globals["objection_id"] = objection.json()["id"]
+    assert c.post(f"/api/v1/exchange/objections/{objection.json()['id']}/resolution", headers=api.auth("operator"),
+                  json={"uphold": False, "resolution": "来源已核实"}).status_code == 200
+    with unit_of_work(api.sessions) as s:
+        s.execute(update(ExchangeVersionRow).where(ExchangeVersionRow.id == version)
+                  .values(notice_ends_at=utcnow() - timedelta(seconds=1)))
+    cert = c.post(f"/api/v1/exchange/versions/{version}/certificate", headers=api.auth("operator"))
+    assert cert.status_code == 201, cert.text
+    w.globals.update(listed_product_id=listed, number=cert.json()["body"]["number"])
+    for tenant, member in (("A", "member_a"), ("B", "member_b")):
+        order = c.post("/api/v1/exchange/orders", json={"product_id": listed, "quantity": 5, "accept_licence": True},
+                       headers=api.auth(member))
+        assert order.status_code == 201, order.text
+        w.ids[tenant]["order_id"], w.ids[tenant]["api_key"] = order.json()["id"], order.json()["api_key"]

@@ -14,7 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from adversarial_world import FEDERATION, JOB, MONTH, PASSWORD, PROGRAM_TEXT, World
+from adversarial_world import (
+    DATA,
+    EVIDENCE,
+    FEDERATION,
+    JOB,
+    MONTH,
+    PASSWORD,
+    PROGRAM_TEXT,
+    World,
+    product_body,
+)
 
 from suanli.domain.organisations import Role
 
@@ -192,6 +202,96 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", f"{V1}/contracts/{{contract_id}}/payment"): Rule(frozenset({PA}), request=body({"paid_fen": 1})),
 }
 
+# the data exchange (数据交易所): trader roles are approved per organisation (A, B supplier and buyer; P assessor)
+X = f"{V1}/exchange"
+TRADERS = frozenset({OA, OM})  # acting roles of an approved supplier / buyer organisation
+OFFICERS = frozenset({OP, PO})
+
+
+def version_upload(w: World, t: str) -> dict[str, Any]:
+    return {"params": {"label": f"m{next(_serial)}"}, "content": DATA}
+
+
+def files(name: str, content: bytes) -> Build:
+    return lambda _w, _t: {"files": {"file": (name, content)}}
+
+
+RULES.update({
+    ("POST", f"{X}/roles"): Rule(frozenset({OA, PA}), request=body({"role": "intermediary"})),
+    ("GET", f"{X}/roles"): Rule(SIGNED_IN),
+    ("POST", f"{X}/roles/{{membership_id}}/decision"): Rule(frozenset({OP}), request=body({"approve": True})),
+    ("GET", f"{X}/assessors"): Rule(PUBLIC, public_data=True),
+    ("POST", f"{X}/products"): Rule(TRADERS, request=body(product_body())),
+    ("GET", f"{X}/products"): Rule(PUBLIC, public_data=True),
+    ("GET", f"{X}/products/mine"): Rule(SIGNED_IN),
+    ("GET", f"{X}/products/{{product_id}}"): Rule(PUBLIC, tenant=True),  # listed ones are public, drafts are not
+    ("POST", f"{X}/products/{{product_id}}/versions"): Rule(TRADERS, tenant=True, request=version_upload),
+    # an assessor that is not approved: 422 for the owner, after the tenant check (state unchanged)
+    ("POST", f"{X}/versions/{{version_id}}/submit"): Rule(TRADERS, tenant=True, request=lambda w, t: {"json": {
+        "assessor_organisation_id": w.orgs["gov"], "evidence": EVIDENCE}}),
+    ("GET", f"{X}/reviews"): Rule(frozenset({OP, PA})),
+    ("POST", f"{X}/versions/{{version_id}}/stages"): Rule(frozenset({PA}), tenant=True, request=body(
+        {"stage": "source_legality", "passed": True})),
+    ("GET", f"{X}/versions/{{version_id}}/steps"): Rule(PUBLIC, tenant=True),
+    ("GET", f"{X}/notices"): Rule(PUBLIC, public_data=True),
+    ("POST", f"{X}/versions/{{version_id}}/objections"): Rule(PUBLIC, tenant=True, request=body(
+        {"name": "n", "contact": "c", "reason": "r"})),
+    ("GET", f"{X}/versions/{{version_id}}/objections"): Rule(SIGNED_IN, tenant=True),
+    ("GET", f"{X}/objections"): Rule(frozenset({OP})),
+    ("POST", f"{X}/objections/{{objection_id}}/resolution"): Rule(frozenset({OP}), request=body(
+        {"uphold": False, "resolution": "x"})),
+    ("POST", f"{X}/versions/{{version_id}}/certificate"): Rule(frozenset({OP}), tenant=True),
+    ("GET", f"{X}/versions/{{version_id}}/certificate"): Rule(PUBLIC, public_data=True),
+    ("GET", f"{X}/certificates/{{number}}"): Rule(PUBLIC, public_data=True),
+    ("GET", f"{X}/disclosure"): Rule(PUBLIC, public_data=True),
+    ("GET", f"{X}/statistics"): Rule(PUBLIC, public_data=True),
+    ("POST", f"{X}/orders"): Rule(TRADERS, request=lambda w, t: {"json": {
+        "product_id": w.globals["listed_product_id"], "accept_licence": True}}),
+    ("GET", f"{X}/orders"): Rule(SIGNED_IN),
+    ("GET", f"{X}/orders/{{order_id}}"): Rule(SIGNED_IN, tenant=True),
+    ("GET", f"{X}/orders/{{order_id}}/download"): Rule(TRADERS, tenant=True),
+    ("POST", f"{X}/orders/{{order_id}}/jobs"): Rule(TRADERS, tenant=True, request=body({"command": "true"})),
+    ("GET", f"{X}/orders/{{order_id}}/jobs"): Rule(SIGNED_IN, tenant=True),
+    ("GET", f"{X}/orders/{{order_id}}/invoice"): Rule(SIGNED_IN, tenant=True),
+    # API delivery carries an order's data key, not a sign-in (whoever holds the key calls); the path names
+    # the tenant's draft, not the key's product: 404 (the key's own product is tested in tests/integration/exchange)
+    ("GET", f"{X}/data/{{product_id}}/rows"): Rule(PUBLIC, request=lambda w, t: {"headers": {
+        "X-Exchange-Key": w.ids[t].get("api_key", w.ids["A"]["api_key"])}}),
+    # opportunities (机会清单): the bureau's officers manage batches; organisations ask to be matched
+    ("GET", f"{V1}/opportunities"): Rule(PUBLIC, public_data=True),
+    ("GET", f"{V1}/opportunities/{{item_id}}"): Rule(PUBLIC, public_data=True),
+    ("POST", f"{V1}/opportunity-batches"): Rule(OFFICERS, request=body({"title": "matrix batch"})),
+    ("GET", f"{V1}/opportunity-batches"): Rule(PUBLIC, public_data=True),
+    ("POST", f"{V1}/opportunity-batches/{{batch_id}}/items"): Rule(OFFICERS, request=files("a.csv", b"x\n")),
+    ("POST", f"{V1}/opportunity-batches/{{batch_id}}/submit"): Rule(OFFICERS),
+    ("POST", f"{V1}/opportunity-batches/{{batch_id}}/review"): Rule(OFFICERS, request=body({"decision": "return"})),
+    ("GET", f"{V1}/opportunity-batches/{{batch_id}}/export"): Rule(PUBLIC, public_data=True),
+    ("POST", f"{V1}/opportunities/{{item_id}}/matches"): Rule(frozenset({OA, OM, PA}), request=body({})),
+    ("GET", f"{V1}/opportunity-matches"): Rule(SIGNED_IN),
+    ("POST", f"{V1}/opportunity-matches/{{match_id}}/answer"): Rule(frozenset({OA, OM, PA, PO, OP}), tenant=True,
+                                                                   request=body({"status": "withdrawn"})),
+    ("POST", f"{V1}/opportunity-matches/{{match_id}}/conclude"): Rule(frozenset({OA, OM, PA, PO, OP}), tenant=True,
+                                                                     request=body({"outcome": "no_deal"})),
+    ("GET", f"{V1}/opportunity-matches/{{match_id}}/history"): Rule(frozenset({OA, OM, PA, PO, OP}), tenant=True),
+    ("POST", f"{V1}/opportunities/{{item_id}}/close"): Rule(OFFICERS),
+    ("POST", f"{V1}/opportunities/{{item_id}}/evaluation"): Rule(OFFICERS, request=body({"score": 3})),
+    ("POST", f"{V1}/opportunities/{{item_id}}/quote"): Rule(SIGNED_IN),
+    # industry indicators (产业指标): public figures; the bureau maintains them
+    ("GET", f"{V1}/indicators"): Rule(PUBLIC, public_data=True),
+    ("GET", f"{V1}/indicators.xlsx"): Rule(PUBLIC, public_data=True),
+    ("PUT", f"{V1}/indicators"): Rule(OFFICERS, request=body({"text": "not: [an indicator file"})),
+    ("POST", f"{V1}/indicator-figures"): Rule(OFFICERS, request=body({"code": "nope", "period": "2024",
+                                                                       "value": "1"})),
+    ("POST", f"{V1}/indicator-figures/import"): Rule(OFFICERS, request=files("f.csv", b"code,period,value\n")),
+    # incentive awards (政策兑现) and the organisation's profile (一企一档)
+    ("POST", f"{V1}/award-items"): Rule(OFFICERS, request=body({"text": "not: [an award file"})),
+    ("PUT", f"{V1}/organisations/{{organisation_id}}/profile-facts"): Rule(OFFICERS, tenant=True, request=body(
+        {"key": "employees", "value": "10", "source": "matrix", "as_of": "2024-01-02"})),
+    ("POST", f"{V1}/award-claims"): Rule(OFFICERS, request=lambda w, t: {"json": {
+        "organisation_id": w.orgs[t], "item": "nope", "year": 2024, "basis": "matrix"}}),
+    ("GET", f"{V1}/organisations/{{organisation_id}}/policy-matches"): Rule(SIGNED_IN, tenant=True),
+})
+
 
 @dataclass(frozen=True)
 class Page:
@@ -244,6 +344,41 @@ WEB: dict[tuple[str, str], Page] = {
     ("GET", "/provider"): Page(),
     ("GET", "/vouchers"): Page(),
     ("POST", "/vouchers/apply"): Page(),
+    # the data exchange: catalogue, product pages, disclosure and objections are public
+    ("GET", "/exchange"): Page(signed_in=False),
+    ("GET", "/exchange/products/{product_id}"): Page(signed_in=False, tenant=True),
+    ("GET", "/exchange/disclosure"): Page(signed_in=False),
+    ("POST", "/exchange/versions/{version_id}/objections"): Page(signed_in=False, tenant=True),
+    ("GET", "/exchange/my"): Page(),
+    ("POST", "/exchange/roles"): Page(),
+    ("POST", "/exchange/products"): Page(),
+    ("POST", "/exchange/products/{product_id}/versions"): Page(tenant=True),
+    ("POST", "/exchange/versions/{version_id}/submit"): Page(tenant=True),
+    ("POST", "/exchange/orders"): Page(),
+    ("GET", "/exchange/orders/{order_id}/download"): Page(tenant=True),
+    ("POST", "/exchange/orders/{order_id}/jobs"): Page(tenant=True),
+    ("GET", "/exchange/review"): Page(),
+    ("POST", "/exchange/versions/{version_id}/stages"): Page(tenant=True),
+    ("GET", "/exchange/operator"): Page(),
+    ("POST", "/exchange/roles/{membership_id}/decision"): Page(),
+    ("POST", "/exchange/objections/{objection_id}/resolution"): Page(),
+    ("POST", "/exchange/versions/{version_id}/certificate"): Page(tenant=True),
+    ("GET", "/exchange/products/{product_id}/certificate.json"): Page(signed_in=False),
+    # opportunities, indicators, awards
+    ("GET", "/opportunities"): Page(signed_in=False),
+    ("GET", "/opportunities/{item_id:int}"): Page(signed_in=False),
+    ("POST", "/opportunities/{item_id:int}/match"): Page(),
+    ("POST", "/opportunities/{item_id:int}/quote"): Page(),
+    ("GET", "/opportunities/batches"): Page(),
+    ("POST", "/opportunities/batches"): Page(),
+    ("GET", "/opportunities/batches/{batch_id:int}.{fmt}"): Page(signed_in=False),
+    ("GET", "/indicators"): Page(signed_in=False),
+    ("GET", "/indicators/manage"): Page(),
+    ("POST", "/indicators/manage"): Page(),
+    ("GET", "/indicators.xlsx"): Page(signed_in=False),
+    ("GET", "/awards"): Page(),
+    ("POST", "/awards"): Page(),
+    ("GET", "/awards/matches"): Page(),
 }
 # Framework routes that are not endpoints of the platform's own (docs and schema), answered to anyone.
 FRAMEWORK = {("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"), ("GET", "/redoc"),

@@ -47,7 +47,7 @@ def fill(path: str, w: World, tenant: str) -> str:
         name = match.group(1)
         return str(w.ids.get(tenant, {}).get(name, w.globals.get(name, MISSING_ID)))
 
-    return re.sub(r"\{(\w+)\}", value, path)
+    return re.sub(r"\{(\w+)(?::\w+)?\}", value, path)  # {name} and {name:int}
 
 
 def tenants_for(persona: str, rule: Rule | Page) -> list[tuple[str, str]]:
