@@ -100,6 +100,7 @@ def build_world(api: Any) -> World:
     _vouchers(w)
     _audit_seqs(w)
     _exchange(w)
+    _opportunities(w)
     w.globals.update(name="local", month="2001-01", fmt="csv", action="approve")
     return w
 
@@ -242,3 +243,25 @@ def _exchange(w: World) -> None:
                        headers=api.auth(member))
         assert order.status_code == 201, order.text
         w.ids[tenant]["order_id"], w.ids[tenant]["api_key"] = order.json()["id"], order.json()["api_key"]
+
+
+def _opportunities(w: World) -> None:
+    """A published opportunity batch with one item issued by S; A and B each asked to be matched."""
+    from suanli.db.models.organisations import UserRow as User
+    from suanli.domain.opportunities import ItemKind, OpportunityDraft, Track
+    from suanli.services import opportunities
+    from suanli.services.accounts import principal_of
+
+    with unit_of_work(w.api.sessions) as s:
+        officer, officer2 = (principal_of(s.get(User, w.users[p])) for p in ("officer", "officer2"))
+        batch = opportunities.create_batch(s, actor=officer, title="matrix batch")
+        opportunities.add_item(s, actor=officer, batch_id=batch.id, draft=OpportunityDraft(
+            code="2024-S-001", kind=ItemKind.SUPPLY, track=Track.MODELS, title="交通大模型", issuer="supplier-s",
+            region="高新区", scenario="交通", description="路口信号优化"))
+        opportunities.submit_batch(s, actor=officer, batch_id=batch.id)
+        opportunities.review_batch(s, actor=officer2, batch_id=batch.id, decision="publish")
+        item = opportunities.batch_items(s, principal=officer, batch_id=batch.id)[0]
+        w.globals.update(batch_id=batch.id, item_id=item.id)
+        for tenant, member in (("A", "member_a"), ("B", "member_b")):
+            match = opportunities.request_match(s, actor=principal_of(s.get(User, w.users[member])), item_id=item.id)
+            w.ids[tenant]["match_id"] = match.id

@@ -268,7 +268,8 @@ RULES.update({
     ("GET", f"{V1}/opportunity-batches/{{batch_id}}/export"): Rule(PUBLIC, public_data=True),
     ("POST", f"{V1}/opportunities/{{item_id}}/matches"): Rule(frozenset({OA, OM, PA}), request=body({})),
     ("GET", f"{V1}/opportunity-matches"): Rule(SIGNED_IN),
-    ("POST", f"{V1}/opportunity-matches/{{match_id}}/answer"): Rule(frozenset({OA, OM, PA, PO, OP}), tenant=True,
+    # withdrawing is the requester's answer (officers and the issuer accept or decline)
+    ("POST", f"{V1}/opportunity-matches/{{match_id}}/answer"): Rule(frozenset({OA, OM, PA}), tenant=True,
                                                                    request=body({"status": "withdrawn"})),
     ("POST", f"{V1}/opportunity-matches/{{match_id}}/conclude"): Rule(frozenset({OA, OM, PA, PO, OP}), tenant=True,
                                                                      request=body({"outcome": "no_deal"})),
