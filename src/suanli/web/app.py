@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import plotly  # type: ignore[import-untyped]
-import swagger_ui_bundle  # type: ignore[import-untyped]
+import swagger_ui  # type: ignore[import-untyped]
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -29,7 +29,8 @@ from suanli.web.i18n import language
 
 STATIC = Path(__file__).parent / "static"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-SWAGGER_UI = Path(swagger_ui_bundle.swagger_ui_path)
+# Swagger UI 5 (OpenAPI 3.1, which FastAPI emits) as vendored by the `swagger-ui-py` package.
+SWAGGER_UI = Path(swagger_ui.__file__).parent / "static"
 
 
 def install(app: FastAPI) -> None:
@@ -47,7 +48,7 @@ def install(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     def api_docs(request: Request) -> Response:
-        """Swagger UI from the installed `swagger-ui-bundle` package: nothing is fetched from elsewhere."""
+        """Swagger UI from the installed `swagger-ui-py` package: nothing is fetched from elsewhere."""
         return render(request, "api_docs.html", viewer=None)
 
     @app.get("/redoc", include_in_schema=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -184,12 +185,14 @@ def _queue_page(request: Request, session: Session, viewer: Principal, status: s
     gettext = i18n.translator(i18n.language(request))
     queue = views.application_queue(session, principal=viewer, status=status[:20])
     programs = {p.id: p for p in views.list_programs(session, principal=viewer)}
-    reviewed = request.query_params.get("reviewed", "")
-    if reviewed.isdigit() and "notice" not in extra:
-        extra["notice"] = gettext("Application %(id)s: the review was recorded.") % {"id": reviewed}
     zh = i18n.language(request) == "zh_CN"
     stages = {(pid, stage.name): (stage.actor.zh if zh else stage.actor.en)
               for pid, p in programs.items() for stage in service.program_of(p).review_stages}
+    reviewed, stage_name = request.query_params.get("reviewed", ""), request.query_params.get("stage", "")
+    if reviewed.isdigit() and "notice" not in extra:
+        stage = next((actor for (_pid, name), actor in stages.items() if name == stage_name), None)
+        extra["notice"] = (gettext("Application %(id)s: the review of %(stage)s was recorded.") % {"id": reviewed, "stage": stage}
+                           if stage else gettext("Application %(id)s: the review was recorded.") % {"id": reviewed})
     return render(request, "applications.html", code, viewer=viewer, applications=queue.applications, status=status,
                   stages=stages, names=page_names(request, session),
                   titles={k: _title(request, p) for k, p in programs.items()}, orgs=queue.organisations,
@@ -213,9 +216,9 @@ def _review(request: Request, session: Session, viewer: Principal, application_i
         # Whole numbers only; the stage's range is the service's bound to enforce.
         score = form_int(fields, "score", low=-(2**31), high=2**31)
         amount = form_yuan(fields["amount_yuan"]) if fields.get("amount_yuan") else None
-        service.review(session, application_id=application_id, actor=viewer, approve=decision == "approve",
-                       score=score, comment=fields.get("comment", ""), amount_fen=amount)
-        return f"/applications?reviewed={application_id}"
+        act = service.review(session, application_id=application_id, actor=viewer, approve=decision == "approve",
+                             score=score, comment=fields.get("comment", ""), amount_fen=amount)
+        return f"/applications?reviewed={application_id}&stage={quote(str(act.stage))}"
 
     def refused(message: str) -> Response:
         return _queue_page(request, session, viewer, "pending", 422, error=gettext("The review was refused:") + " " + message)
