@@ -51,7 +51,8 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
             worker.stop()
         engine.dispose()
 
-    app = FastAPI(title="Suanli 算力 API", version=__version__, lifespan=lifespan,
+    # /docs is served by the web package from installed Swagger UI assets (air-gapped, CSP self-only).
+    app = FastAPI(title="Suanli 算力 API", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Regional compute-power service platform with compute vouchers (算力券).")
     app.state.settings = settings
     app.state.engine = engine
