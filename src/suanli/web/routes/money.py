@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from suanli.domain.errors import InvalidInput, NotFound
 from suanli.domain.organisations import Principal, Role
-from suanli.services import settlement
+from suanli.services import settlement, vouchers
 from suanli.services.views import money as views
 from suanli.web import i18n
 from suanli.web.common import (
@@ -158,9 +158,11 @@ def _place_reserve(request: Request, session: Session, viewer: Principal, fields
 
     def action() -> str:
         amount = form_yuan(fields.get("amount_yuan", ""))
-        settlement.prefund_reserve(session, program_id=form_int(fields, "program_id", low=1, high=2**62) or 0,
-                                   provider_organisation_id=form_int(fields, "provider_id", low=1, high=2**62) or 0,
-                                   amount_fen=amount, idempotency_key=f"web:reserve:{fields.get('form_key', '')[:64]}")
+        # The same service as the API: the reserve goes only to a provider the program designates.
+        vouchers.fund_reserve(session, program_id=form_int(fields, "program_id", low=1, high=2**62) or 0,
+                              provider_organisation_id=form_int(fields, "provider_id", low=1, high=2**62) or 0,
+                              amount_fen=amount, idempotency_key=f"web:reserve:{fields.get('form_key', '')[:64]}",
+                              actor=viewer)
         return "/reserves?placed=1"
 
     def refused(message: str) -> Response:
@@ -182,9 +184,9 @@ def _deposit(request: Request, session: Session, viewer: Principal, fields: dict
 
     def action() -> str:
         amount = form_yuan(fields.get("amount_yuan", ""))
-        settlement.deposit_program_budget(session, program_id=form_int(fields, "program_id", low=1, high=2**62) or 0,
-                                          amount_fen=amount,
-                                          idempotency_key=f"web:deposit:{fields.get('form_key', '')[:64]}")
+        vouchers.deposit_budget(session, program_id=form_int(fields, "program_id", low=1, high=2**62) or 0,
+                                amount_fen=amount, idempotency_key=f"web:deposit:{fields.get('form_key', '')[:64]}",
+                                actor=viewer)
         return "/reserves?deposited=1"
 
     def refused(message: str) -> Response:

@@ -210,13 +210,10 @@ def _review(request: Request, session: Session, viewer: Principal, application_i
     gettext = i18n.translator(i18n.language(request))
 
     def action() -> str:
-        decision = fields.get("decision", "")
-        if decision not in ("approve", "reject"):
-            raise InvalidInput("choose approve or reject", field="decision")
-        # Whole numbers only; the stage's range is the service's bound to enforce.
+        # The decision's closed set and the stage's score range are the service's bounds to enforce.
         score = form_int(fields, "score", low=-(2**31), high=2**31)
         amount = form_yuan(fields["amount_yuan"]) if fields.get("amount_yuan") else None
-        act = service.review(session, application_id=application_id, actor=viewer, approve=decision == "approve",
+        act = service.review(session, application_id=application_id, actor=viewer, decision=fields.get("decision", ""),
                              score=score, comment=fields.get("comment", ""), amount_fen=amount)
         return f"/applications?reviewed={application_id}&stage={quote(str(act.stage))}"
 
