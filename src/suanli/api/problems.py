@@ -8,7 +8,8 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from suanli.domain.errors import PROBLEM_BASE, SuanliError
@@ -65,6 +66,17 @@ def install(app: FastAPI) -> None:
         log.warning("database refused a change", error=type(exc.orig).__name__)
         return problem(409, "conflict", "Conflict",
                        "the request refers to something that does not exist or conflicts with existing data")
+
+    # A busy database met outside a unit of work (which translates these itself): 503 + Retry-After.
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def on_busy_database(request: Request, exc: Exception) -> JSONResponse:
+        from suanli.db.uow import busy_error
+
+        translated = busy_error(exc)
+        if translated is None:
+            return await on_unexpected(request, exc)
+        return await on_suanli_error(request, translated)
 
     @app.exception_handler(Exception)
     async def on_unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -1,27 +1,45 @@
-"""Liveness and readiness."""
+"""Liveness and readiness.
+
+Both answer on the event loop, outside the admission limit (see `api.app.Admission`): `/healthz`
+touches nothing, `/readyz` asks the database through its own tiny engine in its own two threads, so
+neither ever waits behind business requests for a slot, a thread or a connection.
+"""
 
 from __future__ import annotations
 
+import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from suanli.api.problems import problem
-from suanli.db.migrate import is_current
+from suanli.db.engine import probe_engine
+from suanli.db.migrate import current_heads, newest_heads
 
 router = APIRouter(tags=["health"])
+READY_TIMEOUT_S = 3.0
+_probes = anyio.CapacityLimiter(2)
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
 @router.get("/readyz", response_model=None)
-def readyz(request: Request) -> dict[str, str] | JSONResponse:
+async def readyz(request: Request) -> dict[str, str] | JSONResponse:
+    state = request.app.state
+    if getattr(state, "probe_engine", None) is None:
+        state.probe_engine = probe_engine(state.settings.url)
+        state.newest_heads = newest_heads(state.settings.url)
     try:
-        current = is_current(request.app.state.engine)
+        with anyio.fail_after(READY_TIMEOUT_S):
+            current = await anyio.to_thread.run_sync(current_heads, state.probe_engine, limiter=_probes,
+                                                     abandon_on_cancel=True)
+    except TimeoutError:
+        return problem(503, "not-ready", "Not ready", f"database did not answer within {READY_TIMEOUT_S:g} s",
+                       retry_after_s=1)
     except Exception as exc:  # noqa: BLE001 - any database trouble means not ready
         return problem(503, "not-ready", "Not ready", f"database unreachable: {type(exc).__name__}")
-    if not current:
+    if current != state.newest_heads:
         return problem(503, "not-ready", "Not ready", "database not migrated: run `suanli db upgrade`")
     return {"status": "ready"}
