@@ -19,10 +19,12 @@ consistent. tests/integration/load uses the same harness at 64 and 256 clients o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import random
 import secrets
+import signal
 import socket
 import statistics
 import subprocess
@@ -145,7 +147,9 @@ def start_server(url: str, data_dir: Path, *, workers: int = 1, extra_env: dict[
     command = [str(SUANLI), "serve", "--no-workers", "--port", str(port)]
     if workers > 1:
         command += ["--workers", str(workers)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # A session of its own: with --workers uvicorn spawns children, stopped with it by process group.
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + ready_timeout_s
     while time.monotonic() < deadline:
@@ -157,17 +161,23 @@ def start_server(url: str, data_dir: Path, *, workers: int = 1, extra_env: dict[
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    process.kill()
+    stop_server(process)
     raise RuntimeError(f"server did not become ready in {ready_timeout_s:g} s")
 
 
 def stop_server(process: subprocess.Popen[bytes]) -> str:
-    process.terminate()
+    """Stop the server and every process it spawned (its process group); return its stderr."""
     try:
-        _, err = process.communicate(timeout=15)
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    try:
+        _, err = process.communicate(timeout=20)
     except subprocess.TimeoutExpired:
-        process.kill()
+        os.killpg(process.pid, signal.SIGKILL)
         _, err = process.communicate()
+    with contextlib.suppress(ProcessLookupError):  # children that outlived the supervisor
+        os.killpg(process.pid, signal.SIGKILL)
     return (err or b"").decode(errors="replace")
 
 

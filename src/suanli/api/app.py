@@ -72,6 +72,13 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
     return app
 
 
+def app_from_environment() -> FastAPI:
+    """The factory each process of `suanli serve --workers N` calls (settings from the environment)."""
+    import os
+
+    return create_app(load_settings(), run_workers=os.environ.get("SUANLI_SERVE_RUN_WORKERS", "1") == "1")
+
+
 def _discover_routers() -> list[Any]:
     found = []
     for info in sorted(pkgutil.iter_modules(routers_package.__path__), key=lambda i: i.name):
