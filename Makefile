@@ -38,6 +38,7 @@ fuzz: $(INSTALLED_TEST)
 lint: $(INSTALLED_TEST)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy src/suanli/domain
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf var .pytest_cache

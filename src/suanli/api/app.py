@@ -15,26 +15,31 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio.to_thread
+import structlog
 from fastapi import FastAPI, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from suanli import __version__
+from suanli import __version__, bootstrap
 from suanli.api import problems
 from suanli.api import routers as routers_package
 from suanli.api.throttle import FailedSignIns
 from suanli.config import Settings, load_settings
 from suanli.db.engine import engine_from_settings
-from suanli.db.uow import session_factory
-from suanli.logs import configure_logging
+from suanli.db.uow import busy_error, session_factory
+from suanli.logs import bind_request_id, configure_from, new_request_id, unbind_request_id
+from suanli.metrics import build_registry
 from suanli.services import audit
 from suanli.services.backends import BackendCache
 from suanli.workers.loop import Worker
 
+access = structlog.get_logger("suanli.access")
+
 
 def create_app(settings: Settings | None = None, *, run_workers: bool = False) -> FastAPI:
     settings = settings or load_settings()
-    configure_logging()
+    configure_from(settings)
+    bootstrap.wire(settings)
     engine = engine_from_settings(settings)
 
     @asynccontextmanager
@@ -51,8 +56,8 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
         if worker:
             worker.stop()
         engine.dispose()
-        if getattr(app.state, "probe_engine", None) is not None:
-            app.state.probe_engine.dispose()
+        if getattr(app.state, "readiness", None) is not None:
+            app.state.readiness.dispose()
 
     app = FastAPI(title="Suanli 算力 API", version=__version__, lifespan=lifespan,
                   description="Regional compute-power service platform with compute vouchers (算力券).")
@@ -61,7 +66,7 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
     app.state.sessions = session_factory(engine)
     app.state.backends = BackendCache(settings.data_dir)
     app.state.failed_sign_ins = FailedSignIns(settings.login_max_failures_per_client, settings.login_lockout_seconds)
-    problems.install(app)
+    problems.install(app, translate=busy_error)
     app.add_middleware(Admission, limit=settings.request_limit, wait_s=settings.admission_wait_s,
                        retry_after_s=settings.retry_after_s)
     _install_metrics(app)
@@ -99,13 +104,15 @@ def _mount_web(app: FastAPI) -> None:
 
 
 def _install_metrics(app: FastAPI) -> None:
-    # A registry per app, so several apps (tests) never collide on metric names.
-    registry = CollectorRegistry()
+    # A registry per app, so several apps (tests) never collide on metric names: the HTTP series, the
+    # process-wide worker/backend series, the database gauges and the process collectors (metrics.py).
+    registry = build_registry(app.state.sessions)
     requests = Counter("suanli_http_requests_total", "HTTP requests", ["method", "route", "status"], registry=registry)
     latency = Histogram("suanli_http_request_seconds", "HTTP request latency", ["method", "route"], registry=registry)
     app.state.metrics_registry = registry
 
-    app.add_middleware(RequestMetrics, requests=requests, latency=latency)
+    app.add_middleware(RequestMetrics, requests=requests, latency=latency,
+                       access_log=app.state.settings.access_log)
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:
@@ -116,10 +123,11 @@ class RequestMetrics:
     """Count and time every request by route template (a plain ASGI middleware: cheaper than
     Starlette's BaseHTTPMiddleware on the hot path)."""
 
-    def __init__(self, app: ASGIApp, requests: Counter, latency: Histogram) -> None:
+    def __init__(self, app: ASGIApp, requests: Counter, latency: Histogram, access_log: bool = True) -> None:
         self.app = app
         self.requests = requests
         self.latency = latency
+        self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -127,19 +135,30 @@ class RequestMetrics:
             return
         started = time.perf_counter()
         status = 500
+        offered = dict(scope.get("headers", [])).get(b"x-request-id")
+        request_id = new_request_id(offered.decode("latin-1") if offered else None)
+        token = bind_request_id(request_id)  # every log line of this request carries it
 
         async def send_and_note(message: Any) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_and_note)
         finally:
+            elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", "unmatched")
             self.requests.labels(scope["method"], route, str(status)).inc()
-            self.latency.labels(scope["method"], route).observe(time.perf_counter() - started)
+            self.latency.labels(scope["method"], route).observe(elapsed)
+            if self.access_log:
+                client = scope.get("client")
+                access.info("request", method=scope["method"], path=scope.get("path"), route=route, status=status,
+                            ms=round(elapsed * 1000, 2), client=client[0] if client else None)
+            unbind_request_id(token)
 
 
 class Admission:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -28,7 +29,9 @@ def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> JS
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, *, translate: Callable[[BaseException], SuanliError | None] | None = None) -> None:
+    """Render every error as problem+json; `translate` turns a busy database into a SuanliError."""
+
     @app.exception_handler(SuanliError)
     async def on_suanli_error(_request: Request, exc: SuanliError) -> JSONResponse:
         body = exc.problem()
@@ -71,9 +74,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     @app.exception_handler(PoolTimeout)
     async def on_busy_database(request: Request, exc: Exception) -> JSONResponse:
-        from suanli.db.uow import busy_error
-
-        translated = busy_error(exc)
+        translated = translate(exc) if translate is not None else None
         if translated is None:
             return await on_unexpected(request, exc)
         return await on_suanli_error(request, translated)

@@ -1,4 +1,5 @@
-"""Ray center adapter, through the Ray Jobs API (`ray.job_submission.JobSubmissionClient`).
+"""Ray center adapter, through the Ray Jobs REST API of the head's dashboard, with httpx: the core
+needs no `ray` package (`suanli[ray]` only installs one to run a local head).
 
 A job is submitted with `submission_id = "suanli-<job id>"`: Ray refuses a second job with the same
 id, and the adapter asks for it first, so a retried dispatch never runs twice. The entrypoint gets
@@ -7,7 +8,10 @@ devices (also written into the job's metadata, because the job details Ray retur
 entrypoint resources). Usage comes from Ray's own job record: wall = end_time - start_time (Ray's start_time is
 when the job was accepted, so this includes the few seconds of runtime-env setup), core-seconds =
 CPUs × wall, device-seconds = GPUs × wall (CPUs for a CPU pool). Capacity comes from the dashboard's
-cluster status (resource totals and usage). Ray is imported lazily: install `suanli[ray]`.
+cluster status (resource totals and usage).
+
+Endpoints: `GET /api/version`, `POST /api/jobs/`, `GET /api/jobs/{id}`, `POST /api/jobs/{id}/stop`,
+`GET /api/jobs/{id}/logs`, `GET /api/cluster_status`.
 
 Options: `address` (the dashboard, e.g. http://127.0.0.1:8265), `headers` (e.g. auth for a proxy),
 `submission_prefix` ("suanli"), `timeout_s` (10).
@@ -15,9 +19,10 @@ Options: `address` (the dashboard, e.g. http://127.0.0.1:8265), `headers` (e.g. 
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any
+
+import httpx
 
 from suanli.backends.base import Backend, Health, Observation, Observed, PoolCapacity, SubmitRequest, Usage
 from suanli.backends.registry import register
@@ -25,7 +30,7 @@ from suanli.domain.errors import BackendRejected, BackendUnavailable, NotFound
 
 STATUS = {"PENDING": Observed.PENDING, "RUNNING": Observed.RUNNING, "SUCCEEDED": Observed.SUCCEEDED,
           "FAILED": Observed.FAILED, "STOPPED": Observed.CANCELLED}
-HTTP_STATUS = re.compile(r"status code (\d{3})")
+TERMINAL = {"SUCCEEDED", "FAILED", "STOPPED"}
 
 
 def _ms(value: int | None) -> datetime | None:
@@ -41,41 +46,38 @@ class RayBackend(Backend):
         self.address = str(options.get("address", "http://127.0.0.1:8265")).rstrip("/")
         self.prefix = str(options.get("submission_prefix", "suanli"))
         self.timeout = float(options.get("timeout_s", 10))
-        self._client: Any = None
+        self._client: httpx.Client | None = None
 
     # -- plumbing -----------------------------------------------------------------------------
-    def _connect(self) -> Any:
+    def _http(self) -> httpx.Client:
         if self._client is None:
-            try:
-                from ray.job_submission import JobSubmissionClient
-            except ImportError:
-                raise BackendUnavailable("the Ray client is not installed here (pip install 'suanli[ray]')") from None
-            try:
-                self._client = JobSubmissionClient(self.address, headers=self.options.get("headers"))
-            except Exception as exc:  # noqa: BLE001 -- Ray's HTTP layer raises many types; all mean "unreachable"
-                raise BackendUnavailable(f"Ray at {self.address} unreachable: {_short(exc)}") from None
+            self._client = httpx.Client(base_url=self.address, timeout=self.timeout,
+                                        headers=self.options.get("headers") or {})
         return self._client
 
-    def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        client = self._connect()
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        """The JSON answer; LookupError for 404, BackendRejected for other 4xx, else BackendUnavailable."""
         try:
-            return getattr(client, method)(*args, **kwargs)
-        except RuntimeError as exc:
-            status = HTTP_STATUS.search(str(exc))
-            if status and status.group(1) == "404":
-                raise LookupError(str(exc)) from None
-            if status and status.group(1).startswith("4") or "already exists" in str(exc):
-                raise BackendRejected(f"Ray refused: {_short(exc)}") from None
-            raise BackendUnavailable(f"Ray at {self.address}: {_short(exc)}") from None
-        except Exception as exc:  # noqa: BLE001 -- as above: connection errors of every kind
-            self._client = None  # reconnect next time
+            response = self._http().request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
             raise BackendUnavailable(f"Ray at {self.address} unreachable: {_short(exc)}") from None
-
-    def _info(self, backend_job_id: str) -> Any | None:
+        if response.status_code == 404:
+            raise LookupError(response.text)
+        if 400 <= response.status_code < 500:
+            raise BackendRejected(f"Ray refused ({response.status_code}): {_short(response.text)}")
+        if response.status_code >= 300:
+            raise BackendUnavailable(f"Ray at {self.address}: HTTP {response.status_code} {_short(response.text)}")
         try:
-            return self._call("get_job_info", backend_job_id)
+            return response.json()
+        except ValueError:
+            raise BackendUnavailable(f"Ray at {self.address}: not JSON: {_short(response.text)}") from None
+
+    def _info(self, backend_job_id: str) -> dict[str, Any] | None:
+        try:
+            info = self._request("GET", f"/api/jobs/{backend_job_id}")
         except LookupError:
             return None
+        return info if isinstance(info, dict) else None
 
     def _is_gpu(self, pool: str) -> bool:
         return self.pools.get(pool, ("CPU", 0))[0] != "CPU"
@@ -95,12 +97,16 @@ class RayBackend(Backend):
             have = totals.get(name, [0, 0])[1]
             if totals and wanted > have:
                 raise BackendRejected(f"Ray cluster has {have:g} {name}; the job asks for {wanted}")
+        body: dict[str, Any] = {"entrypoint": request.command, "submission_id": submission_id,
+                                "entrypoint_num_cpus": cpus,
+                                "metadata": {"suanli_job_id": str(request.job_id), "pool": request.pool,
+                                             "num_cpus": str(cpus), "num_gpus": str(gpus)}}
+        if gpus:
+            body["entrypoint_num_gpus"] = gpus
+        if request.env:
+            body["runtime_env"] = {"env_vars": dict(request.env)}
         try:
-            self._call("submit_job", entrypoint=request.command, submission_id=submission_id,
-                       entrypoint_num_cpus=cpus, entrypoint_num_gpus=gpus or None,
-                       runtime_env={"env_vars": dict(request.env)} if request.env else None,
-                       metadata={"suanli_job_id": str(request.job_id), "pool": request.pool,
-                                 "num_cpus": str(cpus), "num_gpus": str(gpus)})
+            self._request("POST", "/api/jobs/", json=body)
         except BackendRejected:
             if self._info(submission_id) is not None:  # lost a race with a retry of ourselves
                 return submission_id
@@ -111,55 +117,52 @@ class RayBackend(Backend):
         info = self._info(backend_job_id)
         if info is None:
             return Observation(Observed.MISSING, reason=f"Ray has no job {backend_job_id}")
-        state = STATUS.get(str(info.status.value if hasattr(info.status, "value") else info.status), Observed.PENDING)
-        started = _ms(info.start_time) if state != Observed.PENDING else None
-        ended = _ms(info.end_time) if state.is_final else None
-        exit_code = getattr(info, "driver_exit_code", None)
+        state = STATUS.get(str(info.get("status")), Observed.PENDING)
+        started = _ms(info.get("start_time")) if state != Observed.PENDING else None
+        ended = _ms(info.get("end_time")) if state.is_final else None
+        exit_code = info.get("driver_exit_code")
         if state == Observed.SUCCEEDED and exit_code is None:
             exit_code = 0
         return Observation(state, exit_code if state.is_final else None, started, ended,
-                           (info.message or "")[:300] or None)
+                           (info.get("message") or "")[:300] or None)
 
     def cancel(self, backend_job_id: str) -> None:
         try:
-            self._call("stop_job", backend_job_id)
+            self._request("POST", f"/api/jobs/{backend_job_id}/stop")
         except LookupError:
             pass
 
     def usage(self, backend_job_id: str) -> list[Usage]:
         info = self._info(backend_job_id)
-        if info is None or not info.status.is_terminal() or not info.start_time or not info.end_time:
+        start_ms, end_ms = (info or {}).get("start_time"), (info or {}).get("end_time")
+        if info is None or info.get("status") not in TERMINAL or not start_ms or not end_ms:
             return []
-        if getattr(info, "driver_node_id", None) is None and info.status.value == "STOPPED":
+        if info.get("driver_node_id") is None and info.get("status") == "STOPPED":
             return []  # stopped before a driver ever ran: nothing to charge
-        started, ended = _ms(info.start_time), _ms(info.end_time)
-        wall = max(0, round((info.end_time - info.start_time) / 1000))
-        meta = info.metadata or {}  # the job details Ray returns omit entrypoint resources; metadata keeps them
+        started, ended = _ms(start_ms), _ms(end_ms)
+        wall = max(0, round((end_ms - start_ms) / 1000))
+        meta = info.get("metadata") or {}  # job details omit entrypoint resources; metadata keeps them
         cpus, gpus, pool = int(meta.get("num_cpus", 0)), int(meta.get("num_gpus", 0)), meta.get("pool", "")
         devices = gpus if (gpus or self._is_gpu(pool)) else cpus
         return [Usage("job", devices * wall, cpus * wall, wall, started, ended,  # type: ignore[arg-type]
-                      getattr(info, "driver_exit_code", None), "ray")]
+                      info.get("driver_exit_code"), "ray")]
 
     def logs(self, backend_job_id: str, stream: str, limit: int) -> str:
         """Ray keeps one combined log per job: stdout and stderr both return it."""
         try:
-            text = self._call("get_job_logs", backend_job_id)
+            answer = self._request("GET", f"/api/jobs/{backend_job_id}/logs")
         except LookupError:
             raise NotFound(f"Ray has no job {backend_job_id}") from None
-        data = text.encode()
+        data = str(answer.get("logs", "") if isinstance(answer, dict) else "").encode()
         return data[-limit:].decode(errors="replace")
 
     # -- center ----------------------------------------------------------------------------------
     def _usage_report(self) -> dict[str, list[float]]:
         """{"CPU": [used, total], "GPU": [used, total], ...} from the dashboard's cluster status."""
-        import httpx
-
         try:
-            r = httpx.get(f"{self.address}/api/cluster_status", timeout=self.timeout,
-                          headers=self.options.get("headers"))
-            r.raise_for_status()
-            usage = r.json()["data"]["clusterStatus"]["loadMetricsReport"]["usage"]
-        except (httpx.HTTPError, KeyError, TypeError, ValueError) as exc:
+            answer = self._request("GET", "/api/cluster_status")
+            usage = answer["data"]["clusterStatus"]["loadMetricsReport"]["usage"]
+        except (LookupError, BackendRejected, KeyError, TypeError) as exc:
             raise BackendUnavailable(f"Ray at {self.address}: no cluster status ({_short(exc)})") from None
         if not usage:  # the first seconds after the head starts
             raise BackendUnavailable(f"Ray at {self.address}: cluster status not reported yet")
@@ -175,7 +178,7 @@ class RayBackend(Backend):
 
     def health(self) -> Health:
         try:
-            version = self._call("get_version")
+            version = self._request("GET", "/api/version").get("ray_version", "?")
             report = self._usage_report()
         except BackendUnavailable as exc:
             return Health(False, exc.detail)

@@ -18,7 +18,6 @@ _MODULES = {
     "slurm": "suanli.backends.slurm",
     "ray": "suanli.backends.ray",
     "simulated": "suanli.backends.simulated",
-    "kubernetes": "suanli.backends.kubernetes",
     "ascend": "suanli.backends.simulated",
 }
 

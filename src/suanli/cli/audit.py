@@ -1,7 +1,8 @@
 """`suanli audit ...`: the transparency log (审计日志) for operators and auditors.
 
-`init`, `checkpoint`, `receipt` and `export` use the database; `verify` and `verify-receipt` need
-only the file and the log's public key, no database and no server (what a third-party auditor runs).
+`init`, `checkpoint` and `export` are local admin commands on the database of this host; `receipt`
+asks the API as the signed-in person; `verify` and `verify-receipt` need only the file and the log's
+public key, no database and no server (what a third-party auditor runs).
 Exit codes of the verifiers: 0 intact, 1 tampered (one line naming the first bad entry and the kind
 of tampering), 2 unusable input.
 """
@@ -16,7 +17,8 @@ from typing import Annotated, Any
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from suanli.cli.common import database_session, fail, print_json
+from suanli.cli import client
+from suanli.cli.common import LOCAL_ADMIN, USAGE, fail, print_json
 from suanli.domain.audit.errors import NotCanonical
 from suanli.domain.audit.export import verify_export
 from suanli.domain.audit.receipts import verify_receipt
@@ -32,9 +34,9 @@ PUBLIC_KEY_FILE = "audit-public-key.pem"
 PubKey = Annotated[str, typer.Option("--pubkey", help="the log's public key: a PEM file, or the key in hex/base64")]
 
 
-@app.command("init")
+@app.command("init", help=f"Create the log's Ed25519 signing key under the data dir (mode 0600) and print the "
+                          f"public key. {LOCAL_ADMIN}")
 def init() -> None:
-    """Create the log's Ed25519 signing key under the data dir (mode 0600) and print the public key."""
     from suanli.services import audit as service
 
     try:
@@ -48,9 +50,9 @@ def init() -> None:
     typer.echo(pem, nl=False)
 
 
-@app.command("checkpoint")
+@app.command("checkpoint", help=f"Sign a tree head over the log as it stands now. {LOCAL_ADMIN}")
 def checkpoint() -> None:
-    """Sign a tree head over the log as it stands now."""
+    from suanli.cli.local import database_session
     from suanli.services import audit as service
 
     with database_session() as session:
@@ -60,17 +62,13 @@ def checkpoint() -> None:
 
 @app.command("receipt")
 def receipt(seq: int, out: Annotated[Path | None, typer.Option("--out")] = None) -> None:
-    """Write the receipt (inclusion proof + signed head) for event SEQ."""
-    from suanli.services import audit as service
-
-    with database_session() as session:
-        data = service.issue_receipt(session, seq=seq)
-    _write_json(data, out)
+    """Write the receipt (inclusion proof + signed head) for event SEQ, from the server."""
+    _write_json(client.get(f"/api/v1/audit/events/{seq}/receipt"), out)
 
 
-@app.command("export")
+@app.command("export", help=f"Export every event and signed head (a fresh head signed now comes last). {LOCAL_ADMIN}")
 def export(out: Annotated[Path, typer.Option("--out", help="JSON-lines file to write")]) -> None:
-    """Export every event and signed head (a fresh head signed now comes last)."""
+    from suanli.cli.local import database_session
     from suanli.services import audit as service
 
     count = 0
@@ -111,7 +109,7 @@ def _public_key(value: str) -> Ed25519PublicKey:
         text = path.read_text() if len(value) < 4096 and path.is_file() else value
         return parse_public_key(text)
     except (OSError, ValueError, NotCanonical) as err:
-        fail(f"unusable public key {value!r}: {err}")
+        fail(f"unusable public key {value!r}: {err}", USAGE)
 
 
 def _read_lines(path: Path) -> Iterator[dict[str, Any]]:
@@ -121,7 +119,7 @@ def _read_lines(path: Path) -> Iterator[dict[str, Any]]:
                 if line.strip():
                     yield _parse(line, f"{path}:{number}")
     except OSError as err:
-        fail(f"cannot read {path}: {err}")
+        fail(f"cannot read {path}: {err}", USAGE)
 
 
 def _parse(text: str, where: str) -> dict[str, Any]:
@@ -136,9 +134,9 @@ def _read_json(path: Path) -> dict[str, Any]:
     try:
         value = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
-        fail(f"cannot read {path}: {err}")
+        fail(f"cannot read {path}: {err}", USAGE)
     if not isinstance(value, dict):
-        fail(f"{path} does not hold a JSON object")
+        fail(f"{path} does not hold a JSON object", USAGE)
     return value
 
 
@@ -147,7 +145,7 @@ def _earlier_head(path: Path) -> SignedTreeHead:
     try:
         return SignedTreeHead.from_dict(data.get("signed_head", data))
     except NotCanonical as err:
-        fail(f"{path}: {err.detail}")
+        fail(f"{path}: {err.detail}", USAGE)
 
 
 def _write_json(data: dict[str, Any], out: Path | None) -> None:

@@ -1,49 +1,99 @@
 """`suanli`: the root command. Core commands live here; every other module in `suanli.cli` that
-defines `app` (mounted as its `NAME`) or `COMMANDS` (top-level) is added automatically."""
+defines `app` (mounted as its `NAME`) or `COMMANDS` (top-level) is added automatically.
+
+Exit codes for every command: 0 done, 1 refused (the API's problem, or a check that failed), 2 a
+usage error (a bad flag or value), 130 interrupted. An unexpected error is one line too, never a
+traceback unless SUANLI_DEBUG=1.
+"""
 
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from suanli import cli as cli_package
+from suanli.cli import client
 from suanli.cli import jobs as jobs_cli
-from suanli.cli.common import console, database_session, fail, print_json
+from suanli.cli.common import LOCAL_ADMIN, REFUSED, console, fail, print_json
 from suanli.config import load_settings
-from suanli.db.engine import engine_from_settings, make_engine
-from suanli.db.migrate import upgrade
 from suanli.domain.errors import SuanliError
 
-app = typer.Typer(help="Suanli 算力: regional compute-power platform with compute vouchers (算力券).",
+CORE_MODULES = {"main", "common", "jobs", "client", "local"}
+
+
+class SuanliGroup(TyperGroup):
+    """The root group: whatever a command raises ends as one line and an exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SuanliError as exc:
+            fail(f"{exc.detail} [{exc.slug}]")
+        except KeyboardInterrupt:
+            raise typer.Exit(130) from None
+        except Exception as exc:
+            # Typer's own signals (exit, abort, usage errors: exit 2) pass through; Typer vendors its
+            # click, so they are known by where they come from rather than by one base class.
+            if os.environ.get("SUANLI_DEBUG") or type(exc).__module__.startswith(("typer", "click")):
+                raise
+            fail(f"unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'} "
+                 "(run again with SUANLI_DEBUG=1 for the traceback)", REFUSED)
+
+
+app = typer.Typer(cls=SuanliGroup, help="Suanli 算力: regional compute-power platform with compute vouchers (算力券).",
                   no_args_is_help=True, pretty_exceptions_enable=False)
-db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
-demo_app = typer.Typer(help="The demo federation, organisations and accounts.", no_args_is_help=True)
+db_app = typer.Typer(help="Database administration (local admin commands).", no_args_is_help=True)
+demo_app = typer.Typer(help="The demo federation, organisations and accounts (local admin commands).",
+                       no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
-CORE_MODULES = {"main", "common", "jobs"}
 
 
-@db_app.command("upgrade")
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"suanli {version('suanli')}")
+        except PackageNotFoundError:  # running from a source tree that was never installed
+            typer.echo("suanli (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="print the version and exit")] = False,
+    url: Annotated[str | None, typer.Option("--url", envvar="SUANLI_URL", show_envvar=True,
+                                            help="the server's address (default: where you signed in)")] = None,
+) -> None:
+    """Suanli 算力: regional compute-power platform with compute vouchers (算力券).
+
+    User commands talk to the server's API with the token saved by `suanli login`; local admin
+    commands (db, demo, worker, serve, audit init/export/checkpoint, ledger check) use the database
+    on this host."""
+    client.choose_url(url)
+
+
+@db_app.command("upgrade", help=f"Apply migrations to SUANLI_DATABASE_URL (default sqlite:///var/suanli.db). "
+                                f"{LOCAL_ADMIN}")
 def db_upgrade() -> None:
-    """Apply migrations to SUANLI_DATABASE_URL (default sqlite:///var/suanli.db)."""
-    settings = load_settings()
-    engine = make_engine(settings.url)
-    try:
-        upgrade(engine)
-    except Exception as exc:  # noqa: BLE001 - one line, not a traceback
-        fail(f"migration failed: {str(exc).splitlines()[0]}")
-    finally:
-        engine.dispose()
+    from suanli.cli.local import migrate
+
+    migrate()
     console.print("database is at the newest revision")
 
 
-@demo_app.command("load")
+@demo_app.command("load", help=f"Load the demo into an empty, migrated database and print the demo accounts "
+                               f"once. {LOCAL_ADMIN}")
 def demo_load() -> None:
-    """Load the demo into an empty, migrated database and print the demo accounts once."""
+    from suanli.cli.local import database_session
     from suanli.services.demo import load_demo
 
     with database_session() as session:
@@ -51,9 +101,9 @@ def demo_load() -> None:
     print_accounts(created)
 
 
-@demo_app.command("accounts")
+@demo_app.command("accounts", help=f"The demo accounts with their passwords (demo databases only). {LOCAL_ADMIN}")
 def demo_accounts(as_json: Annotated[bool, typer.Option("--json", help="machine-readable")] = False) -> None:
-    """The demo accounts with their passwords (demo databases only)."""
+    from suanli.cli.local import database_session
     from suanli.services.demo import demo_accounts as read_accounts
 
     with database_session() as session:
@@ -85,8 +135,6 @@ def serve(
                                          help="API processes (uvicorn workers) sharing the port")] = 1,
 ) -> None:
     """Run the API and web UI (and the scheduler/metering workers in the same process)."""
-    import os
-
     import uvicorn
 
     from suanli.api.app import create_app
@@ -112,11 +160,10 @@ SERVE_WORKERS_ENV = "SUANLI_SERVE_RUN_WORKERS"  # read by suanli.api.app.app_fro
 
 
 def _prepare_demo(url: str) -> None:
+    from suanli.cli.local import database_session, migrate
     from suanli.services.demo import is_demo, load_demo
 
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
+    migrate(url)
     with database_session() as session:
         if is_demo(session):
             console.print("demo database already loaded; `suanli demo accounts` shows the accounts")
@@ -125,21 +172,35 @@ def _prepare_demo(url: str) -> None:
     print_accounts(created)
 
 
-@app.command()
+@app.command(help=f"Run the scheduler/metering worker alone (several may run at once on PostgreSQL). {LOCAL_ADMIN}")
 def worker(interval: Annotated[float, typer.Option(help="seconds between ticks")] = 0.5) -> None:
-    """Run the scheduler/metering worker alone (several may run at once on PostgreSQL)."""
-    from suanli.db.uow import session_factory
+    from suanli.cli.local import sessions
+    from suanli.logs import configure_from
+    from suanli.metrics import build_registry, serve_worker_metrics
     from suanli.services.backends import BackendCache
     from suanli.workers.loop import Worker
 
     settings = load_settings()
-    engine = engine_from_settings(settings)
-    loop = Worker(session_factory(engine), BackendCache(settings.data_dir), interval)
-    console.print("worker running; Ctrl-C stops it")
-    try:
-        loop.run_until_stopped()
-    except KeyboardInterrupt:
-        pass
+    configure_from(settings)
+    with sessions() as factory:
+        loop = Worker(factory, BackendCache(settings.data_dir), interval)
+        stop_metrics = None
+        if settings.worker_metrics_port:
+            try:
+                stop_metrics = serve_worker_metrics(build_registry(factory), settings.worker_metrics_host,
+                                                    settings.worker_metrics_port)
+            except OSError as err:
+                fail(f"cannot serve worker metrics on {settings.worker_metrics_host}:"
+                     f"{settings.worker_metrics_port}: {err}")
+            console.print(f"worker metrics on http://{settings.worker_metrics_host}:{settings.worker_metrics_port}/metrics")
+        console.print("worker running; Ctrl-C stops it")
+        try:
+            loop.run_until_stopped()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if stop_metrics is not None:
+                stop_metrics()
 
 
 def _mount_discovered() -> None:
@@ -160,7 +221,5 @@ _mount_discovered()
 def main() -> None:
     try:
         app()
-    except SuanliError as exc:
-        fail(exc.detail)
     except KeyboardInterrupt:
         sys.exit(130)

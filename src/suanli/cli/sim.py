@@ -92,17 +92,31 @@ def replay(
     json_out: Annotated[Path | None, typer.Option("--json", help="output file (default: stdout)")] = None,
     html: Annotated[Path | None, typer.Option(help="write a self-contained Plotly report here")] = None,
     trace_format: Annotated[str, typer.Option("--format", help="auto, csv or swf")] = "auto",
+    swf_units: Annotated[str, typer.Option(help="what SWF processors count: auto (nodes when the header has "
+                                                "MaxNodes but no MaxProcs), cores or nodes")] = "auto",
     progress: Annotated[bool | None, typer.Option(help="progress bar on stderr (default: when a terminal)")] = None,
+    copies: Annotated[int, typer.Option(help="replay every job this many times (seeded jitter)")] = 1,
+    compress: Annotated[float | None, typer.Option(help="divide submit times by this factor")] = None,
+    target_load: Annotated[float | None, typer.Option(help="compress time so the offered load is this "
+                                                           "share of the federation (e.g. 0.8)")] = None,
+    scale_seed: Annotated[int, typer.Option(help="seed of the trace scaler")] = 0,
 ) -> None:
     """Replay a job trace over a federation with one or more broker policies."""
     from suanli.sim.federation import load_federation
     from suanli.sim.replay import parse_brokers
+    from suanli.sim.scaler import scale_to_load, scale_trace
     from suanli.sim.traces import load_trace
 
     try:
         names = parse_brokers(broker)
         fed = load_federation(federation)
-        jobs = load_trace(trace, trace_format)
+        jobs = load_trace(trace, trace_format, swf_units)
+        if target_load is not None and compress is not None:
+            raise SimInputError("give --target-load or --compress, not both")
+        if target_load is not None:
+            jobs = scale_to_load(jobs, fed, target_load, copies, scale_seed)
+        elif compress is not None or copies != 1:
+            jobs = scale_trace(jobs, compress or 1.0, copies, scale_seed)
     except SimInputError as exc:
         _fail(str(exc))
     show = sys.stderr.isatty() if progress is None else progress

@@ -1,64 +1,72 @@
-"""`suanli voucher ...`: compute voucher (算力券) programs from the command line, on the database
-directly (`SUANLI_DATABASE_URL`). Commands that act for a person name them with `--as USERNAME`, so
-role checks and separation of duties apply exactly as over HTTP."""
+"""`suanli voucher ...`: compute voucher (算力券) programs through the API, as the signed-in person:
+programs, applications, reviews and grants, wallets, redemptions, forecasts, the disclosure list
+(公示) and receipts. An organisation's member sees its own applications, wallets and redemptions
+only; role checks and separation of duties are the server's. `program check` and `program schema`
+need no server (they read only the file)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from suanli.cli.common import console, database_session, fail
+from suanli.cli import client
+from suanli.cli.common import (
+    Column,
+    Format,
+    JsonFlag,
+    Output,
+    chosen,
+    console,
+    emit,
+    fail,
+    fen_of_yuan,
+    usage,
+)
 from suanli.domain.errors import SuanliError
 from suanli.domain.money import format_yuan
-from suanli.domain.organisations import Principal, Role
 from suanli.domain.vouchers import Side, parse_program, program_json_schema
 
 NAME = "voucher"
-app = typer.Typer(help="Compute voucher programs: load, list, apply, review, approve, wallets, forecast, disclosure.",
-                  no_args_is_help=True)
+app = typer.Typer(help="Compute vouchers: programs, applications, reviews, grants, wallets, redemptions, forecast, "
+                       "disclosure, receipts.", no_args_is_help=True)
 program_app = typer.Typer(help="Program files.", no_args_is_help=True)
 app.add_typer(program_app, name="program")
-As = Annotated[str, typer.Option("--as", help="the username acting")]
+As = Annotated[str, typer.Option("--as", hidden=True, help="(old spelling) must be the signed-in user")]
+PROGRAM_COLUMNS = [Column("id", "id"), Column("code", "code"), Column("名称", "title_zh"), Column("status", "status"),
+                   Column("side", "side"), Column("budget", "budget_fen", money=True),
+                   Column("granted", "granted_fen", money=True), Column("left", "budget_left_fen", money=True)]
 
 
-def _principal(session: object, username: str, *roles: Role) -> Principal:
-    from suanli.db.repositories.organisations import user_by_username
-
-    user = user_by_username(session, username)  # type: ignore[arg-type]
-    if user is None or not user.active:
-        fail(f"no active user {username!r}")
-    principal = Principal(user.id, user.username, user.organisation_id, Role(user.role))
-    if roles and principal.role not in roles:
-        fail(f"{username} is a {principal.role.value}; this needs one of: {', '.join(r.value for r in roles)}")
-    return principal
+def _acting(actor: str) -> None:
+    """The old `--as USER` spelling: the API acts for whoever signed in, so it must be that user."""
+    if actor:
+        me = client.get("/api/v1/auth/me")["username"]
+        if me != actor:
+            fail(f"you are signed in as {me}, not {actor}: `suanli login --username {actor}` first")
 
 
 @program_app.command("load")
 def program_load(file: Path, actor: As = "") -> None:
-    """Validate and load a program file (YAML)."""
-    from suanli.services import vouchers as service
-
+    """Validate and load a program file (YAML) as a program officer."""
+    _acting(actor)
     try:
-        text = file.read_text()
+        text = file.read_text(encoding="utf-8")
     except OSError as err:
         fail(f"cannot read {file}: {err.strerror}")
-    try:
-        with database_session() as session:
-            who = _principal(session, actor, Role.PROGRAM_OFFICER, Role.PLATFORM_OPERATOR) if actor else None
-            row = service.load_program(session, text=text, actor=who)
-            console.print(f"loaded program {row.id} {row.code} budget {format_yuan(row.budget_fen)} sha256 {row.text_hash}")
-    except SuanliError as err:
-        fail(err.detail)
+    row = client.request("POST", "/api/v1/programs", content=text.encode(),
+                         headers={"Content-Type": "application/yaml"})
+    console.print(f"loaded program {row['id']} {row['code']} budget {format_yuan(row['budget_fen'])} "
+                  f"sha256 {row['text_hash']}")
 
 
 @program_app.command("check")
 def program_check(file: Path) -> None:
-    """Validate a program file without a database (line and field of every error)."""
+    """Validate a program file without a server or database (line and field of every error)."""
     try:
-        program = parse_program(file.read_text())
+        program = parse_program(file.read_text(encoding="utf-8"))
     except OSError as err:
         fail(f"cannot read {file}: {err.strerror}")
     except SuanliError as err:
@@ -77,120 +85,153 @@ def program_schema(out: Annotated[Path | None, typer.Option("--out")] = None) ->
 
 
 @program_app.command("list")
-def program_list() -> None:
-    from suanli.db.repositories import vouchers as repo
-    from suanli.services import vouchers as service
+def program_list(output: Output = None, as_json: JsonFlag = False) -> None:
+    """The voucher programs with their budgets (yuan; fen in JSON)."""
+    emit(client.get_all("/api/v1/programs"), PROGRAM_COLUMNS, chosen(output, as_json), "算力券政策 Programs")
 
-    with database_session() as session:
-        for row in repo.list_programs(session):
-            console.print(f"{row.id}\t{row.code}\t{row.status}\tbudget {format_yuan(row.budget_fen)}"
-                          f"\tleft {format_yuan(service.budget_left(row))}")
+
+@program_app.command("show")
+def program_show(program_id: int, output: Output = None, as_json: JsonFlag = False) -> None:
+    """One program."""
+    found = client.get(f"/api/v1/programs/{program_id}")
+    emit([found], PROGRAM_COLUMNS, chosen(output, as_json), data=found)
 
 
 @program_app.command("window")
-def program_window(program_id: int, state: Annotated[str, typer.Argument(help="open | close")], actor: As) -> None:
-    from suanli.services import vouchers as service
-
+def program_window(program_id: int, state: Annotated[str, typer.Argument(help="open | close")], actor: As = "") -> None:
+    """Open or close the application window (申领窗口)."""
     if state not in ("open", "close"):
-        fail("state is open or close")
-    try:
-        with database_session() as session:
-            who = _principal(session, actor, Role.PROGRAM_OFFICER, Role.PLATFORM_OPERATOR)
-            service.set_window(session, program_id=program_id, open=state == "open", actor=who)
-    except SuanliError as err:
-        fail(err.detail)
+        usage("state is open or close")
+    _acting(actor)
+    row = client.post(f"/api/v1/programs/{program_id}/window", {"open": state == "open"})
+    console.print(f"program {row['id']} {row['code']}: {row['status']}")
 
 
 @app.command("apply")
-def apply(program_id: int, project: str, requested_fen: int, actor: As,
-          project_class: Annotated[str | None, typer.Option()] = None,
-          sector: Annotated[str | None, typer.Option()] = None, side: Side = Side.DEMAND) -> None:
-    """Apply (申领) for a voucher for your organisation."""
-    from suanli.services import vouchers as service
+def apply(program_id: int, project: str,
+          amount: Annotated[str, typer.Argument(metavar="AMOUNT_YUAN", help="amount requested, in yuan")],
+          actor: As = "", project_class: Annotated[str | None, typer.Option()] = None,
+          sector: Annotated[str | None, typer.Option()] = None, side: Side = Side.DEMAND,
+          output: Output = None, as_json: JsonFlag = False) -> None:
+    """Apply (申领) for a voucher for your organisation (as its admin)."""
+    fmt = chosen(output, as_json)
+    _acting(actor)
+    row = client.post("/api/v1/applications", {
+        "program_id": program_id, "project": project, "requested_fen": fen_of_yuan(amount, "AMOUNT_YUAN"),
+        "side": side.value, "project_class": project_class, "sector": sector})
+    if fmt is Format.TABLE:
+        console.print(f"application {row['id']}: {row['status']}")
+    else:
+        emit([row], APPLICATION_COLUMNS, fmt, data=row)
 
-    try:
-        with database_session() as session:
-            who = _principal(session, actor, Role.ORG_ADMIN, Role.PROVIDER_ADMIN)
-            command = service.ApplyCommand(program_id, project, requested_fen, side, project_class, sector)
-            row = service.apply(session, command=command, actor=who)
-            console.print(f"application {row.id}: {row.status}")
-    except SuanliError as err:
-        fail(err.detail)
+
+APPLICATION_COLUMNS = [Column("id", "id"), Column("program", "program_id"), Column("organisation", "organisation_id"),
+                       Column("project", "project"), Column("requested", "requested_fen", money=True),
+                       Column("status", "status"), Column("priority", lambda a: "yes" if a["priority"] else "")]
 
 
-def _review(application_id: int, actor: str, approve: bool, score: int | None, amount_fen: int | None) -> None:
-    from suanli.services import vouchers as service
+@app.command("applications")
+def applications(program: Annotated[int | None, typer.Option("--program", help="a program id")] = None,
+                 status: Annotated[str | None, typer.Option()] = None,
+                 output: Output = None, as_json: JsonFlag = False) -> None:
+    """Applications you may see (an organisation: its own)."""
+    found = client.get_all("/api/v1/applications", program_id=program, status=status)
+    emit(found, APPLICATION_COLUMNS, chosen(output, as_json), "申领 Applications")
 
-    try:
-        with database_session() as session:
-            who = _principal(session, actor, Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER)
-            act = service.review(session, application_id=application_id, actor=who, approve=approve, score=score,
-                                 amount_fen=amount_fen)
-            console.print(f"application {application_id}: stage {act.stage} {'approved' if approve else 'rejected'}")
-    except SuanliError as err:
-        fail(err.detail)
+
+def _review(application_id: int, actor: str, approve: bool, score: int | None, amount_fen: int | None,
+            comment: str) -> None:
+    _acting(actor)
+    act = client.post(f"/api/v1/applications/{application_id}/reviews",
+                      {"approve": approve, "score": score, "comment": comment, "amount_fen": amount_fen})
+    console.print(f"application {application_id}: stage {act['stage']} {'approved' if approve else 'rejected'}"
+                  f" ({act['application_status']})")
 
 
 @app.command("review")
-def review(application_id: int, actor: As, score: Annotated[int | None, typer.Option()] = None,
-           reject: Annotated[bool, typer.Option("--reject")] = False) -> None:
+def review(application_id: int, actor: As = "", score: Annotated[int | None, typer.Option()] = None,
+           reject: Annotated[bool, typer.Option("--reject")] = False,
+           comment: Annotated[str, typer.Option(help="the reviewer's opinion")] = "") -> None:
     """Act at the application's current review stage."""
-    _review(application_id, actor, not reject, score, None)
+    _review(application_id, actor, not reject, score, None, comment)
 
 
 @app.command("approve")
-def approve(application_id: int, actor: As, amount_fen: Annotated[int | None, typer.Option()] = None) -> None:
-    """Approve the last stage: grant (核定) the amount (default: as requested) within the budget."""
-    _review(application_id, actor, True, None, amount_fen)
+def approve(application_id: int, actor: As = "",
+            amount: Annotated[str | None, typer.Option(help="amount granted, in yuan (default: as requested)")] = None,
+            amount_fen: Annotated[int | None, typer.Option(hidden=True, help="(old spelling) in fen")] = None,
+            comment: Annotated[str, typer.Option()] = "") -> None:
+    """Approve the last stage: grant (核定) the amount within the budget."""
+    if amount is not None and amount_fen is not None:
+        usage("give --amount (yuan) only")
+    _review(application_id, actor, True, None, fen_of_yuan(amount, "--amount") if amount else amount_fen, comment)
+
+
+WALLET_COLUMNS = [Column("id", "id"), Column("program", "program_id"), Column("organisation", "organisation_id"),
+                  Column("granted", "granted_fen", money=True), Column("available", "available_fen", money=True),
+                  Column("reserved", "reserved_fen", money=True), Column("redeemed", "redeemed_fen", money=True),
+                  Column("until", "expires_on"), Column("status", "status")]
 
 
 @app.command("wallet")
-def wallet(organisation_id: Annotated[int | None, typer.Option()] = None) -> None:
-    from suanli.db.repositories import vouchers as repo
-    from suanli.services import vouchers as service
+def wallet(organisation_id: Annotated[int | None, typer.Option(help="officers: one organisation")] = None,
+           program: Annotated[int | None, typer.Option("--program", help="a program id")] = None,
+           output: Output = None, as_json: JsonFlag = False) -> None:
+    """Voucher wallets (券包) you may see: an organisation's own, or (officers) any."""
+    found = client.get_all("/api/v1/wallets", organisation_id=organisation_id, program_id=program)
+    emit(found, WALLET_COLUMNS, chosen(output, as_json), "券包 Wallets")
 
-    with database_session() as session:
-        for w in repo.list_wallets(session, organisation_id=organisation_id):
-            state = service._wallet_state(w)
-            console.print(f"wallet {w.id} program {w.program_id} org {w.organisation_id}: granted "
-                          f"{format_yuan(w.granted_fen)}, available {format_yuan(state.available_fen)}, "
-                          f"redeemed {format_yuan(w.redeemed_fen)}, until {w.expires_on} ({w.status})")
+
+REDEMPTION_COLUMNS = [Column("id", "id"), Column("program", "program_id"), Column("organisation", "organisation_id"),
+                      Column("provider", "provider"), Column("basis", "basis"), Column("kind", "kind"),
+                      Column("order", "order_amount_fen", money=True), Column("subsidy", "amount_fen", money=True),
+                      Column("status", "status")]
+
+
+@app.command("redemptions")
+def redemptions(program: Annotated[int | None, typer.Option("--program", help="a program id")] = None,
+                output: Output = None, as_json: JsonFlag = False) -> None:
+    """Redemptions (核销) you may see."""
+    found = client.get_all("/api/v1/redemptions", program_id=program)
+    emit(found, REDEMPTION_COLUMNS, chosen(output, as_json), "核销 Redemptions")
+
+
+@app.command("clawback")
+def clawback(redemption_id: int, reason: Annotated[str, typer.Option(help="why (recorded and audited)")]) -> None:
+    """Claw back a redemption (officers)."""
+    found = client.post(f"/api/v1/redemptions/{redemption_id}/clawback", {"reason": reason})
+    console.print(f"redemption {redemption_id}: {format_yuan(found['amount_fen'])} clawed back")
 
 
 @app.command("forecast")
-def forecast(program_id: int, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def forecast(program_id: int, output: Output = None, as_json: JsonFlag = False,
+             window_days: Annotated[int, typer.Option(min=1, max=366)] = 30) -> None:
     """The date the program's budget runs out at the current burn rate."""
-    from suanli.services import vouchers as service
-
-    try:
-        with database_session() as session:
-            result, _ = service.forecast(session, program_id=program_id)
-    except SuanliError as err:
-        fail(err.detail)
-    if as_json:
-        typer.echo(json.dumps(result.as_dict()))
+    found = client.get(f"/api/v1/programs/{program_id}/forecast", window_days=window_days)
+    fmt = chosen(output, as_json)
+    if fmt is not Format.TABLE:
+        emit(found["burn_down"], [Column("day", "day"), Column("remaining", "remaining_fen", money=True)], fmt,
+             data=found)
         return
-    when = result.runs_out_on.isoformat() if result.runs_out_on else "never at the current rate"
-    console.print(f"remaining {format_yuan(result.remaining_fen)}, burning {format_yuan(result.daily_burn_fen)}/day, "
+    when = found.get("runs_out_on") or "never at the current rate"
+    console.print(f"remaining {format_yuan(found['remaining_fen'])}, burning {format_yuan(found['daily_burn_fen'])}/day, "
                   f"runs out: {when}")
 
 
 @app.command("disclosure")
-def disclosure(program_id: int, out: Annotated[Path, typer.Option("--out")], actor: As = "") -> None:
+def disclosure(program_id: int, out: Annotated[Path, typer.Option("--out")], actor: As = "",
+               publish: Annotated[bool, typer.Option("--publish", help="officers: record and audit its hash")] = False,
+               ) -> None:
     """Export the disclosure list (公示) as .csv or .xlsx (by the file's extension)."""
-    from suanli.domain.vouchers.disclosure import to_csv, to_xlsx
-    from suanli.services import vouchers as service
-
     if out.suffix not in (".csv", ".xlsx"):
-        fail("--out must end in .csv or .xlsx")
-    try:
-        with database_session() as session:
-            who = _principal(session, actor, Role.PROGRAM_OFFICER, Role.PLATFORM_OPERATOR) if actor else None
-            rows = service.disclosure(session, program_id=program_id, actor=who, publish=who is not None)
-    except SuanliError as err:
-        fail(err.detail)
-    out.write_bytes(to_csv(rows) if out.suffix == ".csv" else to_xlsx(rows))
-    console.print(f"{len(rows)} grants written to {out}")
+        usage("--out must end in .csv or .xlsx")
+    _acting(actor)
+    response = client.request("GET", f"/api/v1/programs/{program_id}/disclosure", raw=True,
+                              params={"format": out.suffix[1:], "publish": str(publish or bool(actor)).lower()})
+    if response.status_code >= 400:
+        fail(client.problem_line(response))
+    out.write_bytes(response.content)
+    console.print(f"disclosure list of program {program_id} written to {out}")
 
 
 @app.command("receipt")
@@ -198,15 +239,11 @@ def receipt(out: Annotated[Path, typer.Option("--out", help="where to write the 
             redemption: Annotated[int | None, typer.Option(help="a redemption id")] = None,
             grant: Annotated[int | None, typer.Option(help="the application id of a grant")] = None) -> None:
     """Write the audit receipt of a redemption or a grant, for `suanli audit verify-receipt`."""
-    from suanli.services import vouchers as service
-
     if (redemption is None) == (grant is None):
-        fail("name exactly one of --redemption or --grant")
-    try:
-        with database_session() as session:
-            found = (service.redemption_receipt(session, redemption_id=redemption) if redemption is not None
-                     else service.grant_receipt(session, application_id=grant))  # type: ignore[arg-type]
-    except SuanliError as err:
-        fail(err.detail)
+        usage("name exactly one of --redemption or --grant")
+    path = (f"/api/v1/redemptions/{redemption}/receipt" if redemption is not None
+            else f"/api/v1/applications/{grant}/grant/receipt")
+    found: dict[str, Any] = client.get(path)
     out.write_text(json.dumps(found, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     console.print(f"receipt for audit event {found['leaf_index']} written to {out}")
+

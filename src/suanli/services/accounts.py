@@ -15,7 +15,14 @@ from sqlalchemy.orm import Session
 from suanli.db.models.base import utcnow
 from suanli.db.models.organisations import ApiTokenRow, LoginFailureRow, UserRow
 from suanli.db.repositories import organisations as repo
-from suanli.domain.errors import DuplicateName, InvalidInput, NotFound, TooManyRequests, Unauthenticated
+from suanli.domain.errors import (
+    DuplicateName,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooManyRequests,
+    Unauthenticated,
+)
 from suanli.domain.organisations import Principal, Role, password_problem
 from suanli.services import audit
 
@@ -125,3 +132,18 @@ def revoke(session: Session, token: str) -> None:
     if row is not None:
         row.revoked = True
         session.flush()
+
+
+def add_user(session: Session, *, principal: Principal, username: str, password: str, role: Role,
+             organisation_id: int, display_name: str = "") -> UserRow:
+    """A user added by someone signed in: organisation admins add members and admins to their own
+    organisation; only the platform operator adds users of other organisations or other roles.
+    Another tenant's organisation is "not found" for an admin, never a confirmation that it exists."""
+    own = principal.role == Role.ORG_ADMIN and organisation_id == principal.organisation_id
+    if principal.role != Role.PLATFORM_OPERATOR:
+        if principal.role == Role.ORG_ADMIN and organisation_id != principal.organisation_id:
+            raise NotFound(f"organisation {organisation_id} not found")
+        if not own or role not in (Role.ORG_MEMBER, Role.ORG_ADMIN):
+            raise Forbidden("only the platform operator creates users of other roles")
+    return create_user(session, username=username, password=password, role=role, organisation_id=organisation_id,
+                       display_name=display_name, created_by=principal.username)

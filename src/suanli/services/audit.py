@@ -8,6 +8,7 @@ roll back together. Like every service this only flushes; the caller commits.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -141,11 +142,18 @@ def key_path(data_dir: Path | None = None) -> Path:
 
 
 def init_signer(data_dir: Path | None = None) -> Signer:
-    """Load the log's Ed25519 key, creating it (mode 0600) on first use."""
+    """Load the log's Ed25519 key: the configured one (environment or secrets directory, see
+    `suanli.config`), else the data directory's, creating that (mode 0600) on first use outside
+    production."""
+    settings = load_settings()
+    configured = settings.secret("audit_signing_key")
+    if configured is not None:
+        return _configured_signer(configured)
     path = key_path(data_dir).resolve()
     if path in _signers:
         return _signers[path]
     if not path.exists():
+        settings.require_no_generation("audit_signing_key")
         path.parent.mkdir(parents=True, exist_ok=True)
         pem = Ed25519PrivateKey.generate().private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
@@ -161,6 +169,19 @@ def init_signer(data_dir: Path | None = None) -> Signer:
         raise LogInconsistent(f"{path} does not hold an Ed25519 private key")
     _signers[path] = Signer(key)
     return _signers[path]
+
+
+def _configured_signer(pem: bytes) -> Signer:
+    cache = Path(f"<configured:{hashlib.sha256(pem).hexdigest()}>")
+    if cache not in _signers:
+        try:
+            key = serialization.load_pem_private_key(pem, password=None)
+        except ValueError as err:
+            raise LogInconsistent(f"the configured audit signing key is not a PEM private key: {err}") from None
+        if not isinstance(key, Ed25519PrivateKey):
+            raise LogInconsistent("the configured audit signing key is not an Ed25519 private key")
+        _signers[cache] = Signer(key)
+    return _signers[cache]
 
 
 # --- heads, receipts, proofs ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from pathlib import Path
 from suanli.backends.base import Backend
 from suanli.backends.registry import create
 from suanli.db.models.federation import CenterRow
+from suanli.metrics import InstrumentedBackend
 
 
 class BackendCache:
@@ -30,6 +31,6 @@ class BackendCache:
         adapter = self._adapters.get(key)
         if adapter is None:
             pools = {p.name: (p.model, p.total_devices) for p in center.pools}
-            adapter = create(center.backend_kind, center.name, options, pools)
+            adapter = InstrumentedBackend(create(center.backend_kind, center.name, options, pools))  # type: ignore[assignment]
             self._adapters[key] = adapter
         return adapter

@@ -8,14 +8,11 @@
   (备用金) so the provider is paid the voucher share at once; exactly once per usage record;
 - `on_job_ended`: release what is left of the hold.
 
-The voucher seam: `suanli.services.vouchers.voucher_share(session, *, usage, charge_fen)` returning a
-`VoucherShare` or None, looked up when called (or a function passed to `register_voucher_share`).
+The voucher seam: the installed `ports.VoucherEngine` (`voucher_share`, `hold_for_job`,
+`release_job_hold`), or none when vouchers are switched off.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -30,38 +27,9 @@ from suanli.domain.ledger import AccountPurpose, Leg, OwnerKind, account_code
 from suanli.domain.ledger.periods import period_of
 from suanli.domain.money import Fen
 from suanli.services import ledger
-from suanli.services.hooks import capability
+from suanli.services.ports import VoucherShare, installed
 
-
-@dataclass(frozen=True, slots=True)
-class VoucherShare:
-    """The voucher engine's answer for one charge: how much the voucher pays and from where."""
-
-    subsidy_fen: Fen
-    program_id: int | None = None  # selects the wallet and the provider's reserve fund of this program
-    wallet_account_id: int | None = None  # default: the organisation's wallet of `program_id`
-    program: str | None = None  # the program's name, shown on invoice lines
-    reasons: tuple[str, ...] = ()
-    hold_id: int | None = None  # the wallet hold opened at admission that this share is posted out of
-    from_hold_fen: Fen = 0  # how much of `subsidy_fen` comes out of that hold (the rest straight from the wallet)
-
-
-VoucherShareFn = Callable[..., VoucherShare | None]
-_registered: list[VoucherShareFn] = []
-
-
-def register_voucher_share(function: VoucherShareFn | None) -> None:
-    """Install (or with None remove) the voucher share function explicitly, e.g. in tests."""
-    _registered.clear()
-    if function is not None:
-        _registered.append(function)
-
-
-def _voucher_share_function() -> VoucherShareFn | None:
-    if _registered:
-        return _registered[0]
-    function = capability("suanli.services.vouchers", "voucher_share")
-    return function  # type: ignore[return-value]  # the engine's function answers a VoucherShare or None
+__all__ = ["VoucherShare", "on_job_admitted", "on_job_ended", "on_usage_metered"]
 
 
 # --- accounts ---------------------------------------------------------------------------------------------
@@ -123,26 +91,26 @@ def on_job_admitted(session: Session, *, job: JobRow) -> None:
 
 def _hold_voucher_share(session: Session, job: JobRow, pool: PoolRow, payable: int, amount: Fen, key: str) -> Fen:
     """Ask the voucher engine to hold its expected share of `amount` on the wallet (0: none applies)."""
-    hold = capability("suanli.services.vouchers", "hold_for_job")
-    if hold is None or _registered:  # a stand-in share function in use: no engine holds to match it
+    vouchers = installed().vouchers
+    if vouchers is None:
         return 0
-    held = hold(session, job_id=job.id, organisation_id=job.organisation_id, center=pool.center.name,
-                payable_account_id=payable, estimate_fen=amount, idempotency_key=key)
-    return int(held) if isinstance(held, int) else 0
+    return vouchers.hold_for_job(session, job_id=job.id, organisation_id=job.organisation_id,
+                                 center=pool.center.name, payable_account_id=payable, estimate_fen=amount,
+                                 idempotency_key=key)
 
 
 def _release_voucher_hold(session: Session, job: JobRow, *, keep: str | None = None) -> None:
     """Release the voucher engine's hold for the job (its counters move with the money)."""
-    release = capability("suanli.services.vouchers", "release_job_hold")
-    if release is None:
+    vouchers = installed().vouchers
+    if vouchers is None:
         return
     if keep is None:
-        release(session, job_id=job.id, reason="job ended")
+        vouchers.release_job_hold(session, job_id=job.id, reason="job ended")
         return
     stale = [h for h in repo.open_holds(session, source_kind="job", source_id=str(job.id))
              if h.idempotency_key.startswith(f"job:{job.id}:voucher:") and h.idempotency_key != keep]
     if stale:
-        release(session, job_id=job.id, reason="job placed elsewhere")
+        vouchers.release_job_hold(session, job_id=job.id, reason="job placed elsewhere")
 
 
 def on_job_ended(session: Session, *, job: JobRow) -> None:
@@ -195,8 +163,8 @@ def on_usage_metered(session: Session, *, usage: UsageRecordRow) -> None:
 
 def _share(session: Session, usage: UsageRecordRow, list_price: Fen) -> VoucherShare | None:
     """The voucher's share, capped by what the wallet really holds (the ledger has the last word)."""
-    function = _voucher_share_function()
-    share = function(session, usage=usage, charge_fen=list_price) if function and list_price > 0 else None
+    vouchers = installed().vouchers
+    share = vouchers.voucher_share(session, usage=usage, charge_fen=list_price) if vouchers and list_price > 0 else None
     if share is None or share.subsidy_fen <= 0:
         return None
     wallet = share.wallet_account_id or ledger.open_account(

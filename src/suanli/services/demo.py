@@ -36,7 +36,9 @@ from suanli.domain.vouchers import VoucherRuleViolation
 from suanli.services import accounts, dispatch, federation, jobs, settlement, vouchers
 from suanli.services.organisations import create_organisation
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+# The demo's data ships inside the package (`suanli/examples`, package data in the wheel); in a source
+# checkout that directory is a link to the repository's `examples/`, the paths the README names.
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 FEDERATION_FILE = EXAMPLES / "federation-chengdu.yaml"
 PROGRAM_FILE = EXAMPLES / "programs" / "chengdu-2023.yaml"
 HOUR = 3600

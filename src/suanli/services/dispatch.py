@@ -22,8 +22,8 @@ from suanli.domain.errors import BackendRejected, BackendUnavailable
 from suanli.domain.jobs import JobState
 from suanli.services import metering
 from suanli.services.backends import BackendCache
-from suanli.services.hooks import call_hook, capability
 from suanli.services.jobs import move
+from suanli.services.ports import installed
 
 
 def dispatch_job(session: Session, *, job_id: int, backends: BackendCache, now: datetime | None = None) -> None:
@@ -48,14 +48,16 @@ def dispatch_job(session: Session, *, job_id: int, backends: BackendCache, now: 
         return
     job.retries, job.next_check_at = 0, None
     move(session, job, JobState.DISPATCHED, f"submitted to {pool.center.name}/{pool.name} as {job.backend_job_id}")
-    call_hook("suanli.services.billing", "on_job_admitted", session=session, job=job)
+    lifecycle = installed().lifecycle
+    if lifecycle is not None:
+        lifecycle.on_job_admitted(session, job=job)
 
 
 def _rejected(session: Session, job: JobRow, reason: str) -> None:
     """A center refused the job: an auto-placed job moves to the broker's next option."""
-    next_option = capability("suanli.services.placement", "next_option_after_rejection")
-    if job.placement is not None and next_option is not None:
-        next_pool = next_option(session, job=job, reason=reason)
+    placer = installed().placer
+    if job.placement is not None and placer is not None:
+        next_pool = placer.next_option_after_rejection(session, job=job, reason=reason)
         if next_pool is not None:
             job.pool_id = next_pool
             job.reason = f"moved after rejection: {reason}"[:1000]
@@ -111,5 +113,5 @@ def active_job_ids(session: Session, *, now: datetime, limit: int) -> list[int]:
 
 def place_awaiting(session: Session) -> int:
     """Give auto jobs a pool: the broker's batch placement when it is installed."""
-    place = capability("suanli.services.placement", "place_queued_jobs")
-    return int(place(session)) if place is not None else 0
+    placer = installed().placer
+    return placer.place_queued_jobs(session) if placer is not None else 0

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
+from suanli.backends.registry import backend_class
 from suanli.db.models.federation import CenterRow, PoolRow
 from suanli.db.repositories import federation as repo
 from suanli.domain.errors import NotFound, SuanliError
@@ -59,6 +60,14 @@ def _upsert_pool(session: Session, center: CenterRow, row: PoolRow | None, pool:
                            payload={"center": center.name, "pool": pool.name, "old_price_fen": old_price,
                                     "price_fen_per_device_hour": pool.price_fen_per_device_hour},
                            organisation_id=center.provider_organisation_id)
+
+
+def is_simulated(center: CenterRow) -> bool:
+    """Whether the center's backend only simulates jobs (virtual time, no output): shown as 模拟."""
+    try:
+        return backend_class(center.backend_kind).simulated
+    except SuanliError:
+        return False
 
 
 def list_centers(session: Session) -> Sequence[CenterRow]:

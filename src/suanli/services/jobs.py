@@ -7,18 +7,19 @@ A job names its pool (`center` + `pool`) or leaves the choice to the broker (aut
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
 from sqlalchemy.orm import Session
 
 from suanli.db.models.base import utcnow
 from suanli.db.models.federation import PoolRow
-from suanli.db.models.jobs import JobEventRow, JobRow
+from suanli.db.models.jobs import JobEventRow, JobRow, UsageRecordRow
 from suanli.db.repositories import federation as federation_repo
 from suanli.db.repositories import jobs as repo
 from suanli.domain.errors import Forbidden, InvalidInput, InvalidResourceRequest, NotFound
 from suanli.domain.jobs import JobSpec, JobState, cancel_target, transition
 from suanli.domain.organisations import Principal, Role
+from suanli.domain.placement import requests
 from suanli.domain.resources import ResourceRequest, accelerator
 from suanli.services.backends import BackendCache
 
@@ -31,6 +32,7 @@ def submit_job(session: Session, *, principal: Principal, spec: JobSpec) -> JobR
     pool = _named_pool(session, spec) if spec.center or spec.pool else None
     if pool is None:
         _check_some_pool_fits(session, spec.resources)
+        _check_preferences(spec)
     job = JobRow(name=spec.name, command=spec.command, organisation_id=principal.organisation_id,
                  user_id=principal.user_id, state=JobState.QUEUED.value, request={**_request_json(spec.resources), **spec.preferences},
                  devices=spec.resources.devices, time_limit_s=spec.time_limit_s,
@@ -39,6 +41,16 @@ def submit_job(session: Session, *, principal: Principal, spec: JobSpec) -> JobR
     session.flush()
     record_transition(session, job, None, JobState.QUEUED, "submitted")
     return job
+
+
+def _check_preferences(spec: JobSpec) -> None:
+    """An auto job's preferences go through the broker's one request builder now, so an unknown key,
+    an unknown preference or a malformed deadline is refused at submission, not at placement."""
+    unknown = sorted(set(spec.preferences) - set(requests.FIELDS) - {"devices", "hours"})
+    if unknown:
+        raise InvalidInput(f"preferences: unknown field {unknown[0]!r}", field=f"preferences.{unknown[0]}")
+    requests.placement_request({**_request_json(spec.resources), **spec.preferences,
+                                "hours": spec.time_limit_s / 3600}, now=utcnow(), strict=False)
 
 
 def _request_json(request: ResourceRequest) -> dict[str, object]:
@@ -110,6 +122,20 @@ def get_job(session: Session, *, principal: Principal, job_id: int) -> JobRow:
     if job is None or not _may_read(principal, job):
         raise NotFound(f"job {job_id} not found")
     return job
+
+
+@dataclass(frozen=True, slots=True)
+class JobHistory:
+    """A job with its state changes and metered usage, as its reader may see them."""
+
+    job: JobRow
+    events: Sequence[JobEventRow]
+    usage: Sequence[UsageRecordRow]
+
+
+def job_history(session: Session, *, principal: Principal, job_id: int) -> JobHistory:
+    job = get_job(session, principal=principal, job_id=job_id)
+    return JobHistory(job, repo.job_events(session, job.id), repo.usage_for_job(session, job.id))
 
 
 def _may_read(principal: Principal, job: JobRow) -> bool:

@@ -28,8 +28,8 @@ from suanli.db.models.jobs import JobEventRow, JobRow, UsageRecordRow
 from suanli.domain.errors import BackendUnavailable
 from suanli.domain.jobs import JobState
 from suanli.domain.money import charge_for_usage
-from suanli.services.hooks import call_hook
 from suanli.services.jobs import move
+from suanli.services.ports import installed
 
 BASE_BACKOFF_S = 2
 MAX_BACKOFF_S = 300
@@ -69,6 +69,7 @@ def record_usage(session: Session, *, job: JobRow, usages: list[Usage]) -> list[
     pool = session.get(PoolRow, job.pool_id)
     assert pool is not None
     written = []
+    lifecycle = installed().lifecycle
     for usage in usages:
         if _existing(session, pool.center_id, job.backend_job_id, usage.step) is not None:
             continue
@@ -85,7 +86,8 @@ def record_usage(session: Session, *, job: JobRow, usages: list[Usage]) -> list[
         except IntegrityError:
             continue
         written.append(record)
-        call_hook("suanli.services.billing", "on_usage_metered", session=session, usage=record)
+        if lifecycle is not None:
+            lifecycle.on_usage_metered(session, usage=record)
     return written
 
 
@@ -113,7 +115,9 @@ def settle(session: Session, *, job: JobRow, seen: Observation, usages: list[Usa
     job.ended_at = seen.ended_at or job.updated_at
     job.unknown_since, job.next_check_at, job.retries = None, None, 0
     records = record_usage(session, job=job, usages=usages)
-    call_hook("suanli.services.billing", "on_job_ended", session=session, job=job)
+    lifecycle = installed().lifecycle
+    if lifecycle is not None:
+        lifecycle.on_job_ended(session, job=job)
     return records
 
 

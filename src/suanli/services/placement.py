@@ -10,7 +10,6 @@ cycle.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +29,7 @@ from suanli.domain.placement import (
     place_batch,
 )
 from suanli.domain.placement.explain import render
-from suanli.domain.resources import Ecosystem
+from suanli.domain.placement.requests import placement_request
 from suanli.services import quotes
 from suanli.services.jobs import move
 
@@ -48,23 +47,11 @@ def request_of(job: JobRow, now: datetime | None = None) -> PlacementRequest:
 
 
 def _request_of(job: JobRow, now: datetime | None) -> PlacementRequest:
-    data: Mapping[str, Any] = job.request or {}
-    by_units = data.get("equivalents") is not None or data.get("pflops") is not None
-    deadline = data.get("deadline")
-    deadline_hours = None
-    if deadline:
-        deadline_hours = (datetime.fromisoformat(deadline) - (now or utcnow())).total_seconds() / 3600
-    return PlacementRequest(
-        devices=None if by_units else int(data.get("devices", job.devices)),
-        equivalents=data.get("equivalents"), pflops=data.get("pflops"),
-        ecosystems=frozenset(Ecosystem.parse(e) for e in data.get("ecosystems", ())),
-        models=frozenset(data.get("models", ())), min_device_memory_gb=int(data.get("min_device_memory_gb", 0)),
-        devices_per_node=data.get("devices_per_node"), cpus_per_device=int(data.get("cpus_per_device", 1)),
-        memory_gb_per_device=int(data.get("memory_gb_per_device", 0)), hours=max(job.time_limit_s, 1) / 3600,
-        deadline_hours=deadline_hours, max_price_fen=data.get("max_price_fen"),
-        allowed_regions=frozenset(data.get("allowed_regions", ())), designated_only=bool(data.get("designated_only")),
-        input_city=data.get("input_city"), input_gb=float(data.get("input_gb", 0)), prefer=data.get("prefer", "balanced"),
-    )
+    data: dict[str, Any] = dict(job.request or {})
+    if data.get("equivalents") is None and data.get("pflops") is None:
+        data["devices"] = data.get("devices", job.devices)
+    data["hours"] = max(job.time_limit_s, 1) / 3600
+    return placement_request(data, now=now or utcnow(), strict=False)
 
 
 def place_queued_jobs(session: Session, *, limit: int = 10_000, now: datetime | None = None) -> int:

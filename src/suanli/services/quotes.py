@@ -3,7 +3,7 @@ database knows it now.
 
 Pools become `PoolView`s with their free devices (the center's last capacity report, else total minus
 the devices of active jobs), queue and remaining runtime; the subsidy comes from the voucher
-capability when it is installed (`suanli.services.vouchers.subsidy_policy`), else none applies.
+capability when it is installed (`ports.VoucherEngine.subsidy_policy`), else none applies.
 """
 
 from __future__ import annotations
@@ -20,16 +20,15 @@ from suanli.domain.organisations import Principal
 from suanli.domain.placement import PlacementRequest, PoolView, Quote
 from suanli.domain.placement import quote as rank_options
 from suanli.domain.subsidy import NoSubsidy, SubsidyPolicy
-from suanli.services.hooks import capability
+from suanli.services.ports import installed
 
 DEFAULT_REMAINING_HOURS = 4.0
 
 
 def subsidy_policy(session: Session, *, organisation_ids: Sequence[int]) -> SubsidyPolicy:
     """The voucher engine's answer for these payers, or `NoSubsidy` when vouchers are not installed."""
-    make = capability("suanli.services.vouchers", "subsidy_policy")
-    policy: SubsidyPolicy = make(session, organisation_ids=list(organisation_ids)) if make else NoSubsidy()
-    return policy
+    vouchers = installed().vouchers
+    return vouchers.subsidy_policy(session, organisation_ids=list(organisation_ids)) if vouchers else NoSubsidy()
 
 
 def pool_views(session: Session, *, subsidy: SubsidyPolicy | None = None, now: datetime | None = None) -> list[PoolView]:

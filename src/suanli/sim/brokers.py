@@ -22,30 +22,40 @@ def _feasible(r: Replay, j: int) -> list[int]:
     return [c for c in range(len(r.centers)) if r.fits_ever(j, c)]
 
 
+def _load(r: Replay, j: int, c: int) -> float:
+    """Busy share of center c in the job's resource kind (accelerators, else cores)."""
+    if r.gpu[j]:
+        return (r.cap_g[c] - r.free_g[c]) * r.inv_g[c]
+    return (r.cap_c[c] - r.free_c[c]) * r.inv_c[c]
+
+
 def expected_wait_s(r: Replay, j: int, c: int) -> float:
     """Zero if the job fits now behind an empty queue, else queued work over capacity."""
-    if not r.queue[c] and r.gpu[j] <= r.free_g[c] and r.cpu[j] <= r.free_c[c]:
+    if not r.queue[c] and r.fit_now(j, c) >= 0:
         return 0.0
-    running = r.cap_g[c] - r.free_g[c]
-    return (r.backlog[c] + running * 0.5 * r.estimate[j]) / max(r.cap_g[c], 1)
+    return r.backlog[c] + _load(r, j, c) * 0.5 * r.estimate[j]
 
 
 def suanli(r: Replay, j: int, now: float) -> int:
     # Inlined over plain lists: this runs once per arrival and dominates replay speed. The job's
-    # device count and the hour conversion are common to every center, so they are left out.
-    g, cpu, est = r.gpu[j], r.cpu[j], r.estimate[j]
+    # device (or core) count and the hour conversion are common to every center, so they are left
+    # out: an accelerator job compares device-hour prices, a CPU job core-hour prices.
+    g, est = r.gpu[j], r.estimate[j]
     ratio = float(r.fed.voucher.ratio) if r.budget_left > 0 else 0.0
-    value = r.fed.value_of_wait_fen_per_device_hour
+    if g:
+        value, prices, caps, frees, inv = r.fed.value_of_wait_fen_per_device_hour, r.price_g, r.cap_g, r.free_g, r.inv_g
+    else:
+        value, prices, caps, frees = r.fed.value_of_wait_fen_per_cpu_hour, r.price_c, r.cap_c, r.free_c
+        inv = r.inv_c
     best, best_score = -1, float("inf")
-    for c in range(len(r.cap_g)):
-        cap, free = r.cap_g[c], r.free_g[c]
-        if g > cap or cpu > r.cap_c[c]:
+    for c in range(len(caps)):
+        if not r.mask[c][j]:
             continue
-        price = r.price_g[c] * (1.0 - ratio) if r.eligible[c] else r.price_g[c]
-        busy = (cap - free) / cap if cap else 1.0
+        price = prices[c] * (1.0 - ratio) if r.eligible[c] else prices[c]
+        busy = (caps[c] - frees[c]) * inv[c]
         wait = 0.0
-        if r.queue[c] or g > free or cpu > r.free_c[c]:
-            wait = (r.backlog[c] + (cap - free) * 0.5 * est) / max(cap, 1)
+        if r.queue[c] or g > r.free_g[c] or r.ccpu[c][j] > r.free_c[c]:
+            wait = r.backlog[c] + busy * 0.5 * est
         score = est * (price + LOAD_WEIGHT_FEN * busy) + wait * value
         if score < best_score:
             best, best_score = c, score
@@ -54,13 +64,13 @@ def suanli(r: Replay, j: int, now: float) -> int:
 
 def cheapest(r: Replay, j: int, now: float) -> int:
     options = _feasible(r, j)
-    return min(options, key=lambda c: r.centers[c].price_fen_per_device_hour) if options else -1
+    prices = r.price_g if r.gpu[j] else r.price_c
+    return min(options, key=lambda c: prices[c]) if options else -1
 
 
 def least_loaded(r: Replay, j: int, now: float) -> int:
     options = _feasible(r, j)
-    return min(options, key=lambda c: (r.cap_g[c] - r.free_g[c] + r.backlog[c] / max(r.estimate[j], 1.0))
-               / max(r.cap_g[c], 1)) if options else -1
+    return min(options, key=lambda c: _load(r, j, c) + r.backlog[c] / max(r.estimate[j], 1.0)) if options else -1
 
 
 def home_center(r: Replay, j: int, now: float) -> int:

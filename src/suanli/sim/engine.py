@@ -1,7 +1,9 @@
 """The discrete-event replay engine: jobs arrive, a broker picks a center, the center's local
 policy (FIFO or EASY backfill) starts them when capacity frees, and finishing jobs are billed.
 
-One heap of finish events merged with the time-sorted arrival list; nothing else is an event,
+Jobs keep their resource kind: accelerators, CPU cores (or whole nodes) and memory are placed
+on a center's node pools, and a job larger than one node spans nodes only where the pool allows
+multi-node jobs. One heap of finish events merged with the time-sorted arrival list; nothing else is an event,
 so a start happens inside the arrival or finish that made room for it. Job attributes live in
 plain Python lists (indexing them is faster than NumPy scalars in this hot loop). Money is
 integer fen, priced with the domain's `charge_for_usage` and `subsidy_share` rounding rules.
@@ -10,84 +12,193 @@ integer fen, priced with the domain's `charge_for_usage` and `subsidy_share` rou
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_left, insort
 from collections import deque
 from collections.abc import Callable
 from itertools import islice
 
+import numpy as np
+
 from suanli.domain.money import charge_for_usage, subsidy_share
-from suanli.sim.federation import SimFederation
+from suanli.sim.federation import SimFederation, SimPool
 from suanli.sim.traces import Trace
 
 BACKFILL_DEPTH = 50  # queued jobs a backfill pass looks at, like Slurm's bf_max_job_test
 
 
+UNTRACKED = 1 << 62  # free memory of a pool that does not track memory: never short
+REASONS = {
+    "gpu": "asks for more accelerators than any pool can give (on one node, or across nodes where allowed)",
+    "cpu": "asks for more CPU cores than any pool can give (on one node, or across nodes where allowed)",
+    "memory": "asks for more memory than any pool can give",
+    "combination": "no pool has enough accelerators, cores and memory together",
+    "broker": "some center could run it, but not the one the broker picked (e.g. the home center)",
+}
+
+
+def pool_fits(pool: SimPool, gpu: np.ndarray, cpu: np.ndarray, mem: np.ndarray,
+              nodes: np.ndarray) -> np.ndarray:
+    """Per job: could this pool ever run it, on one node or, if the pool allows, across nodes?"""
+    width = pool.nodes if pool.multi_node else 1
+    need = np.maximum(nodes, 1)
+    dg, dc, dm = pool.devices_per_node * 1000, pool.cpus_per_node * 1000, pool.memory_gib_per_node * 1024
+    with np.errstate(divide="ignore", invalid="ignore"):
+        need = np.maximum(need, np.where(gpu > 0, -(-gpu // max(dg, 1)) if dg else width + 1, 0))
+        need = np.maximum(need, -(-cpu // dc))
+        if dm:
+            need = np.maximum(need, -(-mem // dm))
+    ok: np.ndarray = need <= width
+    return ok
+
+
+def pool_cpu(pool: SimPool, cpu: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+    """CPU milli a job takes on this pool: its cores, or all cores of the whole nodes it asks for."""
+    out: np.ndarray = np.where(nodes > 0, nodes * pool.cpus_per_node * 1000, cpu)
+    return out
+
+
 class Replay:
-    """State of one replay; `run(broker)` fills the per-job outcome lists."""
+    """State of one replay; `run(broker)` fills the per-job outcome lists.
+
+    Capacity is kept per node pool (free accelerator milli, CPU milli, memory MiB) and summed
+    per center for the brokers. `mask[c][j]` has bit i set when pool i of center c could ever
+    run job j; a center's pools are tried CPU-only first, so a CPU job lands on CPU partitions
+    and uses GPU nodes' spare cores only when the center has no CPU pool that fits it.
+    """
 
     def __init__(self, federation: SimFederation, trace: Trace) -> None:
         self.fed = federation
         self.centers = federation.centers
         n, c = len(trace), len(self.centers)
+        self.kind = trace.kind
         self.submit = trace.submit.tolist()
         self.duration = trace.duration.tolist()
         self.gpu = trace.gpu_milli.tolist()
-        self.cpu = trace.cpu_milli.tolist()
         self.estimate = trace.estimate.tolist()
+        assert trace.mem_mib is not None and trace.nodes is not None
+        mem_np, nodes_np = trace.mem_mib, trace.nodes
+        self.mem = mem_np.tolist()
         homes = federation.homes
         self.home = [homes[o % len(homes)] for o in trace.org.tolist()]
-        self.cap_g = [x.gpu_milli for x in self.centers]
-        self.cap_c = [x.cpu_milli for x in self.centers]
+        # pools, flattened: pool p belongs to center pool_center[p]
+        self.pools: list[SimPool] = []
+        self.pool_center: list[int] = []
+        self.center_pools: list[list[tuple[int, int]]] = []  # per center: (bit, pool), CPU-only first
+        self.mask: list[list[int]] = []
+        by_nodes = bool(nodes_np.any())
+        self.pcpu: list[list[int]] = []  # per pool: CPU milli each job takes there
+        shared_cpu = trace.cpu_milli.tolist()
+        for ci, center in enumerate(self.centers):
+            pools = sorted(center.node_pools(), key=lambda pool: pool.devices_per_node > 0)
+            mask = np.zeros(n, np.int64)
+            entries = []
+            for i, pool in enumerate(pools):
+                cpu_np = pool_cpu(pool, trace.cpu_milli, nodes_np) if by_nodes else trace.cpu_milli
+                mask |= pool_fits(pool, trace.gpu_milli, cpu_np, mem_np, nodes_np).astype(np.int64) << i
+                entries.append((1 << i, len(self.pools)))
+                self.pools.append(pool)
+                self.pool_center.append(ci)
+                self.pcpu.append(cpu_np.tolist() if by_nodes else shared_cpu)
+            self.center_pools.append(entries)
+            self.mask.append(mask.tolist())
+        # a job's nominal CPU demand at a center (wait estimates, brokers): on its first pool there
+        self.cpu = shared_cpu
+        self.ccpu = [self.pcpu[pools[0][1]] for pools in self.center_pools] if by_nodes else [shared_cpu] * c
+        self.pcap_g = [p.nodes * p.devices_per_node * 1000 for p in self.pools]
+        self.pcap_c = [p.nodes * p.cpus_per_node * 1000 for p in self.pools]
+        self.pcap_m = [p.nodes * p.memory_gib_per_node * 1024 or UNTRACKED for p in self.pools]
+        self.pfree_g, self.pfree_c, self.pfree_m = self.pcap_g[:], self.pcap_c[:], self.pcap_m[:]
+        self.cap_g = [sum(self.pcap_g[p] for _, p in pools) for pools in self.center_pools]
+        self.cap_c = [sum(self.pcap_c[p] for _, p in pools) for pools in self.center_pools]
+        self.inv_g = [1.0 / x if x else 0.0 for x in self.cap_g]
+        self.inv_c = [1.0 / x if x else 0.0 for x in self.cap_c]
         self.free_g, self.free_c = self.cap_g[:], self.cap_c[:]
         self.price_g = [x.price_fen_per_device_hour for x in self.centers]
+        self.price_c = [x.price_fen_per_cpu_hour for x in self.centers]
         self.eligible = [x.voucher_eligible for x in self.centers]
         self.queue: list[deque[int]] = [deque() for _ in range(c)]
-        self.backlog = [0.0] * c  # queued milli-device-seconds, for wait estimates
+        self.backlog = [0.0] * c  # queued center-share-seconds (demand / capacity x estimate), for waits
         self.running: list[dict[int, float]] = [{} for _ in range(c)]  # job -> estimated end
+        self.ends: list[list[tuple[float, int]]] = [[] for _ in range(c)]  # (estimated end, job), sorted
+        self.settled = [False] * c  # the last backfill pass saw the whole window and nothing changed since
         self.start = [-1.0] * n
         self.center = [-1] * n
+        self.pool_of = [-1] * n
         self.cost = [0] * n
         self.subsidy = [0] * n
         self.budget_left = federation.voucher.budget_fen
         self.budget_out_at: float | None = None
         self.subsidy_curve: list[tuple[float, int]] = [(0.0, 0)]
         self.busy_curve: list[list[tuple[float, int]]] = [[(0.0, 0)] for _ in range(c)]
-        self.busy_area = [0.0] * c
+        self.busy_area = [0.0] * c  # accelerator milli-seconds
+        self.busy_area_c = [0.0] * c  # CPU milli-seconds
         self.last_change = [0.0] * c
         self.events = 0
+        self.trace_start: str | None = None  # set by the caller from the trace header
         self._finishes: list[tuple[float, int]] = []
 
     # -- capacity bookkeeping ------------------------------------------------------------
     def fits_ever(self, j: int, c: int) -> bool:
-        return self.gpu[j] <= self.cap_g[c] and self.cpu[j] <= self.cap_c[c]
+        return self.mask[c][j] != 0
+
+    def share(self, j: int, c: int) -> float:
+        """The job's dominant share of center c (accelerators or cores)."""
+        g, cpu = self.gpu[j] * self.inv_g[c], self.ccpu[c][j] * self.inv_c[c]
+        return max(cpu, g)
+
+    def fit_now(self, j: int, c: int) -> int:
+        """The first pool of center c with room for job j now, else -1."""
+        mask, g, m = self.mask[c][j], self.gpu[j], self.mem[j]
+        for bit, p in self.center_pools[c]:
+            if mask & bit and g <= self.pfree_g[p] and self.pcpu[p][j] <= self.pfree_c[p] and m <= self.pfree_m[p]:
+                return p
+        return -1
 
     def _account(self, c: int, now: float) -> None:
-        busy = self.cap_g[c] - self.free_g[c]
-        self.busy_area[c] += busy * (now - self.last_change[c])
+        span = now - self.last_change[c]
+        self.busy_area[c] += (self.cap_g[c] - self.free_g[c]) * span
+        self.busy_area_c[c] += (self.cap_c[c] - self.free_c[c]) * span
         self.last_change[c] = now
 
-    def _start(self, j: int, c: int, now: float) -> None:
+    def _busy(self, c: int) -> int:
+        return self.cap_g[c] - self.free_g[c] if self.kind == "gpu" else self.cap_c[c] - self.free_c[c]
+
+    def _start(self, j: int, c: int, p: int, now: float) -> None:
         self._account(c, now)
-        self.free_g[c] -= self.gpu[j]
-        self.free_c[c] -= self.cpu[j]
+        g, cpu = self.gpu[j], self.pcpu[p][j]
+        self.pfree_g[p] -= g
+        self.pfree_c[p] -= cpu
+        self.pfree_m[p] -= self.mem[j]
+        self.free_g[c] -= g
+        self.free_c[c] -= cpu
+        self.pool_of[j] = p
         self.start[j] = now
-        self.running[c][j] = now + self.estimate[j]
-        self.busy_curve[c].append((now, self.cap_g[c] - self.free_g[c]))
+        end = now + self.estimate[j]
+        self.running[c][j] = end
+        insort(self.ends[c], (end, j))
+        self.busy_curve[c].append((now, self._busy(c)))
         heapq.heappush(self._finishes, (now + self.duration[j], j))
 
     def _finish(self, j: int, now: float) -> None:
-        c = self.center[j]
+        c, p = self.center[j], self.pool_of[j]
         self._account(c, now)
-        self.free_g[c] += self.gpu[j]
-        self.free_c[c] += self.cpu[j]
-        del self.running[c][j]
-        self.busy_curve[c].append((now, self.cap_g[c] - self.free_g[c]))
-        self._bill(j, c, now)
+        g, cpu = self.gpu[j], self.pcpu[p][j]
+        self.pfree_g[p] += g
+        self.pfree_c[p] += cpu
+        self.pfree_m[p] += self.mem[j]
+        self.free_g[c] += g
+        self.free_c[c] += cpu
+        ends = self.ends[c]
+        del ends[bisect_left(ends, (self.running[c].pop(j), j))]
+        self.settled[c] = False  # room freed: every queued job deserves another look
+        self.busy_curve[c].append((now, self._busy(c)))
+        self._bill(j, c, cpu, now)
 
-    def _bill(self, j: int, c: int, now: float) -> None:
+    def _bill(self, j: int, c: int, cpu: int, now: float) -> None:
         center = self.centers[c]
         run = self.duration[j]
         cost = charge_for_usage(center.price_fen_per_device_hour, -int(-self.gpu[j] * run // 1000))
-        cost += charge_for_usage(center.price_fen_per_cpu_hour, -int(-self.cpu[j] * run // 1000))
+        cost += charge_for_usage(center.price_fen_per_cpu_hour, -int(-cpu * run // 1000))
         self.cost[j] = cost
         if center.voucher_eligible and self.budget_left > 0:
             paid = min(subsidy_share(cost, self.fed.voucher.ratio), self.budget_left)
@@ -98,42 +209,96 @@ class Replay:
                 if self.budget_left == 0:
                     self.budget_out_at = now
 
-    # -- local policies --------------------------------------------------------------------
-    def _schedule(self, c: int, now: float) -> None:
-        q, gpu, cpu = self.queue[c], self.gpu, self.cpu
-        while q and gpu[q[0]] <= self.free_g[c] and cpu[q[0]] <= self.free_c[c]:
-            j = q.popleft()
-            self.backlog[c] -= gpu[j] * self.estimate[j]
-            self._start(j, c, now)
-        if len(q) > 1 and self.centers[c].policy == "easy-backfill":
-            self._backfill(c, now)
+    def refusal(self, j: int) -> str:
+        """Why job j was not placed (a key of REASONS)."""
+        if any(self.mask[c][j] for c in range(len(self.centers))):
+            return "broker"
+        g, m = np.array([self.gpu[j]]), np.array([self.mem[j]])
+        zero = np.zeros(1, np.int64)
+        alone = {"gpu": False, "cpu": False, "memory": False}
+        for p, pool in enumerate(self.pools):
+            cpu = np.array([self.pcpu[p][j]])
+            nodes = np.array([0])
+            alone["gpu"] |= bool(pool_fits(pool, g, zero, zero, nodes)[0])
+            alone["cpu"] |= bool(pool_fits(pool, zero, cpu, zero, nodes)[0])
+            alone["memory"] |= bool(pool_fits(pool, zero, zero, m, nodes)[0])
+        for reason in ("gpu", "cpu", "memory"):
+            if not alone[reason]:
+                return reason
+        return "combination"
 
-    def _backfill(self, c: int, now: float) -> None:
-        """EASY: jobs behind the blocked head may start if they do not delay its reservation."""
-        q, gpu, cpu = self.queue[c], self.gpu, self.cpu
-        fg, fc = self.free_g[c], self.free_c[c]
-        candidates = [j for j in islice(q, 1, BACKFILL_DEPTH + 1) if gpu[j] <= fg and cpu[j] <= fc]
+    # -- local policies --------------------------------------------------------------------
+    def _schedule(self, c: int, now: float, arrived: int = -1) -> None:
+        """Start what the local policy allows. `arrived` is the job just queued (an arrival event):
+        if nothing freed or started since the last backfill pass found nothing, only that job is
+        new to look at, so the pass looks at it alone (or not at all, beyond the window)."""
+        q = self.queue[c]
+        started = False
+        while q:
+            j = q[0]
+            p = self.fit_now(j, c)
+            if p < 0:
+                break
+            q.popleft()
+            self.backlog[c] -= self.share(j, c) * self.estimate[j]
+            self._start(j, c, p, now)
+            started = True
+        if len(q) > 1 and self.centers[c].policy == "easy-backfill":
+            if started or arrived < 0 or not self.settled[c]:
+                self._backfill(c, now, list(islice(q, 1, BACKFILL_DEPTH + 1)))
+            elif len(q) <= BACKFILL_DEPTH + 1:  # the new job is inside the window
+                self._backfill(c, now, [arrived])
+
+    def _backfill(self, c: int, now: float, window: list[int]) -> None:
+        """EASY: jobs behind the blocked head may start if they do not delay its reservation.
+
+        The head's reservation is on its first pool: the time enough running jobs there end.
+        A job that would still run then may start on that pool only in what the head leaves.
+        """
+        q, gpu, mem, ccpu = self.queue[c], self.gpu, self.mem, self.ccpu[c]
+        free_g, free_c = self.free_g[c], self.free_c[c]
+        self.settled[c] = True
+        if len(self.center_pools[c]) == 1:  # one pool: its free room is the center's
+            free_m = self.pfree_m[self.center_pools[c][0][1]]
+            candidates = [j for j in window if gpu[j] <= free_g and ccpu[j] <= free_c and mem[j] <= free_m]
+        else:  # the center's totals bound every pool's free room: a cheap first filter
+            candidates = [j for j in window if gpu[j] <= free_g and ccpu[j] <= free_c and self.fit_now(j, c) >= 0]
         if not candidates:
             return
         head = q[0]
-        shadow, extra_g, extra_c = float("inf"), 0, 0
-        for j, end in sorted(self.running[c].items(), key=lambda item: item[1]):
-            fg += gpu[j]
-            fc += cpu[j]
-            if fg >= gpu[head] and fc >= cpu[head]:
-                shadow, extra_g, extra_c = end, fg - gpu[head], fc - cpu[head]
-                break
-        for j in candidates:
-            if gpu[j] > self.free_g[c] or cpu[j] > self.free_c[c]:
+        p0 = next(p for bit, p in self.center_pools[c] if self.mask[c][head] & bit)
+        pcpu0 = self.pcpu[p0]
+        fg, fc, fm = self.pfree_g[p0], self.pfree_c[p0], self.pfree_m[p0]
+        shadow, extra_g, extra_c, extra_m = float("inf"), 0, 0, 0
+        pool_of = self.pool_of
+        for end, j in self.ends[c]:
+            if pool_of[j] != p0:
                 continue
-            if now + self.estimate[j] > shadow:
-                if gpu[j] > extra_g or cpu[j] > extra_c:
+            fg += gpu[j]
+            fc += pcpu0[j]
+            fm += mem[j]
+            if fg >= gpu[head] and fc >= pcpu0[head] and fm >= mem[head]:
+                shadow, extra_g, extra_c, extra_m = end, fg - gpu[head], fc - pcpu0[head], fm - mem[head]
+                break
+        single = len(self.center_pools[c]) == 1
+        pfree_g, pfree_c, pfree_m = self.pfree_g, self.pfree_c, self.pfree_m
+        for j in candidates:
+            if single:  # inline fit_now: the one pool is p0
+                p = p0 if gpu[j] <= pfree_g[p0] and pcpu0[j] <= pfree_c[p0] and mem[j] <= pfree_m[p0] else -1
+            else:
+                p = self.fit_now(j, c)
+            if p < 0:
+                continue
+            if p == p0 and now + self.estimate[j] > shadow:
+                if gpu[j] > extra_g or pcpu0[j] > extra_c or mem[j] > extra_m:
                     continue
                 extra_g -= gpu[j]
-                extra_c -= cpu[j]
+                extra_c -= pcpu0[j]
+                extra_m -= mem[j]
             q.remove(j)
-            self.backlog[c] -= gpu[j] * self.estimate[j]
-            self._start(j, c, now)
+            self.backlog[c] -= self.share(j, c) * self.estimate[j]
+            self._start(j, c, p, now)
+            self.settled[c] = False  # the window moved: jobs behind it are new to the next pass
 
     # -- the loop ----------------------------------------------------------------------------
     def run(self, choose: Callable[[Replay, int, float], int],
@@ -152,8 +317,8 @@ class Replay:
                 if c >= 0:
                     self.center[j] = c
                     self.queue[c].append(j)
-                    self.backlog[c] += self.gpu[j] * self.estimate[j]
-                    self._schedule(c, now)
+                    self.backlog[c] += self.share(j, c) * self.estimate[j]
+                    self._schedule(c, now, j)
             self.events += 1
             if progress is not None and not self.events & 0x1FFF:
                 progress(self.events)

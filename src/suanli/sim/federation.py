@@ -2,9 +2,13 @@
 organisations with a home center, and a voucher (算力券) program.
 
 The file is YAML (see examples/sim-federation-chengdu.yaml). Prices are integer fen per
-device-hour. Within a center the replay tracks capacity as one pool of accelerator milli and
-CPU milli (node boundaries are the fill simulator's concern); a job must still fit on a single
-node type, so a center whose largest node has 2 GPUs never takes an 8-GPU job.
+device-hour and per CPU-hour. A center has node pools (a GPU model, or CPU-only nodes); the replay
+tracks each pool's free accelerator milli, CPU milli and memory as one amount (node boundaries
+inside a pool are the fill simulator's concern), but a job must fit on one node of the pool unless
+the pool takes multi-node jobs (`multi_node: true`, the default for CPU-only pools, as on a
+supercomputer's MPI partitions), in which case it may span up to the pool's node count. So a
+center whose largest node has 2 GPUs never takes an 8-GPU job, and a 4,096-core MPI job runs only
+where a CPU partition has that many cores.
 """
 
 from __future__ import annotations
@@ -22,6 +26,16 @@ LOCAL_POLICIES = ("fifo", "easy-backfill")
 
 
 @dataclass(frozen=True)
+class SimPool:
+    model: str
+    nodes: int
+    devices_per_node: int
+    cpus_per_node: int
+    memory_gib_per_node: int = 0  # 0 = memory not tracked
+    multi_node: bool = False
+
+
+@dataclass(frozen=True)
 class SimCenter:
     name: str
     name_zh: str
@@ -33,6 +47,12 @@ class SimCenter:
     price_fen_per_cpu_hour: int
     green_share: float
     voucher_eligible: bool
+    pools: tuple[SimPool, ...] = ()  # empty: one node holding the whole capacity (hand-made centers)
+
+    def node_pools(self) -> tuple[SimPool, ...]:
+        if self.pools:
+            return self.pools
+        return (SimPool("any", 1, self.gpu_milli // 1000, max(self.cpu_milli // 1000, 1)),)
 
 
 @dataclass(frozen=True)
@@ -50,6 +70,7 @@ class SimFederation:
     voucher: VoucherProgram
     homes: list[int] = field(default_factory=list)  # home center index per organisation
     value_of_wait_fen_per_device_hour: int = 0  # what an hour of waiting costs a user, for the broker
+    value_of_wait_fen_per_cpu_hour: int = 0  # the same for a CPU core (CPU-only jobs)
 
 
 def _require(mapping: dict[str, Any], key: str, where: str) -> Any:
@@ -76,22 +97,30 @@ def _center(raw: Any, i: int) -> SimCenter:
     if not isinstance(pools, list) or not pools:
         raise SimInputError(f"{where}.pools: expected a non-empty list")
     gpu = cpu = widest = 0
+    parsed = []
     for j, pool in enumerate(pools):
         pw = f"{where}.pools[{j}]"
         if not isinstance(pool, dict):
             raise SimInputError(f"{pw}: expected a mapping")
         nodes = _int(_require(pool, "nodes", pw), f"{pw}.nodes", 1)
         devices = _int(pool.get("devices_per_node", 0), f"{pw}.devices_per_node")
+        cpus = _int(pool.get("cpus_per_node", 64), f"{pw}.cpus_per_node", 1)
+        memory = _int(pool.get("memory_gib_per_node", 0), f"{pw}.memory_gib_per_node")
+        multi = pool.get("multi_node", devices == 0)
+        if not isinstance(multi, bool):
+            raise SimInputError(f"{pw}.multi_node: expected true or false, got {multi!r}")
         gpu += nodes * devices * 1000
-        cpu += nodes * _int(pool.get("cpus_per_node", 64), f"{pw}.cpus_per_node", 1) * 1000
+        cpu += nodes * cpus * 1000
         widest = max(widest, devices)
+        parsed.append(SimPool(str(pool.get("model", "CPU" if not devices else "GPU")), nodes, devices, cpus,
+                              memory, multi))
     green = float(raw.get("green_share", 0.0))
     if not 0.0 <= green <= 1.0:
         raise SimInputError(f"{where}.green_share: must be between 0 and 1")
     return SimCenter(name, str(raw.get("name_zh", name)), policy, gpu, cpu, widest,
                      _int(_require(raw, "price_fen_per_device_hour", where), f"{where}.price_fen_per_device_hour"),
                      _int(raw.get("price_fen_per_cpu_hour", 0), f"{where}.price_fen_per_cpu_hour"),
-                     green, bool(raw.get("voucher_eligible", True)))
+                     green, bool(raw.get("voucher_eligible", True)), tuple(parsed))
 
 
 def load_federation(path: str | Path) -> SimFederation:
@@ -119,6 +148,10 @@ def load_federation(path: str | Path) -> SimFederation:
             raise SimInputError("voucher.ratio must be between 0 and 1")
         voucher = VoucherProgram(_int(v.get("budget_fen", 0), "voucher.budget_fen"), ratio)
         value = _int(raw.get("value_of_wait_fen_per_device_hour", 0), "value_of_wait_fen_per_device_hour")
+        # default: a core-hour of waiting is worth what a core-hour costs at the dearest center, x 4
+        dearest = max(c.price_fen_per_cpu_hour for c in centers)
+        value_cpu = _int(raw.get("value_of_wait_fen_per_cpu_hour", 4 * dearest), "value_of_wait_fen_per_cpu_hour")
     except SimInputError as exc:
         raise SimInputError(f"{path}: {exc}") from None
-    return SimFederation(str(raw.get("name", path.stem)), centers, voucher, homes or list(range(len(centers))), value)
+    return SimFederation(str(raw.get("name", path.stem)), centers, voucher, homes or list(range(len(centers))), value,
+                         value_cpu)

@@ -31,7 +31,7 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 def install(app: FastAPI) -> None:
-    app.state.web_secret = _secret(app.state.settings.data_dir)
+    app.state.web_secret = app.state.settings.secret("web_secret") or _secret(app.state.settings)
     for module in _route_modules():
         app.include_router(module.router)
 
@@ -64,13 +64,15 @@ def _route_modules() -> list[Any]:
             for info in sorted(pkgutil.iter_modules(routes_package.__path__), key=lambda i: i.name)]
 
 
-def _secret(data_dir: Path) -> bytes:
-    """A per-installation secret for CSRF tokens, kept in the data directory so restarts and several
-    server processes agree; a random one when the directory cannot be written."""
-    path = Path(data_dir) / "web-secret"
+def _secret(settings: Any) -> bytes:
+    """Outside production, with no configured web secret: a per-installation secret for CSRF tokens,
+    kept in the data directory so restarts and several server processes agree; a random one when the
+    directory cannot be written. Production refuses to start without a configured one."""
+    path = Path(settings.data_dir) / "web-secret"
     try:
         if path.exists():
             return path.read_bytes()
+        settings.require_no_generation("web_secret")
         path.parent.mkdir(parents=True, exist_ok=True)
         value = secrets.token_bytes(32)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

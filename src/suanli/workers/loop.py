@@ -1,8 +1,8 @@
 """The scheduler/metering loop.
 
 One tick: place jobs awaiting the broker (leader only), dispatch queued jobs, follow active ones,
-reconcile unknown ones; about once a minute the leader signs a tree head of the transparency log
-(a periodic checkpoint auditors can hold the platform to). Every job is handled in its own unit of work so one failing center cannot
+reconcile unknown ones; then the scheduled steps that are due (`workers/schedule.py`: wallet expiry,
+monthly invoices and statements, a signed tree head about once a minute, stale jobs). Every job is handled in its own unit of work so one failing center cannot
 roll back another's progress. Several loops may run at once on PostgreSQL: placement runs only in
 the holder of an advisory lock (leader election); dispatch and follow lock job rows.
 """
@@ -10,23 +10,23 @@ the holder of an advisory lock (leader election); dispatch and follow lock job r
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 
 import structlog
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+from suanli import metrics
 from suanli.db.models.base import utcnow
 from suanli.db.uow import unit_of_work
 from suanli.domain.errors import SuanliError
-from suanli.services import audit, dispatch, metering
+from suanli.services import dispatch, metering
 from suanli.services.backends import BackendCache
+from suanli.workers import schedule
 
 log = structlog.get_logger("suanli.worker")
 LEADER_LOCK_KEY = 0x5A4E4C49  # "SUANLI"-ish: one scheduler leader per database
 BATCH = 200
-CHECKPOINT_EVERY_S = 60.0
 
 
 class Worker:
@@ -36,11 +36,15 @@ class Worker:
         self.interval_s = interval_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._last_checkpoint = 0.0
 
     def tick(self) -> int:
-        """One pass; returns how many jobs it acted on."""
-        acted = self._as_leader(dispatch.place_awaiting)
+        """One pass; returns how many jobs it acted on (timed for /metrics)."""
+        with metrics.timed_tick():
+            return self._tick()
+
+    def _tick(self) -> int:
+        with metrics.PLACEMENT_SECONDS.time():
+            acted = self._as_leader(dispatch.place_awaiting)
         with unit_of_work(self.sessions) as session:
             now = utcnow()
             queued = dispatch.queued_job_ids(session, now=now, limit=BATCH)
@@ -50,9 +54,7 @@ class Worker:
         for job_id in active:
             acted += self._each(job_id, dispatch.follow_job)
         acted += self._reconcile()
-        if time.monotonic() - self._last_checkpoint >= CHECKPOINT_EVERY_S:
-            self._last_checkpoint = time.monotonic()
-            self._as_leader(self._checkpoint)
+        schedule.run_due(self)  # wallet expiry, invoices, statements, checkpoints (workers/schedule.py)
         return acted
 
     def _reconcile(self) -> int:
@@ -63,10 +65,6 @@ class Worker:
             log.exception("reconciliation failed")
             return 0
         return report.checked
-
-    def _checkpoint(self, session: Session) -> int:
-        audit.sign_head(session, signer=audit.init_signer(self.backends.data_dir))
-        return 0
 
     def _each(self, job_id: int, step: Callable[..., None]) -> int:
         try:

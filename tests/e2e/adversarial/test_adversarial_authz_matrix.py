@@ -1,6 +1,7 @@
 """The authorisation matrix: every route of the app (enumerated from the route table) x every role x
 own/other tenant, against the rules in authz_rules.py. A route without a rule fails; a tenant never
-reads or writes another tenant's resource (403/404, never 2xx with data); a stranger gets 401."""
+reads or writes another tenant's resource: it is "not found" (404, never 403, which would confirm it
+exists, and never 2xx with data); 403 only tells a role it lacks a permission; a stranger gets 401."""
 
 from __future__ import annotations
 
@@ -108,7 +109,7 @@ def judge(persona: str, role: Any, rule: Rule, side: str, response: Any, w: Worl
     if role not in rule.allow and persona != "anonymous":
         return None if status in (403, 404) else f"role {role} not allowed but got {status}"
     if side == "other" and persona in TENANT_PERSONAS:
-        return None if status in (403, 404) else f"CROSS-TENANT {status} on {path}"
+        return None if status == 404 else f"CROSS-TENANT {status} on {path} (another tenant's object must be 404)"
     if status in (401, 403):
         return f"allowed role {role} refused with {status}: {response.text[:200]}"
     if 200 <= status < 300 and not rule.public_data and leaks(persona, response, w):
@@ -170,6 +171,8 @@ def test_web_pages_redirect_strangers_refuse_other_tenants_and_forms_without_csr
                     failures.append(f"{method} {path}: stranger got {status}")
                 elif persona == "anonymous" and page.signed_in and 300 <= status < 400 and "/signin" not in where:
                     failures.append(f"{method} {path}: stranger sent to {where!r}, not /signin")
+                elif side == "other" and persona in TENANT_PERSONAS and method == "GET" and status != 404:
+                    failures.append(f"CROSS-TENANT {method} {path} as {persona}: {status}, expected 404")
                 elif side == "other" and persona in TENANT_PERSONAS and status < 400:
                     failures.append(f"CROSS-TENANT {method} {path} as {persona}: {status}")
     w.client.cookies.clear()
@@ -182,7 +185,7 @@ def test_a_tenant_cannot_name_another_tenant_in_bodies_or_queries(world: World) 
     w, c = world, world.client
     b = w.orgs["B"]
     user = {"username": "sneaky-user", "password": "long-enough-pass-42", "role": "org_member", "organisation_id": b}
-    assert c.post("/api/v1/users", json=user, headers=w.auth("admin_a")).status_code == 403
+    assert c.post("/api/v1/users", json=user, headers=w.auth("admin_a")).status_code == 404
     promote = {**user, "organisation_id": w.orgs["A"], "role": "platform_operator"}
     assert c.post("/api/v1/users", json=promote, headers=w.auth("admin_a")).status_code == 403
     for path in (f"/api/v1/ledger/invoices?organisation_id={b}", f"/api/v1/wallets?organisation_id={b}",

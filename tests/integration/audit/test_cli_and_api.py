@@ -10,10 +10,12 @@ import pytest
 from typer.testing import CliRunner
 
 from suanli.cli.audit import app
+from suanli.cli.main import app as cli
 from suanli.db.uow import unit_of_work
 from suanli.domain.audit.proofs import verify_consistency
 from suanli.domain.organisations import Role
 from suanli.services import audit
+from suanli_testing import served
 
 runner = CliRunner()
 
@@ -24,7 +26,7 @@ def logged(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("SUANLI_DATABASE_URL", sqlite_url)
     monkeypatch.setenv("SUANLI_DATA_DIR", str(tmp_path / "data"))
     assert runner.invoke(app, ["init"]).exit_code == 0
-    from suanli.cli.common import database_session
+    from suanli.cli.local import database_session
 
     for i in range(25):
         with database_session() as s:
@@ -48,15 +50,26 @@ def test_an_export_verifies_offline_and_a_tampered_copy_names_its_first_bad_entr
     assert "TAMPERED edited-entry at seq 5" in result.output
 
 
-def test_a_receipt_verifies_offline_with_only_the_public_key(logged: Path, tmp_path: Path) -> None:
+def test_a_receipt_from_the_server_verifies_offline_with_only_the_public_key(api, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`suanli audit receipt SEQ` asks the API (a real uvicorn) as the signed-in auditor."""
+    platform = api.organisation("platform-op")
+    api.user("audrey", Role.AUDITOR, platform)
+    with unit_of_work(api.sessions) as s:
+        for i in range(10):
+            audit.record_event(s, kind="voucher.redeemed", subject=f"voucher:{i}", payload={"amount_fen": i})
+    pubkey = tmp_path / "audit.pem"
+    pubkey.write_text(api.client.get("/api/v1/audit/public-key?format=pem").text)
     receipt = tmp_path / "receipt.json"
-    assert runner.invoke(app, ["receipt", "7", "--out", str(receipt)]).exit_code == 0
-    result = runner.invoke(app, ["verify-receipt", str(receipt), "--pubkey", str(logged)])
+    with served(api.client.app) as url:
+        env = {"SUANLI_URL": url, "SUANLI_TOKEN": api.tokens["audrey"], "SUANLI_CREDENTIALS": str(tmp_path / "none")}
+        written = runner.invoke(cli, ["audit", "receipt", "7", "--out", str(receipt)], env=env)
+        assert written.exit_code == 0, written.output
+    result = runner.invoke(app, ["verify-receipt", str(receipt), "--pubkey", str(pubkey)])
     assert result.exit_code == 0, result.output
     data = json.loads(receipt.read_text())
     data["event"]["payload"]["amount_fen"] = 7000
     receipt.write_text(json.dumps(data))
-    assert runner.invoke(app, ["verify-receipt", str(receipt), "--pubkey", str(logged)]).exit_code == 1
+    assert runner.invoke(app, ["verify-receipt", str(receipt), "--pubkey", str(pubkey)]).exit_code == 1
 
 
 def test_an_unusable_public_key_is_one_line_not_a_traceback(logged: Path, tmp_path: Path) -> None:

@@ -43,6 +43,19 @@ def test_client_commands_without_a_sign_in_say_so_in_one_line(tmp_path):
     assert "suanli login" in refused.stderr and "Traceback" not in refused.stderr
 
 
+def test_the_process_prints_its_version_exits_2_on_a_bad_flag_and_1_when_the_server_is_away(tmp_path):
+    from suanli import __version__
+    from suanli_testing import free_port
+
+    assert run("--version").stdout.strip() == f"suanli {__version__}"
+    bad = run("jobs", "--no-such-flag")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    away = f"http://127.0.0.1:{free_port()}"
+    refused = run("jobs", env={"SUANLI_URL": away, "SUANLI_TOKEN": "t", "SUANLI_CREDENTIALS": str(tmp_path / "n")})
+    assert refused.returncode == 1 and len(refused.stderr.strip().splitlines()) == 1
+    assert away in refused.stderr and "SUANLI_URL" in refused.stderr and "Traceback" not in refused.stderr
+
+
 def test_submit_needs_a_pool_or_auto_and_says_so(tmp_path):
     refused = run("submit", "echo hi", env={"SUANLI_CREDENTIALS": str(tmp_path / "none.json")})
     assert refused.returncode == 2 and "--auto" in refused.stderr
@@ -62,7 +75,7 @@ def test_a_user_signs_in_submits_watches_and_reads_logs_against_a_live_demo_serv
     server = subprocess.Popen([SUANLI, "serve", "--demo", "--port", str(port)], env={**os.environ, **env},
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 240  # the demo loads first: over a minute on a busy machine
         while True:
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:

@@ -66,7 +66,7 @@ def invoices_add_up(loaded: sessionmaker[Session]) -> None:
 
 def redemptions_took_the_money_out_of_the_wallets_and_the_program(loaded: sessionmaker[Session]) -> None:
     with loaded() as s:
-        program = vouchers._get_program(s, s.scalars(select(VoucherWalletRow.program_id)).first())
+        program = vouchers.program_row(s, s.scalars(select(VoucherWalletRow.program_id)).first())
         wallets = s.scalars(select(VoucherWalletRow)).all()
         redeemed = 0
         for wallet in wallets:

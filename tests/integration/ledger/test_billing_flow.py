@@ -5,7 +5,7 @@ released at the end, a monthly invoice and provider statement, a batch approved 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -18,7 +18,8 @@ from suanli.db.models.organisations import OrganisationRow, UserRow
 from suanli.db.uow import unit_of_work
 from suanli.domain.errors import Forbidden
 from suanli.domain.ledger.periods import period_of
-from suanli.services import billing, ledger, settlement
+from suanli.domain.subsidy import NoSubsidy, SubsidyPolicy
+from suanli.services import billing, ledger, ports, settlement
 
 PRICE = 1_200  # fen per device-hour
 
@@ -54,13 +55,25 @@ def usage_for(job: JobRow, pool: PoolRow, step: str, device_seconds: int) -> Usa
 
 @pytest.fixture
 def thirty_percent_voucher() -> Iterator[None]:
-    """Stands in for the voucher engine (issue 6) through the documented seam: 30% from program 1."""
-    def share(session: Session, *, usage: UsageRecordRow, charge_fen: int) -> billing.VoucherShare:
-        return billing.VoucherShare(charge_fen * 3 // 10, program_id=1, program="Chengdu 2023", reasons=("30%",))
+    """Stands in for the voucher engine (issue 6) through its typed seam: 30% from program 1, no
+    admission holds (so billing's own hold covers the whole expected charge)."""
+    class ThirtyPercent:
+        def subsidy_policy(self, session: Session, *, organisation_ids: Sequence[int]) -> SubsidyPolicy:
+            return NoSubsidy()
 
-    billing.register_voucher_share(share)
+        def voucher_share(self, session: Session, *, usage: UsageRecordRow, charge_fen: int) -> ports.VoucherShare:
+            return ports.VoucherShare(charge_fen * 3 // 10, program_id=1, program="Chengdu 2023", reasons=("30%",))
+
+        def hold_for_job(self, session: Session, **_: object) -> int:
+            return 0
+
+        def release_job_hold(self, session: Session, *, job_id: int, reason: str) -> int:
+            return 0
+
+    before = ports.installed()
+    ports.install(ports.Capabilities(lifecycle=before.lifecycle, placer=before.placer, vouchers=ThirtyPercent()))
     yield
-    billing.register_voucher_share(None)
+    ports.install(before)
 
 
 def test_a_subsidised_job_is_invoiced_settled_and_paid(sessions: sessionmaker[Session],

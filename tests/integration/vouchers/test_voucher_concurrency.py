@@ -73,7 +73,7 @@ def test_simultaneous_approvals_and_redemptions_stay_within_budget_and_grant(ses
     assert outcomes.count("granted") == 4 and set(outcomes) == {"granted", "budget.remaining"}
     assert sum(paid) == 10_000 and sorted(paid)[-4:] == [1_000, 3_000, 3_000, 3_000]
     with sessions() as s:
-        program = svc._get_program(s, program_id)
+        program = svc.program_row(s, program_id)
         total = s.scalar(select(func.sum(VoucherGrantRow.amount_fen)))
         assert total == program.granted_fen == 50_000 and svc.budget_left(program) == 0
         assert ledger.natural_balance(ledger.get_account(s, account_id=program.budget_account_id)) == 0

@@ -13,7 +13,12 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from suanli.db.models.vouchers import VoucherApplicationRow, VoucherGrantRow, VoucherRedemptionRow
+from suanli.db.models.vouchers import (
+    VoucherApplicationRow,
+    VoucherGrantRow,
+    VoucherRedemptionRow,
+    VoucherWalletRow,
+)
 from suanli.db.uow import unit_of_work
 from suanli.domain.errors import SuanliError
 from suanli.domain.money import yuan
@@ -58,9 +63,9 @@ def test_a_chengdu_program_goes_from_file_to_grant_to_redemption_to_disclosure(s
     application_id = apply(sessions, world, program_id)
     approve(sessions, world, application_id)
     with unit_of_work(sessions) as s:
-        wallet = s.scalars(select(svc.VoucherWalletRow)).one()
+        wallet = s.scalars(select(VoucherWalletRow)).one()
         assert wallet.granted_fen == yuan(100_000)
-        program = svc._get_program(s, program_id)
+        program = svc.program_row(s, program_id)
         assert svc.budget_left(program) == yuan(9_900_000)
         assert ledger.natural_balance(ledger.get_account(s, account_id=program.budget_account_id)) == yuan(9_900_000)
         grant = s.scalars(select(VoucherGrantRow)).one()
@@ -74,7 +79,7 @@ def test_a_chengdu_program_goes_from_file_to_grant_to_redemption_to_disclosure(s
         assert redemption.amount_fen == 45_000  # 30% of 150,001 fen, rounded down
         assert svc.release_for_job(s, job_id=job_id) == 15_000
     with unit_of_work(sessions) as s:
-        wallet = s.scalars(select(svc.VoucherWalletRow)).one()
+        wallet = s.scalars(select(VoucherWalletRow)).one()
         assert (wallet.reserved_fen, wallet.redeemed_fen) == (0, 45_000)
         assert ledger.natural_balance(ledger.get_account(s, account_id=wallet.ledger_account_id)) == yuan(100_000) - 45_000
         forecast, burn = svc.forecast(s, program_id=program_id, today=date.today())
@@ -169,7 +174,7 @@ def test_expiry_returns_the_remainder_and_a_clawback_returns_the_redemption_to_t
     again = refused(sessions, lambda s: svc.clawback(s, redemption_id=redemption.id, actor=world.bureau, reason="x"))
     assert again.rule == "clawback.once"
     with unit_of_work(sessions) as s:
-        program = svc._get_program(s, program_id)
+        program = svc.program_row(s, program_id)
         assert svc.budget_left(program) == yuan(10_000_000)
         assert ledger.natural_balance(ledger.get_account(s, account_id=program.budget_account_id)) == yuan(10_000_000)
         assert ledger.check_consistency(s) == []

@@ -20,6 +20,7 @@ from suanli.db.repositories.organisations import user_by_username
 from suanli.db.uow import unit_of_work
 from suanli.domain.organisations import OrganisationType, Role
 from suanli.services import billing
+from suanli_testing import served
 
 PROGRAMS = Path(__file__).resolve().parents[3] / "examples" / "programs"
 TEXT = (PROGRAMS / "chengdu-2023.yaml").read_text().replace(
@@ -96,9 +97,13 @@ def test_grant_and_redemption_receipts_verify_offline_and_an_edited_one_does_not
     assert c.get(f"/api/v1/redemptions/{redemption}/receipt", headers=stranger).status_code == 404
     assert c.get(f"/api/v1/applications/{app_id}/grant/receipt", headers=stranger).status_code == 404
 
-    env = {"SUANLI_DATABASE_URL": settings.url, "SUANLI_DATA_DIR": str(settings.data_dir)}
-    written = CliRunner().invoke(cli, ["voucher", "receipt", "--redemption", str(redemption), "--out",
-                                       str(tmp_path / "cli.json")], env=env)
-    assert written.exit_code == 0, written.output
+    with served(c.app) as url:  # `suanli voucher receipt` asks the API as the signed-in organisation
+        env = {"SUANLI_URL": url, "SUANLI_TOKEN": api.tokens["sme"], "SUANLI_CREDENTIALS": str(tmp_path / "none")}
+        written = CliRunner().invoke(cli, ["voucher", "receipt", "--redemption", str(redemption), "--out",
+                                           str(tmp_path / "cli.json")], env=env)
+        assert written.exit_code == 0, written.output
+        foreign = CliRunner().invoke(cli, ["voucher", "receipt", "--redemption", str(redemption), "--out",
+                                           str(tmp_path / "no.json")], env={**env, "SUANLI_TOKEN": api.tokens["big"]})
+        assert foreign.exit_code == 1 and "not-found" in foreign.output
     checked = verify(json.loads((tmp_path / "cli.json").read_text()), pubkey, tmp_path, "cli-again.json")
     assert checked.exit_code == 0, checked.output

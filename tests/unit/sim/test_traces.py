@@ -17,7 +17,8 @@ def test_swf_skips_jobs_without_run_time_and_uses_requested_processors_when_allo
     trace = load_trace(SWF)
     assert len(trace) == 11  # job 6 has run time -1
     assert trace.submit[0] == 0 and trace.duration[0] == 3600
-    assert trace.gpu_milli.tolist()[6 - 1] == 2000  # job 7: alloc -1, requested 2
+    assert trace.cpu_milli.tolist()[6 - 1] == 2000  # job 7: alloc -1, requested 2 (cores)
+    assert not trace.gpu_milli.any() and trace.kind == "cpu"  # a CPU log stays a CPU log
     assert (trace.estimate >= trace.duration).all()
 
 

@@ -14,10 +14,10 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
 from suanli.api.deps import PageDep, PrincipalDep, SessionDep, SettingsDep
-from suanli.db.repositories import audit as repo
-from suanli.domain.audit.errors import EventNotFound, InvalidProofRequest
+from suanli.domain.audit.errors import InvalidProofRequest
 from suanli.domain.audit.signing import public_key_pem, raw_public_key
 from suanli.services import audit as service
+from suanli.services import audit_views
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -76,8 +76,7 @@ def latest_head(session: SessionDep, settings: SettingsDep, _principal: Principa
 @router.get("/events", response_model=list[EventOut])
 def list_events(session: SessionDep, principal: PrincipalDep, page: PageDep,
                 kind: Annotated[str | None, Query(max_length=100)] = None) -> list[EventOut]:
-    only = None if principal.sees_all_tenants else principal.organisation_id
-    rows = repo.list_events(session, offset=page.offset, limit=page.limit, organisation_id=only, kind=kind)
+    rows = audit_views.visible_events(session, principal=principal, offset=page.offset, limit=page.limit, kind=kind)
     return [EventOut(seq=r.seq, kind=r.kind, subject=r.subject, organisation_id=r.organisation_id,
                      leaf_hash=bytes(r.leaf_hash).hex(), event=service.event_of(r)) for r in rows]
 
@@ -85,9 +84,7 @@ def list_events(session: SessionDep, principal: PrincipalDep, page: PageDep,
 @router.get("/events/{seq}/receipt")
 def event_receipt(seq: int, session: SessionDep, settings: SettingsDep, principal: PrincipalDep) -> dict[str, Any]:
     """The event, its inclusion proof and a signed head: checkable offline with the public key."""
-    row = repo.get_event(session, seq) if 0 <= seq < 2**62 else None
-    if row is None or not (principal.sees_all_tenants or row.organisation_id == principal.organisation_id):
-        raise EventNotFound(f"no audit event with seq {seq} visible to you")
+    audit_views.visible_event(session, principal=principal, seq=seq)
     return service.issue_receipt(session, seq=seq, signer=service.init_signer(settings.data_dir))
 
 

@@ -12,8 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from suanli.api.problems import problem
-from suanli.db.engine import probe_engine
-from suanli.db.migrate import current_heads, newest_heads
+from suanli.services import health
 
 router = APIRouter(tags=["health"])
 READY_TIMEOUT_S = 3.0
@@ -28,18 +27,14 @@ async def healthz() -> dict[str, str]:
 @router.get("/readyz", response_model=None)
 async def readyz(request: Request) -> dict[str, str] | JSONResponse:
     state = request.app.state
-    if getattr(state, "probe_engine", None) is None:
-        state.probe_engine = probe_engine(state.settings.url)
-        state.newest_heads = newest_heads(state.settings.url)
+    if getattr(state, "readiness", None) is None:
+        state.readiness = health.ReadinessProbe(state.settings.url)
     try:
         with anyio.fail_after(READY_TIMEOUT_S):
-            current = await anyio.to_thread.run_sync(current_heads, state.probe_engine, limiter=_probes,
-                                                     abandon_on_cancel=True)
+            reason = await anyio.to_thread.run_sync(state.readiness.problem, limiter=_probes, abandon_on_cancel=True)
     except TimeoutError:
         return problem(503, "not-ready", "Not ready", f"database did not answer within {READY_TIMEOUT_S:g} s",
                        retry_after_s=1)
-    except Exception as exc:  # noqa: BLE001 - any database trouble means not ready
-        return problem(503, "not-ready", "Not ready", f"database unreachable: {type(exc).__name__}")
-    if current != state.newest_heads:
-        return problem(503, "not-ready", "Not ready", "database not migrated: run `suanli db upgrade`")
+    if reason:
+        return problem(503, "not-ready", "Not ready", reason)
     return {"status": "ready"}

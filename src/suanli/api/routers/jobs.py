@@ -9,7 +9,6 @@ from fastapi.responses import PlainTextResponse
 
 from suanli.api.deps import BackendsDep, PageDep, PrincipalDep, SessionDep
 from suanli.api.schemas import JobDetailOut, JobEventOut, JobIn, JobOut, UsageOut
-from suanli.db.repositories import jobs as jobs_repo
 from suanli.domain.jobs import JobSpec
 from suanli.domain.resources import Ecosystem, ResourceRequest, accelerator
 from suanli.services import jobs
@@ -46,11 +45,11 @@ def list_jobs(session: SessionDep, principal: PrincipalDep, page: PageDep,
 
 @router.get("/{job_id}", response_model=JobDetailOut)
 def get_job(job_id: int, session: SessionDep, principal: PrincipalDep) -> JobDetailOut:
-    job = jobs.get_job(session, principal=principal, job_id=job_id)
+    history = jobs.job_history(session, principal=principal, job_id=job_id)
     return JobDetailOut.model_validate({
-        **JobOut.model_validate(job).model_dump(),
-        "events": [JobEventOut.model_validate(e) for e in jobs_repo.job_events(session, job.id)],
-        "usage": [UsageOut.model_validate(u) for u in jobs_repo.usage_for_job(session, job.id)],
+        **JobOut.model_validate(history.job).model_dump(),
+        "events": [JobEventOut.model_validate(e) for e in history.events],
+        "usage": [UsageOut.model_validate(u) for u in history.usage],
     })
 
 

@@ -14,12 +14,11 @@ from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from suanli.api.deps import PrincipalDep, SessionDep, require_roles
-from suanli.domain.errors import Forbidden
 from suanli.domain.ledger import leg
 from suanli.domain.ledger.requests import MAX_BATCH
 from suanli.domain.organisations import Principal, Role
 from suanli.services import ledger, settlement
-from suanli.services.ledger import TransferResult
+from suanli.services.ledger import TransferResult, access
 
 router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"])
 Treasurer = Annotated[Principal, require_roles(Role.PLATFORM_OPERATOR, Role.FINANCE_OFFICER)]
@@ -127,35 +126,25 @@ def answered(response: Response, result: TransferResult) -> dict[str, Any]:
     return transfer_out(result)
 
 
-def readable_account(session: Any, principal: Principal, account_id: int) -> Any:
-    row = ledger.get_account(session, account_id=account_id)
-    if not principal.sees_all_tenants and not (row.owner_kind == "organisation"
-                                               and row.owner_id == principal.organisation_id):
-        raise Forbidden("this account belongs to another organisation")
-    return row
-
-
 # --- accounts ---------------------------------------------------------------------------------------------
 
 
 @router.get("/accounts")
 def list_accounts(session: SessionDep, principal: PrincipalDep, owner_kind: str | None = None,
                   owner_id: int | None = None, purpose: str | None = None) -> list[dict[str, Any]]:
-    if not principal.sees_all_tenants:
-        owner_kind, owner_id = "organisation", principal.organisation_id
-    return [account_out(r) for r in ledger.list_accounts(session, owner_kind=owner_kind, owner_id=owner_id,
-                                                          purpose=purpose)]
+    return [account_out(r) for r in access.readable_accounts(session, principal=principal, owner_kind=owner_kind,
+                                                              owner_id=owner_id, purpose=purpose)]
 
 
 @router.get("/accounts/{account_id}")
 def get_account(account_id: int, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
-    return account_out(readable_account(session, principal, account_id))
+    return account_out(access.readable_account(session, principal=principal, account_id=account_id))
 
 
 @router.get("/accounts/{account_id}/statement")
 def account_statement(account_id: int, session: SessionDep, principal: PrincipalDep,
                       month: Month | None = None) -> dict[str, Any]:
-    readable_account(session, principal, account_id)
+    access.readable_account(session, principal=principal, account_id=account_id)
     statement = ledger.account_statement(session, account_id=account_id, month=month)
     return {"account": account_out(statement.account), "month": month, "opening_fen": statement.opening_fen,
             "closing_fen": statement.closing_fen,
@@ -259,23 +248,16 @@ def issue_invoice(body: InvoiceIn, session: SessionDep, _who: Treasurer) -> dict
     return row_out(settlement.issue_invoice(session, organisation_id=body.organisation_id, month=body.month))
 
 
-def readable_invoice(session: Any, principal: Principal, invoice_id: int) -> Any:
-    invoice = settlement.get_invoice(session, invoice_id=invoice_id)
-    if not principal.may_read_organisation(invoice.organisation_id):
-        raise Forbidden("this invoice belongs to another organisation")
-    return invoice
-
-
 @router.get("/invoices/{invoice_id}")
 def get_invoice(invoice_id: int, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
-    invoice = readable_invoice(session, principal, invoice_id)
+    invoice = access.readable_invoice(session, principal=principal, invoice_id=invoice_id)
     return {**row_out(invoice), "lines": [row_out(x) for x in settlement.invoice_lines(session, invoice_id=invoice_id)]}
 
 
 @router.get("/invoices/{invoice_id}/export")
 def export_invoice(invoice_id: int, session: SessionDep, principal: PrincipalDep,
                    format: Literal["csv", "xlsx"] = "csv") -> Response:
-    invoice = readable_invoice(session, principal, invoice_id)
+    invoice = access.readable_invoice(session, principal=principal, invoice_id=invoice_id)
     rows = settlement.table(settlement.invoice_lines(session, invoice_id=invoice_id), settlement.INVOICE_LINE_COLUMNS)
     return export(rows, invoice.number, format)
 

@@ -8,7 +8,6 @@ from fastapi import APIRouter
 
 from suanli.api.deps import PageDep, PrincipalDep, SessionDep, require_roles
 from suanli.api.schemas import OrganisationIn, OrganisationOut, UserIn, UserOut
-from suanli.domain.errors import Forbidden
 from suanli.domain.organisations import Principal, Role
 from suanli.services import accounts, organisations
 
@@ -42,12 +41,6 @@ def list_users(session: SessionDep, principal: PrincipalDep, page: PageDep) -> l
 
 @router.post("/users", response_model=UserOut, status_code=201)
 def create_user(body: UserIn, session: SessionDep, principal: PrincipalDep) -> UserOut:
-    # Organisation admins add members to their own organisation; only the operator grants other roles.
-    own_member = (principal.role == Role.ORG_ADMIN and body.organisation_id == principal.organisation_id
-                  and body.role in (Role.ORG_MEMBER, Role.ORG_ADMIN))
-    if principal.role != Role.PLATFORM_OPERATOR and not own_member:
-        raise Forbidden("only the platform operator creates users of other organisations or roles")
-    row = accounts.create_user(session, username=body.username, password=body.password, role=body.role,
-                               organisation_id=body.organisation_id, display_name=body.display_name,
-                               created_by=principal.username)
+    row = accounts.add_user(session, principal=principal, username=body.username, password=body.password,
+                            role=body.role, organisation_id=body.organisation_id, display_name=body.display_name)
     return UserOut.model_validate(row)

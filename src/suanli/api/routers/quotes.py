@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from suanli.api.deps import PrincipalDep, SessionDep, SettingsDep
 from suanli.domain.placement import PlacementRequest
-from suanli.domain.resources import Ecosystem, parse_models
+from suanli.domain.placement.requests import placement_request
 from suanli.services import quotes
 
 router = APIRouter(prefix="/api/v1", tags=["broker"])
@@ -45,11 +45,7 @@ class QuoteIn(BaseModel):
         return value.split("|") if isinstance(value, str) else value
 
     def to_request(self) -> PlacementRequest:
-        data = self.model_dump()
-        data["ecosystems"] = frozenset(Ecosystem.parse(e) for e in self.ecosystems)
-        data["models"] = parse_models("|".join(self.models))
-        data["allowed_regions"] = frozenset(self.allowed_regions)
-        return PlacementRequest(**data)
+        return placement_request(self.model_dump(exclude_none=True))
 
 
 class ExclusionOut(BaseModel):

@@ -8,21 +8,20 @@ applications, wallets and redemptions. Every refusal is a problem+json naming th
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from suanli.api.deps import PageDep, PrincipalDep, SessionDep, SettingsDep, require_roles
-from suanli.db.repositories import vouchers as repo
-from suanli.domain.errors import Forbidden, InvalidInput
+from suanli.domain.errors import InvalidInput
 from suanli.domain.organisations import Principal, Role
 from suanli.domain.vouchers import ItemKind, Side
 from suanli.domain.vouchers.disclosure import to_csv, to_xlsx
-from suanli.domain.vouchers.errors import VoucherNotFound
 from suanli.services import vouchers as service
 from suanli.services.audit import init_signer
 
@@ -32,7 +31,15 @@ OFFICERS = (Role.PROGRAM_OFFICER, Role.PLATFORM_OPERATOR)
 Officer = Annotated[Principal, require_roles(*OFFICERS)]
 Reviewer = Annotated[Principal, require_roles(Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER)]
 Applicant = Annotated[Principal, require_roles(Role.ORG_ADMIN, Role.PROVIDER_ADMIN)]
+Money = Annotated[Principal, require_roles(Role.FINANCE_OFFICER, *OFFICERS)]
 MAX_FEN = 10**15
+
+
+class Body(BaseModel):
+    """Request bodies refuse unknown fields (a self-declared flag is not silently ignored) and take
+    integers only as integers."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 Key = Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=200)]
 
 
@@ -63,22 +70,24 @@ async def load_program(request: Request, session: SessionDep, officer: Officer) 
     body = await request.body()
     try:
         text = body.decode()
-    except UnicodeDecodeError:
-        raise InvalidInput("a program file is UTF-8 text") from None
+    except UnicodeDecodeError as exc:
+        line = body[:exc.start].count(b"\n") + 1
+        raise InvalidInput(f"line {line}: the program file must be UTF-8 text (this is not)", line=line,
+                           field="") from None
     return _program_out(service.load_program(session, text=text, actor=officer))
 
 
 @router.get("/programs", response_model=list[ProgramOut])
 def list_programs(session: SessionDep, _: PrincipalDep, page: PageDep) -> list[ProgramOut]:
-    return [_program_out(r) for r in repo.list_programs(session, offset=page.offset, limit=page.limit)]
+    return [_program_out(r) for r in service.list_programs(session, actor=_, offset=page.offset, limit=page.limit)]
 
 
 @router.get("/programs/{program_id}", response_model=ProgramOut)
 def get_program(program_id: int, session: SessionDep, _: PrincipalDep) -> ProgramOut:
-    return _program_out(service._get_program(session, program_id))
+    return _program_out(service.get_program(session, program_id=program_id, actor=_))
 
 
-class WindowIn(BaseModel):
+class WindowIn(Body):
     open: bool
 
 
@@ -87,14 +96,16 @@ def set_window(program_id: int, body: WindowIn, session: SessionDep, officer: Of
     return _program_out(service.set_window(session, program_id=program_id, open=body.open, actor=officer))
 
 
-class ApplicationIn(BaseModel):
+class ApplicationIn(Body):
+    """Lengths and ranges are the service's (it refuses with the field named, for every edge)."""
+
     program_id: int
-    project: str = Field(min_length=1, max_length=500)
-    requested_fen: int = Field(gt=0, le=MAX_FEN)
-    side: Side = Side.DEMAND
-    project_class: str | None = Field(default=None, max_length=63)
-    sector: str | None = Field(default=None, max_length=63)
-    scale_pflops_fp16: Decimal | None = Field(default=None, ge=0, le=10**6)
+    project: str
+    requested_fen: int
+    side: str = Side.DEMAND.value
+    project_class: str | None = None
+    sector: str | None = None
+    scale_pflops_fp16: Decimal | None = Field(default=None, strict=False)
     evidence: dict[str, Any] = Field(default_factory=dict, description="evidence kind -> metadata")
 
 
@@ -121,25 +132,23 @@ def apply(body: ApplicationIn, session: SessionDep, applicant: Applicant) -> App
     return _application_out(service.apply(session, command=command, actor=applicant))
 
 
-def _scope(principal: Principal, organisation_id: int | None) -> int | None:
-    if principal.sees_all_tenants:
-        return organisation_id
-    return principal.organisation_id
-
-
 @router.get("/applications", response_model=list[ApplicationOut])
 def list_applications(session: SessionDep, principal: PrincipalDep, page: PageDep, program_id: int | None = None,
                       status: str | None = Query(default=None, max_length=16)) -> list[ApplicationOut]:
-    rows = repo.list_applications(session, program_id=program_id, organisation_id=_scope(principal, None),
-                                  status=status, offset=page.offset, limit=page.limit)
+    rows = service.list_applications(session, actor=principal, program_id=program_id, status=status,
+                                     offset=page.offset, limit=page.limit)
     return [_application_out(r) for r in rows]
 
 
-class ReviewIn(BaseModel):
-    approve: bool
-    score: int | None = Field(default=None, ge=0, le=100)
-    comment: str = Field(default="", max_length=2000)
-    amount_fen: int | None = Field(default=None, gt=0, le=MAX_FEN, description="grant amount at the last stage")
+class ReviewIn(Body):
+    """`decision` (approve | reject) or the older `approve` (true | false); the score's range is the
+    stage's, checked by the service."""
+
+    decision: str | None = None
+    approve: bool | None = None
+    score: int | None = None
+    comment: str = ""
+    amount_fen: int | None = Field(default=None, description="grant amount at the last stage")
 
 
 class ReviewOut(BaseModel):
@@ -155,9 +164,8 @@ class ReviewOut(BaseModel):
 @router.post("/applications/{application_id}/reviews", status_code=201, response_model=ReviewOut)
 def review(application_id: int, body: ReviewIn, session: SessionDep, reviewer: Reviewer) -> ReviewOut:
     act = service.review(session, application_id=application_id, actor=reviewer, approve=body.approve,
-                         score=body.score, comment=body.comment, amount_fen=body.amount_fen)
-    application = repo.get_application(session, application_id)
-    assert application is not None
+                         decision=body.decision, score=body.score, comment=body.comment, amount_fen=body.amount_fen)
+    application = service.get_application(session, application_id=application_id, actor=reviewer)
     return ReviewOut(id=act.id, application_id=application_id, stage=act.stage, approve=act.approve,
                      application_status=application.status, rules=act.rules, receipt=act.receipt)
 
@@ -173,9 +181,7 @@ class GrantOut(BaseModel):
 
 @router.get("/applications/{application_id}/grant", response_model=GrantOut)
 def get_grant(application_id: int, session: SessionDep, principal: PrincipalDep) -> GrantOut:
-    grant = repo.grant_of(session, application_id)
-    if grant is None or not principal.may_read_organisation(grant.organisation_id):
-        raise VoucherNotFound(f"application {application_id} has no grant")
+    grant = service.get_grant(session, application_id=application_id, actor=principal)
     return GrantOut(application_id=application_id, organisation_id=grant.organisation_id, amount_fen=grant.amount_fen,
                     expires_on=grant.expires_on, rules=grant.rules, receipt=grant.receipt)
 
@@ -193,6 +199,7 @@ class WalletOut(BaseModel):
     id: int
     program_id: int
     organisation_id: int
+    side: str
     granted_fen: int
     reserved_fen: int
     redeemed_fen: int
@@ -205,12 +212,9 @@ class WalletOut(BaseModel):
 @router.get("/wallets", response_model=list[WalletOut])
 def list_wallets(session: SessionDep, principal: PrincipalDep, page: PageDep,
                  organisation_id: int | None = None, program_id: int | None = None) -> list[WalletOut]:
-    rows = repo.list_wallets(session, organisation_id=_scope(principal, organisation_id), program_id=program_id,
-                             offset=page.offset, limit=page.limit)
-    return [WalletOut(id=w.id, program_id=w.program_id, organisation_id=w.organisation_id, granted_fen=w.granted_fen,
-                      reserved_fen=w.reserved_fen, redeemed_fen=w.redeemed_fen, returned_fen=w.returned_fen,
-                      available_fen=service._wallet_state(w).available_fen, expires_on=w.expires_on,
-                      status=w.status) for w in rows]
+    views = service.list_wallets(session, actor=principal, organisation_id=organisation_id, program_id=program_id,
+                                 offset=page.offset, limit=page.limit)
+    return [WalletOut(**asdict(v)) for v in views]
 
 
 class RedemptionOut(BaseModel):
@@ -237,8 +241,8 @@ def _redemption_out(r: Any) -> RedemptionOut:
 @router.get("/redemptions", response_model=list[RedemptionOut])
 def list_redemptions(session: SessionDep, principal: PrincipalDep, page: PageDep,
                      program_id: int | None = None) -> list[RedemptionOut]:
-    rows = repo.list_redemptions(session, organisation_id=_scope(principal, None), program_id=program_id,
-                                 offset=page.offset, limit=page.limit)
+    rows = service.list_redemptions(session, actor=principal, program_id=program_id, offset=page.offset,
+                                    limit=page.limit)
     return [_redemption_out(r) for r in rows]
 
 
@@ -274,8 +278,8 @@ def claim_contract(body: ContractClaimIn, session: SessionDep, applicant: Applic
     return _redemption_out(claimed.redemption)
 
 
-class ClawbackIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
+class ClawbackIn(Body):
+    reason: str
 
 
 @router.post("/redemptions/{redemption_id}/clawback", status_code=201)
@@ -287,9 +291,7 @@ def clawback(redemption_id: int, body: ClawbackIn, session: SessionDep, officer:
 @router.get("/programs/{program_id}/forecast")
 def forecast(program_id: int, session: SessionDep, principal: PrincipalDep,
              window_days: Annotated[int, Query(ge=1, le=366)] = 30) -> dict[str, Any]:
-    if principal.role not in (*OFFICERS, Role.FINANCE_OFFICER, Role.AUDITOR):
-        raise Forbidden("the budget forecast is for program and finance officers")
-    result, series = service.forecast(session, program_id=program_id, window_days=window_days)
+    result, series = service.forecast(session, program_id=program_id, window_days=window_days, actor=principal)
     return {**result.as_dict(), "burn_down": [{"day": d.isoformat(), "remaining_fen": v} for d, v in series]}
 
 
@@ -298,8 +300,6 @@ def disclosure(program_id: int, session: SessionDep, principal: PrincipalDep,
                format: Annotated[str, Query(pattern="^(json|csv|xlsx)$")] = "json",
                publish: bool = False) -> Response:
     """The disclosure list (公示); `publish=true` (officers) records and audits its hash."""
-    if publish and principal.role not in OFFICERS:
-        raise Forbidden("only a program officer publishes a disclosure list")
     rows = service.disclosure(session, program_id=program_id, actor=principal, publish=publish)
     if format == "csv":
         return Response(to_csv(rows), media_type="text/csv; charset=utf-8",
@@ -310,3 +310,57 @@ def disclosure(program_id: int, session: SessionDep, principal: PrincipalDep,
     import json
 
     return Response(json.dumps(rows, ensure_ascii=False), media_type="application/json")
+
+
+class BudgetDepositIn(Body):
+    amount_fen: int
+
+
+@router.post("/programs/{program_id}/deposits", status_code=201)
+def deposit_budget(program_id: int, body: BudgetDepositIn, session: SessionDep, actor: Money,
+                   key: Key) -> dict[str, Any]:
+    """The bureau paid (part of) the program's budget in (拨付预算); 404 for a program that does not exist."""
+    transfer = service.deposit_budget(session, program_id=program_id, amount_fen=body.amount_fen,
+                                      idempotency_key=key, actor=actor)
+    return {"program_id": program_id, "amount_fen": body.amount_fen, "transfer_id": transfer}
+
+
+class ReserveIn(Body):
+    provider_organisation_id: int
+    amount_fen: int
+
+
+class ReserveOut(BaseModel):
+    program_id: int
+    provider_organisation_id: int
+    account_id: int
+    funded_fen: int
+    drawn_fen: int
+    topped_up_fen: int
+    balance_fen: int
+
+
+@router.post("/programs/{program_id}/reserves", status_code=201, response_model=list[ReserveOut])
+def fund_reserve(program_id: int, body: ReserveIn, session: SessionDep, actor: Money, key: Key) -> list[ReserveOut]:
+    """Place or top up the program's reserve fund (备用金) with a provider it designates."""
+    service.fund_reserve(session, program_id=program_id, provider_organisation_id=body.provider_organisation_id,
+                         amount_fen=body.amount_fen, idempotency_key=key, actor=actor)
+    return [ReserveOut(**asdict(r)) for r in service.reserve_report(session, program_id=program_id, actor=actor)]
+
+
+@router.get("/programs/{program_id}/reserves", response_model=list[ReserveOut])
+def reserves(program_id: int, session: SessionDep, principal: PrincipalDep) -> list[ReserveOut]:
+    """Each reserve fund of the program: placed, drawn by redemptions, topped up by batches, balance."""
+    return [ReserveOut(**asdict(r)) for r in service.reserve_report(session, program_id=program_id, actor=principal)]
+
+
+class ExpiryIn(Body):
+    today: date | None = Field(default=None, strict=False)
+
+
+@router.post("/wallets/expire")
+def expire_wallets(body: ExpiryIn, session: SessionDep, officer: Officer) -> dict[str, Any]:
+    """Run the expiry step now (the worker runs it on every tick): wallets past their last valid day
+    are closed and their remainder returns to the program budget."""
+    closed = service.expire_due_wallets(session, now=body.today, actor=officer)
+    return {"expired": [{"wallet_id": w, "returned_fen": fen} for w, fen in closed]}

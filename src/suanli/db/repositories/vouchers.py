@@ -195,3 +195,10 @@ def active_holdings(session: Session, organisation_ids: Sequence[int], today: da
 
 def center_names(session: Session) -> list[str]:
     return list(session.scalars(select(CenterRow.name).order_by(CenterRow.name)))
+
+
+def centers_of_provider(session: Session, organisation_id: int) -> list[str]:
+    """Names of the centers an organisation operates (as their provider of record)."""
+    query = select(CenterRow.name).where(CenterRow.provider_organisation_id == organisation_id).order_by(CenterRow.name)
+    return list(session.scalars(query))
+

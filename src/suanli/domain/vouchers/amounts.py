@@ -36,13 +36,20 @@ def grant_amount(
     organisation_granted_fen: int,
     budget_left_fen: int,
     mode: CapMode = CapMode.STRICT,
+    requested_fen: int | None = None,
 ) -> Decision:
-    """The amount to grant: never above the per-application cap, the organisation's (or project
-    class's) remaining cap, or the program's remaining budget."""
+    """The amount to grant: never above the amount requested (unless the program file allows raising
+    it), the per-application cap, the organisation's (or project class's) remaining cap, or the
+    program's remaining budget."""
     rules: list[RuleFired] = []
     amount = amount_fen
     if amount <= 0:
         return decide([fire("request.positive", Outcome.FAILED)])
+    if requested_fen is not None and amount > requested_fen:
+        values: dict[str, str | None] = {"amount": format_yuan(amount), "requested": format_yuan(requested_fen)}
+        if not program.grant_may_exceed_request:
+            return decide([fire("grant.within-request", Outcome.FAILED, **values)])
+        rules.append(fire("grant.above-request", Outcome.NOTED, **values))
     # (rule id, amount left under that limit, template values for the rule's message)
     limits: list[tuple[str, int, dict[str, str | None]]] = []
     application_cap = program.caps.per_application_fen

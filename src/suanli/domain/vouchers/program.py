@@ -135,7 +135,8 @@ class ReviewStage(Strict):
     role: Role = Field(description="the platform role that acts at this stage")
     actor: Text = Field(description="who that is in the policy's words, e.g. 市数据局 / city data bureau")
     scored: bool = False
-    min_score: int | None = Field(default=None, ge=0, le=100)
+    min_score: int | None = Field(default=None, ge=0, le=1000)
+    max_score: int = Field(default=100, ge=1, le=1000, description="scores run from 0 to this")
 
 
 class VoucherProgram(Strict):
@@ -150,6 +151,8 @@ class VoucherProgram(Strict):
     side: SideMode
     settlement: Settlement = Settlement.RESERVE_FUND
     apply_and_enjoy: bool = Field(default=False, description="即申即享: granted on application, no review")
+    grant_may_exceed_request: bool = Field(
+        default=False, description="an officer may grant more than was requested (rule grant.above-request)")
     demand: SideRules | None = None
     supply: SideRules | None = None
     caps: Caps = Caps()

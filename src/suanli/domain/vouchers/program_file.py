@@ -63,6 +63,8 @@ def cross_checks(p: VoucherProgram) -> list[Problem]:
     for i, s in enumerate(p.review_stages):
         if s.min_score is not None and not s.scored:
             problems.append((("review_stages", i, "min_score"), "min_score needs scored: true"))
+        if s.min_score is not None and s.min_score > s.max_score:
+            problems.append((("review_stages", i, "min_score"), f"min_score is above max_score {s.max_score}"))
     return problems
 
 

@@ -7,12 +7,20 @@ two stages of the same application; each stage names the role that acts there.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from suanli.domain.errors import Forbidden
 from suanli.domain.organisations import Principal
-from suanli.domain.vouchers.errors import SeparationOfDuties, VoucherConflict
+from suanli.domain.vouchers.errors import SeparationOfDuties, VoucherConflict, VoucherRuleViolation
 from suanli.domain.vouchers.program import ReviewStage, VoucherProgram
 from suanli.domain.vouchers.rules import Decision, Outcome, RuleFired, decide, fire
+
+
+class ReviewDecision(StrEnum):
+    """The closed set of decisions a reviewer takes at a stage."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +56,10 @@ def check_review(
     rules.append(fire("review.own-organisation", Outcome.FAILED if own else Outcome.PASSED))
     twice = any(a.user_id == actor.user_id for a in done)
     rules.append(fire("review.same-person", Outcome.FAILED if twice else Outcome.PASSED))
-    if stage.scored and approve:
+    if score is not None and (not stage.scored or not 0 <= score <= stage.max_score):
+        span = f"0..{stage.max_score}" if stage.scored else "none (this stage is not scored)"
+        rules.append(fire("review.score-range", Outcome.FAILED, score=score, stage=stage.name, span=span))
+    elif stage.scored and approve:
         minimum = stage.min_score or 0
         ok = score is not None and score >= minimum
         rules.append(fire("review.min-score", Outcome.PASSED if ok else Outcome.FAILED, score=score, minimum=minimum))
@@ -67,4 +78,6 @@ def raise_review_refusal(decision: Decision) -> None:
         raise Forbidden(detail, rule=failed.id, rules=decision.explain())
     if failed.id == "review.stage":
         raise VoucherConflict(detail, rule=failed.id, rules=decision.explain())
+    if failed.id == "review.score-range":
+        raise VoucherRuleViolation(detail, rule=failed.id, field="score", rules=decision.explain())
     decision.raise_if_refused()

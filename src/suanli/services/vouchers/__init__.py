@@ -1,7 +1,7 @@
 """Voucher use cases (算力券): load a program file, open/close its window, apply, review with
 separation of duties, grant within the budget, hold at admission and redeem against metered usage,
-expire, claw back, forecast and publish the disclosure list (公示); the broker's subsidy policy and
-billing's voucher seam.
+expire, claw back, forecast and publish the disclosure list (公示); the budget paid in and the
+reserve funds (备用金) at designated providers; the broker's subsidy policy and billing's voucher seam.
 
 Money moves through the ledger (services/ledger.py): each program has a non-negative budget account
 funded from platform equity; a grant moves budget -> the organisation's voucher wallet; a redemption
@@ -11,24 +11,38 @@ receivable back to the budget. Counters on program and wallet rows are updated u
 re-checked by CHECK constraints, and the ledger's non-negative accounts check the same money a third
 time. Every write appends an audit event and keeps its receipt. Services only flush.
 
-One module per concept; this package re-exports the public functions so `services.vouchers.X` works.
+The edges use only the names below: the use cases (each taking the acting principal) and the read
+models with the tenant scope built in (`reads`). The functions other capabilities call are
+`subsidy_policy` (quotes, placement), `voucher_share`, `hold_for_job` and `release_job_hold`
+(billing), and `expire_due_wallets` (the worker).
 """
 
-from suanli.db.models.vouchers import VoucherWalletRow
 from suanli.domain.organisations import Principal
 from suanli.services.vouchers.applications import ApplyCommand, apply, review
 from suanli.services.vouchers.billing_seam import voucher_share
-from suanli.services.vouchers.common import check_may_read, facts_of
+from suanli.services.vouchers.common import facts_of
 from suanli.services.vouchers.disclosure import disclosure
-from suanli.services.vouchers.grants import _grant, _wallet_for
+from suanli.services.vouchers.grants import grant, wallet_for
 from suanli.services.vouchers.programs import (
-    _get_program,
     budget_left,
     forecast,
     fund_program,
     load_program,
     program_of,
+    program_row,
     set_window,
+)
+from suanli.services.vouchers.reads import (
+    WalletView,
+    get_application,
+    get_grant,
+    get_program,
+    get_redemption,
+    list_applications,
+    list_programs,
+    list_redemptions,
+    list_wallets,
+    wallet_view,
 )
 from suanli.services.vouchers.receipts import grant_receipt, redemption_receipt
 from suanli.services.vouchers.redemptions import (
@@ -36,25 +50,35 @@ from suanli.services.vouchers.redemptions import (
     ContractClaim,
     claim_contract,
     clawback,
+    record_usage_redemption,
     redeem_contract,
     redeem_usage,
 )
+from suanli.services.vouchers.reserves import ReserveReport, deposit_budget, fund_reserve, reserve_report
 from suanli.services.vouchers.subsidy import PayerSubsidy, subsidy_policy
 from suanli.services.vouchers.wallets import (
-    _best_wallet,
-    _wallet_state,
+    best_wallet,
+    expire_due_wallets,
     expire_wallets,
     hold_for_job,
     release_for_job,
     release_job_hold,
     reserve_for_job,
+    wallet_state,
 )
 
+# Old private spellings still used by the web pages and CLI of this round (owned elsewhere); they
+# move to `get_program` / `wallet_view` and these two aliases go.
+_get_program = program_row
+_wallet_state = wallet_state
+
 __all__ = [
-    "ApplyCommand", "Claimed", "ContractClaim", "PayerSubsidy", "Principal", "VoucherWalletRow", "_best_wallet",
-    "_get_program", "_grant", "_wallet_for", "_wallet_state", "apply", "budget_left", "check_may_read", "claim_contract",
-    "clawback",
-    "disclosure", "expire_wallets", "facts_of", "forecast", "fund_program", "grant_receipt", "hold_for_job", "load_program",
-    "program_of", "redeem_contract", "redeem_usage", "redemption_receipt", "release_for_job", "release_job_hold",
-    "reserve_for_job", "review", "set_window", "subsidy_policy", "voucher_share",
+    "ApplyCommand", "Claimed", "ContractClaim", "PayerSubsidy", "Principal", "ReserveReport", "WalletView",
+    "apply", "best_wallet", "budget_left", "claim_contract", "clawback", "deposit_budget", "disclosure",
+    "expire_due_wallets", "expire_wallets", "facts_of", "forecast", "fund_program", "fund_reserve", "get_application",
+    "get_grant", "get_program", "get_redemption", "grant", "grant_receipt", "hold_for_job", "list_applications",
+    "list_programs", "list_redemptions", "list_wallets", "load_program", "program_of", "program_row",
+    "record_usage_redemption", "redeem_contract", "redeem_usage", "redemption_receipt", "release_for_job",
+    "release_job_hold", "reserve_for_job", "reserve_report", "review", "set_window", "subsidy_policy",
+    "voucher_share", "wallet_for", "wallet_state", "wallet_view",
 ]

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from suanli.db.models.base import utcnow
 from suanli.db.models.vouchers import VoucherApplicationRow, VoucherReviewRow
 from suanli.db.repositories import vouchers as repo
+from suanli.domain.errors import InvalidInput
 from suanli.domain.organisations import Principal
 from suanli.domain.vouchers import (
     Application,
@@ -27,11 +28,15 @@ from suanli.domain.vouchers import (
     grant_amount,
     raise_review_refusal,
 )
+from suanli.domain.vouchers.bounds import check_fen, check_member, check_text
 from suanli.domain.vouchers.errors import VoucherNotFound
 from suanli.domain.vouchers.program import Evidence
-from suanli.services.vouchers.common import _audit, facts_of
-from suanli.services.vouchers.grants import _grant
-from suanli.services.vouchers.programs import _get_program, budget_left, program_of
+from suanli.domain.vouchers.review import ReviewDecision
+from suanli.services.vouchers.common import audit_event, facts_of
+from suanli.services.vouchers.grants import grant
+from suanli.services.vouchers.programs import budget_left, program_of, program_row
+
+PROJECT_LIMIT, COMMENT_LIMIT = 500, 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +55,13 @@ def apply(session: Session, *, command: ApplyCommand, actor: Principal, today: d
     """An organisation applies (申领). Refused with the rule named unless every program rule holds;
     in an apply-and-enjoy (即申即享) program the grant follows at once."""
     today = today or utcnow().date()
-    row = _get_program(session, command.program_id, for_update=True)
+    side = _check_command(command)
+    row = program_row(session, command.program_id, for_update=True)
     program = program_of(row)
     org = repo.get_organisation(session, actor.organisation_id)
     assert org is not None
-    evidence = frozenset(Evidence(k) for k in (command.evidence or {}) if k in Evidence.__members__.values())
-    app = Application(facts_of(org), command.requested_fen, command.side, command.project_class, command.sector,
+    evidence = frozenset(check_member("evidence", k, Evidence) for k in (command.evidence or {}))
+    app = Application(facts_of(org), command.requested_fen, side, command.project_class, command.sector,
                       command.scale_pflops_fp16, evidence)
     decision = check_application(program, app, today, opened=row.status == "open").raise_if_refused()
     mode = CapMode.LIMIT if program.apply_and_enjoy else CapMode.STRICT
@@ -63,50 +69,78 @@ def apply(session: Session, *, command: ApplyCommand, actor: Principal, today: d
                  organisation_granted_fen=repo.organisation_granted(session, row.id, org.id),
                  budget_left_fen=budget_left(row), mode=mode).raise_if_refused()
     application = repo.add(session, VoucherApplicationRow(
-        program_id=row.id, organisation_id=org.id, applicant_user_id=actor.user_id, side=command.side.value,
+        program_id=row.id, organisation_id=org.id, applicant_user_id=actor.user_id, side=side.value,
         project=command.project, project_class=command.project_class, sector=command.sector,
         requested_fen=command.requested_fen,
         scale_pflops_fp16=str(command.scale_pflops_fp16) if command.scale_pflops_fp16 is not None else None,
         evidence=command.evidence or {}, status="submitted", rules=decision.explain(),
         priority="priority.sector" in decision.rule_ids()))
     if program.apply_and_enjoy:
-        _grant(session, row, program, application, amount_fen=command.requested_fen, actor=actor, today=today,
+        grant(session, row, program, application, amount_fen=command.requested_fen, actor=actor, today=today,
                mode=CapMode.LIMIT)
     # Audit last, after the ledger: every writer takes row locks, then ledger accounts, then the log.
-    _audit(session, "voucher.application_submitted", f"voucher_application:{application.id}",
+    audit_event(session, "voucher.application_submitted", f"voucher_application:{application.id}",
            {"program": row.code, "requested_fen": command.requested_fen}, org.id)
     return application
 
 
-def review(session: Session, *, application_id: int, actor: Principal, approve: bool, score: int | None = None,
-           comment: str = "", amount_fen: int | None = None, today: date | None = None) -> VoucherReviewRow:
-    """Act at the application's current stage; approving the last stage grants (核定) the amount."""
+def _check_command(command: ApplyCommand) -> Side:
+    """Server-side bounds of an application, whatever edge it came through."""
+    check_fen("requested_fen", command.requested_fen)
+    check_text("project", command.project, PROJECT_LIMIT, required=True)
+    check_text("project_class", command.project_class, 63)
+    check_text("sector", command.sector, 63)
+    if command.scale_pflops_fp16 is not None and not 0 <= Decimal(command.scale_pflops_fp16) <= 10**6:
+        raise InvalidInput("scale_pflops_fp16 must be between 0 and 1000000", field="scale_pflops_fp16")
+    return check_member("side", command.side, Side)
+
+
+def decision_of(decision: ReviewDecision | str | None, approve: bool | None) -> ReviewDecision:
+    """The reviewer's decision from the closed set; an unknown value is refused, never read as a rejection."""
+    if decision is None:
+        if not isinstance(approve, bool):
+            raise InvalidInput("decision must be approve or reject", field="decision")
+        return ReviewDecision.APPROVE if approve else ReviewDecision.REJECT
+    return check_member("decision", decision, ReviewDecision)
+
+
+def review(session: Session, *, application_id: int, actor: Principal, approve: bool | None = None,
+           decision: ReviewDecision | str | None = None, score: int | None = None, comment: str = "",
+           amount_fen: int | None = None, today: date | None = None) -> VoucherReviewRow:
+    """Act at the application's current stage; approving the last stage grants (核定) the amount
+    (never above the amount requested unless the program file allows raising it)."""
     today = today or utcnow().date()
+    approve = decision_of(decision, approve) is ReviewDecision.APPROVE
+    if score is not None and (isinstance(score, bool) or not isinstance(score, int)):
+        raise InvalidInput("score must be a whole number", field="score")
+    check_text("comment", comment, COMMENT_LIMIT)
+    if amount_fen is not None:
+        check_fen("amount_fen", amount_fen)
     application = repo.get_application(session, application_id, for_update=True)
-    if application is None:
+    if application is None or not actor.may_read_organisation(application.organisation_id):
         raise VoucherNotFound(f"application {application_id} does not exist")
     if application.status not in ("submitted", "in_review"):
         raise VoucherConflict(f"application {application_id} is already {application.status}", rule="review.stage")
-    row = _get_program(session, application.program_id, for_update=True)
+    row = program_row(session, application.program_id, for_update=True)
     program = program_of(row)
     done = [ReviewAct(r.stage, r.user_id) for r in repo.reviews_of(session, application.id) if r.approve]
-    stage, decision = check_review(program, done=done, actor=actor, applicant_organisation_id=application.organisation_id,
-                                   approve=approve, score=score)
-    raise_review_refusal(decision)
+    stage, verdict = check_review(program, done=done, actor=actor, applicant_organisation_id=application.organisation_id,
+                                  approve=approve, score=score)
+    raise_review_refusal(verdict)
     assert stage is not None
     try:
         with session.begin_nested():
             act = repo.add(session, VoucherReviewRow(application_id=application.id, stage=stage.name,
                                                      user_id=actor.user_id, role=actor.role.value, approve=approve,
-                                                     score=score, comment=comment[:2000], rules=decision.explain()))
+                                                     score=score, comment=comment, rules=verdict.explain()))
     except IntegrityError:
         raise VoucherConflict(f"stage {stage.name} was already acted on", rule="review.stage") from None
     last = stage.name == program.review_stages[-1].name
     application.status = "rejected" if not approve else ("approved" if last else "in_review")
     if approve and last:
-        _grant(session, row, program, application, amount_fen=amount_fen or int(application.requested_fen),
+        grant(session, row, program, application, amount_fen=amount_fen or int(application.requested_fen),
                actor=actor, today=today, mode=CapMode.STRICT)
-    act.receipt = _audit(session, "voucher.application_reviewed", f"voucher_application:{application.id}",
+    act.receipt = audit_event(session, "voucher.application_reviewed", f"voucher_application:{application.id}",
                          {"stage": stage.name, "approve": approve, "score": score, "by": actor.user_id},
                          application.organisation_id)
     session.flush()

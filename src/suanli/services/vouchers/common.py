@@ -1,5 +1,5 @@
 """Helpers every voucher (算力券) use case shares: organisation facts for the rules, the audit hook
-that keeps a receipt, ledger accounts by purpose, and the tenant check on reads."""
+that keeps a receipt, and ledger accounts by purpose."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from suanli.db.models.organisations import OrganisationRow
-from suanli.domain.errors import Forbidden
 from suanli.domain.ledger import AccountPurpose, OwnerKind
-from suanli.domain.organisations import OrganisationFacts, OrganisationType, Principal
+from suanli.domain.organisations import OrganisationFacts, OrganisationType
 from suanli.services import ledger
 from suanli.services.audit import record_event
 
@@ -20,24 +19,19 @@ def facts_of(org: OrganisationRow) -> OrganisationFacts:
                              org.incubator, frozenset(org.affiliated_centers or ()))
 
 
-def _audit(session: Session, kind: str, subject: str, payload: dict[str, Any], organisation_id: int | None = None) -> dict[str, Any]:
+def audit_event(session: Session, kind: str, subject: str, payload: dict[str, Any], organisation_id: int | None = None) -> dict[str, Any]:
     """Append the event and keep its place in the log (the full signed receipt is `receipts.receipt_for`)."""
     recorded = record_event(session, kind=kind, subject=subject, payload=payload, organisation_id=organisation_id)
     return {"seq": recorded.seq, "leaf_hash": recorded.leaf_hash.hex(), "tree_size": recorded.tree_size,
             "root_hash": recorded.root_hash.hex()}
 
 
-def _account(session: Session, purpose: AccountPurpose, owner_kind: OwnerKind, owner_id: int | None,
+def ledger_account(session: Session, purpose: AccountPurpose, owner_kind: OwnerKind, owner_id: int | None,
              scope: str = "") -> int:
     return ledger.open_account(session, purpose=purpose, owner_kind=owner_kind, owner_id=owner_id, scope=scope).id
 
 
-def check_may_read(actor: Principal, organisation_id: int) -> None:
-    if not actor.may_read_organisation(organisation_id):
-        raise Forbidden("you may only see your own organisation's vouchers")
-
-
-def _id(account_id: int | None) -> int:
+def known_id(account_id: int | None) -> int:
     """A ledger account id a program or wallet row is given when it is created (never None after)."""
     assert account_id is not None
     return account_id

@@ -18,42 +18,43 @@ from suanli.domain.ledger import AccountPurpose, Leg, OwnerKind
 from suanli.domain.organisations import Principal
 from suanli.domain.vouchers import CapMode, VoucherConflict, VoucherProgram, grant_amount, grant_expiry
 from suanli.services import ledger
-from suanli.services.vouchers.common import _account, _audit, _id
+from suanli.services.vouchers.common import audit_event, known_id, ledger_account
 from suanli.services.vouchers.programs import budget_left
 
 
-def _grant(session: Session, row: VoucherProgramRow, program: VoucherProgram, application: VoucherApplicationRow, *,
+def grant(session: Session, row: VoucherProgramRow, program: VoucherProgram, application: VoucherApplicationRow, *,
            amount_fen: int, actor: Principal, today: date, mode: CapMode) -> VoucherGrantRow:
     """Grant within caps and the remaining budget; the caller holds the program row lock."""
     if repo.grant_of(session, application.id) is not None:
         raise VoucherConflict(f"application {application.id} was already granted", rule="grant.once")
     decision = grant_amount(program, amount_fen=amount_fen, project_class=application.project_class,
                             organisation_granted_fen=repo.organisation_granted(session, row.id, application.organisation_id),
-                            budget_left_fen=budget_left(row), mode=mode).raise_if_refused()
+                            budget_left_fen=budget_left(row), mode=mode,
+                            requested_fen=int(application.requested_fen)).raise_if_refused()
     amount, expires = decision.amount_fen, grant_expiry(program, today)
-    wallet = _wallet_for(session, row, application, expires)
+    wallet = wallet_for(session, row, application, expires)
     result = ledger.transfer(session, idempotency_key=f"voucher:grant:{application.id}",
-                             legs=[Leg(_id(row.budget_account_id), amount), Leg(_id(wallet.ledger_account_id), -amount)],
+                             legs=[Leg(known_id(row.budget_account_id), amount), Leg(known_id(wallet.ledger_account_id), -amount)],
                              memo=f"grant under {row.code}", source_kind="voucher_grant", source_id=str(application.id))
     row.granted_fen = int(row.granted_fen) + amount
     wallet.granted_fen = int(wallet.granted_fen) + amount
     wallet.expires_on, wallet.status = max(wallet.expires_on, expires), "active"
     application.status = "granted"
-    receipt = _audit(session, "voucher.grant_approved", f"voucher_application:{application.id}",
+    receipt = audit_event(session, "voucher.grant_approved", f"voucher_application:{application.id}",
                      {"program": row.code, "amount_fen": amount, "expires_on": expires.isoformat(),
                       "by": actor.user_id, "transfer": result.id}, application.organisation_id)
-    grant = repo.add(session, VoucherGrantRow(
+    granted = repo.add(session, VoucherGrantRow(
         application_id=application.id, program_id=row.id, organisation_id=application.organisation_id,
         wallet_id=wallet.id, amount_fen=amount, expires_on=expires, approved_by=actor.user_id,
         transfer_id=result.id, rules=decision.explain(), receipt=receipt))
-    return grant
+    return granted
 
 
-def _wallet_for(session: Session, row: VoucherProgramRow, application: VoucherApplicationRow,
+def wallet_for(session: Session, row: VoucherProgramRow, application: VoucherApplicationRow,
                 expires: date) -> VoucherWalletRow:
     wallet = repo.wallet_of(session, row.id, application.organisation_id, for_update=True)
     if wallet is None:
-        account = _account(session, AccountPurpose.VOUCHER_WALLET, OwnerKind.ORGANISATION, application.organisation_id,
+        account = ledger_account(session, AccountPurpose.VOUCHER_WALLET, OwnerKind.ORGANISATION, application.organisation_id,
                            scope=f"program:{row.id}")
         wallet = repo.add(session, VoucherWalletRow(
             program_id=row.id, organisation_id=application.organisation_id, project_class=application.project_class,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from suanli.db.models.base import utcnow
 from suanli.db.models.vouchers import (
     VoucherClawbackRow,
+    VoucherProgramRow,
     VoucherRedemptionRow,
     VoucherReservationRow,
     VoucherWalletRow,
@@ -23,6 +24,7 @@ from suanli.domain.ledger import AccountPurpose, Leg, OwnerKind
 from suanli.domain.ledger.idempotency import check_key, check_replay, request_hash
 from suanli.domain.organisations import Principal
 from suanli.domain.vouchers import (
+    Decision,
     ItemKind,
     Order,
     Side,
@@ -34,66 +36,99 @@ from suanli.domain.vouchers import (
 )
 from suanli.domain.vouchers.errors import VoucherNotFound
 from suanli.services import ledger
-from suanli.services.vouchers.common import _account, _audit, _id, facts_of
-from suanli.services.vouchers.programs import _get_program, program_of
-from suanli.services.vouchers.wallets import _best_wallet, _prior, _wallet_state
+from suanli.services.vouchers.common import audit_event, facts_of, known_id, ledger_account
+from suanli.services.vouchers.programs import program_of, program_row
+from suanli.services.vouchers.wallets import best_wallet, prior_claims_on, wallet_state
 
 
-def redeem_usage(session: Session, *, usage_record_id: int, today: date | None = None) -> VoucherRedemptionRow | None:
-    """At metering (兑付): the voucher pays its share of one usage record, from the job's hold first.
-    A usage record is redeemed at most once (a replay is a 409); None when no voucher applies."""
+@dataclass(frozen=True, slots=True)
+class UsageRedemption:
+    """One usage record's redemption as recorded: the row, its wallet and program, and how much of it
+    comes out of the job's admission hold (the rest straight from the wallet)."""
+
+    redemption: VoucherRedemptionRow
+    wallet: VoucherWalletRow
+    program: VoucherProgramRow
+    decision: Decision
+    reservation: VoucherReservationRow | None
+    from_hold_fen: int
+
+
+def record_usage_redemption(session: Session, *, usage_record_id: int, charge_fen: int,
+                            today: date | None = None) -> UsageRedemption | None:
+    """The one redemption algorithm for metered usage (兑付): choose the wallet (the one holding the
+    job's admission hold while it still pays, else the wallet that pays most), decide the voucher's
+    share, and record the redemption (unique per usage record: the bill) and the wallet's counters.
+    Moves no money: the caller posts it (billing: wallet -> provider payable; the stand-alone path:
+    wallet -> receivable). None when the usage is already claimed or no voucher applies."""
     today = today or utcnow().date()
     found = repo.usage_with_center(session, usage_record_id)
     if found is None:
         raise VoucherNotFound(f"usage record {usage_record_id} does not exist")
     usage, center, job = found
-    order = Order(ItemKind.COMPUTE, int(usage.charge_fen), center, f"usage:{usage.id}")
-    if repo.redemption_by_claim(session, claim_key(order)) is not None:
-        raise VoucherConflict(f"usage record {usage.id} was already redeemed", rule="order.double-claim")
+    order = Order(ItemKind.COMPUTE, charge_fen, center, usage_bill(usage_record_id))
+    if charge_fen <= 0 or repo.redemption_by_claim(session, claim_key(order)) is not None:
+        return None  # nothing to pay, or already subsidised: never twice
     reservation = repo.reservation_of_job(session, job.id, for_update=True)
-    if reservation is not None and reservation.status == "open":
-        wallet = repo.get_wallet(session, reservation.wallet_id, for_update=True)
-    else:
-        reservation, best = None, _best_wallet(session, usage.organisation_id, order, today)
-        wallet = repo.get_wallet(session, best[0].id, for_update=True) if best else None
-    if wallet is None:
-        return None
-    return _redeem(session, wallet, order, today=today, reservation=reservation, usage_record_id=usage.id)
-
-
-def _redeem(session: Session, wallet: VoucherWalletRow, order: Order, *, today: date,
-            reservation: VoucherReservationRow | None, usage_record_id: int | None = None,
-            strict: bool = False, keyed: tuple[str, str] | None = None) -> VoucherRedemptionRow | None:
-    row = _get_program(session, wallet.program_id)
-    org = repo.get_organisation(session, wallet.organisation_id)
-    assert org is not None
-    held = int(reservation.amount_fen) if reservation is not None else 0
-    decision = redemption_amount(program_of(row), order, buyer=facts_of(org), wallet=_wallet_state(wallet), today=today,
-                                 prior=_prior(session, order.basis), project_class=wallet.project_class,
-                                 reserved_for_order_fen=held)
-    if strict:
-        decision.raise_if_refused()
+    chosen = _held_wallet(session, reservation, usage.organisation_id, order, today)
+    if chosen is None:
+        reservation, best = None, best_wallet(session, usage.organisation_id, order, today)
+        if best is None:
+            return None
+        wallet = repo.get_wallet(session, best[0].id, for_update=True)
+        assert wallet is not None
+        chosen = wallet, decide_redemption(session, wallet, order, today, held_fen=0)
+    wallet, decision = chosen
     if not decision.allowed or decision.amount_fen <= 0:
         return None
+    from_hold = min(decision.amount_fen, int(reservation.amount_fen)) if reservation is not None else 0
+    row = record_redemption(session, wallet, order, decision, from_hold_fen=from_hold, usage_record_id=usage.id)
+    if reservation is not None:
+        reservation.amount_fen = int(reservation.amount_fen) - from_hold
+    return UsageRedemption(row, wallet, program_row(session, wallet.program_id), decision, reservation, from_hold)
+
+
+def usage_bill(usage_record_id: int) -> str:
+    """The bill a metered usage is: one claim per usage record, whatever the program or side."""
+    return f"usage:{usage_record_id}"
+
+
+def _held_wallet(session: Session, reservation: VoucherReservationRow | None, organisation_id: int, order: Order,
+                 today: date) -> tuple[VoucherWalletRow, Decision] | None:
+    """The wallet that holds this job's voucher share and its decision, when that wallet still pays."""
+    if reservation is None or reservation.status != "open" or reservation.hold_transfer_id is None:
+        return None
+    wallet = repo.get_wallet(session, reservation.wallet_id, for_update=True)
+    if wallet is None or wallet.organisation_id != organisation_id:
+        return None
+    decision = decide_redemption(session, wallet, order, today, held_fen=int(reservation.amount_fen))
+    return (wallet, decision) if decision.allowed and decision.amount_fen > 0 else None
+
+
+def decide_redemption(session: Session, wallet: VoucherWalletRow, order: Order, today: date, *,
+                      held_fen: int) -> Decision:
+    """The domain's answer for this wallet and order (its program's rules, prior claims on the bill)."""
+    row = program_row(session, wallet.program_id)
+    org = repo.get_organisation(session, wallet.organisation_id)
+    assert org is not None
+    return redemption_amount(program_of(row), order, buyer=facts_of(org), wallet=wallet_state(wallet), today=today,
+                             prior=prior_claims_on(session, order.basis), project_class=wallet.project_class,
+                             reserved_for_order_fen=held_fen)
+
+
+def record_redemption(session: Session, wallet: VoucherWalletRow, order: Order, decision: Decision, *,
+                      from_hold_fen: int, usage_record_id: int | None = None, transfer_id: int | None = None,
+                      keyed: tuple[str, str] | None = None) -> VoucherRedemptionRow:
+    """Record a decided redemption: the wallet's counters, the audit event and the row whose unique
+    claim key (the bill) makes a second claim on the same bill fail in the database, whoever races."""
+    row = program_row(session, wallet.program_id)
     amount = decision.amount_fen
-    from_hold = min(amount, held)
-    receivable = _account(session, AccountPurpose.ORG_RECEIVABLE, OwnerKind.ORGANISATION, wallet.organisation_id)
-    key = f"voucher:redeem:{claim_key(order)}"
-    if from_hold and reservation is not None:
-        posted = ledger.post(session, idempotency_key=key + ":hold", pending_id=_id(reservation.hold_transfer_id),
-                             amount_fen=from_hold, final=False, source_kind="voucher_redemption", source_id=order.basis)
-        transfer_id = posted.id
-        reservation.amount_fen = held - from_hold
-    if amount > from_hold:
-        direct = ledger.transfer(session, idempotency_key=key, legs=[
-            Leg(_id(wallet.ledger_account_id), amount - from_hold), Leg(receivable, -(amount - from_hold))],
-            memo=f"voucher share of {order.basis}", source_kind="voucher_redemption", source_id=order.basis)
-        transfer_id = direct.id
-    wallet.reserved_fen = int(wallet.reserved_fen) - from_hold
+    wallet.reserved_fen = int(wallet.reserved_fen) - from_hold_fen
     wallet.redeemed_fen = int(wallet.redeemed_fen) + amount
-    receipt = _audit(session, "voucher.redeemed", order.basis,
-                     {"program": row.code, "amount_fen": amount, "order_fen": order.amount_fen,
-                      "provider": order.provider, "side": order.side.value}, wallet.organisation_id)
+    receipt = audit_event(session, "voucher.redeemed", order.basis,
+                          {"program": row.code, "amount_fen": amount, "order_fen": order.amount_fen,
+                           "from_hold_fen": from_hold_fen, "provider": order.provider, "side": order.side.value},
+                          wallet.organisation_id)
     try:
         with session.begin_nested():
             return repo.add(session, VoucherRedemptionRow(
@@ -105,6 +140,44 @@ def _redeem(session: Session, wallet: VoucherWalletRow, order: Order, *, today: 
                 request_hash=keyed[1] if keyed else None))
     except IntegrityError:
         raise VoucherConflict(f"{order.basis} was already redeemed", rule="order.double-claim") from None
+
+
+def redeem_usage(session: Session, *, usage_record_id: int, today: date | None = None) -> VoucherRedemptionRow | None:
+    """The stand-alone path (no billing installed): redeem one usage record and move the voucher's
+    share wallet -> the organisation's receivable, out of the job's hold first. A usage record is
+    redeemed at most once (a replay is a 409); None when no voucher applies."""
+    found = repo.usage_with_center(session, usage_record_id)
+    if found is None:
+        raise VoucherNotFound(f"usage record {usage_record_id} does not exist")
+    if repo.redemption_by_claim(session, claim_key(Order(ItemKind.COMPUTE, 0, "", usage_bill(usage_record_id)))):
+        raise VoucherConflict(f"usage record {usage_record_id} was already redeemed", rule="order.double-claim")
+    done = record_usage_redemption(session, usage_record_id=usage_record_id, charge_fen=int(found[0].charge_fen),
+                                   today=today)
+    if done is None:
+        return None
+    done.redemption.transfer_id = _pay_to_receivable(session, done.wallet, done.redemption, done.reservation,
+                                                     done.from_hold_fen)
+    session.flush()
+    return done.redemption
+
+
+def _pay_to_receivable(session: Session, wallet: VoucherWalletRow, redemption: VoucherRedemptionRow,
+                       reservation: VoucherReservationRow | None, from_hold: int) -> int | None:
+    """Move a recorded redemption's money: out of the admission hold first, the rest directly."""
+    amount, transfer_id = int(redemption.amount_fen), None
+    key = f"voucher:redeem:{redemption.claim_key}"
+    if from_hold and reservation is not None:
+        transfer_id = ledger.post(session, idempotency_key=key + ":hold", pending_id=known_id(reservation.hold_transfer_id),
+                                  amount_fen=from_hold, final=False, source_kind="voucher_redemption",
+                                  source_id=redemption.basis).id
+    if amount > from_hold:
+        receivable = ledger_account(session, AccountPurpose.ORG_RECEIVABLE, OwnerKind.ORGANISATION,
+                                    wallet.organisation_id)
+        transfer_id = ledger.transfer(session, idempotency_key=key, legs=[
+            Leg(known_id(wallet.ledger_account_id), amount - from_hold), Leg(receivable, -(amount - from_hold))],
+            memo=f"voucher share of {redemption.basis}", source_kind="voucher_redemption",
+            source_id=redemption.basis).id
+    return transfer_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,13 +237,17 @@ def _redeem_contract(session: Session, claim: ContractClaim, actor: Principal, t
                   claim.through_platform, claim.contract_signed, claim.contract_paid)
     if repo.redemption_by_claim(session, claim_key(order)) is not None:
         raise VoucherConflict(f"contract {claim.contract_id} was already redeemed", rule="order.double-claim")
+    decision = decide_redemption(session, wallet, order, today, held_fen=0).raise_if_refused()
+    if decision.amount_fen <= 0:
+        raise VoucherRuleViolation("nothing left to redeem / 无可兑付金额", rule="wallet.balance")
     try:
-        result = _redeem(session, wallet, order, today=today, reservation=None, strict=True, keyed=keyed)
+        result = record_redemption(session, wallet, order, decision, from_hold_fen=0, keyed=keyed)
     except VoucherConflict:
         if keyed is not None:  # lost a race for the key under another program: name the key, not the contract
             _replay(session, actor, keyed)
         raise
-    assert result is not None
+    result.transfer_id = _pay_to_receivable(session, wallet, result, None, 0)
+    session.flush()
     return Claimed(result)
 
 
@@ -193,16 +270,16 @@ def clawback(session: Session, *, redemption_id: int, actor: Principal, reason: 
                                already_clawed_back=redemption.status == "clawed_back")
     if not decision.allowed:
         raise VoucherConflict(f"redemption {redemption_id} was already clawed back", rule="clawback.once")
-    row = _get_program(session, redemption.program_id, for_update=True)
+    row = program_row(session, redemption.program_id, for_update=True)
     amount = decision.amount_fen
-    receivable = _account(session, AccountPurpose.ORG_RECEIVABLE, OwnerKind.ORGANISATION, redemption.organisation_id)
+    receivable = ledger_account(session, AccountPurpose.ORG_RECEIVABLE, OwnerKind.ORGANISATION, redemption.organisation_id)
     result = ledger.transfer(session, idempotency_key=f"voucher:clawback:{redemption.id}",
-                             legs=[Leg(receivable, amount), Leg(_id(row.budget_account_id), -amount)],
+                             legs=[Leg(receivable, amount), Leg(known_id(row.budget_account_id), -amount)],
                              memo=f"clawback of redemption {redemption.id}", source_kind="voucher_clawback",
                              source_id=str(redemption.id))
     redemption.status = "clawed_back"
     row.clawed_back_fen = int(row.clawed_back_fen) + amount
-    receipt = _audit(session, "voucher.clawed_back", f"voucher_redemption:{redemption.id}",
+    receipt = audit_event(session, "voucher.clawed_back", f"voucher_redemption:{redemption.id}",
                      {"amount_fen": amount, "reason": reason[:500], "by": actor.user_id}, redemption.organisation_id)
     return repo.add(session, VoucherClawbackRow(redemption_id=redemption.id, amount_fen=amount, reason=reason[:2000],
                                                 user_id=actor.user_id, transfer_id=result.id, receipt=receipt))

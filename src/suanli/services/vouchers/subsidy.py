@@ -23,7 +23,7 @@ from suanli.domain.subsidy import SubsidyEstimate
 from suanli.domain.vouchers.subsidy import Holding, VoucherSubsidy
 from suanli.services.vouchers.common import facts_of
 from suanli.services.vouchers.programs import program_of
-from suanli.services.vouchers.wallets import _wallet_state
+from suanli.services.vouchers.wallets import wallet_state
 
 
 class PayerSubsidy:
@@ -45,7 +45,7 @@ def subsidy_policy(session: Session, *, organisation_ids: Sequence[int], today: 
     designated: set[str] = set()
     every_center = False
     for wallet, row, org in repo.active_holdings(session, sorted(set(organisation_ids)), today):
-        state = _wallet_state(wallet)
+        state = wallet_state(wallet)
         if state.available_fen <= 0:
             continue  # an exhausted wallet pays nothing and designates nothing for this payer
         program = program_of(row)

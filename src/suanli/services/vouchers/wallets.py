@@ -9,7 +9,7 @@ returned, and the ledger's wallet account holds the available part.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -17,31 +17,32 @@ from suanli.db.models.base import utcnow
 from suanli.db.models.vouchers import VoucherProgramRow, VoucherReservationRow, VoucherWalletRow
 from suanli.db.repositories import vouchers as repo
 from suanli.domain.ledger import AccountPurpose, Leg, OwnerKind
+from suanli.domain.organisations import Principal
 from suanli.domain.vouchers import ItemKind, Order, PriorClaim, Side, SideMode, Wallet, redemption_amount
 from suanli.services import ledger
-from suanli.services.vouchers.common import _account, _audit, _id, facts_of
-from suanli.services.vouchers.programs import _get_program, program_of
+from suanli.services.vouchers.common import audit_event, facts_of, known_id, ledger_account
+from suanli.services.vouchers.programs import program_of, program_row
 
 
-def _wallet_state(w: VoucherWalletRow) -> Wallet:
+def wallet_state(w: VoucherWalletRow) -> Wallet:
     return Wallet(int(w.granted_fen), w.expires_on, int(w.reserved_fen), int(w.redeemed_fen), int(w.returned_fen))
 
 
-def _prior(session: Session, basis: str) -> list[PriorClaim]:
+def prior_claims_on(session: Session, basis: str) -> list[PriorClaim]:
     return [PriorClaim(code, Side(side), mode == SideMode.PROVIDER_XOR_USER.value)
             for code, side, mode in repo.prior_claims(session, basis)]
 
 
-def _best_wallet(session: Session, organisation_id: int, order: Order, today: date,
+def best_wallet(session: Session, organisation_id: int, order: Order, today: date,
                  ) -> tuple[VoucherWalletRow, VoucherProgramRow, int] | None:
     """The active wallet that would pay the most for this order, with that amount."""
     org = repo.get_organisation(session, organisation_id)
     assert org is not None
     best = None
     for wallet in repo.list_wallets(session, organisation_id=organisation_id, status="active"):
-        row = _get_program(session, wallet.program_id)
-        decision = redemption_amount(program_of(row), order, buyer=facts_of(org), wallet=_wallet_state(wallet),
-                                     today=today, prior=_prior(session, order.basis), project_class=wallet.project_class)
+        row = program_row(session, wallet.program_id)
+        decision = redemption_amount(program_of(row), order, buyer=facts_of(org), wallet=wallet_state(wallet),
+                                     today=today, prior=prior_claims_on(session, order.basis), project_class=wallet.project_class)
         if decision.allowed and decision.amount_fen > 0 and (best is None or decision.amount_fen > best[2]):
             best = (wallet, row, decision.amount_fen)
     return best
@@ -53,22 +54,22 @@ def reserve_for_job(session: Session, *, job_id: int, organisation_id: int, cent
     today = today or utcnow().date()
     if repo.reservation_of_job(session, job_id) is not None:
         return repo.reservation_of_job(session, job_id)
-    found = _best_wallet(session, organisation_id, Order(ItemKind.COMPUTE, estimate_fen, center, f"job:{job_id}"), today)
+    found = best_wallet(session, organisation_id, Order(ItemKind.COMPUTE, estimate_fen, center, f"job:{job_id}"), today)
     if found is None:
         return None
     wallet = repo.get_wallet(session, found[0].id, for_update=True)
     assert wallet is not None
-    amount = min(found[2], _wallet_state(wallet).available_fen)
+    amount = min(found[2], wallet_state(wallet).available_fen)
     if amount <= 0:
         return None
-    receivable = _account(session, AccountPurpose.ORG_RECEIVABLE, OwnerKind.ORGANISATION, organisation_id)
-    hold = ledger.reserve(session, idempotency_key=f"voucher:reserve:job:{job_id}", debit_account_id=_id(wallet.ledger_account_id),
+    receivable = ledger_account(session, AccountPurpose.ORG_RECEIVABLE, OwnerKind.ORGANISATION, organisation_id)
+    hold = ledger.reserve(session, idempotency_key=f"voucher:reserve:job:{job_id}", debit_account_id=known_id(wallet.ledger_account_id),
                           credit_account_id=receivable, amount_fen=amount, memo=f"voucher hold for job {job_id}",
                           source_kind="job", source_id=str(job_id))
     wallet.reserved_fen = int(wallet.reserved_fen) + amount
     reservation = repo.add(session, VoucherReservationRow(job_id=job_id, wallet_id=wallet.id, amount_fen=amount,
                                                           hold_transfer_id=hold.id, status="open"))
-    _audit(session, "voucher.reserved", f"job:{job_id}", {"wallet": wallet.id, "amount_fen": amount}, organisation_id)
+    audit_event(session, "voucher.reserved", f"job:{job_id}", {"wallet": wallet.id, "amount_fen": amount}, organisation_id)
     return reservation
 
 
@@ -80,10 +81,11 @@ def release_for_job(session: Session, *, job_id: int) -> int:
     wallet = repo.get_wallet(session, reservation.wallet_id, for_update=True)
     assert wallet is not None
     released = int(reservation.amount_fen)
-    ledger.void(session, idempotency_key=f"voucher:release:job:{job_id}", pending_id=_id(reservation.hold_transfer_id))
+    ledger.void(session, idempotency_key=f"voucher:release:job:{job_id}", pending_id=known_id(reservation.hold_transfer_id))
     wallet.reserved_fen = int(wallet.reserved_fen) - released
     reservation.amount_fen, reservation.status = 0, "closed"
-    _audit(session, "voucher.released", f"job:{job_id}", {"amount_fen": released}, wallet.organisation_id)
+    _after_release(session, wallet, released, key=f"voucher:expire:{wallet.id}:job:{job_id}")
+    audit_event(session, "voucher.released", f"job:{job_id}", {"amount_fen": released}, wallet.organisation_id)
     session.flush()
     return released
 
@@ -101,15 +103,15 @@ def hold_for_job(session: Session, *, job_id: int, organisation_id: int, center:
         if held.idempotency_key == idempotency_key:
             return held.amount_fen
         release_job_hold(session, job_id=job_id, reason="job placed elsewhere")
-    found = _best_wallet(session, organisation_id, Order(ItemKind.COMPUTE, estimate_fen, center, f"job:{job_id}"), today)
+    found = best_wallet(session, organisation_id, Order(ItemKind.COMPUTE, estimate_fen, center, f"job:{job_id}"), today)
     if found is None:
         return 0
     wallet = repo.get_wallet(session, found[0].id, for_update=True)
     assert wallet is not None
-    amount = min(found[2], _wallet_state(wallet).available_fen)
+    amount = min(found[2], wallet_state(wallet).available_fen)
     if amount <= 0:
         return 0
-    hold = ledger.reserve(session, idempotency_key=idempotency_key, debit_account_id=_id(wallet.ledger_account_id),
+    hold = ledger.reserve(session, idempotency_key=idempotency_key, debit_account_id=known_id(wallet.ledger_account_id),
                           credit_account_id=payable_account_id, amount_fen=amount, source_kind="job",
                           source_id=str(job_id), memo=f"voucher share held for job {job_id}")
     wallet.reserved_fen = int(wallet.reserved_fen) + amount
@@ -119,7 +121,7 @@ def hold_for_job(session: Session, *, job_id: int, organisation_id: int, center:
     else:  # one reservation row per job: a new placement reuses it
         reservation.wallet_id, reservation.amount_fen, reservation.hold_transfer_id = wallet.id, amount, hold.id
         reservation.status = "open"
-    _audit(session, "voucher.reserved", f"job:{job_id}",
+    audit_event(session, "voucher.reserved", f"job:{job_id}",
            {"wallet": wallet.id, "amount_fen": amount, "transfer": hold.id}, organisation_id)
     return amount
 
@@ -139,29 +141,58 @@ def release_job_hold(session: Session, *, job_id: int, reason: str = "job ended"
                     memo=reason)
     wallet.reserved_fen = int(wallet.reserved_fen) - released
     reservation.amount_fen, reservation.status = 0, "closed"
-    _audit(session, "voucher.released", f"job:{job_id}", {"amount_fen": released, "transfer": hold_id, "reason": reason},
+    _after_release(session, wallet, released, key=f"voucher:expire:{wallet.id}:hold:{hold_id}")
+    audit_event(session, "voucher.released", f"job:{job_id}", {"amount_fen": released, "transfer": hold_id, "reason": reason},
            wallet.organisation_id)
     session.flush()
     return released
 
 
-def expire_wallets(session: Session, *, today: date | None = None) -> list[tuple[int, int]]:
-    """Close wallets past their validity; each remainder goes back to its program budget."""
-    today = today or utcnow().date()
+def expire_due_wallets(session: Session, *, now: datetime | date | None = None,
+                       actor: Principal | str | None = None) -> list[tuple[int, int]]:
+    """The worker's expiry step (and the CLI's): close every active wallet whose last valid day is
+    before `now`; each remainder returns to its program budget (ledger transfer wallet -> budget),
+    the wallet is marked expired and a `voucher.expired` event names who ran it. Returns
+    (wallet id, fen returned) per wallet closed; running it again closes nothing more."""
+    today = now.date() if isinstance(now, datetime) else (now or utcnow().date())
+    by = actor.user_id if isinstance(actor, Principal) else (actor or "system")
     done = []
     for stale in repo.expired_wallets(session, today):
-        row = _get_program(session, stale.program_id, for_update=True)
+        row = program_row(session, stale.program_id, for_update=True)
         wallet = repo.get_wallet(session, stale.id, for_update=True)
         assert wallet is not None
-        closed, remainder = _wallet_state(wallet).expire()
-        if remainder:
-            ledger.transfer(session, idempotency_key=f"voucher:expire:{wallet.id}:{int(wallet.returned_fen)}",
-                            legs=[Leg(_id(wallet.ledger_account_id), remainder), Leg(_id(row.budget_account_id), -remainder)],
-                            memo="expired voucher remainder", source_kind="voucher_wallet", source_id=str(wallet.id))
-        wallet.returned_fen, wallet.status = closed.returned_fen, "expired"
-        row.returned_fen = int(row.returned_fen) + remainder
-        _audit(session, "voucher.expired", f"voucher_wallet:{wallet.id}", {"returned_fen": remainder},
-               wallet.organisation_id)
+        if wallet.status != "active":
+            continue  # another worker closed it meanwhile
+        remainder = wallet_state(wallet).available_fen
+        _return_to_budget(session, row, wallet, remainder, key=f"voucher:expire:{wallet.id}")
+        wallet.status = "expired"
+        audit_event(session, "voucher.expired", f"voucher_wallet:{wallet.id}",
+                    {"returned_fen": remainder, "expires_on": wallet.expires_on.isoformat(), "by": by,
+                     "still_reserved_fen": int(wallet.reserved_fen)}, wallet.organisation_id)
         done.append((wallet.id, remainder))
     session.flush()
     return done
+
+
+def expire_wallets(session: Session, *, today: date | None = None) -> list[tuple[int, int]]:
+    """The earlier spelling of `expire_due_wallets` (run by the system)."""
+    return expire_due_wallets(session, now=today, actor="system")
+
+
+def _return_to_budget(session: Session, row: VoucherProgramRow, wallet: VoucherWalletRow, amount: int, *,
+                      key: str) -> None:
+    """Move `amount` of a closed wallet back to its program's budget and count it as returned."""
+    if amount <= 0:
+        return
+    ledger.transfer(session, idempotency_key=key,
+                    legs=[Leg(known_id(wallet.ledger_account_id), amount), Leg(known_id(row.budget_account_id), -amount)],
+                    memo="expired voucher remainder", source_kind="voucher_wallet", source_id=str(wallet.id))
+    wallet.returned_fen = int(wallet.returned_fen) + amount
+    row.returned_fen = int(row.returned_fen) + amount
+
+
+def _after_release(session: Session, wallet: VoucherWalletRow, released: int, *, key: str) -> None:
+    """A hold released into a wallet that has expired meanwhile goes on to the program budget."""
+    if wallet.status == "expired" and released > 0:
+        row = program_row(session, wallet.program_id, for_update=True)
+        _return_to_budget(session, row, wallet, released, key=key)

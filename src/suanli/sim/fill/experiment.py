@@ -20,7 +20,14 @@ import numpy as np
 
 from suanli.sim import SimInputError
 from suanli.sim.fill import scoring
-from suanli.sim.fill.best import BestScorer, reserving_target
+from suanli.sim.fill.best import (
+    CALIBRATION_LEVELS,
+    CALIBRATION_SEEDS,
+    CANDIDATE_TEMPERATURES,
+    BestScorer,
+    reserving_target,
+    tempered,
+)
 from suanli.sim.fill.data import MILLI, NodeList, PodList
 from suanli.sim.fill.fgd import FGDScorer, FragmentationModel
 from suanli.sim.fill.state import ClusterState
@@ -50,8 +57,25 @@ def _fgd(pods: PodList) -> FGDScorer:
     return FGDScorer(derived((pods,), "fgd model", lambda: FragmentationModel(typical_pods(pods))))
 
 
-def _best(pods: PodList) -> BestScorer:
-    return BestScorer(derived((pods,), "best model", lambda: FragmentationModel(reserving_target(pods))))
+def _best(pods: PodList, nodes: NodeList | None = None) -> BestScorer:
+    model = derived((pods,), "best model", lambda: FragmentationModel(reserving_target(pods)))
+    if nodes is None:
+        return BestScorer(model)
+    temperature = derived((nodes, pods), "best temperature", lambda: calibrate(nodes, pods, model))
+    return BestScorer(derived((nodes, pods), "best tempered", lambda: tempered(model, temperature)))
+
+
+def calibrate(nodes: NodeList, pods: PodList, model: FragmentationModel) -> float:
+    """The temperature of `best` for this cluster and workload (see suanli.sim.fill.best)."""
+    results = {}
+    for temperature in CANDIDATE_TEMPERATURES:
+        hot = tempered(model, temperature)
+        total = 0.0
+        for seed in CALIBRATION_SEEDS:
+            levels = _run(nodes, pods, f"calibration {temperature}", lambda _p, hot=hot: BestScorer(hot), seed, 1.3)
+            total += sum(levels.get(lv, 0.0) for lv in CALIBRATION_LEVELS)
+        results[temperature] = total
+    return min(CANDIDATE_TEMPERATURES, key=lambda t: (results[t], t))
 
 
 # Each factory gets the pod list (FGD and `best` derive their target workload from it) and
@@ -81,10 +105,16 @@ def run_seed(nodes: NodeList, pods: PodList, policy: str, seed: int, tune: float
     """Unallocated GPU % per integer arrival level for one seed."""
     if policy not in POLICIES:
         raise SimInputError(f"unknown policy {policy!r}; choose from {', '.join(POLICIES)}")
+    make = (lambda p: _best(p, nodes)) if policy == "best" else POLICIES[policy]
+    return _run(nodes, pods, policy, make, seed, tune)
+
+
+def _run(nodes: NodeList, pods: PodList, policy: str, make: Callable[[PodList], Scorer], seed: int,
+         tune: float) -> dict[int, float]:
     state = ClusterState(nodes)
     n, cap = len(state), state.capacity_milli
     types = derived((pods,), "types", lambda: task_types(pods))
-    scorer = POLICIES[policy](pods)
+    scorer = make(pods)
     is_random = policy == "random"
     rng = np.random.default_rng([seed, 11])
     tie = node_order(n, seed)

@@ -13,10 +13,11 @@ from starlette.concurrency import run_in_threadpool
 
 from suanli.db.repositories import jobs as jobs_repo
 from suanli.db.repositories import web as web_repo
-from suanli.domain.errors import InvalidInput, SuanliError
+from suanli.domain.errors import SuanliError
 from suanli.domain.jobs import JobSpec, JobState
 from suanli.domain.organisations import Principal
 from suanli.domain.placement import PlacementRequest
+from suanli.domain.placement.requests import placement_request
 from suanli.domain.resources import Ecosystem, ResourceRequest
 from suanli.services import federation, jobs, quotes
 from suanli.web import i18n
@@ -27,27 +28,11 @@ PREFERENCES = ("balanced", "cheapest", "fastest", "greenest")
 ECOSYSTEMS = [e.value for e in Ecosystem]
 
 
-def _number(fields: Mapping[str, Any], key: str, default: float, low: float, high: float) -> float:
-    raw = str(fields.get(key) or "").strip()
-    try:
-        value = float(raw) if raw else default
-    except ValueError:
-        raise InvalidInput(f"{key} must be a number") from None
-    if not low <= value <= high:
-        raise InvalidInput(f"{key} must be between {low:g} and {high:g}")
-    return value
-
-
-def _ecosystems(values: list[str]) -> frozenset[Ecosystem]:
-    return frozenset(Ecosystem.parse(v) for v in values if v)
-
-
 def _placement_request(fields: Mapping[str, Any], ecosystems: list[str]) -> PlacementRequest:
-    prefer = str(fields.get("prefer") or "balanced")
-    return PlacementRequest(
-        devices=int(_number(fields, "devices", 1, 1, 100_000)), ecosystems=_ecosystems(ecosystems),
-        min_device_memory_gb=int(_number(fields, "min_memory_gb", 0, 0, 10_000)),
-        hours=_number(fields, "hours", 1, 0.01, 24 * 30), prefer=prefer if prefer in PREFERENCES else "balanced")
+    """The form's fields through the one builder the API and CLI use (the form names memory differently)."""
+    return placement_request({"devices": fields.get("devices") or "1", "ecosystems": ecosystems,
+                              "min_device_memory_gb": fields.get("min_memory_gb"), "hours": fields.get("hours"),
+                              "prefer": fields.get("prefer")})
 
 
 @router.get("/jobs")

@@ -1,0 +1,29 @@
+"""The transparency log as each reader may see it: the operator and supervisors read every event, an
+organisation only its own; an event of another organisation is "not found", like one that does not
+exist. The API, the web audit page and any other edge read the log through these functions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from suanli.db.models.audit import AuditEvent
+from suanli.db.repositories import audit as repo
+from suanli.domain.audit.errors import EventNotFound
+from suanli.domain.organisations import Principal
+
+MAX_SEQ = 2**62
+
+
+def visible_events(session: Session, *, principal: Principal, offset: int = 0, limit: int = 50,
+                   kind: str | None = None) -> Sequence[AuditEvent]:
+    only = None if principal.sees_all_tenants else principal.organisation_id
+    return repo.list_events(session, offset=offset, limit=limit, organisation_id=only, kind=kind)
+
+
+def visible_event(session: Session, *, principal: Principal, seq: int) -> AuditEvent:
+    row = repo.get_event(session, seq) if 0 <= seq < MAX_SEQ else None
+    if row is None or not (principal.sees_all_tenants or row.organisation_id == principal.organisation_id):
+        raise EventNotFound(f"no audit event with seq {seq} visible to you")
+    return row
