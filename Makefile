@@ -46,3 +46,8 @@ wheel: $(BIN)/python
 
 clean:
 	rm -rf var .pytest_cache
+
+# Every page per role, zh and en, at 390 px and 1366 px, into var/screenshots/ (needs chromium).
+.PHONY: screenshots
+screenshots: $(INSTALLED_TEST)
+	SUANLI_SCREENSHOTS=$(CURDIR)/var/screenshots $(BIN)/pytest -q -p no:cacheprovider tests/e2e/web/test_screenshots.py

@@ -6,6 +6,7 @@ Nothing is built at import time; `create_app` makes everything. Routers are foun
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import pkgutil
 import time
@@ -13,6 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 import structlog
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
@@ -23,8 +25,8 @@ from suanli.api import problems
 from suanli.api import routers as routers_package
 from suanli.api.throttle import FailedSignIns
 from suanli.config import Settings, load_settings
-from suanli.db.engine import make_engine
-from suanli.db.uow import session_factory
+from suanli.db.engine import engine_from_settings
+from suanli.db.uow import busy_error, session_factory
 from suanli.logs import bind_request_id, configure_from, new_request_id, unbind_request_id
 from suanli.metrics import build_registry
 from suanli.services import audit
@@ -38,11 +40,15 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
     settings = settings or load_settings()
     configure_from(settings)
     bootstrap.wire(settings)
-    engine = make_engine(settings.url)
+    engine = engine_from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         audit.init_signer(settings.data_dir)  # the log's signing key exists from the first start
+        # Every admitted request holds at most one thread at a time; with threads to spare, a request
+        # holding a lock always gets the thread it needs to finish (docs/operations-load.md).
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = max(limiter.total_tokens, settings.request_limit + 16)
         worker = Worker(app.state.sessions, app.state.backends, settings.worker_interval_s) if run_workers else None
         if worker:
             worker.start()
@@ -50,21 +56,33 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
         if worker:
             worker.stop()
         engine.dispose()
+        if getattr(app.state, "readiness", None) is not None:
+            app.state.readiness.dispose()
 
-    app = FastAPI(title="Suanli 算力 API", version=__version__, lifespan=lifespan,
+    # /docs is served by the web package from installed Swagger UI assets (air-gapped, CSP self-only).
+    app = FastAPI(title="Suanli 算力 API", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Regional compute-power service platform with compute vouchers (算力券).")
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.backends = BackendCache(settings.data_dir)
     app.state.failed_sign_ins = FailedSignIns(settings.login_max_failures_per_client, settings.login_lockout_seconds)
-    problems.install(app)
+    problems.install(app, translate=busy_error)
+    app.add_middleware(Admission, limit=settings.request_limit, wait_s=settings.admission_wait_s,
+                       retry_after_s=settings.retry_after_s)
     _install_metrics(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     for router in _discover_routers():
         app.include_router(router)
     _mount_web(app)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The factory each process of `suanli serve --workers N` calls (settings from the environment)."""
+    import os
+
+    return create_app(load_settings(), run_workers=os.environ.get("SUANLI_SERVE_RUN_WORKERS", "1") == "1")
 
 
 def _discover_routers() -> list[Any]:
@@ -142,6 +160,54 @@ class RequestMetrics:
                 access.info("request", method=scope["method"], path=scope.get("path"), route=route, status=status,
                             ms=round(elapsed * 1000, 2), client=client[0] if client else None)
             unbind_request_id(token)
+
+
+class Admission:
+    """Back-pressure at the edge: at most `limit` requests of this process in the app at once (what
+    its connection pool can serve); a request finding every slot taken for `wait_s` gets 503 +
+    `Retry-After` problem+json at once instead of queueing for a connection or a thread behind a lock
+    holder that then could not finish. Probes, metrics and static files are never held back."""
+
+    EXEMPT = ("/healthz", "/readyz", "/metrics")
+
+    def __init__(self, app: ASGIApp, limit: int, wait_s: float, retry_after_s: int) -> None:
+        self.app = app
+        self.limit = limit
+        self.wait_s = wait_s
+        self.retry_after_s = retry_after_s
+        self._slots: asyncio.Semaphore | None = None
+        self.refused = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path in self.EXEMPT or path.startswith("/static/"):
+            await self.app(scope, receive, send)
+            return
+        if self._slots is None:  # made on the server's event loop, at the first request
+            self._slots = asyncio.Semaphore(self.limit)
+        if not await self._admit(self._slots):
+            self.refused += 1
+            response = problems.problem(503, "service-busy", "Service busy",
+                                        f"every one of the {self.limit} request slots is taken; "
+                                        f"retry in {self.retry_after_s} s", retry_after_s=self.retry_after_s)
+            await response(scope, receive, send)
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self._slots.release()
+
+    async def _admit(self, slots: asyncio.Semaphore) -> bool:
+        if not slots.locked():
+            await slots.acquire()  # a free slot: returns without suspending
+            return True
+        if self.wait_s <= 0:
+            return False
+        try:
+            await asyncio.wait_for(slots.acquire(), self.wait_s)
+        except TimeoutError:
+            return False
+        return True
 
 
 class BodySizeLimit:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from suanli.domain.errors import PROBLEM_BASE, SuanliError
@@ -27,7 +29,9 @@ def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> JS
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, *, translate: Callable[[BaseException], SuanliError | None] | None = None) -> None:
+    """Render every error as problem+json; `translate` turns a busy database into a SuanliError."""
+
     @app.exception_handler(SuanliError)
     async def on_suanli_error(_request: Request, exc: SuanliError) -> JSONResponse:
         body = exc.problem()
@@ -65,6 +69,15 @@ def install(app: FastAPI) -> None:
         log.warning("database refused a change", error=type(exc.orig).__name__)
         return problem(409, "conflict", "Conflict",
                        "the request refers to something that does not exist or conflicts with existing data")
+
+    # A busy database met outside a unit of work (which translates these itself): 503 + Retry-After.
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def on_busy_database(request: Request, exc: Exception) -> JSONResponse:
+        translated = translate(exc) if translate is not None else None
+        if translated is None:
+            return await on_unexpected(request, exc)
+        return await on_suanli_error(request, translated)
 
     @app.exception_handler(Exception)
     async def on_unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from suanli import bootstrap
 from suanli.cli.common import fail
 from suanli.config import load_settings
-from suanli.db.engine import make_engine
+from suanli.db.engine import engine_from_settings, make_engine
 from suanli.db.migrate import upgrade
 from suanli.db.uow import session_factory, unit_of_work
 from suanli.domain.errors import SuanliError
@@ -56,7 +56,7 @@ def sessions() -> Iterator[sessionmaker[Session]]:
     """A session factory on SUANLI_DATABASE_URL for a long-running local process (the worker)."""
     settings = load_settings()
     bootstrap.wire(settings)
-    engine = make_engine(settings.url)
+    engine = engine_from_settings(settings)  # pool and timeouts from configuration (docs/operations-load.md)
     try:
         yield session_factory(engine)
     finally:

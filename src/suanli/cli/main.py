@@ -143,6 +143,8 @@ def serve(
     host: Annotated[str, typer.Option(envvar="HOST")] = "127.0.0.1",
     port: Annotated[int, typer.Option(envvar="PORT")] = 8000,
     no_workers: Annotated[bool, typer.Option("--no-workers", help="serve only; run `suanli worker` apart")] = False,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64,
+                                         help="API processes (uvicorn workers) sharing the port")] = 1,
 ) -> None:
     import uvicorn
 
@@ -151,9 +153,21 @@ def serve(
     settings = load_settings()
     if demo:
         _prepare_demo(settings.url)
-    application = create_app(settings, run_workers=not no_workers)
     console.print(f"Suanli 算力 serving on http://{host}:{port}  (API docs: /docs, UI: /)")
+    if workers > 1:
+        # Each process builds its own app (and engine, pool and admission limit) from the environment;
+        # with in-process workers every process runs one loop (they share the work: docs/operations-load.md).
+        # A child answers the supervisor's health pings only once imported: on a busy host that takes
+        # longer than uvicorn's 5 s default, and a child killed for it would be spawned again forever.
+        os.environ[SERVE_WORKERS_ENV] = "0" if no_workers else "1"
+        uvicorn.run("suanli.api.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
+                    log_level="warning", timeout_worker_healthcheck=120)
+        return
+    application = create_app(settings, run_workers=not no_workers)
     uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+SERVE_WORKERS_ENV = "SUANLI_SERVE_RUN_WORKERS"  # read by suanli.api.app.app_from_environment
 
 
 def _prepare_demo(url: str) -> None:

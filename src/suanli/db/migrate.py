@@ -31,6 +31,15 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
 
 def is_current(engine: Engine) -> bool:
     """True when the database is at the newest revision (what /readyz checks)."""
-    heads = set(ScriptDirectory.from_config(alembic_config(str(engine.url))).get_heads())
+    return current_heads(engine) == newest_heads(str(engine.url))
+
+
+def newest_heads(url: str) -> set[str]:
+    """The revisions the code's migrations end at."""
+    return set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+
+
+def current_heads(engine: Engine) -> set[str]:
+    """The revisions the database is at."""
     with engine.connect() as connection:
-        return set(MigrationContext.configure(connection).get_current_heads()) == heads
+        return set(MigrationContext.configure(connection).get_current_heads())

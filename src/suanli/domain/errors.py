@@ -77,6 +77,13 @@ class TooManyRequests(SuanliError):
     status, slug, title = 429, "too-many-requests", "Too many requests"
 
 
+class ServiceBusy(SuanliError):
+    """Saturated for now (every slot, connection or the lock a request needs is taken): retry after
+    `retry_after_s` (sent as the `Retry-After` header)."""
+
+    status, slug, title = 503, "service-busy", "Service busy"
+
+
 class BackendUnavailable(SuanliError):
     status, slug, title = 503, "backend-unavailable", "Center backend unavailable"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from suanli.db.migrate import is_current
+from suanli.db.engine import probe_engine
+from suanli.db.migrate import current_heads, is_current, newest_heads
 
 
 def readiness_problem(engine: Engine) -> str | None:
@@ -14,3 +15,22 @@ def readiness_problem(engine: Engine) -> str | None:
     except Exception as exc:  # noqa: BLE001 - any database trouble means not ready
         return f"database unreachable: {type(exc).__name__}"
     return None if current else "database not migrated: run `suanli db upgrade`"
+
+
+class ReadinessProbe:
+    """Readiness through a tiny engine of its own (never the business pool, so a probe never waits
+    behind business requests: docs/operations-load.md), against heads read once."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = probe_engine(url)
+        self.heads = newest_heads(url)
+
+    def problem(self) -> str | None:
+        try:
+            current = current_heads(self.engine)
+        except Exception as exc:  # noqa: BLE001 - any database trouble means not ready
+            return f"database unreachable: {type(exc).__name__}"
+        return None if current == self.heads else "database not migrated: run `suanli db upgrade`"
+
+    def dispose(self) -> None:
+        self.engine.dispose()

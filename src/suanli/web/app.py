@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import plotly  # type: ignore[import-untyped]
+import swagger_ui  # type: ignore[import-untyped]
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -28,6 +29,8 @@ from suanli.web.i18n import language
 
 STATIC = Path(__file__).parent / "static"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+# Swagger UI 5 (OpenAPI 3.1, which FastAPI emits) as vendored by the `swagger-ui-py` package.
+SWAGGER_UI = Path(swagger_ui.__file__).parent / "static"
 
 
 def install(app: FastAPI) -> None:
@@ -43,6 +46,16 @@ def install(app: FastAPI) -> None:
     def favicon() -> Response:
         return Response(status_code=204)
 
+    @app.get("/docs", include_in_schema=False)
+    def api_docs(request: Request) -> Response:
+        """Swagger UI from the installed `swagger-ui-py` package: nothing is fetched from elsewhere."""
+        return render(request, "api_docs.html", viewer=None)
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> Response:
+        return redirect("/docs")
+
+    app.mount("/vendor/swagger-ui", StaticFiles(directory=SWAGGER_UI), name="swagger-ui")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _install_errors(app)
 
@@ -85,7 +98,7 @@ def _secret(settings: Any) -> bytes:
 
 def _is_page(request: Request) -> bool:
     path = request.url.path
-    return not (path.startswith("/api/") or path in ("/metrics", "/openapi.json", "/docs", "/redoc"))
+    return not (path.startswith("/api/") or path in ("/metrics", "/openapi.json"))
 
 
 def _install_errors(app: FastAPI) -> None:

@@ -4,8 +4,8 @@ guards, form parsing with CSRF check, money and time formatting."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,16 +13,20 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from suanli.api.deps import get_session
-from suanli.domain.errors import InvalidInput, Unauthenticated
+from suanli.domain.errors import Conflict, InvalidInput, SuanliError, Unauthenticated
 from suanli.domain.money import Fen, format_yuan
 from suanli.domain.money import yuan as yuan_to_fen
 from suanli.domain.organisations import Principal, Role
 from suanli.services import accounts
-from suanli.web import csrf, i18n
+from suanli.services.views import forms
+from suanli.services.views import names as names_view
+from suanli.web import csrf, i18n, problems
 from suanli.web.labels import label
+from suanli.web.names import Names
 from suanli.web.nav import menu
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -61,7 +65,14 @@ def figure_json(figure: dict[str, Any]) -> str:
     return json.dumps(figure, ensure_ascii=False)
 
 
-env.filters.update(yuan=yuan, when=when, hours=hours)
+def millis(value: int | None) -> str:
+    """A signed head's timestamp (milliseconds since the epoch) as a UTC date and time."""
+    if value is None:
+        return "—"
+    return datetime.fromtimestamp(int(value) / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+env.filters.update(yuan=yuan, when=when, hours=hours, millis=millis)
 
 
 class SignInRequired(Exception):
@@ -72,7 +83,10 @@ class PageForbidden(Exception):
     """Signed in, but this page is not for the viewer's role (rendered as a 403 page)."""
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# `scope="function"`: the unit of work commits when the handler returns, BEFORE the response is sent,
+# so a commit the database refuses is never answered with a success (as `api/deps.py`).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+FORM_KEY = "form_key"
 
 
 def optional_viewer(request: Request, session: SessionDep) -> Principal | None:
@@ -116,14 +130,21 @@ def render(request: Request, template: str, http_status: int = 200, *, viewer: P
            **context: Any) -> HTMLResponse:
     lang = i18n.language(request)
     gettext = i18n.translator(lang)
+    context.setdefault("names", Names(gettext, lang))
     token = csrf.token_for(request, secret(request))
     html = env.get_template(template).render(
         request=request, _=gettext, lang=lang, html_lang=i18n.html_lang(lang), csrf_token=token,
         viewer=viewer, menu=menu(viewer), label=lambda value: gettext(label(value)), figure_json=figure_json,
-        path=request.url.path, **context)
+        path=request.url.path, form_key=forms.new_key, **context)
     response = HTMLResponse(html, status_code=http_status)
     remember(request, response)
     return response
+
+
+def page_names(request: Request, session: Session) -> Names:
+    """Names for a page that shows centers and pools (read from the federation)."""
+    lang = i18n.language(request)
+    return Names(i18n.translator(lang), lang, names_view.directory(session))
 
 
 def remember(request: Request, response: Response) -> None:
@@ -163,3 +184,67 @@ def problem_text(detail: str, lang: str) -> str:
         zh, en = (parts[1], parts[0]) if _has_cjk(parts[1]) else (parts[0], parts[1])
         return zh if lang == "zh_CN" else en
     return detail
+
+
+def error_text(exc: SuanliError, lang: str) -> str:
+    """A refusal in the reader's language: the service's bilingual detail, else the zh wording of the
+    known messages and problem types (web/problems.py)."""
+    return problems.message(exc, lang, problem_text(exc.detail, lang))
+
+
+def commit_now(session: Session, action: Callable[[], Any] | None = None) -> Any:
+    """Run `action` (the form's writes) and commit them before the answer is built; a change the
+    database refuses, at flush or at commit, is a `Conflict` with everything rolled back (the same as
+    the unit of work's)."""
+    try:
+        result = action() if action is not None else None
+        session.commit()
+    except (IntegrityError, DataError) as exc:
+        session.rollback()
+        raise Conflict(f"the database refused the change ({type(exc.orig).__name__}); nothing was saved") from None
+    return result
+
+
+def submit_form(request: Request, session: Session, viewer: Principal, fields: dict[str, str],
+                action: Callable[[], str], refused: Callable[[str], Response]) -> Response:
+    """Post/redirect/get with a one-time form key: run the form's service call, record its key, commit
+    now, and redirect to the page `action` returned. A refusal (by a service, a bound, or the database
+    at flush or commit) rolls everything back and `refused(message)` re-renders the form; a second post
+    with the same key (reload, double click) is redirected to the first one's page without filing again."""
+    lang = i18n.language(request)
+    key = fields.get(FORM_KEY, "")
+    try:
+        previous = forms.previous_submission(session, principal=viewer, key=key)
+        if previous is not None:
+            return redirect(previous)
+
+        def write() -> str:
+            target = action()
+            forms.record_submission(session, principal=viewer, key=key, target=target)
+            return target
+
+        target = commit_now(session, write)
+    except SuanliError as exc:
+        session.rollback()
+        if isinstance(exc, Conflict):  # a twin of this very form may have committed first
+            try:
+                twin = forms.previous_submission(session, principal=viewer, key=key)
+            except SuanliError:
+                twin = None
+            if twin is not None:
+                return redirect(twin)
+        return refused(error_text(exc, lang))
+    return redirect(target)
+
+
+def form_int(fields: dict[str, str], key: str, *, low: int, high: int, default: int | None = None) -> int | None:
+    """A whole number typed in a form, within bounds; "1.5" or "abc" is refused, never rounded."""
+    raw = (fields.get(key) or "").strip()
+    if not raw:
+        return default
+    if not raw.lstrip("-").isdigit() or len(raw) > 18:
+        raise InvalidInput(f"{key} must be a whole number", field=key)
+    value = int(raw)
+    if not low <= value <= high:
+        raise InvalidInput(f"{key} must be between {low} and {high}", field=key, low=low, high=high)
+    return value

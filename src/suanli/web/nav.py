@@ -19,7 +19,9 @@ MENUS: dict[Role, list[tuple[str, str]]] = {
                            ("/applications", N_("Application queue")), ("/programs", N_("Programs")), DASHBOARD],
     Role.PROVIDER_ADMIN: [HOME, ("/provider", N_("My center")), MARKET, DASHBOARD],
     Role.PLATFORM_OPERATOR: [HOME, ("/operator/centers", N_("Centers")), ("/operator/users", N_("Users and roles")),
-                             MARKET, ("/programs", N_("Programs")), ("/batches", N_("Disbursement batches")), DASHBOARD],
+                             MARKET, ("/programs", N_("Programs")), ("/applications", N_("Application queue")),
+                             ("/batches", N_("Disbursement batches")), ("/reserves", N_("Reserve funds")),
+                             ("/audit", N_("Transparency log")), DASHBOARD],
     Role.AUDITOR: [HOME, ("/audit", N_("Transparency log")), ("/audit/verify", N_("Verify a receipt")),
                    ("/reserves", N_("Reserve funds")), DASHBOARD],
 }

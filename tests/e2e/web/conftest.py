@@ -16,12 +16,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from webui import CHROMIUM_ARGS, Server, free_port, program_text
 
 from suanli.config import Settings
 from suanli.db.engine import make_engine
 from suanli.db.migrate import upgrade
 from suanli.db.uow import session_factory, unit_of_work
+
+expect.set_options(timeout=20_000)
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +57,8 @@ def page(browser: object, server: Server) -> Iterator[object]:
     """A fresh browser context (no cookies) per test."""
     context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900},  # type: ignore[attr-defined]
                                   accept_downloads=True)
-    context.set_default_timeout(10_000)
+    # Generous: the CI machine is shared, and Plotly / Swagger UI are megabytes of script to parse.
+    context.set_default_timeout(30_000)
     page = context.new_page()
     yield page
     context.close()

@@ -39,7 +39,7 @@ def test_program_officer_loads_a_program_and_two_officers_grant_an_application(p
     expect(card.locator(".badge.ok")).to_have_text("重点行业")
     card.locator("input[name=score]").fill("85")
     card.locator("button[value=approve]").click()
-    expect(page.locator("p.notice")).to_contain_text("expert-review")
+    expect(page.locator("p.notice")).to_contain_text("评审专家")
     card = page.locator("article", has_text="Traffic flow forecasting model")
     card.locator("button[value=approve]").click()  # the same officer may not act at the second stage
     expect(page.locator("p.error")).to_contain_text("审核操作被拒绝")
@@ -49,7 +49,7 @@ def test_program_officer_loads_a_program_and_two_officers_grant_an_application(p
     sign_in(reviewer, server, "reviewer", "en")
     reviewer.goto("/applications")
     reviewer.locator("article", has_text="Traffic flow forecasting model").locator("button[value=approve]").click()
-    expect(reviewer.locator("p.notice")).to_contain_text("officer-approval")
+    expect(reviewer.locator("p.notice")).to_contain_text("program officer of the city bureau")
     reviewer.goto("/applications?status=granted")
     expect(reviewer.locator("article", has_text="Traffic flow forecasting model")).to_contain_text("Granted")
 

@@ -73,6 +73,7 @@ def test_organisation_member_cancels_a_long_job_in_english(page: Page, server: S
     page.select_option("#pool", "local/cpu")
     page.click("button:has-text('Submit job')")
     page.wait_for_url(re.compile(r"/jobs/\d+$"))
+    page.once("dialog", lambda dialog: dialog.accept())  # cancel asks for confirmation
     page.click("button:has-text('Cancel job')")
     expect(page.locator("[data-testid=job-state]")).to_have_text(re.compile("Cancelled|Cancelling"))
     page.goto("/jobs")

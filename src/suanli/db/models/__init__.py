@@ -1,10 +1,11 @@
 """Tables, one module per concept. Importing this package registers every table on `Base.metadata`."""
 
-from suanli.db.models import (  # noqa: F401  # noqa: F401  (AI policies, issue 17)
+from suanli.db.models import (  # noqa: F401
     audit,
     awards,
     exchange,
     federation,
+    forms,
     indicators,
     jobs,
     ledger,

@@ -4,15 +4,17 @@ ids, a provider's centers, orders and statements. Nothing here writes."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from suanli.db.models.federation import CenterRow, PoolRow
+from suanli.db.models.forms import FormKeyRow
 from suanli.db.models.jobs import JobRow, UsageRecordRow
-from suanli.db.models.ledger import LedgerAccountRow, SettlementStatementRow
+from suanli.db.models.ledger import DisbursementBatchRow, LedgerAccountRow, SettlementStatementRow
 from suanli.db.models.organisations import OrganisationRow, UserRow
-from suanli.db.models.vouchers import VoucherApplicationRow
+from suanli.db.models.vouchers import VoucherApplicationRow, VoucherWalletRow
 
 
 def job_counts(session: Session, *, organisation_id: int | None, user_id: int | None = None) -> dict[str, int]:
@@ -139,3 +141,45 @@ def redeemed_by_provider(session: Session, program_id: int) -> list[tuple[str, i
 
 def organisations_of_type(session: Session, kind: str) -> Sequence[OrganisationRow]:
     return session.scalars(select(OrganisationRow).where(OrganisationRow.type == kind).order_by(OrganisationRow.id)).all()
+
+
+def form_key_target(session: Session, *, key: str, user_id: int) -> str | None:
+    row = session.get(FormKeyRow, key)
+    if row is None:
+        return None
+    # Someone else's key (never expected: keys are random) is not theirs to learn about: a new key.
+    return row.target if row.user_id == user_id else "/home"
+
+
+def record_form_key(session: Session, *, key: str, user_id: int, target: str) -> None:
+    session.add(FormKeyRow(key=key, user_id=user_id, target=target))
+    session.flush()
+
+
+def batch_counts(session: Session) -> dict[str, int]:
+    query = select(DisbursementBatchRow.status, func.count()).group_by(DisbursementBatchRow.status)
+    return {status: int(n) for status, n in session.execute(query).all()}
+
+
+def expiring_wallets(session: Session, *, organisation_id: int, before: date) -> int:
+    query = select(func.count()).select_from(VoucherWalletRow).where(
+        VoucherWalletRow.organisation_id == organisation_id, VoucherWalletRow.status == "active",
+        VoucherWalletRow.expires_on <= before)
+    return int(session.scalar(query) or 0)
+
+
+def own_application_counts(session: Session, organisation_id: int) -> dict[str, int]:
+    query = (select(VoucherApplicationRow.status, func.count()).where(VoucherApplicationRow.organisation_id == organisation_id)
+             .group_by(VoucherApplicationRow.status))
+    return {status: int(n) for status, n in session.execute(query).all()}
+
+
+def unhealthy_centers(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(CenterRow).where(CenterRow.healthy.is_(False))) or 0)
+
+
+def running_orders(session: Session, organisation_id: int) -> int:
+    query = (select(func.count()).select_from(JobRow).join(PoolRow, PoolRow.id == JobRow.pool_id)
+             .join(CenterRow, CenterRow.id == PoolRow.center_id)
+             .where(CenterRow.provider_organisation_id == organisation_id, JobRow.state.in_(("dispatched", "running"))))
+    return int(session.scalar(query) or 0)

@@ -10,10 +10,9 @@ import json
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from suanli.db.repositories import audit as repo
-from suanli.domain.audit.errors import EventNotFound
 from suanli.domain.audit.signing import raw_public_key
 from suanli.services import audit as service
+from suanli.services.views import audit as views
 from suanli.web.common import SessionDep, ViewerDep, render
 
 router = APIRouter(include_in_schema=False)
@@ -24,18 +23,15 @@ PAGE = 50
 def audit_log(request: Request, session: SessionDep, viewer: ViewerDep, offset: int = -1) -> Response:
     signer = service.init_signer(request.app.state.settings.data_dir)
     head = service.sign_head(session, signer=signer)
-    only = None if viewer.sees_all_tenants else viewer.organisation_id
     start = max(head.tree_size - PAGE, 0) if offset < 0 else min(offset, 2**62)
-    events = repo.list_events(session, offset=start, limit=PAGE, organisation_id=only)
+    events = views.list_events(session, principal=viewer, offset=start, limit=PAGE)
     return render(request, "audit.html", viewer=viewer, head=head.to_dict(), key_hex=raw_public_key(signer.public_key).hex(),
                   events=list(reversed(events)), start=start)
 
 
 @router.get("/audit/receipt/{seq}")
 def receipt(request: Request, session: SessionDep, viewer: ViewerDep, seq: int) -> Response:
-    row = repo.get_event(session, seq) if 0 <= seq < 2**62 else None
-    if row is None or not (viewer.sees_all_tenants or row.organisation_id == viewer.organisation_id):
-        raise EventNotFound(f"no audit event with seq {seq} visible to you")
+    views.get_event(session, principal=viewer, seq=seq)
     signer = service.init_signer(request.app.state.settings.data_dir)
     body = service.issue_receipt(session, seq=seq, signer=signer)
     return render(request, "receipt.html", viewer=viewer, seq=seq, key_hex=raw_public_key(signer.public_key).hex(),

@@ -8,25 +8,37 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from suanli.db.repositories import organisations as org_repo
-from suanli.db.repositories import web as web_repo
-from suanli.domain.errors import TooManyRequests, Unauthenticated
-from suanli.domain.organisations import Role
-from suanli.services import accounts, organisations
+from suanli.domain.errors import SuanliError, TooManyRequests, Unauthenticated
+from suanli.services import accounts
+from suanli.services.views import home as home_view
 from suanli.web import i18n
 from suanli.web.common import (
     TOKEN_COOKIE,
     OptionalViewerDep,
     SessionDep,
     ViewerDep,
+    commit_now,
+    error_text,
     form,
     redirect,
     remember,
     render,
     safe_next,
 )
+from suanli.web.i18n import N_
 
 router = APIRouter(include_in_schema=False)
+WORK = {
+    "applications_to_review": N_("applications awaiting review"),
+    "batches_to_approve": N_("disbursement batches awaiting approval"),
+    "batches_to_pay": N_("approved batches awaiting payment"),
+    "centers_unavailable": N_("centers unavailable"),
+    "jobs_running": N_("jobs running"),
+    "jobs_queued": N_("jobs queued"),
+    "vouchers_expiring": N_("voucher wallets expiring within 30 days"),
+    "own_applications_pending": N_("own applications awaiting a decision"),
+    "orders_running": N_("orders running on your centers"),
+}
 
 
 @router.get("/")
@@ -52,11 +64,11 @@ async def signin(request: Request, session: SessionDep) -> Response:
     try:
         if throttle.retry_after(client) is not None:
             raise TooManyRequests("too many failed sign-ins from this address")
-        # argon2 and the database block: keep them off the event loop.
-        issued = await run_in_threadpool(
-            accounts.login, session, username=username, password=password,
-            ttl=timedelta(hours=settings.token_ttl_hours), max_failures=settings.login_max_failures,
-            lockout=timedelta(seconds=settings.login_lockout_seconds))
+        # argon2 and the database block: keep them off the event loop. The token is committed before
+        # the cookie that names it is sent: a change the database refuses is no sign-in.
+        issued = await run_in_threadpool(commit_now, session, lambda: accounts.login(
+            session, username=username, password=password, ttl=timedelta(hours=settings.token_ttl_hours),
+            max_failures=settings.login_max_failures, lockout=timedelta(seconds=settings.login_lockout_seconds)))
     except TooManyRequests:
         throttle.failed(client)
         return render(request, "signin.html", 429, username=username, next=safe_next(fields.get("next")),
@@ -65,6 +77,9 @@ async def signin(request: Request, session: SessionDep) -> Response:
         throttle.failed(client)
         return render(request, "signin.html", 401, username=username, next=safe_next(fields.get("next")),
                       error=gettext("Wrong username or password."))
+    except SuanliError as exc:
+        return render(request, "signin.html", exc.status, username=username, next=safe_next(fields.get("next")),
+                      error=gettext("The sign-in could not be saved:") + " " + error_text(exc, i18n.language(request)))
     response = redirect(safe_next(fields.get("next")))
     response.set_cookie(TOKEN_COOKIE, issued.token, max_age=settings.token_ttl_hours * 3600, httponly=True,
                         samesite="lax", secure=bool(settings.secure_cookies), path="/")
@@ -85,15 +100,6 @@ async def signout(request: Request, session: SessionDep) -> Response:
 
 @router.get("/home")
 def home(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
-    org = organisations.get_organisation(session, principal=viewer, organisation_id=viewer.organisation_id)
-    figures: dict[str, object] = {}
-    if viewer.role in (Role.ORG_ADMIN, Role.ORG_MEMBER):
-        user_id = viewer.user_id if viewer.role == Role.ORG_MEMBER else None
-        figures["jobs"] = web_repo.job_counts(session, organisation_id=viewer.organisation_id, user_id=user_id)
-    elif viewer.role in (Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER):
-        figures["applications"] = web_repo.application_counts(session)
-    elif viewer.role == Role.PLATFORM_OPERATOR:
-        figures["jobs"] = web_repo.job_counts(session, organisation_id=None)
-    user = org_repo.get_user(session, viewer.user_id)
-    return render(request, "home.html", viewer=viewer, organisation=org, figures=figures,
-                  display_name=user.display_name if user else viewer.username)
+    view = home_view.home(session, principal=viewer)
+    return render(request, "home.html", viewer=viewer, organisation=view.organisation, figures=view.figures,
+                  display_name=view.display_name, tasks=view.tasks, worklabels=WORK)

@@ -7,12 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from suanli.db.repositories import jobs as jobs_repo
-from suanli.db.repositories import web as web_repo
 from suanli.domain.errors import SuanliError
 from suanli.domain.jobs import JobSpec, JobState
 from suanli.domain.organisations import Principal
@@ -20,8 +18,18 @@ from suanli.domain.placement import PlacementRequest
 from suanli.domain.placement.requests import placement_request
 from suanli.domain.resources import Ecosystem, ResourceRequest
 from suanli.services import federation, jobs, quotes
+from suanli.services.views import jobs as views
 from suanli.web import i18n
-from suanli.web.common import SessionDep, ViewerDep, form, problem_text, redirect, render
+from suanli.web.common import (
+    SessionDep,
+    ViewerDep,
+    error_text,
+    form,
+    page_names,
+    render,
+    submit_form,
+)
+from suanli.web.labels import label
 
 router = APIRouter(include_in_schema=False)
 PREFERENCES = ("balanced", "cheapest", "fastest", "greenest")
@@ -38,8 +46,8 @@ def _placement_request(fields: Mapping[str, Any], ecosystems: list[str]) -> Plac
 @router.get("/jobs")
 def job_list(request: Request, session: SessionDep, viewer: ViewerDep, state: str = "") -> Response:
     rows = jobs.list_jobs(session, principal=viewer, states=[state] if state else [], offset=0, limit=200)
-    pools = web_repo.pool_names(session, [j.pool_id for j in rows if j.pool_id])
-    return render(request, "jobs.html", viewer=viewer, jobs=rows, pools=pools, state=state,
+    pools = views.pool_names(session, principal=viewer, ids=[j.pool_id for j in rows if j.pool_id])
+    return render(request, "jobs.html", viewer=viewer, jobs=rows, pools=pools, state=state, names=page_names(request, session),
                   states=[s.value for s in JobState])
 
 
@@ -58,8 +66,10 @@ def job_quote(request: Request, session: SessionDep, viewer: ViewerDep) -> Respo
                               request=_placement_request(request.query_params, request.query_params.getlist("ecosystems")),
                               weights=request.app.state.settings.placement_weights or None)
     except SuanliError as exc:
-        return render(request, "quote.html", viewer=viewer, quote=None, problem=exc.detail, msg_lang=lang)
-    return render(request, "quote.html", viewer=viewer, quote=quotes.quote_body(result), problem=None, msg_lang=lang)
+        return render(request, "quote.html", viewer=viewer, quote=None, problem=error_text(exc, i18n.language(request)),
+                      msg_lang=lang)
+    return render(request, "quote.html", viewer=viewer, quote=quotes.quote_body(result), problem=None, msg_lang=lang,
+                  names=page_names(request, session))
 
 
 @router.post("/jobs")
@@ -72,22 +82,30 @@ async def submit(request: Request, session: SessionDep, viewer: ViewerDep) -> Re
 
 def _submit(request: Request, session: Session, viewer: Principal, fields: dict[str, str], chosen: list[str]) -> Response:
     center, _, pool = fields.get("pool", "").partition("/")
-    try:
+
+    def action() -> str:
         placement = _placement_request(fields, chosen)
         spec = JobSpec(name=fields.get("name", "").strip(), command=fields.get("command", ""),
                        resources=ResourceRequest(devices=int(placement.devices or 1), ecosystems=placement.ecosystems,
                                                  min_device_memory_gb=placement.min_device_memory_gb),
                        time_limit_s=max(1, int(placement.hours * 3600)), center=center or None, pool=pool or None,
                        preferences={"prefer": placement.prefer} if not center else {})
-        job = jobs.submit_job(session, principal=viewer, spec=spec)
-    except SuanliError as exc:
-        return render(request, "job_form.html", 400, viewer=viewer, pools=federation.list_pools(session),
-                      ecosystems=ECOSYSTEMS, preferences=PREFERENCES, values=fields, chosen=chosen, error=problem_text(exc.detail, i18n.language(request)))
-    return redirect(f"/jobs/{job.id}")
+        return f"/jobs/{jobs.submit_job(session, principal=viewer, spec=spec).id}"
+
+    def refused(message: str) -> Response:
+        return render(request, "job_form.html", 422, viewer=viewer, pools=federation.list_pools(session),
+                      ecosystems=ECOSYSTEMS, preferences=PREFERENCES, values=fields, chosen=chosen, error=message)
+
+    return submit_form(request, session, viewer, fields, action, refused)
 
 
 @router.get("/jobs/{job_id}")
 def job_detail(request: Request, session: SessionDep, viewer: ViewerDep, job_id: int) -> Response:
+    return _detail_page(request, session, viewer, job_id)
+
+
+def _detail_page(request: Request, session: Session, viewer: Principal, job_id: int, http_status: int = 200,
+                 error: str | None = None) -> Response:
     job = jobs.get_job(session, principal=viewer, job_id=job_id)
     backends = request.app.state.backends
     logs = {}
@@ -97,16 +115,46 @@ def job_detail(request: Request, session: SessionDep, viewer: ViewerDep, job_id:
                                          backends=backends)
         except SuanliError as exc:
             logs[stream] = exc.detail
-    pools = web_repo.pool_names(session, [job.pool_id] if job.pool_id else [])
-    return render(request, "job_detail.html", viewer=viewer, job=job, events=jobs_repo.job_events(session, job.id),
-                  usage=jobs_repo.usage_for_job(session, job.id), logs=logs, pool=pools.get(job.pool_id or 0),
+    history = views.job_history(session, principal=viewer, job_id=job.id)
+    return render(request, "job_detail.html", http_status, viewer=viewer, job=job, events=history.events, error=error,
+                  names=page_names(request, session),
+                  usage=history.usage, logs=logs, pool=history.pool,
                   final=JobState(job.state).is_final, msg_lang="zh" if i18n.language(request) == "zh_CN" else "en",
                   may_cancel=viewer.may_act_on_job(job.organisation_id, job.user_id))
 
 
+@router.get("/jobs/{job_id}/live")
+def job_live(request: Request, session: SessionDep, viewer: ViewerDep, job_id: int) -> Response:
+    """The job page's live part (state, reason, log tails) that static/app.js polls until the job ends."""
+    job = jobs.get_job(session, principal=viewer, job_id=job_id)
+    gettext = i18n.translator(i18n.language(request))
+    logs = {}
+    for stream in ("stdout", "stderr"):
+        try:
+            logs[stream] = jobs.job_logs(session, principal=viewer, job_id=job.id, stream=stream, limit=65_536,
+                                         backends=request.app.state.backends)
+        except SuanliError as exc:
+            logs[stream] = error_text(exc, i18n.language(request))
+    names = page_names(request, session)
+    return JSONResponse({"state": job.state, "state_text": gettext(label(job.state)),
+                         "final": JobState(job.state).is_final, "reason": names.reason(job.reason),
+                         "stdout": logs["stdout"] or gettext("(empty)"), "stderr": logs["stderr"] or gettext("(empty)")},
+                        headers={"Cache-Control": "no-store"})
+
+
 @router.post("/jobs/{job_id}/cancel")
 async def cancel(request: Request, session: SessionDep, viewer: ViewerDep, job_id: int) -> Response:
-    await form(request)
+    fields = await form(request)
     # Cancelling may call the center's backend as well as the database: off the event loop.
-    await run_in_threadpool(jobs.cancel_job, session, principal=viewer, job_id=job_id)
-    return redirect(f"/jobs/{job_id}")
+    return await run_in_threadpool(_cancel, request, session, viewer, job_id, fields)
+
+
+def _cancel(request: Request, session: Session, viewer: Principal, job_id: int, fields: dict[str, str]) -> Response:
+    def action() -> str:
+        jobs.cancel_job(session, principal=viewer, job_id=job_id)
+        return f"/jobs/{job_id}"
+
+    def refused(message: str) -> Response:
+        return _detail_page(request, session, viewer, job_id, 409, error=message)
+
+    return submit_form(request, session, viewer, fields, action, refused)

@@ -6,20 +6,30 @@ from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from suanli.db.repositories import vouchers as repo
-from suanli.db.repositories import web as web_repo
-from suanli.domain.errors import InvalidInput, SuanliError
+from suanli.domain.errors import InvalidInput
 from suanli.domain.organisations import Principal, Role
 from suanli.domain.vouchers.disclosure import to_csv, to_xlsx
 from suanli.services import vouchers as service
+from suanli.services.views import vouchers as views
 from suanli.web import i18n
-from suanli.web.common import SessionDep, ViewerDep, form, form_yuan, problem_text, redirect, render, require
+from suanli.web.common import (
+    SessionDep,
+    ViewerDep,
+    form,
+    form_int,
+    form_yuan,
+    page_names,
+    render,
+    require,
+    submit_form,
+)
 from suanli.web.labels import label
 
 router = APIRouter(include_in_schema=False)
@@ -38,8 +48,8 @@ def programs(request: Request, session: SessionDep, viewer: ViewerDep) -> Respon
     return _programs_page(request, session, viewer)
 
 
-def _programs_page(request: Request, session: SessionDep, viewer: ViewerDep, status: int = 200, **extra: Any) -> Response:
-    rows = repo.list_programs(session)
+def _programs_page(request: Request, session: Session, viewer: Principal, status: int = 200, **extra: Any) -> Response:
+    rows = views.list_programs(session, principal=viewer)
     return render(request, "programs.html", status, viewer=viewer, programs=rows,
                   titles={p.id: _title(request, p) for p in rows}, left={p.id: service.budget_left(p) for p in rows},
                   may_edit=viewer.role in OFFICERS, **extra)
@@ -54,21 +64,33 @@ async def load_program(request: Request, session: SessionDep, viewer: ViewerDep)
 
 def _load_program(request: Request, session: Session, viewer: Principal, fields: dict[str, str]) -> Response:
     gettext = i18n.translator(i18n.language(request))
-    try:
-        with session.begin_nested():
-            row = service.load_program(session, text=fields.get("text", ""), actor=viewer)
-    except SuanliError as exc:
-        return _programs_page(request, session, viewer, 422, error=gettext("The program file was refused:") + " " + problem_text(exc.detail, i18n.language(request)),
+
+    def action() -> str:
+        return f"/programs/{service.load_program(session, text=fields.get('text', ''), actor=viewer).id}"
+
+    def refused(message: str) -> Response:
+        return _programs_page(request, session, viewer, 422, error=gettext("The program file was refused:") + " " + message,
                               text=fields.get("text", ""))
-    return redirect(f"/programs/{row.id}")
+
+    return submit_form(request, session, viewer, fields, action, refused)
 
 
 @router.post("/programs/{program_id}/window")
 async def window(request: Request, session: SessionDep, viewer: ViewerDep, program_id: int) -> Response:
     require(viewer, *OFFICERS)
     fields = await form(request)
-    await run_in_threadpool(service.set_window, session, program_id=program_id, open=fields.get("open") == "1", actor=viewer)
-    return redirect(f"/programs/{program_id}")
+    return await run_in_threadpool(_window, request, session, viewer, program_id, fields)
+
+
+def _window(request: Request, session: Session, viewer: Principal, program_id: int, fields: dict[str, str]) -> Response:
+    def action() -> str:
+        service.set_window(session, program_id=program_id, open=fields.get("open") == "1", actor=viewer)
+        return f"/programs/{program_id}"
+
+    def refused(message: str) -> Response:
+        return _program_page(request, session, viewer, program_id, 422, error=message)
+
+    return submit_form(request, session, viewer, fields, action, refused)
 
 
 def _by(pairs: list[tuple[str, int]]) -> tuple[list[str], list[float]]:
@@ -91,8 +113,13 @@ def _pie(pairs: list[tuple[str, int]], title: str, empty: str) -> dict[str, Any]
 @router.get("/programs/{program_id}")
 def program(request: Request, session: SessionDep, viewer: ViewerDep, program_id: int) -> Response:
     require(viewer, *READERS)
+    return _program_page(request, session, viewer, program_id)
+
+
+def _program_page(request: Request, session: Session, viewer: Principal, program_id: int, code: int = 200,
+                  **extra: Any) -> Response:
     gettext = i18n.translator(i18n.language(request))
-    row = service._get_program(session, program_id)
+    row = views.get_program(session, principal=viewer, program_id=program_id)
     result, series = service.forecast(session, program_id=program_id)
     burn: dict[str, Any] = {"data": [{"type": "scatter", "mode": "lines+markers", "name": gettext("Budget left"), "line": {"shape": "hv"},
                       "x": [d.isoformat() for d, _ in series], "y": [round(v / 100, 2) for _, v in series]}],
@@ -101,22 +128,24 @@ def program(request: Request, session: SessionDep, viewer: ViewerDep, program_id
         last_day, last_left = series[-1]
         burn["data"].append({"type": "scatter", "mode": "lines", "name": gettext("Forecast"), "line": {"dash": "dot"},
                              "x": [last_day.isoformat(), result.runs_out_on.isoformat()], "y": [round(last_left / 100, 2), 0]})
-    facts = web_repo.grant_facts(session, program_id)
+    facts = views.grant_facts(session, principal=viewer, program_id=program_id)
     none = gettext("No data yet")
     charts = {
         "burn": burn,
         "sector": _pie([(gettext(label(s or "—")), fen) for s, _t, fen in facts], gettext("Grants by sector"), none),
         "type": _pie([(gettext(label(t)), fen) for _s, t, fen in facts], gettext("Grants by organisation type"), none),
-        "center": _pie(web_repo.redeemed_by_provider(session, program_id), gettext("Redemptions by center"), none),
+        "center": _pie(views.redeemed_by_provider(session, principal=viewer, program_id=program_id),
+                       gettext("Redemptions by center"), none),
     }
-    return render(request, "program.html", viewer=viewer, program=row, title=_title(request, row), forecast=result,
+    return render(request, "program.html", code, viewer=viewer, program=row, title=_title(request, row), forecast=result,
                   left=service.budget_left(row), charts=charts, may_edit=viewer.role in OFFICERS,
-                  disclosure=service.disclosure(session, program_id=program_id))
+                  disclosure=service.disclosure(session, program_id=program_id), **extra)
 
 
 @router.get("/programs/{program_id}/disclosure.{fmt}")
 def disclosure(session: SessionDep, viewer: ViewerDep, program_id: int, fmt: str) -> Response:
     require(viewer, *READERS)
+    views.get_program(session, principal=viewer, program_id=program_id)
     if fmt not in ("csv", "xlsx"):
         raise InvalidInput("the disclosure list comes as csv or xlsx")
     rows = service.disclosure(session, program_id=program_id)
@@ -130,9 +159,20 @@ def disclosure(session: SessionDep, viewer: ViewerDep, program_id: int, fmt: str
 @router.post("/programs/{program_id}/publish")
 async def publish(request: Request, session: SessionDep, viewer: ViewerDep, program_id: int) -> Response:
     require(viewer, *OFFICERS)
-    await form(request)
-    await run_in_threadpool(service.disclosure, session, program_id=program_id, actor=viewer, publish=True)
-    return redirect(f"/programs/{program_id}?published=1")
+    fields = await form(request)
+    return await run_in_threadpool(_publish, request, session, viewer, program_id, fields)
+
+
+def _publish(request: Request, session: Session, viewer: Principal, program_id: int, fields: dict[str, str]) -> Response:
+    def action() -> str:
+        views.get_program(session, principal=viewer, program_id=program_id)
+        service.disclosure(session, program_id=program_id, actor=viewer, publish=True)
+        return f"/programs/{program_id}?published=1"
+
+    def refused(message: str) -> Response:
+        return _program_page(request, session, viewer, program_id, 422, error=message)
+
+    return submit_form(request, session, viewer, fields, action, refused)
 
 
 @router.get("/applications")
@@ -141,19 +181,22 @@ def queue(request: Request, session: SessionDep, viewer: ViewerDep, status: str 
     return _queue_page(request, session, viewer, status)
 
 
-def _queue_page(request: Request, session: SessionDep, viewer: ViewerDep, status: str, code: int = 200, **extra: Any) -> Response:
-    if status == "pending":
-        rows = [*repo.list_applications(session, status="submitted", limit=200),
-                *repo.list_applications(session, status="in_review", limit=200)]
-    else:
-        rows = list(repo.list_applications(session, status=status or None, limit=200))
-    rows.sort(key=lambda a: (not a.priority, a.id))
-    programs = {p.id: p for p in repo.list_programs(session)}
-    orgs = web_repo.organisation_names(session, [a.organisation_id for a in rows])
-    reviews = {a.id: repo.reviews_of(session, a.id) for a in rows}
-    return render(request, "applications.html", code, viewer=viewer, applications=rows, status=status,
-                  titles={k: _title(request, p) for k, p in programs.items()}, orgs=orgs, reviews=reviews,
-                  msg_lang="zh" if i18n.language(request) == "zh_CN" else "en", **extra)
+def _queue_page(request: Request, session: Session, viewer: Principal, status: str, code: int = 200, **extra: Any) -> Response:
+    gettext = i18n.translator(i18n.language(request))
+    queue = views.application_queue(session, principal=viewer, status=status[:20])
+    programs = {p.id: p for p in views.list_programs(session, principal=viewer)}
+    zh = i18n.language(request) == "zh_CN"
+    stages = {(pid, stage.name): (stage.actor.zh if zh else stage.actor.en)
+              for pid, p in programs.items() for stage in service.program_of(p).review_stages}
+    reviewed, stage_name = request.query_params.get("reviewed", ""), request.query_params.get("stage", "")
+    if reviewed.isdigit() and "notice" not in extra:
+        stage = next((actor for (_pid, name), actor in stages.items() if name == stage_name), None)
+        extra["notice"] = (gettext("Application %(id)s: the review of %(stage)s was recorded.") % {"id": reviewed, "stage": stage}
+                           if stage else gettext("Application %(id)s: the review was recorded.") % {"id": reviewed})
+    return render(request, "applications.html", code, viewer=viewer, applications=queue.applications, status=status,
+                  stages=stages, names=page_names(request, session),
+                  titles={k: _title(request, p) for k, p in programs.items()}, orgs=queue.organisations,
+                  reviews=queue.reviews, msg_lang="zh" if i18n.language(request) == "zh_CN" else "en", **extra)
 
 
 @router.post("/applications/{application_id}/review")
@@ -165,14 +208,16 @@ async def review(request: Request, session: SessionDep, viewer: ViewerDep, appli
 
 def _review(request: Request, session: Session, viewer: Principal, application_id: int, fields: dict[str, str]) -> Response:
     gettext = i18n.translator(i18n.language(request))
-    try:
-        score = int(fields["score"]) if fields.get("score") else None
+
+    def action() -> str:
+        # The decision's closed set and the stage's score range are the service's bounds to enforce.
+        score = form_int(fields, "score", low=-(2**31), high=2**31)
         amount = form_yuan(fields["amount_yuan"]) if fields.get("amount_yuan") else None
-        with session.begin_nested():
-            act = service.review(session, application_id=application_id, actor=viewer, approve=fields.get("decision") == "approve",
-                                 score=score, comment=fields.get("comment", "")[:2000], amount_fen=amount)
-    except (SuanliError, ValueError) as exc:
-        detail = problem_text(exc.detail if isinstance(exc, SuanliError) else str(exc), i18n.language(request))
-        return _queue_page(request, session, viewer, "pending", 422, error=gettext("The review was refused:") + " " + detail)
-    message = gettext("Application %(id)s: stage %(stage)s recorded.") % {"id": application_id, "stage": act.stage}
-    return _queue_page(request, session, viewer, "pending", notice=message)
+        act = service.review(session, application_id=application_id, actor=viewer, decision=fields.get("decision", ""),
+                             score=score, comment=fields.get("comment", ""), amount_fen=amount)
+        return f"/applications?reviewed={application_id}&stage={quote(str(act.stage))}"
+
+    def refused(message: str) -> Response:
+        return _queue_page(request, session, viewer, "pending", 422, error=gettext("The review was refused:") + " " + message)
+
+    return submit_form(request, session, viewer, fields, action, refused)

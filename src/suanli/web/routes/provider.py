@@ -6,11 +6,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from suanli.db.repositories import web as web_repo
 from suanli.domain.organisations import Role
 from suanli.services import quotes, reports
+from suanli.services.views import provider as views
 from suanli.web import i18n
-from suanli.web.common import SessionDep, ViewerDep, render, require
+from suanli.web.common import SessionDep, ViewerDep, page_names, render, require
 
 router = APIRouter(include_in_schema=False)
 
@@ -19,8 +19,8 @@ router = APIRouter(include_in_schema=False)
 def provider(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
     require(viewer, Role.PROVIDER_ADMIN)
     gettext = i18n.translator(i18n.language(request))
-    centers = web_repo.centers_of_provider(session, viewer.organisation_id)
-    ids = [c.id for c in centers]
+    own = views.own_centers(session, principal=viewer)
+    centers = own.centers
     names = {c.name for c in centers}
     figures = reports.dashboard(session)
     chart = {"data": [{"type": "scatter", "mode": "lines+markers", "name": name,
@@ -28,9 +28,7 @@ def provider(request: Request, session: SessionDep, viewer: ViewerDep) -> Respon
                       for name, shares in figures.daily_utilisation.items() if name in names],
              "layout": {"title": {"text": gettext("Utilisation per day")},
                         "yaxis": {"title": {"text": gettext("Device-hours used / available (%)")}}}}
-    accounts = web_repo.provider_accounts(session, purpose="provider_payable", organisation_id=viewer.organisation_id)
-    return render(request, "provider.html", viewer=viewer, centers=centers, chart=chart,
+    return render(request, "provider.html", viewer=viewer, centers=centers, chart=chart, names=page_names(request, session),
                   now={c.name: c for c in figures.centers if c.name in names},
                   free={v.pool_id: v.free_devices for v in quotes.pool_views(session)},
-                  totals=web_repo.usage_totals_by_center(session, ids), orders=web_repo.orders_at_centers(session, ids),
-                  statements=web_repo.statements_for_accounts(session, [a.id for a in accounts]))
+                  totals=own.totals, orders=own.orders, statements=own.statements)

@@ -23,6 +23,42 @@
     refresh();
   }
 
+  // A posted form is sent once: a second click while the first is on its way does nothing (the
+  // server's one-time form key is the guarantee; this only spares the round trip).
+  document.querySelectorAll("form[method=post]").forEach(function (f) {
+    f.addEventListener("submit", function (e) {
+      if (f.dataset.sent) { e.preventDefault(); return; }
+      f.dataset.sent = "1";
+    });
+  });
+
+  // A job's page follows the job live: state and log tails refresh every two seconds until it ends.
+  const live = document.querySelector("[data-live]");
+  if (live && !live.dataset.final) {
+    const poll = function () {
+      fetch(live.dataset.live, { credentials: "same-origin", cache: "no-store" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (body) {
+          if (!body) { return; }
+          live.textContent = body.state_text;
+          live.className = "state s-" + body.state;
+          document.querySelectorAll("[data-stream]").forEach(function (el) { el.textContent = body[el.dataset.stream]; });
+          if (body.final) {
+            live.dataset.final = "1";
+            const cancel = document.querySelector("form[action$='/cancel']");
+            if (cancel) { cancel.remove(); }
+          } else { setTimeout(poll, 2000); }
+        })
+        .catch(function () { setTimeout(poll, 5000); });
+    };
+    setTimeout(poll, 1000);
+  }
+
+  // Cancelling a job asks first.
+  document.querySelectorAll("form[data-confirm]").forEach(function (f) {
+    f.addEventListener("submit", function (e) { if (!window.confirm(f.dataset.confirm)) { e.preventDefault(); delete f.dataset.sent; } });
+  });
+
   if (window.Plotly) {
     document.querySelectorAll("[data-figure]").forEach(function (el) {
       const fig = JSON.parse(el.dataset.figure);

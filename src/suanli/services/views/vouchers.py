@@ -1,0 +1,89 @@
+"""Voucher pages: an organisation's own programs, applications, wallets and redemptions; the
+officers' program list, a program with its charts' facts, and the application queue with reviews."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from suanli.db.models.organisations import OrganisationRow
+from suanli.db.models.vouchers import (
+    VoucherApplicationRow,
+    VoucherProgramRow,
+    VoucherRedemptionRow,
+    VoucherReviewRow,
+    VoucherWalletRow,
+)
+from suanli.db.repositories import vouchers as repo
+from suanli.db.repositories import web as web_repo
+from suanli.domain.errors import InvalidInput, NotFound
+from suanli.domain.organisations import Principal, Role
+from suanli.services.views.common import require_role
+
+APPLICANTS = (Role.ORG_ADMIN, Role.PROVIDER_ADMIN, Role.ORG_MEMBER)
+OFFICE = (Role.PROGRAM_OFFICER, Role.PLATFORM_OPERATOR, Role.FINANCE_OFFICER, Role.AUDITOR)
+QUEUE = (Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER, Role.PLATFORM_OPERATOR)
+STATUSES = ("pending", "submitted", "in_review", "approved", "rejected", "granted", "")
+
+
+@dataclass
+class OwnVouchers:
+    programs: Sequence[VoucherProgramRow]
+    applications: Sequence[VoucherApplicationRow]
+    wallets: Sequence[VoucherWalletRow]
+    redemptions: Sequence[VoucherRedemptionRow]
+
+
+def own_vouchers(session: Session, *, principal: Principal) -> OwnVouchers:
+    """The signed-in organisation's voucher business (never another organisation's)."""
+    require_role(principal, *APPLICANTS)
+    org = principal.organisation_id
+    return OwnVouchers(repo.list_programs(session), repo.list_applications(session, organisation_id=org, limit=200),
+                       repo.list_wallets(session, organisation_id=org),
+                       repo.list_redemptions(session, organisation_id=org, limit=200))
+
+
+def list_programs(session: Session, *, principal: Principal) -> Sequence[VoucherProgramRow]:
+    """Programs are public policy: every signed-in role reads them."""
+    return repo.list_programs(session)
+
+
+def get_program(session: Session, *, principal: Principal, program_id: int) -> VoucherProgramRow:
+    require_role(principal, *OFFICE)
+    row = repo.get_program(session, program_id) if 0 < program_id < 2**62 else None
+    if row is None:
+        raise NotFound(f"program {program_id} not found")
+    return row
+
+
+def grant_facts(session: Session, *, principal: Principal, program_id: int) -> list[tuple[str | None, str, int]]:
+    get_program(session, principal=principal, program_id=program_id)
+    return web_repo.grant_facts(session, program_id)
+
+
+def redeemed_by_provider(session: Session, *, principal: Principal, program_id: int) -> list[tuple[str, int]]:
+    get_program(session, principal=principal, program_id=program_id)
+    return web_repo.redeemed_by_provider(session, program_id)
+
+
+@dataclass
+class Queue:
+    applications: list[VoucherApplicationRow]
+    organisations: dict[int, OrganisationRow]
+    reviews: dict[int, Sequence[VoucherReviewRow]]
+
+
+def application_queue(session: Session, *, principal: Principal, status: str) -> Queue:
+    require_role(principal, *QUEUE)
+    if status not in STATUSES:
+        raise InvalidInput(f"unknown application status {status!r}", field="status")
+    if status == "pending":
+        rows = [*repo.list_applications(session, status="submitted", limit=200),
+                *repo.list_applications(session, status="in_review", limit=200)]
+    else:
+        rows = list(repo.list_applications(session, status=status or None, limit=200))
+    rows.sort(key=lambda a: (not a.priority, a.id))
+    return Queue(rows, web_repo.organisation_names(session, [a.organisation_id for a in rows]),
+                 {a.id: repo.reviews_of(session, a.id) for a in rows})

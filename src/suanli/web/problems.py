@@ -1,0 +1,90 @@
+"""Refusals in Chinese: services word their details in English (voucher rules in both languages, kept
+as they are); a Chinese page shows the zh wording of the messages the forms meet, and otherwise the
+problem type's zh title with the field named, so no English sentence reaches a Chinese reader."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from suanli.domain.errors import SuanliError
+from suanli.web.i18n import N_, translator
+from suanli.web.labels import label
+
+# Problem type slug -> title (a msgid); the most specific class's slug wins.
+TITLES: dict[str, str] = {
+    "invalid-input": N_("The input is not valid"),
+    "invalid-resource-request": N_("The resource request is not valid"),
+    "invalid-federation-file": N_("The federation file is not valid"),
+    "not-found": N_("It does not exist or is not visible to you"),
+    "conflict": N_("The change conflicts with the current state"),
+    "duplicate-name": N_("The name is already taken"),
+    "illegal-transition": N_("This step is not possible in the current state"),
+    "idempotency-conflict": N_("The same key was used for a different request"),
+    "unauthenticated": N_("Please sign in"),
+    "forbidden": N_("Your role may not do this"),
+    "too-many-requests": N_("Too many requests; please wait a moment"),
+    "backend-unavailable": N_("The center cannot be reached right now"),
+    "backend-rejected": N_("The center refused the job"),
+}
+
+# Field names (form fields and the services' `field=`) as a reader knows them.
+FIELDS: dict[str, str] = {
+    "devices": N_("Devices"),
+    "hours": N_("Hours"),
+    "min_memory_gb": N_("Minimum device memory (GB)"),
+    "prefer": N_("Preference"),
+    "score": N_("Score"),
+    "amount_yuan": N_("Amount (yuan)"),
+    "amount_fen": N_("Amount (yuan)"),
+    "project": N_("Project"),
+    "name": N_("Job name"),
+    "command": N_("Command"),
+    "program_id": N_("Program"),
+    "provider_id": N_("Provider"),
+    "provider_organisation_id": N_("Provider"),
+    "decision": N_("Decision"),
+    "comment": N_("Opinion"),
+    "month": N_("Month"),
+    "status": N_("Status"),
+    "form_key": N_("Form"),
+    "text": N_("Program file"),
+}
+
+# Messages the web forms meet, by pattern: (regex on the English detail, msgid with %(name)s groups).
+PATTERNS: list[tuple[re.Pattern[str], str]] = [(re.compile(p), m) for p, m in (
+    (r"^(?P<field>\w+) must be a whole number$", N_("%(field)s must be a whole number.")),
+    (r"^(?P<field>\w+) must be a number$", N_("%(field)s must be a number.")),
+    (r"^(?P<field>\w+) must be between (?P<low>[\d.,]+) and (?P<high>[\d.,]+)$",
+     N_("%(field)s must be between %(low)s and %(high)s.")),
+    (r"^the amount must be yuan with at most two decimals", N_("The amount must be in yuan with at most two decimals, e.g. 20000 or 12.50.")),
+    (r"^the amount must be positive$", N_("The amount must be positive.")),
+    (r"^name the project$", N_("Name the project.")),
+    (r"^the form has no valid one-time key", N_("The form has expired; reload the page and submit again.")),
+    (r"^the database refused the change", N_("The database refused the change; nothing was saved. Please try again.")),
+    (r"^the change conflicts with data written meanwhile", N_("The database refused the change; nothing was saved. Please try again.")),
+    (r"^unknown preference", N_("Choose one of the offered preferences.")),
+    (r"^(?P<field>\w+) is too long", N_("%(field)s is too long.")),
+    (r"^choose approve or reject$", N_("Choose approve or reject.")),
+)]
+
+
+def _field(name: str, gettext: Callable[[str], str]) -> str:
+    return gettext(FIELDS.get(name, label(name)))
+
+
+def message(exc: SuanliError, lang: str, detail: str) -> str:
+    """`detail` is the service's text already reduced to one language when it came in two."""
+    if any("\u4e00" <= ch <= "\u9fff" for ch in detail):
+        return detail
+    gettext = translator(lang)
+    for pattern, msgid in PATTERNS:
+        found = pattern.search(detail)
+        if found:
+            groups = {k: (_field(v, gettext) if k == "field" else v) for k, v in found.groupdict().items()}
+            return gettext(msgid) % groups
+    if lang != "zh_CN":
+        return detail
+    title = gettext(TITLES.get(exc.slug, N_("The request was refused")))
+    field = exc.extra.get("field")
+    return f"{title}：{_field(str(field), gettext)}" if field else f"{title}。"
