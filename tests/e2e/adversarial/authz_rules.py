@@ -316,6 +316,7 @@ WEB: dict[tuple[str, str], Page] = {
     ("GET", "/jobs/quote"): Page(),
     ("POST", "/jobs"): Page(),
     ("GET", "/jobs/{job_id}"): Page(tenant=True),
+    ("GET", "/jobs/{job_id}/live"): Page(tenant=True),
     ("POST", "/jobs/{job_id}/cancel"): Page(tenant=True),
     ("GET", "/market"): Page(signed_in=False),
     ("GET", "/vendor/plotly.min.js"): Page(signed_in=False),
