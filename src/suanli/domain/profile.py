@@ -34,3 +34,21 @@ class OrganisationProfile:
 
     def has(self, key: str) -> bool:
         return key in self.facts
+
+
+# How a fact reads in each language: `revenue_fen:2024` -> "2024 年主营业务收入" (the key is for files).
+FACT_NAMES: dict[str, tuple[str, str]] = {
+    "revenue_fen": ("年主营业务收入", "main-business revenue"),
+    "ai_revenue_share_pct": ("年人工智能业务收入占比", "AI share of revenue"),
+    "rd_share_pct": ("年研发投入占比", "R&D share"),
+    "rd_spending_fen": ("年研发投入", "R&D spending"),
+}
+
+
+def fact_name(key: str) -> tuple[str, str]:
+    """The fact's name in (zh, en); a key this table does not know reads as itself."""
+    name, _, year = key.partition(":")
+    if name in FACT_NAMES and year.isdigit():
+        zh, en = FACT_NAMES[name]
+        return f"{year} {zh}", f"{year} {en}"
+    return key, key

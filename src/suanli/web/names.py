@@ -40,6 +40,41 @@ EVENT_KINDS: dict[str, str] = {
     "voucher.expired": N_("Vouchers expired"),
     "voucher.clawed_back": N_("Vouchers clawed back"),
     "voucher.disclosure_published": N_("Disclosure list published"),
+    "voucher.contract_declared": N_("Contract declared"),
+    "voucher.contract_confirmed": N_("Contract confirmed by the provider"),
+    "voucher.contract_paid": N_("Contract payment confirmed"),
+    "voucher.contract_refused": N_("Contract refused by the provider"),
+    "voucher.reserve_funded": N_("Reserve fund placed"),
+    "award.decided": N_("Award decided"),
+    "award.item_loaded": N_("Award item loaded"),
+    "exchange.api_called": N_("Data API called"),
+    "exchange.certificate_issued": N_("Registration certificate issued"),
+    "exchange.compute_run": N_("Computation on the data run"),
+    "exchange.downloaded": N_("Dataset downloaded"),
+    "exchange.objection_lodged": N_("Objection lodged"),
+    "exchange.objection_resolved": N_("Objection resolved"),
+    "exchange.order_settled": N_("Data order settled"),
+    "exchange.product_created": N_("Data product registered"),
+    "exchange.review_requested": N_("Compliance review requested"),
+    "exchange.review_stage": N_("Compliance review stage decided"),
+    "exchange.role_applied": N_("Exchange role applied for"),
+    "exchange.role_decided": N_("Exchange role decided"),
+    "exchange.version_added": N_("Data product version added"),
+    "indicator.figure_entered": N_("Indicator figure entered"),
+    "indicator.file_loaded": N_("Indicator definitions loaded"),
+    "opportunity.batch_created": N_("Opportunity batch prepared"),
+    "opportunity.batch_submitted": N_("Opportunity batch submitted"),
+    "opportunity.batch_published": N_("Opportunity batch published"),
+    "opportunity.batch_returned": N_("Opportunity batch returned"),
+    "opportunity.closed": N_("Opportunity closed"),
+    "opportunity.evaluated": N_("Opportunity evaluated"),
+    "opportunity.items_added": N_("Opportunities added"),
+    "opportunity.match_requested": N_("Matching requested"),
+    "opportunity.match_accepted": N_("Matching accepted"),
+    "opportunity.match_declined": N_("Matching declined"),
+    "opportunity.match_withdrawn": N_("Matching withdrawn"),
+    "opportunity.match_concluded": N_("Matching concluded"),
+    "profile.fact_recorded": N_("Organisation fact recorded"),
 }
 
 SUBJECTS: dict[str, str] = {
@@ -61,6 +96,19 @@ SUBJECTS: dict[str, str] = {
     "voucher_redemption": N_("Redemption"),
     "reserve_fund": N_("Reserve fund"),
     "payment": N_("Payment"),
+    "award-application": N_("Award application"),
+    "award-item": N_("Award item"),
+    "exchange_order": N_("Data order"),
+    "exchange_product": N_("Data product"),
+    "exchange_version": N_("Data product version"),
+    "exchange_objection": N_("Objection"),
+    "exchange_membership": N_("Exchange role"),
+    "indicator": N_("Indicator"),
+    "indicators": N_("Indicator definitions"),
+    "opportunity-batch": N_("Opportunity batch"),
+    "opportunity-match": N_("Matching request"),
+    "opportunity": N_("Opportunity"),
+    "organisation": N_("Organisation"),
 }
 
 OUTCOMES: dict[str, str] = {
@@ -117,10 +165,12 @@ class Names:
         return self._(EVENT_KINDS[kind]) if kind in EVENT_KINDS else self._(label(kind))
 
     def subject(self, subject: str) -> str:
-        found = re.match(r"^([a-z_]+)[:/](.+)$", subject or "")
+        found = re.match(r"^([a-z_-]+)(?:[:/]| #)(.+)$", subject or "")
         kind, ident = found.groups() if found else (subject or "", "")
         name = self._(SUBJECTS[kind]) if kind in SUBJECTS else self._(label(kind))
-        return f"{name} #{ident}" if ident else name
+        # A numeric id is a reference a person can use; a code (an item's or indicator's slug) is not
+        # something to read, so the kind's name stands alone and the event body keeps the code.
+        return f"{name} #{ident}" if ident.isdigit() else name
 
     def outcome(self, value: Any) -> str:
         text = str(value or "")

@@ -13,9 +13,13 @@ from dataclasses import dataclass, field
 from suanli.domain.awards.errors import AwardClaimedAlready, AwardRuleViolation, DoubleBenefit
 from suanli.domain.awards.items import AwardItem
 from suanli.domain.money import format_yuan
-from suanli.domain.profile import OrganisationProfile
+from suanli.domain.profile import OrganisationProfile, fact_name
 
 DOUBLE_BENEFIT = "cross-program.double-benefit"
+
+# How a standard's level reads in Chinese (the file names levels by code).
+LEVEL_NAMES_ZH = {"international": "国际标准", "national": "国家标准", "industry": "行业标准", "local": "地方标准",
+                  "group": "团体标准"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +148,8 @@ def _amount(item: AwardItem, claim: AwardClaim, party: str) -> tuple[int, list[t
         if claim.level not in levels:
             raise AwardRuleViolation(f"level must be one of {', '.join(levels)} / 级别须为 {'、'.join(levels)}",
                                      rule=f"{item.code}.level")
-        return levels[claim.level], [(f"{item.code}.level.{claim.level}", f"{claim.level} 级：{format_yuan(levels[claim.level])}",
+        level_zh = LEVEL_NAMES_ZH.get(claim.level, claim.level)
+        return levels[claim.level], [(f"{item.code}.level.{claim.level}", f"{level_zh}：{format_yuan(levels[claim.level])}",
                                       f"{claim.level} level: {format_yuan(levels[claim.level])}")]
     assert item.kind == "reviewed" and item.ceiling_fen is not None
     if claim.reviewed_amount_fen is None or claim.reviewed_amount_fen <= 0:
@@ -171,8 +176,9 @@ def _tiered(item: AwardItem, claim: AwardClaim, profile: OrganisationProfile,
         top = reached[-1]
         raise AwardClaimedAlready(f"the {top.id} threshold was awarded already: each threshold is paid once"
                                   f" / {top.id} 档已获奖励，每档限享受一次", rule=f"{item.code}.tier.{top.id}.once")
-    rules = [(f"{item.code}.tier.{t.id}", f"{key} {format_yuan(value)} 首次达到 {format_yuan(t.threshold_fen)}：{format_yuan(t.amount_fen)}",
-              f"{key} {format_yuan(value)} first reached {format_yuan(t.threshold_fen)}: {format_yuan(t.amount_fen)}")
+    name_zh, name_en = fact_name(key)
+    rules = [(f"{item.code}.tier.{t.id}", f"{name_zh} {format_yuan(value)} 首次达到 {format_yuan(t.threshold_fen)}：{format_yuan(t.amount_fen)}",
+              f"{name_en} {format_yuan(value)} first reached {format_yuan(t.threshold_fen)}: {format_yuan(t.amount_fen)}")
              for t in new]
     return sum(t.amount_fen for t in new), tuple(t.id for t in new), rules
 

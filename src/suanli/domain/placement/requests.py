@@ -31,7 +31,10 @@ FIELDS = frozenset({
 
 
 def _refuse(field: str, message: str) -> InvalidResourceRequest:
-    return InvalidResourceRequest(f"{field}: {message}", field=field)
+    """"devices must be a whole number": the field leads a rule's wording (the web translates by
+    that shape); a message that names its subject itself stands alone."""
+    detail = f"{field} {message}" if message.startswith(("must", "at most")) else f"{field}: {message}"
+    return InvalidResourceRequest(detail, field=field)
 
 
 def _blank(value: object) -> bool:
@@ -119,7 +122,8 @@ def flag(field: str, value: object) -> bool:
 def preference(value: object) -> str:
     chosen = "balanced" if _blank(value) else str(value).strip()
     if chosen not in PRESETS:
-        raise _refuse("prefer", f"unknown preference {chosen!r}; known: {', '.join(PRESETS)}")
+        raise InvalidResourceRequest(f"unknown preference {chosen[:40]!r}; known: {', '.join(PRESETS)}",
+                                     field="prefer")
     return chosen
 
 
