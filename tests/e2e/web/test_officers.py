@@ -85,12 +85,19 @@ def test_finance_officer_places_a_reserve_fund_and_approves_and_pays_a_batch(pag
     page.click("button:has-text('登记入账')")
     expect(page.locator("p.notice")).to_have_text("预算资金已入账。")
     assert _yuan(page.locator("[data-testid=cash-balance]").inner_text()) == cash + 1_000_000
+    # A provider the program does not designate is refused on the form, in Chinese, and nothing moves.
     page.select_option("#program_id", label="成都市算力券（2026年度）")
     page.select_option("#provider_id", label="天府商业GPU云")
     page.fill("#amount_yuan", "80000")
     page.click("button:has-text('拨付备用金')")
+    expect(page.locator("p.error")).to_contain_text("备用金")
+    page.select_option("#program_id", label="成都市算力券（2026年度）")
+    page.select_option("#provider_id", label="成都智算中心")
+    page.fill("#amount_yuan", "80000")
+    page.click("button:has-text('拨付备用金')")
     expect(page.locator("p.notice")).to_have_text("备用金已拨付。")
-    expect(page.locator("tr", has_text="天府商业GPU云").locator("[data-testid=reserve-balance]")).to_have_text("¥80,000.00")
+    row = page.locator("tr", has_text="成都智算中心").filter(has_text="2026")
+    expect(row.locator("[data-testid=reserve-balance]")).to_have_text("¥80,000.00")
     shot(page, "reserves-zh")
 
     operator = browser.new_context(base_url=server.url).new_page()
