@@ -371,6 +371,12 @@ def check_vouchers(session, s: Seed, log: Log) -> list[str]:  # type: ignore[no-
     return problems
 
 
+def _acknowledged(log: Log) -> tuple[int, int]:
+    """(transfers, voucher claims) the server has acknowledged so far."""
+    return (sum(1 for _, t in list(log.transfers.values()) if t is not None),
+            sum(1 for _, r in list(log.claims.values()) if r is not None))
+
+
 def test_the_server_survives_sigkill_mid_payment_without_losing_or_doubling_anything(crash_db: str,
                                                                                      tmp_path: Path) -> None:
     s = seed(crash_db)
@@ -382,8 +388,15 @@ def test_the_server_survives_sigkill_mid_payment_without_losing_or_doubling_anyt
             stop = threading.Event()
             client = threading.Thread(target=stream, args=(server, s, log, stop))
             client.start()
+            # Kill once the stream flows (a restarted server on a busy machine can take a while to
+            # answer its first payment), then at a random point of it, mid-request most of the time.
+            transfers, claims = _acknowledged(log)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not all(
+                    now > before for now, before in zip(_acknowledged(log), (transfers, claims), strict=True)):
+                time.sleep(0.05)
             time.sleep(rng.uniform(0.3, 1.2))
-            server.kill()  # SIGKILL at a random point of the stream, mid-request most of the time
+            server.kill()
             stop.set()
             client.join()
             server.start()
