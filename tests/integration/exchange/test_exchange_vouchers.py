@@ -22,7 +22,7 @@ issuer: {zh: 市数据局, en: City data bureau}
 year: 2026
 budget_fen: 100_000_000
 side: demand
-settlement: reserve_fund
+settlement: reimbursement  # the exchange clears the supplier in full; the voucher reimburses the buyer
 apply_and_enjoy: true
 demand:
   ratios: {data: 30, corpora: 30}

@@ -86,7 +86,9 @@ def place_order(session: Session, *, principal: Principal, product_id: int, quan
     order.transfer_id = _settle(session, order, product)
     if voucher_program_id is not None and total > 0:
         order.subsidy_fen = voucher_seam.subsidise(session, buyer=principal, program_id=voucher_program_id,
-                                                   order_id=order.id, amount_fen=total, sector=product.sector)
+                                                   order_id=order.id, amount_fen=total, sector=product.sector,
+                                                   seller_organisation_id=product.supplier_organisation_id,
+                                                   signed_on=now.date())
     key = _issue_key(session, order) if product.delivery_mode == DeliveryMode.API.value else None
     order.receipt = audit(session, "exchange.order_settled", f"exchange_order:{order.id}",
                           {"product_id": product.id, "contract_sha256": order.contract_sha256, "total_fen": total,

@@ -7,6 +7,8 @@ module because the engine is being reshaped: nothing else in the exchange import
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy.orm import Session
 
 from suanli.domain.money import Fen
@@ -20,14 +22,19 @@ CORPORA_SECTORS = frozenset({"corpora", "语料"})
 
 
 def subsidise(session: Session, *, buyer: Principal, program_id: int, order_id: int, amount_fen: Fen,
-              sector: str) -> Fen:
+              sector: str, seller_organisation_id: int, signed_on: date) -> Fen:
     """Redeem the voucher's share of a paid data order; returns the fen the voucher paid (the wallet's
-    money moves to the buyer's receivable). A refusal raises the engine's rule violation (a 4xx)."""
+    money moves to the buyer's receivable). The order becomes a contract record the platform itself
+    attests (it cleared the payment), so signed, paid and through-platform are facts, not the buyer's
+    word; the claim then names only the program and that record. A refusal raises the engine's rule
+    violation (a 4xx)."""
     from suanli.services import vouchers
 
     kind = ItemKind.CORPORA if sector.strip().lower() in CORPORA_SECTORS else ItemKind.DATA
-    claim = vouchers.ContractClaim(program_id=program_id, contract_id=f"exchange-order-{order_id}",
-                                   provider=EXCHANGE_PROVIDER, amount_fen=amount_fen, kind=kind,
-                                   contract_signed=True, contract_paid=True, through_platform=True)
+    contract = vouchers.record_platform_order(
+        session, buyer=buyer, seller_organisation_id=seller_organisation_id, number=f"exchange-order-{order_id}",
+        amount_fen=amount_fen, items=[{"kind": kind.value, "amount_fen": amount_fen, "center": EXCHANGE_PROVIDER}],
+        signed_on=signed_on)
+    claim = vouchers.ContractClaim(program_id=program_id, contract_id=contract.id)
     redemption = vouchers.redeem_contract(session, claim=claim, actor=buyer)
     return int(redemption.amount_fen)

@@ -28,6 +28,7 @@ from suanli.services.vouchers.contracts import (
     declare_contract,
     list_contracts,
     readable_contract,
+    record_platform_order,
 )
 from suanli.services.vouchers.disclosure import disclosure
 from suanli.services.vouchers.grants import grant, wallet_for
@@ -121,6 +122,7 @@ __all__ = [
     "program_of",
     "program_row",
     "readable_contract",
+    "record_platform_order",
     "record_usage_redemption",
     "redeem_contract",
     "redeem_usage",

@@ -172,3 +172,26 @@ def contract_facts(row: VoucherContractRow) -> ContractFacts:
     return ContractFacts(row.provider_organisation_id, row.buyer_organisation_id, int(row.amount_fen), row.signed_on,
                          row.term_months, row.status == "confirmed", int(row.paid_fen), bool(row.through_platform),
                          items)
+
+
+def record_platform_order(session: Session, *, buyer: Principal, seller_organisation_id: int, number: str,
+                          amount_fen: int, items: Sequence[dict[str, Any]], signed_on: date) -> VoucherContractRow:
+    """An order the platform itself placed and cleared (e.g. a data-exchange order settled through the
+    ledger): the platform is the party that knows it was signed and paid, so the record is created
+    confirmed, paid and `through_platform`. Only platform services call this, never an edge, so no
+    claimant can declare such a fact. Idempotent per (seller, number)."""
+    bill = contract_bill(seller_organisation_id, number)
+    existing = repo.contract_by_bill(session, bill)
+    if existing is not None:
+        return existing
+    amount = check_fen("amount_fen", amount_fen)
+    row = repo.add(session, VoucherContractRow(
+        provider_organisation_id=seller_organisation_id, buyer_organisation_id=buyer.organisation_id,
+        number=number.strip(), number_key=normalise_contract_number(number), amount_fen=amount,
+        signed_on=signed_on, term_months=None, items=_items(items, amount), through_platform=True,
+        status="confirmed", bill=bill, declared_by=buyer.user_id, paid_fen=amount))
+    row.receipt = audit_event(session, "voucher.contract_declared", f"voucher_contract:{row.id}",
+                              {"provider": seller_organisation_id, "buyer": buyer.organisation_id, "bill": bill,
+                               "amount_fen": amount, "through_platform": True, "by": "platform"},
+                              buyer.organisation_id)
+    return row
