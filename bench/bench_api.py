@@ -10,6 +10,7 @@ request's *scheduled* send time to its answer, so a stalled server is not hidden
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hashlib
 import os
 import secrets
@@ -123,7 +124,8 @@ def measure(rate: float = 100, duration_s: float = 20) -> dict[str, Any]:
         process, base = _start(url, Path(tmp) / "data")
         try:
             started = time.perf_counter()
-            latencies, errors = asyncio.run(_load(base, token, rate, duration_s))
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:  # a loop of its own, whatever runs here
+                latencies, errors = pool.submit(asyncio.run, _load(base, token, rate, duration_s)).result()
             wall = time.perf_counter() - started
         finally:
             process.kill()

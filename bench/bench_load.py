@@ -19,6 +19,7 @@ consistent. tests/integration/load uses the same harness at 64 and 256 clients o
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import hashlib
 import os
@@ -313,7 +314,7 @@ async def _load(base: str, world: World, clients: int, duration_s: float, mix: d
 def run_load(base: str, world: World, *, clients: int, duration_s: float, mix: dict[str, float] | None = None,
              seed: int = 1) -> Outcome:
     mix = mix or {"read": 0.3, "submit": 0.1, "transfer": 0.4, "redeem": 0.2}
-    return asyncio.run(_load(base, world, clients, duration_s, mix, seed))
+    return _run_in_own_loop(_load(base, world, clients, duration_s, mix, seed))
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
@@ -427,3 +428,10 @@ if __name__ == "__main__":
     import json
 
     print(json.dumps(run(), indent=2, ensure_ascii=False))
+
+
+def _run_in_own_loop(coroutine: Any) -> Any:
+    """asyncio.run in a thread of its own: the caller's thread may already run an event loop (a sync
+    Playwright session in the same test process does)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

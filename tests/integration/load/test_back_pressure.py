@@ -5,6 +5,7 @@ or the busy timeout (SQLite) is a 503 problem, not a 500 after 30 s; pool sizes 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import sqlite3
 import threading
 import time
@@ -58,7 +59,8 @@ def test_requests_past_the_limit_get_503_with_retry_after_quickly_and_healthz_st
             assert [r.status_code for r in await asyncio.gather(*held)] == [200, 200]
             assert (await client.get("/slow")).status_code == 200  # slots came back
 
-    asyncio.run(scenario())
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # its own loop: a sync Playwright session may hold one
+        pool.submit(asyncio.run, scenario()).result()
     assert admitted.refused == 1
 
 
