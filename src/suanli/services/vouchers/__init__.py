@@ -76,11 +76,6 @@ from suanli.services.vouchers.wallets import (
     wallet_state,
 )
 
-# Old private spellings still used by the web pages and CLI of this round (owned elsewhere); they
-# move to `get_program` / `wallet_view` and these two aliases go.
-_get_program = program_row
-_wallet_state = wallet_state
-
 __all__ = [
     "ApplyCommand",
     "Claimed",
