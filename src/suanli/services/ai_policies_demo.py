@@ -5,10 +5,10 @@ figures of the city's plan, the six award items with profile facts and two decid
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from suanli import EXAMPLES
 from suanli.db.repositories.organisations import user_by_username
 from suanli.domain.opportunities import (
     ComputeNeed,
@@ -71,7 +71,7 @@ def load(session: Session) -> None:
     _awards(session)
 
 
-AWARDS = Path(__file__).resolve().parents[3] / "examples" / "awards"
+AWARDS = EXAMPLES / "awards"
 FACTS = [  # (organisation, key, value, source, as of)
     ("zhixing", "revenue_fen:2024", str(52_000 * 1_000_000), "2024年度审计报告（蓉信会计师事务所）", date(2025, 4, 30)),
     ("zhixing", "ai_revenue_share_pct:2024", "78", "2024年度审计报告（蓉信会计师事务所）", date(2025, 4, 30)),

@@ -16,11 +16,11 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from suanli import EXAMPLES
 from suanli.backends.base import Backend
 from suanli.backends.simulated import SimulatedBackend, reset
 from suanli.db.models.base import utcnow
@@ -38,9 +38,6 @@ from suanli.services import accounts, ai_policies_demo, dispatch, federation, jo
 from suanli.services.exchange.demo import load_exchange_demo
 from suanli.services.organisations import create_organisation
 
-# The demo's data ships inside the package (`suanli/examples`, package data in the wheel); in a source
-# checkout that directory is a link to the repository's `examples/`, the paths the README names.
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 FEDERATION_FILE = EXAMPLES / "federation-chengdu.yaml"
 PROGRAM_FILE = EXAMPLES / "programs" / "chengdu-2023.yaml"
 HOUR = 3600

@@ -8,12 +8,12 @@ import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
+from suanli import EXAMPLES
 from suanli.db.models.base import utcnow
 from suanli.db.models.indicators import IndicatorFigureRow, IndicatorRow
 from suanli.db.repositories import indicators as repo
@@ -21,7 +21,7 @@ from suanli.domain.indicators import progress_share, year_over_year
 from suanli.domain.organisations import Principal
 from suanli.services.indicators.figures import enter_figure, load_indicator_file
 
-EXAMPLE = Path(__file__).resolve().parents[4] / "examples" / "indicators" / "chengdu-ai.yaml"
+EXAMPLE = EXAMPLES / "indicators" / "chengdu-ai.yaml"
 
 
 @dataclass(frozen=True)
