@@ -148,14 +148,17 @@ def start_server(url: str, data_dir: Path, *, workers: int = 1, extra_env: dict[
     command = [str(SUANLI), "serve", "--no-workers", "--port", str(port)]
     if workers > 1:
         command += ["--workers", str(workers)]
+    # The server's log goes to a file, never a pipe: nobody reads a pipe during the run, and once its
+    # 64 KiB fill up (the access log writes a line per request) the server's event loop blocks on write.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the process, in stop_server)
     # A session of its own: with --workers uvicorn spawns children, stopped with it by process group.
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               start_new_session=True)
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
+    _SERVER_LOGS[process.pid] = log
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + ready_timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited: {process.stderr.read().decode()[-2000:] if process.stderr else ''}")
+            raise RuntimeError(f"server exited: {_read_log(process)[-2000:]}")
         try:
             if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
                 return process, base
@@ -173,13 +176,26 @@ def stop_server(process: subprocess.Popen[bytes]) -> str:
     except ProcessLookupError:
         pass
     try:
-        _, err = process.communicate(timeout=20)
+        process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
-        _, err = process.communicate()
+        process.wait()
     with contextlib.suppress(ProcessLookupError):  # children that outlived the supervisor
         os.killpg(process.pid, signal.SIGKILL)
-    return (err or b"").decode(errors="replace")
+    return _read_log(process, close=True)
+
+
+_SERVER_LOGS: dict[int, Any] = {}  # pid -> the temporary file holding that server's stderr
+
+
+def _read_log(process: subprocess.Popen[bytes], *, close: bool = False) -> str:
+    log = _SERVER_LOGS[process.pid]
+    log.seek(0)
+    text = log.read().decode(errors="replace")
+    if close:
+        log.close()
+        del _SERVER_LOGS[process.pid]
+    return text
 
 
 @dataclass

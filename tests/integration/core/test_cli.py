@@ -73,7 +73,8 @@ def test_a_user_signs_in_submits_watches_and_reads_logs_against_a_live_demo_serv
     env = {"SUANLI_DATABASE_URL": f"sqlite:///{tmp_path}/live.db", "SUANLI_DATA_DIR": str(tmp_path),
            "SUANLI_CREDENTIALS": str(tmp_path / "cred.json"), "SUANLI_URL": f"http://127.0.0.1:{port}"}
     server = subprocess.Popen([SUANLI, "serve", "--demo", "--port", str(port)], env={**os.environ, **env},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              stdout=subprocess.DEVNULL,  # its log to a file: an unread pipe fills and blocks the server
+                              stderr=(tmp_path / "server.log").open("wb"))
     try:
         deadline = time.monotonic() + 240  # the demo loads first: over a minute on a busy machine
         while True:

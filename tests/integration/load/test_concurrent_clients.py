@@ -22,13 +22,6 @@ import bench_load
 DURATION_S = 4.0
 
 
-# Known defect (issue 15 stays open): after this session's merges, at 64 and 256 clients some requests
-# get no answer within the client's 30 s (ReadTimeout) instead of a 503, and throughput fell to ~6 req/s
-# (64 clients, SQLite, idle 2-core machine); before the merges the same test passed on both databases.
-# Kept running and reported (xfail, not strict) so the fix shows as XPASS; the invariants it checks
-# (no 500, money conserved, each key once) are what to keep when fixing it.
-@pytest.mark.xfail(reason="requests unanswered for 30 s under 64-256 clients since the merges (issue 15)",
-                   strict=False)
 @pytest.mark.parametrize("clients", [64, 256])
 def test_many_clients_get_answers_not_500s_and_the_money_holds(db_url: str, tmp_path: Path, clients: int) -> None:
     world = bench_load.prepare(db_url, migrate=False)

@@ -56,8 +56,9 @@ def test_api_and_worker_metrics_after_a_job_ran(api, settings: Settings, db_url:
     env.update(PYTHONPATH=f"{SRC}{os.pathsep}{env.get('PYTHONPATH', '')}", SUANLI_DATABASE_URL=db_url,
                SUANLI_DATA_DIR=str(settings.data_dir), SUANLI_WORKER_METRICS_PORT=str(port),
                SUANLI_LOG_FORMAT="json")
+    log = settings.data_dir / "worker.log"  # a file, not a pipe nobody drains while the worker runs
     worker = subprocess.Popen([sys.executable, "-m", "suanli", "worker", "--interval", "0.1"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              stdout=subprocess.DEVNULL, stderr=log.open("w"))
     try:
         deadline = time.monotonic() + 90
         state = "queued"
@@ -75,7 +76,8 @@ def test_api_and_worker_metrics_after_a_job_ran(api, settings: Settings, db_url:
         seen = samples(scraped.text)
     finally:
         worker.terminate()
-        _, err = worker.communicate(timeout=30)
+        worker.wait(timeout=30)
+    err = log.read_text()
 
     assert value(seen, "suanli_worker_tick_seconds_count") > 0
     assert time.time() - value(seen, "suanli_worker_last_success_timestamp_seconds") < 60
