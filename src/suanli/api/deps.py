@@ -67,12 +67,21 @@ def require_roles(*roles: Role) -> Any:
 
 
 class Page:
-    """`?offset=&limit=` with bounds every list endpoint shares."""
+    """`?limit=&after=` (keyset: `after` is the cursor a `Link: rel="next"` header handed out) and the
+    older `?offset=`, with bounds every list endpoint shares (api/paging.py writes the header)."""
 
     def __init__(self, offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-                 limit: Annotated[int, Query(ge=1, le=500)] = 50) -> None:
+                 limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                 after: Annotated[int | None, Query(ge=0, le=2**62, description="cursor from the Link header")]
+                 = None) -> None:
         self.offset = offset
         self.limit = limit
+        self.after = after
+
+    @property
+    def probe(self) -> int:
+        """What to ask the service for: one row more than the page shows, to know a next page exists."""
+        return self.limit + 1
 
 
 PageDep = Annotated[Page, Depends(Page)]

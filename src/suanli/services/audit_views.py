@@ -17,9 +17,10 @@ MAX_SEQ = 2**62
 
 
 def visible_events(session: Session, *, principal: Principal, offset: int = 0, limit: int = 50,
-                   kind: str | None = None) -> Sequence[AuditEvent]:
+                   kind: str | None = None, after: int | None = None) -> Sequence[AuditEvent]:
+    """Events in log order from after the cursor `after` (a seq)."""
     only = None if principal.sees_all_tenants else principal.organisation_id
-    return repo.list_events(session, offset=offset, limit=limit, organisation_id=only, kind=kind)
+    return repo.list_events(session, offset=offset, limit=limit, organisation_id=only, kind=kind, after=after)
 
 
 def visible_event(session: Session, *, principal: Principal, seq: int) -> AuditEvent:

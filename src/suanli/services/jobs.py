@@ -144,7 +144,9 @@ def _may_read(principal: Principal, job: JobRow) -> bool:
     return principal.may_read_organisation(job.organisation_id) and principal.role != Role.PROVIDER_ADMIN
 
 
-def list_jobs(session: Session, *, principal: Principal, states: Sequence[str], offset: int, limit: int) -> Sequence[JobRow]:
+def list_jobs(session: Session, *, principal: Principal, states: Sequence[str], offset: int, limit: int,
+              after: int | None = None) -> Sequence[JobRow]:
+    """The jobs the principal may see, newest first, from before the cursor `after` (a job id)."""
     for state in states:
         if state not in JobState.__members__.values():
             raise InvalidInput(f"unknown job state {state!r}")
@@ -153,7 +155,7 @@ def list_jobs(session: Session, *, principal: Principal, states: Sequence[str], 
     organisation_id = None if principal.sees_all_tenants else principal.organisation_id
     user_id = principal.user_id if principal.role == Role.ORG_MEMBER else None
     return repo.list_jobs(session, organisation_id=organisation_id, user_id=user_id, states=states,
-                          offset=offset, limit=limit)
+                          offset=offset, limit=limit, after=after)
 
 
 def cancel_job(session: Session, *, principal: Principal, job_id: int) -> JobRow:

@@ -172,16 +172,20 @@ def _claim(session: Session, charges: Sequence[LedgerChargeRow], *, invoice_id: 
                        "meanwhile; issue again")
 
 
-def list_invoices(session: Session, *, organisation_id: int | None = None, month: str | None = None) -> Sequence[InvoiceRow]:
-    return repo.list_invoices(session, organisation_id=organisation_id, month=month)
+# Lists in id order from after the cursor `after`; every row when `limit` is None (internal callers).
+def list_invoices(session: Session, *, organisation_id: int | None = None, month: str | None = None,
+                  after: int | None = None, limit: int | None = None) -> Sequence[InvoiceRow]:
+    return repo.list_invoices(session, organisation_id=organisation_id, month=month, after=after, limit=limit)
 
 
-def list_statements(session: Session, *, month: str | None = None, batch_id: int | None = None) -> Sequence[SettlementStatementRow]:
-    return repo.list_statements(session, month=month, batch_id=batch_id)
+def list_statements(session: Session, *, month: str | None = None, batch_id: int | None = None,
+                    after: int | None = None, limit: int | None = None) -> Sequence[SettlementStatementRow]:
+    return repo.list_statements(session, month=month, batch_id=batch_id, after=after, limit=limit)
 
 
-def list_batches(session: Session, *, status: str | None = None) -> Sequence[DisbursementBatchRow]:
-    return repo.list_batches(session, status=status)
+def list_batches(session: Session, *, status: str | None = None, after: int | None = None,
+                 limit: int | None = None) -> Sequence[DisbursementBatchRow]:
+    return repo.list_batches(session, status=status, after=after, limit=limit)
 
 
 def invoice_lines(session: Session, *, invoice_id: int) -> Sequence[InvoiceLineRow]:

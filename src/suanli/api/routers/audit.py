@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
 from suanli.api.deps import PageDep, PrincipalDep, SessionDep, SettingsDep
+from suanli.api.paging import one_page
 from suanli.domain.audit.errors import InvalidProofRequest
 from suanli.domain.audit.signing import public_key_pem, raw_public_key
 from suanli.services import audit as service
@@ -74,9 +75,11 @@ def latest_head(session: SessionDep, settings: SettingsDep, _principal: Principa
 
 
 @router.get("/events", response_model=list[EventOut])
-def list_events(session: SessionDep, principal: PrincipalDep, page: PageDep,
+def list_events(session: SessionDep, principal: PrincipalDep, page: PageDep, request: Request, response: Response,
                 kind: Annotated[str | None, Query(max_length=100)] = None) -> list[EventOut]:
-    rows = audit_views.visible_events(session, principal=principal, offset=page.offset, limit=page.limit, kind=kind)
+    rows = one_page(audit_views.visible_events(session, principal=principal, offset=page.offset, limit=page.probe,
+                                               kind=kind, after=page.after), page, request, response,
+                    key=lambda event: event.seq)
     return [EventOut(seq=r.seq, kind=r.kind, subject=r.subject, organisation_id=r.organisation_id,
                      leaf_hash=bytes(r.leaf_hash).hex(), event=service.event_of(r)) for r in rows]
 

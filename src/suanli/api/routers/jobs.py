@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from suanli.api.deps import BackendsDep, PageDep, PrincipalDep, SessionDep
+from suanli.api.paging import one_page
 from suanli.api.schemas import JobDetailOut, JobEventOut, JobIn, JobOut, UsageOut
 from suanli.domain.jobs import JobSpec
 from suanli.domain.resources import Ecosystem, ResourceRequest, accelerator
@@ -37,10 +38,11 @@ def submit(body: JobIn, session: SessionDep, principal: PrincipalDep) -> JobOut:
 
 
 @router.get("", response_model=list[JobOut])
-def list_jobs(session: SessionDep, principal: PrincipalDep, page: PageDep,
+def list_jobs(session: SessionDep, principal: PrincipalDep, page: PageDep, request: Request, response: Response,
               state: Annotated[list[str], Query(max_length=10)] = []) -> list[JobOut]:  # noqa: B006
-    rows = jobs.list_jobs(session, principal=principal, states=state, offset=page.offset, limit=page.limit)
-    return [JobOut.model_validate(r) for r in rows]
+    rows = jobs.list_jobs(session, principal=principal, states=state, offset=page.offset, limit=page.probe,
+                          after=page.after)
+    return [JobOut.model_validate(r) for r in one_page(rows, page, request, response)]
 
 
 @router.get("/{job_id}", response_model=JobDetailOut)

@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from suanli.api.deps import PrincipalDep, SessionDep, require_roles
+from suanli.api.deps import PageDep, PrincipalDep, SessionDep, require_roles
+from suanli.api.paging import one_page
 from suanli.domain.ledger import leg
 from suanli.domain.ledger.requests import MAX_BATCH
 from suanli.domain.organisations import Principal, Role
@@ -130,10 +131,12 @@ def answered(response: Response, result: TransferResult) -> dict[str, Any]:
 
 
 @router.get("/accounts")
-def list_accounts(session: SessionDep, principal: PrincipalDep, owner_kind: str | None = None,
-                  owner_id: int | None = None, purpose: str | None = None) -> list[dict[str, Any]]:
-    return [account_out(r) for r in access.readable_accounts(session, principal=principal, owner_kind=owner_kind,
-                                                              owner_id=owner_id, purpose=purpose)]
+def list_accounts(session: SessionDep, principal: PrincipalDep, page: PageDep, request: Request, response: Response,
+                  owner_kind: str | None = None, owner_id: int | None = None,
+                  purpose: str | None = None) -> list[dict[str, Any]]:
+    rows = access.readable_accounts(session, principal=principal, owner_kind=owner_kind, owner_id=owner_id,
+                                    purpose=purpose, after=page.after, offset=page.offset, limit=page.probe)
+    return [account_out(r) for r in one_page(rows, page, request, response)]
 
 
 @router.get("/accounts/{account_id}")
@@ -166,12 +169,12 @@ def create_transfer(body: TransferIn, key: Key, response: Response, session: Ses
 
 
 @router.get("/transfers")
-def list_transfers(session: SessionDep, _who: Treasurer, account_id: int | None = None,
-                   source_kind: str | None = None, source_id: str | None = None,
-                   offset: Annotated[int, Query(ge=0)] = 0,
-                   limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
-    return [transfer_out(r) for r in ledger.list_transfers(session, account_id=account_id, source_kind=source_kind,
-                                                           source_id=source_id, offset=offset, limit=limit)]
+def list_transfers(session: SessionDep, _who: Treasurer, page: PageDep, request: Request, response: Response,
+                   account_id: int | None = None, source_kind: str | None = None,
+                   source_id: str | None = None) -> list[dict[str, Any]]:
+    rows = ledger.list_transfers(session, account_id=account_id, source_kind=source_kind, source_id=source_id,
+                                 after=page.after, offset=page.offset, limit=page.probe)
+    return [transfer_out(r) for r in one_page(rows, page, request, response)]
 
 
 @router.get("/transfers/{transfer_id}")
@@ -236,11 +239,11 @@ def close_period(month: str, session: SessionDep, who: Treasurer) -> Response:
 
 
 @router.get("/invoices")
-def list_invoices(session: SessionDep, principal: PrincipalDep, organisation_id: int | None = None,
-                  month: Month | None = None) -> list[dict[str, Any]]:
-    if not principal.sees_all_tenants:
-        organisation_id = principal.organisation_id
-    return [row_out(r) for r in settlement.list_invoices(session, organisation_id=organisation_id, month=month)]
+def list_invoices(session: SessionDep, principal: PrincipalDep, page: PageDep, request: Request, response: Response,
+                  organisation_id: int | None = None, month: Month | None = None) -> list[dict[str, Any]]:
+    rows = access.readable_invoices(session, principal=principal, organisation_id=organisation_id, month=month,
+                                    after=page.after, limit=page.probe)
+    return [row_out(r) for r in one_page(rows, page, request, response)]
 
 
 @router.post("/invoices", status_code=201)
@@ -271,9 +274,10 @@ def export(rows: list[list[Any]], name: str, format: str) -> Response:
 
 
 @router.get("/statements")
-def list_statements(session: SessionDep, _who: Treasurer, month: Month | None = None,
-                    batch_id: int | None = None) -> list[dict[str, Any]]:
-    return [row_out(r) for r in settlement.list_statements(session, month=month, batch_id=batch_id)]
+def list_statements(session: SessionDep, _who: Treasurer, page: PageDep, request: Request, response: Response,
+                    month: Month | None = None, batch_id: int | None = None) -> list[dict[str, Any]]:
+    rows = settlement.list_statements(session, month=month, batch_id=batch_id, after=page.after, limit=page.probe)
+    return [row_out(r) for r in one_page(rows, page, request, response)]
 
 
 @router.get("/statements/{statement_id}")
@@ -289,8 +293,10 @@ def export_statement(statement_id: int, session: SessionDep, _who: Treasurer,
 
 
 @router.get("/batches")
-def list_batches(session: SessionDep, _who: Treasurer, status: str | None = None) -> list[dict[str, Any]]:
-    return [row_out(r) for r in settlement.list_batches(session, status=status)]
+def list_batches(session: SessionDep, _who: Treasurer, page: PageDep, request: Request, response: Response,
+                 status: str | None = None) -> list[dict[str, Any]]:
+    rows = settlement.list_batches(session, status=status, after=page.after, limit=page.probe)
+    return [row_out(r) for r in one_page(rows, page, request, response)]
 
 
 @router.post("/batches", status_code=201)

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
 
 from suanli.db.models.audit import LOG_STATE_ID, AuditEvent, AuditLogState, AuditNode, AuditTreeHead
+from suanli.db.repositories.paging import keyset
 from suanli.domain.audit.merkle import NodeKey, pack, unpack
 
 # Core table statements: appends are hot, and the ORM bulk-insert path costs more than the SQL itself.
@@ -179,8 +180,8 @@ def get_event(session: Session, seq: int) -> AuditEvent | None:
 
 
 def list_events(session: Session, *, offset: int, limit: int, organisation_id: int | None = None,
-                kind: str | None = None) -> Sequence[AuditEvent]:
-    query = select(AuditEvent).order_by(AuditEvent.seq).offset(offset).limit(limit)
+                kind: str | None = None, after: int | None = None) -> Sequence[AuditEvent]:
+    query = keyset(select(AuditEvent), AuditEvent.seq, after=after, offset=offset, limit=limit)
     if organisation_id is not None:
         query = query.where(AuditEvent.organisation_id == organisation_id)
     if kind is not None:

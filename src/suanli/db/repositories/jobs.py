@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from suanli.db.models.jobs import JobEventRow, JobRow, UsageRecordRow
+from suanli.db.repositories.paging import keyset
 
 
 def get_job(session: Session, job_id: int, *, for_update: bool = False) -> JobRow | None:
@@ -26,8 +27,9 @@ def list_jobs(
     states: Sequence[str],
     offset: int,
     limit: int,
+    after: int | None = None,
 ) -> Sequence[JobRow]:
-    query = select(JobRow).order_by(JobRow.id.desc()).offset(offset).limit(limit)
+    query = keyset(select(JobRow), JobRow.id, after=after, descending=True, offset=offset, limit=limit)
     if organisation_id is not None:
         query = query.where(JobRow.organisation_id == organisation_id)
     if user_id is not None:

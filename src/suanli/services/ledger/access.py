@@ -28,13 +28,23 @@ def readable_account(session: Session, *, principal: Principal, account_id: int)
 
 
 def readable_accounts(session: Session, *, principal: Principal, owner_kind: str | None = None,
-                      owner_id: int | None = None, purpose: str | None = None, offset: int = 0,
-                      limit: int = 500) -> Sequence[LedgerAccountRow]:
+                      owner_id: int | None = None, purpose: str | None = None, after: int | None = None,
+                      offset: int = 0, limit: int | None = 50) -> Sequence[LedgerAccountRow]:
     """Accounts the principal may read: a tenant sees only its own organisation's, whatever it asks."""
     if not principal.sees_all_tenants:
         owner_kind, owner_id = OwnerKind.ORGANISATION.value, principal.organisation_id
-    return list_accounts(session, owner_kind=owner_kind, owner_id=owner_id, purpose=purpose, offset=offset,
-                         limit=limit)
+    return list_accounts(session, owner_kind=owner_kind, owner_id=owner_id, purpose=purpose, after=after,
+                         offset=offset, limit=limit)
+
+
+def readable_invoices(session: Session, *, principal: Principal, organisation_id: int | None = None,
+                      month: str | None = None, after: int | None = None,
+                      limit: int | None = 50) -> Sequence[InvoiceRow]:
+    """Invoices the principal may read: a tenant sees only its own organisation's, whatever it asks."""
+    if not principal.sees_all_tenants:
+        organisation_id = principal.organisation_id
+    return settlement.list_invoices(session, organisation_id=organisation_id, month=month, after=after,
+                                    limit=limit)
 
 
 def readable_invoice(session: Session, *, principal: Principal, invoice_id: int) -> InvoiceRow:

@@ -62,9 +62,11 @@ def natural_balance(row: LedgerAccountRow) -> Fen:
 
 
 def list_accounts(session: Session, *, owner_kind: str | None = None, owner_id: int | None = None,
-                  purpose: str | None = None, offset: int = 0, limit: int = 500) -> Sequence[LedgerAccountRow]:
+                  purpose: str | None = None, after: int | None = None, offset: int = 0,
+                  limit: int | None = None) -> Sequence[LedgerAccountRow]:
+    """Accounts in id order from after the cursor `after`; every one when `limit` is None."""
     return repo.list_accounts(session, owner_kind=owner_kind, owner_id=owner_id, purpose=purpose,
-                              offset=offset, limit=limit)
+                              after=after, offset=offset, limit=limit)
 
 
 def clearing_account_for(session: Session, account: LedgerAccountRow) -> int:

@@ -77,8 +77,10 @@ def get_transfer(session: Session, *, transfer_id: int) -> TransferResult:
 
 
 def list_transfers(session: Session, *, account_id: int | None = None, source_kind: str | None = None,
-                   source_id: str | None = None, offset: int = 0, limit: int = 100) -> list[TransferResult]:
+                   source_id: str | None = None, after: int | None = None, offset: int = 0,
+                   limit: int | None = 100) -> list[TransferResult]:
+    """Transfers newest first, from before the cursor `after` (a transfer id); every one when `limit` is None."""
     rows = repo.list_transfers(session, account_id=account_id, source_kind=source_kind, source_id=source_id,
-                               offset=offset, limit=limit)
+                               after=after, offset=offset, limit=limit)
     legs = repo.legs_of(session, [r.id for r in rows])
     return [result_of(r, legs[r.id]) for r in rows]

@@ -98,7 +98,7 @@ def reserve_report(session: Session, *, program_id: int, actor: Principal) -> li
         if not actor.may_read_organisation(owner):
             continue
         funded = drawn = topped = 0
-        for transfer in ledger.list_transfers(session, account_id=account.id, limit=10_000):
+        for transfer in ledger.list_transfers(session, account_id=account.id, limit=None):
             leg = sum(int(x.amount_fen) for x in transfer.legs if x.account_id == account.id)
             if transfer.source_kind == "reserve_fund":
                 funded += leg

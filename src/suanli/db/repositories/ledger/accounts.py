@@ -14,6 +14,7 @@ from suanli.db.models.ledger import (
     LedgerPeriodRow,
 )
 from suanli.db.repositories.ledger._common import A, L, _insert
+from suanli.db.repositories.paging import keyset
 
 # --- accounts ---------------------------------------------------------------------------------------
 
@@ -40,8 +41,9 @@ def insert_account(session: Session, values: dict[str, Any]) -> int:
 
 
 def list_accounts(session: Session, *, owner_kind: str | None = None, owner_id: int | None = None,
-                  purpose: str | None = None, offset: int = 0, limit: int = 500) -> Sequence[LedgerAccountRow]:
-    query = select(A).order_by(A.id).offset(offset).limit(limit).execution_options(populate_existing=True)
+                  purpose: str | None = None, after: int | None = None, offset: int = 0,
+                  limit: int | None = None) -> Sequence[LedgerAccountRow]:
+    query = keyset(select(A), A.id, after=after, offset=offset, limit=limit).execution_options(populate_existing=True)
     if owner_kind is not None:
         query = query.where(A.owner_kind == owner_kind)
     if owner_id is not None:

@@ -16,6 +16,7 @@ from suanli.db.models.ledger import (
     LedgerChargeRow,
     SettlementStatementRow,
 )
+from suanli.db.repositories.paging import keyset
 
 C = LedgerChargeRow
 # Any constant shared by every issuer: the advisory lock key of settlement documents ("SLDOCS").
@@ -104,8 +105,9 @@ def find_invoice(session: Session, organisation_id: int, month: str) -> InvoiceR
                                                    InvoiceRow.month == month).order_by(InvoiceRow.sequence.desc()))
 
 
-def list_invoices(session: Session, *, organisation_id: int | None = None, month: str | None = None) -> Sequence[InvoiceRow]:
-    query = select(InvoiceRow).order_by(InvoiceRow.id)
+def list_invoices(session: Session, *, organisation_id: int | None = None, month: str | None = None,
+                  after: int | None = None, limit: int | None = None) -> Sequence[InvoiceRow]:
+    query = keyset(select(InvoiceRow), InvoiceRow.id, after=after, limit=limit)
     if organisation_id is not None:
         query = query.where(InvoiceRow.organisation_id == organisation_id)
     if month is not None:
@@ -130,8 +132,9 @@ def find_statement(session: Session, provider_account_id: int, month: str) -> Se
 
 
 def list_statements(session: Session, *, provider_account_ids: Sequence[int] | None = None, month: str | None = None,
-                    batch_id: int | None = None, unbatched: bool = False) -> Sequence[SettlementStatementRow]:
-    query = select(SettlementStatementRow).order_by(SettlementStatementRow.id)
+                    batch_id: int | None = None, unbatched: bool = False, after: int | None = None,
+                    limit: int | None = None) -> Sequence[SettlementStatementRow]:
+    query = keyset(select(SettlementStatementRow), SettlementStatementRow.id, after=after, limit=limit)
     if provider_account_ids is not None:
         query = query.where(SettlementStatementRow.provider_account_id.in_(provider_account_ids))
     if month is not None:
@@ -150,8 +153,9 @@ def get_batch(session: Session, batch_id: int, *, for_update: bool = False) -> D
     return session.scalar(query.execution_options(populate_existing=True))
 
 
-def list_batches(session: Session, *, status: str | None = None) -> Sequence[DisbursementBatchRow]:
-    query = select(DisbursementBatchRow).order_by(DisbursementBatchRow.id)
+def list_batches(session: Session, *, status: str | None = None, after: int | None = None,
+                 limit: int | None = None) -> Sequence[DisbursementBatchRow]:
+    query = keyset(select(DisbursementBatchRow), DisbursementBatchRow.id, after=after, limit=limit)
     if status is not None:
         query = query.where(DisbursementBatchRow.status == status)
     return session.scalars(query).all()

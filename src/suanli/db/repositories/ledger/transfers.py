@@ -14,6 +14,7 @@ from suanli.db.models.ledger import (
 )
 from suanli.db.repositories.ledger._common import L, T
 from suanli.db.repositories.ledger.writes import _LEGS, _TRANSFERS, TT, forget
+from suanli.db.repositories.paging import keyset
 from suanli.domain.ledger import Hold, Leg, TransferStatus
 
 
@@ -46,8 +47,10 @@ def update_transfer(session: Session, transfer_id: int, **values: Any) -> None:
 
 
 def list_transfers(session: Session, *, account_id: int | None = None, source_kind: str | None = None,
-                   source_id: str | None = None, offset: int = 0, limit: int = 100) -> Sequence[LedgerTransferRow]:
-    query = select(T).order_by(T.id.desc()).offset(offset).limit(limit).execution_options(populate_existing=True)
+                   source_id: str | None = None, after: int | None = None, offset: int = 0,
+                   limit: int | None = 100) -> Sequence[LedgerTransferRow]:
+    query = keyset(select(T), T.id, after=after, descending=True, offset=offset, limit=limit).execution_options(
+        populate_existing=True)
     if account_id is not None:
         query = query.where(T.id.in_(select(L.transfer_id).where(L.account_id == account_id)))
     if source_kind is not None:
