@@ -89,7 +89,7 @@ def verify(file: Path, pubkey: PubKey,
     """Verify an export offline: exit 0 when intact, 1 naming the first bad entry and the tampering."""
     key = _public_key(pubkey)
     heads = [_earlier_head(path) for path in earlier or []]
-    _report(verify_export(_read_lines(file), key, heads))
+    _report(verify_export(lambda: _read_lines(file), key, heads))  # two passes over the file, bounded memory
 
 
 @app.command("verify-receipt")

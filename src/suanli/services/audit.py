@@ -249,7 +249,7 @@ def check_log(session: Session, *, public_key: Ed25519PublicKey | None = None) -
     """
     public_key = public_key or init_signer().public_key
     size, frontier = repo.read_state(session)
-    verdict = verify_export(_records(session, size), public_key, signed_tail=False)
+    verdict = verify_export(lambda: _records(session, size), public_key, signed_tail=False)
     if verdict.ok and not verdict.message.endswith(fold(frontier).hex()):
         return Verdict.tampered(Tampering.ROOT_MISMATCH, "the stored events no longer hash to the log's root")
     return verdict

@@ -108,3 +108,24 @@ def test_the_api_serves_the_key_heads_proofs_and_only_their_own_events_to_organi
     bad = api.client.get("/api/v1/audit/consistency?first=5&second=99999", headers=auditor)
     assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
     assert api.client.get("/api/v1/audit/events").status_code == 401
+
+
+def test_the_file_verifier_streams_and_still_names_reordered_deleted_and_malformed_lines(logged: Path,
+                                                                                         tmp_path: Path) -> None:
+    """`verify` reads the file twice (heads, then events) in bounded memory: the verdicts stay exact."""
+    out = tmp_path / "log.jsonl"
+    assert runner.invoke(app, ["export", "--out", str(out)]).exit_code == 0
+    lines = out.read_text().splitlines()
+
+    def verdict(changed: list[str]) -> str:
+        path = tmp_path / "changed.jsonl"
+        path.write_text("\n".join(changed) + "\n")
+        result = runner.invoke(app, ["verify", str(path), "--pubkey", str(logged)])
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        return result.output
+
+    swapped = [*lines[:4], lines[5], lines[4], *lines[6:]]  # lines 1.. are events seq 0..
+    assert "reordered" in verdict(swapped) and "seq 3" in verdict(swapped)
+    assert "deleted-entry at seq 3" in verdict([*lines[:4], *lines[5:]])
+    assert "malformed" in verdict([*lines[:3], "\x00\x01 not json", *lines[3:]])
+    assert "truncated" in verdict(lines[:-3])
