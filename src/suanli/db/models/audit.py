@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Integer, LargeBinary, SmallInteger, String
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from suanli.db.models.base import Base, UTCDateTime, utcnow
@@ -28,6 +28,7 @@ class AuditLogState(Base):
 
 class AuditEvent(Base):
     __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_organisation_id_seq", "organisation_id", "seq"),)  # an org's page
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # leaf index
     kind: Mapped[str] = mapped_column(String(100), nullable=False, index=True)

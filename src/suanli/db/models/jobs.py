@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from suanli.db.models.base import Base, IdMixin, UTCDateTime
@@ -13,7 +23,13 @@ from suanli.db.models.base import Base, IdMixin, UTCDateTime
 
 class JobRow(Base, IdMixin):
     __tablename__ = "jobs"
-    __table_args__ = (CheckConstraint("devices >= 1", name="devices_positive"),)
+    __table_args__ = (
+        CheckConstraint("devices >= 1", name="devices_positive"),
+        # The lists' filters with their keyset order (newest first by id): migration 0018.
+        Index("ix_jobs_organisation_id_id", "organisation_id", "id"),
+        Index("ix_jobs_organisation_id_state_id", "organisation_id", "state", "id"),
+        Index("ix_jobs_user_id_id", "user_id", "id"),
+    )
     name: Mapped[str] = mapped_column(String(128))
     command: Mapped[str] = mapped_column(Text)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
@@ -62,7 +78,7 @@ class UsageRecordRow(Base, IdMixin):
     device_seconds: Mapped[int] = mapped_column(BigInteger)
     core_seconds: Mapped[int] = mapped_column(BigInteger)
     wall_seconds: Mapped[int] = mapped_column(BigInteger)
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     ended_at: Mapped[datetime] = mapped_column(UTCDateTime())
     exit_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     source: Mapped[str] = mapped_column(String(32))
