@@ -39,9 +39,16 @@ def configure_logging(level: int | str = logging.INFO, *, json_lines: bool = Fal
     structlog.configure(
         processors=[*processors, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
+
+
+def _stderr_logger(*_args: Any) -> structlog.PrintLogger:
+    # Whatever `sys.stderr` is when the line is written, not when logging was configured: a caller
+    # that swapped it for a while (a CLI runner capturing output) must not leave loggers writing
+    # into its closed file ("I/O operation on closed file" in every later line).
+    return structlog.PrintLogger(sys.stderr)
 
 
 def configure_from(settings: Any) -> None:
