@@ -385,9 +385,10 @@ class Replay:
             free_c[c] -= cpu
             pool_of[j] = p
             start[j] = now
-            end = now + estimate[j]
-            end_of[j] = end
-            insort(ends[c], (end, j))
+            if easy[c]:  # only a backfill pass reads the estimated ends
+                end = now + estimate[j]
+                end_of[j] = end
+                insort(ends[c], (end, j))
             busy_curve[c].append((now, cap_g[c] - free_g[c] if gpu_kind else cap_c[c] - free_c[c]))
             heappush(finishes, (now + duration[j], j))
 
@@ -501,8 +502,9 @@ class Replay:
                 pfree_m[p] += mem[j]
                 free_g[c] += g
                 free_c[c] += cpu
-                e = ends[c]
-                del e[bisect_left(e, (end_of[j], j))]
+                if easy[c]:
+                    e = ends[c]
+                    del e[bisect_left(e, (end_of[j], j))]
                 settled[c] = False
                 busy_curve[c].append((now, cap_g[c] - free_g[c] if gpu_kind else cap_c[c] - free_c[c]))
                 if budget_left > 0 and eligible[c]:
@@ -543,10 +545,22 @@ class Replay:
                     c = choose(self, j, now)
                 if c >= 0:
                     center[j] = c
-                    queue[c].append(j)
+                    q = queue[c]
                     a, b = ccpu[c][j] * inv_c[c], gpu[j] * inv_g[c]
                     backlog[c] += (a if a >= b else b) * estimate[j]
-                    schedule(c, now, j)
+                    if q:
+                        # A queued head is blocked: nothing changed at this center since the pass
+                        # that left it there (its room changes only by its own starts and finishes,
+                        # each followed by a pass), so the reference's head loop stops at once.
+                        q.append(j)
+                        if easy[c]:
+                            if not settled[c]:
+                                backfill(c, now, list(islice(q, 1, depth + 1)))
+                            elif len(q) <= depth + 1:
+                                backfill(c, now, [j])
+                    else:
+                        q.append(j)
+                        schedule(c, now, j)
             events += 1
             if progress is not None and not events & 0x1FFF:
                 self.events = events
