@@ -14,7 +14,7 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left, insort
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from itertools import islice
 
 import numpy as np
@@ -348,7 +348,7 @@ class Replay:
             self.busy_curve
         queue, backlog, ends, settled = self.queue, self.backlog, self.ends, self.settled
         start, center, pool_of, subsidy = self.start, self.center, self.pool_of, self.subsidy
-        center_pools, pool_list = self.center_pools, self.pools
+        center_pools = self.center_pools
         n_centers = len(self.centers)
         gpu_kind = self.kind == "gpu"
         easy = [x.policy == "easy-backfill" for x in self.centers]
@@ -392,7 +392,7 @@ class Replay:
             busy_curve[c].append((now, cap_g[c] - free_g[c] if gpu_kind else cap_c[c] - free_c[c]))
             heappush(finishes, (now + duration[j], j))
 
-        def backfill(c: int, now: float, window: list[int]) -> None:
+        def backfill(c: int, now: float, window: Iterable[int]) -> None:
             q, ccpu_c, mask_c = queue[c], ccpu[c], mask[c]
             fg_c, fc_c = free_g[c], free_c[c]
             settled[c] = True
@@ -438,7 +438,7 @@ class Replay:
                     extra_m -= mem[j]
                 q.remove(j)
                 a, b = ccpu_c[j] * ic, g * ig
-                backlog[c] -= (a if a >= b else b) * estimate[j]
+                backlog[c] -= (a if a >= b else b) * estimate[j]  # noqa: FURB136 - max() is a call
                 begin(j, c, p, now)
                 settled[c] = False
 
@@ -461,12 +461,12 @@ class Replay:
                         break
                 q.popleft()
                 a, b = ccpu_c[j] * ic, gpu[j] * ig
-                backlog[c] -= (a if a >= b else b) * estimate[j]
+                backlog[c] -= (a if a >= b else b) * estimate[j]  # noqa: FURB136 - max() is a call
                 begin(j, c, pj, now)
                 started = True
             if len(q) > 1 and easy[c]:
                 if started or arrived < 0 or not settled[c]:
-                    backfill(c, now, list(islice(q, 1, depth + 1)))
+                    backfill(c, now, islice(q, 1, depth + 1))
                 elif len(q) <= depth + 1:
                     backfill(c, now, [arrived])
 
@@ -547,7 +547,7 @@ class Replay:
                     center[j] = c
                     q = queue[c]
                     a, b = ccpu[c][j] * inv_c[c], gpu[j] * inv_g[c]
-                    backlog[c] += (a if a >= b else b) * estimate[j]
+                    backlog[c] += (a if a >= b else b) * estimate[j]  # noqa: FURB136 - max() is a call
                     if q:
                         # A queued head is blocked: nothing changed at this center since the pass
                         # that left it there (its room changes only by its own starts and finishes,
@@ -555,7 +555,7 @@ class Replay:
                         q.append(j)
                         if easy[c]:
                             if not settled[c]:
-                                backfill(c, now, list(islice(q, 1, depth + 1)))
+                                backfill(c, now, islice(q, 1, depth + 1))
                             elif len(q) <= depth + 1:
                                 backfill(c, now, [j])
                     else:
