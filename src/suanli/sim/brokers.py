@@ -62,6 +62,9 @@ def suanli(r: Replay, j: int, now: float) -> int:
     return best
 
 
+suanli.inline_as = "suanli"  # type: ignore[attr-defined]  # Replay.run inlines this broker
+
+
 def cheapest(r: Replay, j: int, now: float) -> int:
     options = _feasible(r, j)
     prices = r.price_g if r.gpu[j] else r.price_c

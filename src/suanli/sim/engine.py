@@ -14,7 +14,7 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left, insort
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from itertools import islice
 
 import numpy as np
@@ -300,9 +300,11 @@ class Replay:
             self._start(j, c, p, now)
             self.settled[c] = False  # the window moved: jobs behind it are new to the next pass
 
-    # -- the loop ----------------------------------------------------------------------------
-    def run(self, choose: Callable[[Replay, int, float], int],
-            progress: Callable[[int], None] | None = None) -> None:
+    # -- the reference loop ------------------------------------------------------------------
+    def run_reference(self, choose: Callable[[Replay, int, float], int],
+                      progress: Callable[[int], None] | None = None) -> None:
+        """The event loop step by step through the methods above: the definition `run` must match
+        (tests/unit/sim/test_replay_fast.py replays both and compares every outcome)."""
         finishes, submit, n = self._finishes, self.submit, len(self.submit)
         i = 0
         while i < n or finishes:
@@ -325,3 +327,263 @@ class Replay:
         end = max(self.last_change) if self.last_change else 0.0
         for c in range(len(self.centers)):
             self._account(c, end)
+
+    # -- the fused loop ----------------------------------------------------------------------
+    def run(self, choose: Callable[[Replay, int, float], int],
+            progress: Callable[[int], None] | None = None) -> None:
+        """Replay the trace: the steps of `run_reference`, in the same order and with the same
+        floating-point operations, fused into one loop over local names (no method call, no
+        attribute look-up, no object per event beyond the heap entry). The project's broker is
+        inlined when `choose` is it; the others are called as usual and see the same state.
+        Bills are computed after the loop in NumPy, except while the voucher budget lasts (the
+        subsidy of a finish depends on the budget left at that moment)."""
+        heappush, heappop = heapq.heappush, heapq.heappop
+        finishes, submit, n = self._finishes, self.submit, len(self.submit)
+        duration, estimate, gpu, mem = self.duration, self.estimate, self.gpu, self.mem
+        pcpu, ccpu, mask = self.pcpu, self.ccpu, self.mask
+        pfree_g, pfree_c, pfree_m = self.pfree_g, self.pfree_c, self.pfree_m
+        free_g, free_c, cap_g, cap_c = self.free_g, self.free_c, self.cap_g, self.cap_c
+        inv_g, inv_c = self.inv_g, self.inv_c
+        busy_area, busy_area_c, last_change, busy_curve = self.busy_area, self.busy_area_c, self.last_change, \
+            self.busy_curve
+        queue, backlog, ends, settled = self.queue, self.backlog, self.ends, self.settled
+        start, center, pool_of, subsidy = self.start, self.center, self.pool_of, self.subsidy
+        center_pools = self.center_pools
+        n_centers = len(self.centers)
+        gpu_kind = self.kind == "gpu"
+        easy = [x.policy == "easy-backfill" for x in self.centers]
+        single = [pools[0][1] if len(pools) == 1 else -1 for pools in center_pools]
+        end_of = [0.0] * n  # estimated end of a running job (`running` of the reference loop)
+        depth = BACKFILL_DEPTH
+        inf = float("inf")
+        # billing while the voucher budget lasts
+        voucher = self.fed.voucher
+        num, den = voucher.ratio.numerator, voucher.ratio.denominator
+        budget_fen = voucher.budget_fen
+        eligible = self.eligible
+        price_g, price_c = self.price_g, self.price_c
+        subsidy_curve = self.subsidy_curve
+
+        def fit(j: int, c: int) -> int:
+            mj, g, m = mask[c][j], gpu[j], mem[j]
+            for bit, p in center_pools[c]:
+                if mj & bit and g <= pfree_g[p] and pcpu[p][j] <= pfree_c[p] and m <= pfree_m[p]:
+                    return p
+            return -1
+
+        def begin(j: int, c: int, p: int, now: float) -> None:
+            span = now - last_change[c]
+            if span:
+                busy_area[c] += (cap_g[c] - free_g[c]) * span
+                busy_area_c[c] += (cap_c[c] - free_c[c]) * span
+                last_change[c] = now
+            g, cpu = gpu[j], pcpu[p][j]
+            pfree_g[p] -= g
+            pfree_c[p] -= cpu
+            pfree_m[p] -= mem[j]
+            free_g[c] -= g
+            free_c[c] -= cpu
+            pool_of[j] = p
+            start[j] = now
+            if easy[c]:  # only a backfill pass reads the estimated ends
+                end = now + estimate[j]
+                end_of[j] = end
+                insort(ends[c], (end, j))
+            busy_curve[c].append((now, cap_g[c] - free_g[c] if gpu_kind else cap_c[c] - free_c[c]))
+            heappush(finishes, (now + duration[j], j))
+
+        def backfill(c: int, now: float, window: Iterable[int]) -> None:
+            q, ccpu_c, mask_c = queue[c], ccpu[c], mask[c]
+            fg_c, fc_c = free_g[c], free_c[c]
+            settled[c] = True
+            p0 = single[c]
+            if p0 >= 0:
+                fm = pfree_m[p0]
+                candidates = [j for j in window if gpu[j] <= fg_c and ccpu_c[j] <= fc_c and mem[j] <= fm]
+            else:
+                candidates = [j for j in window if gpu[j] <= fg_c and ccpu_c[j] <= fc_c and fit(j, c) >= 0]
+            if not candidates:
+                return
+            head = q[0]
+            mh = mask_c[head]
+            p0 = next(p for bit, p in center_pools[c] if mh & bit)
+            pcpu0 = pcpu[p0]
+            fg, fc, fm = pfree_g[p0], pfree_c[p0], pfree_m[p0]
+            hg, hc, hm = gpu[head], pcpu0[head], mem[head]
+            shadow, extra_g, extra_c, extra_m = inf, 0, 0, 0
+            for end, j in ends[c]:
+                if pool_of[j] != p0:
+                    continue
+                fg += gpu[j]
+                fc += pcpu0[j]
+                fm += mem[j]
+                if fg >= hg and fc >= hc and fm >= hm:
+                    shadow, extra_g, extra_c, extra_m = end, fg - hg, fc - hc, fm - hm
+                    break
+            one = single[c] >= 0
+            ig, ic = inv_g[c], inv_c[c]
+            for j in candidates:
+                g = gpu[j]
+                if one:
+                    p = p0 if g <= pfree_g[p0] and pcpu0[j] <= pfree_c[p0] and mem[j] <= pfree_m[p0] else -1
+                else:
+                    p = fit(j, c)
+                if p < 0:
+                    continue
+                if p == p0 and now + estimate[j] > shadow:
+                    if g > extra_g or pcpu0[j] > extra_c or mem[j] > extra_m:
+                        continue
+                    extra_g -= g
+                    extra_c -= pcpu0[j]
+                    extra_m -= mem[j]
+                q.remove(j)
+                a, b = ccpu_c[j] * ic, g * ig
+                backlog[c] -= (a if a >= b else b) * estimate[j]  # noqa: FURB136 - max() is a call
+                begin(j, c, p, now)
+                settled[c] = False
+
+        def schedule(c: int, now: float, arrived: int) -> None:
+            q = queue[c]
+            if not q:
+                return
+            started = False
+            p = single[c]
+            ccpu_c, mask_c, ig, ic = ccpu[c], mask[c], inv_g[c], inv_c[c]
+            while q:
+                j = q[0]
+                if p >= 0:
+                    if not (mask_c[j] and gpu[j] <= pfree_g[p] and pcpu[p][j] <= pfree_c[p] and mem[j] <= pfree_m[p]):
+                        break
+                    pj = p
+                else:
+                    pj = fit(j, c)
+                    if pj < 0:
+                        break
+                q.popleft()
+                a, b = ccpu_c[j] * ic, gpu[j] * ig
+                backlog[c] -= (a if a >= b else b) * estimate[j]  # noqa: FURB136 - max() is a call
+                begin(j, c, pj, now)
+                started = True
+            if len(q) > 1 and easy[c]:
+                if started or arrived < 0 or not settled[c]:
+                    backfill(c, now, islice(q, 1, depth + 1))
+                elif len(q) <= depth + 1:
+                    backfill(c, now, [arrived])
+
+        # the project's broker, inlined (same arithmetic as brokers.suanli)
+        inline = getattr(choose, "inline_as", None) == "suanli"
+        if inline:
+            from suanli.sim.brokers import LOAD_WEIGHT_FEN as load_weight
+            ratio = float(voucher.ratio)
+            offer_g = [price_g[c] * (1.0 - ratio) if eligible[c] else price_g[c] for c in range(n_centers)]
+            offer_c = [price_c[c] * (1.0 - ratio) if eligible[c] else price_c[c] for c in range(n_centers)]
+            value_g, value_c = self.fed.value_of_wait_fen_per_device_hour, self.fed.value_of_wait_fen_per_cpu_hour
+            codes = np.zeros(n, np.int64)
+            for c in range(n_centers):
+                codes |= (np.asarray(mask[c], np.int64) != 0).astype(np.int64) << c
+            options = {code: tuple(c for c in range(n_centers) if code >> c & 1) for code in np.unique(codes).tolist()}
+            feasible = [options[code] for code in codes.tolist()]
+
+        budget_left = self.budget_left
+        events = 0
+        i = 0
+        while i < n or finishes:
+            if finishes and (i >= n or finishes[0][0] <= submit[i]):
+                now, j = heappop(finishes)
+                c, p = center[j], pool_of[j]
+                span = now - last_change[c]
+                if span:
+                    busy_area[c] += (cap_g[c] - free_g[c]) * span
+                    busy_area_c[c] += (cap_c[c] - free_c[c]) * span
+                    last_change[c] = now
+                g, cpu = gpu[j], pcpu[p][j]
+                pfree_g[p] += g
+                pfree_c[p] += cpu
+                pfree_m[p] += mem[j]
+                free_g[c] += g
+                free_c[c] += cpu
+                if easy[c]:
+                    e = ends[c]
+                    del e[bisect_left(e, (end_of[j], j))]
+                settled[c] = False
+                busy_curve[c].append((now, cap_g[c] - free_g[c] if gpu_kind else cap_c[c] - free_c[c]))
+                if budget_left > 0 and eligible[c]:
+                    run = duration[j]
+                    cost = charge_for_usage(price_g[c], -int(-g * run // 1000))
+                    cost += charge_for_usage(price_c[c], -int(-cpu * run // 1000))
+                    paid = min(cost * num // den, budget_left)
+                    if paid:
+                        subsidy[j] = paid
+                        budget_left -= paid
+                        self.budget_left = budget_left
+                        subsidy_curve.append((now, budget_fen - budget_left))
+                        if budget_left == 0:
+                            self.budget_out_at = now
+                if queue[c]:
+                    schedule(c, now, -1)
+            else:
+                j, now = i, submit[i]
+                i += 1
+                if inline:
+                    g, est = gpu[j], estimate[j]
+                    if g:
+                        value, prices, caps, frees, inv = value_g, offer_g if budget_left > 0 else price_g, cap_g, \
+                            free_g, inv_g
+                    else:
+                        value, prices, caps, frees, inv = value_c, offer_c if budget_left > 0 else price_c, cap_c, \
+                            free_c, inv_c
+                    c, best_score = -1, inf
+                    for k in feasible[j]:
+                        busy = (caps[k] - frees[k]) * inv[k]
+                        wait = 0.0
+                        if queue[k] or g > free_g[k] or ccpu[k][j] > free_c[k]:
+                            wait = backlog[k] + busy * 0.5 * est
+                        score = est * (prices[k] + load_weight * busy) + wait * value
+                        if score < best_score:
+                            c, best_score = k, score
+                else:
+                    c = choose(self, j, now)
+                if c >= 0:
+                    center[j] = c
+                    q = queue[c]
+                    a, b = ccpu[c][j] * inv_c[c], gpu[j] * inv_g[c]
+                    backlog[c] += (a if a >= b else b) * estimate[j]  # noqa: FURB136 - max() is a call
+                    if q:
+                        # A queued head is blocked: nothing changed at this center since the pass
+                        # that left it there (its room changes only by its own starts and finishes,
+                        # each followed by a pass), so the reference's head loop stops at once.
+                        q.append(j)
+                        if easy[c]:
+                            if not settled[c]:
+                                backfill(c, now, islice(q, 1, depth + 1))
+                            elif len(q) <= depth + 1:
+                                backfill(c, now, [j])
+                    else:
+                        q.append(j)
+                        schedule(c, now, j)
+            events += 1
+            if progress is not None and not events & 0x1FFF:
+                self.events = events
+                progress(events)
+        self.events = events
+        self.budget_left = budget_left
+        self._bill_all()
+        end = max(last_change) if last_change else 0.0
+        for c in range(n_centers):
+            self._account(c, end)
+
+    def _bill_all(self) -> None:
+        """Every placed job's bill, in NumPy: the arithmetic of `_bill` (device-seconds rounded
+        up to whole milli-seconds, then `charge_for_usage`'s rounding up to the fen)."""
+        pool_of = np.asarray(self.pool_of, np.int64)
+        run = np.asarray(self.duration, np.float64)
+        gpu = np.asarray(self.gpu, np.int64)
+        cost = np.zeros(len(pool_of), np.int64)
+        for p in np.unique(pool_of[pool_of >= 0]).tolist():
+            jobs = np.flatnonzero(pool_of == p)
+            c = self.pool_center[p]
+            dur = run[jobs]
+            dev_s = -((-gpu[jobs] * dur) // 1000).astype(np.int64)
+            cpu_s = -((-np.asarray(self.pcpu[p], np.int64)[jobs] * dur) // 1000).astype(np.int64)
+            cost[jobs] = -((-self.price_g[c] * dev_s) // 3600) - ((-self.price_c[c] * cpu_s) // 3600)
+        self.cost = cost.tolist()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
-from suanli.sim.fill import experiment
+from suanli.sim.fill import best, experiment
 from suanli.sim.fill.best import CANDIDATE_TEMPERATURES, BestScorer, tempered
 from suanli.sim.fill.bound import ilp_bound, lp_bound, sample_nodes
 from suanli.sim.fill.data import NodeList, PodList
-from suanli.sim.fill.fgd import FGDScorer, FragmentationModel
+from suanli.sim.fill.fgd import CLOSING_BONUS, FGDScorer, FragmentationModel
 from suanli.sim.fill.state import ClusterState
 from suanli.sim.fill.workload import TypicalPods, task_types
 
@@ -39,15 +41,35 @@ def test_a_hotter_temperature_merges_close_fragmentation_scores_into_ties() -> N
     assert model.scale * 1000.0 == tempered(model, 1000.0).scale and model.scale != tempered(model, 2).scale
 
 
-def test_best_keeps_a_candidate_temperature_and_matches_fgd_at_one(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_best_keeps_a_candidate_temperature_and_without_closing_matches_fgd_at_one(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     nodes = _nodes([2, 2, 4, 4, 8, 8])
     rows = [(2000, 1, 500)] * 12 + [(4000, 1, 1000)] * 10 + [(8000, 2, 1000)] * 4 + [(1000, 1, 250)] * 8
     pods = _pods(rows)
-    chosen = experiment.calibrate(nodes, pods, FragmentationModel(experiment.reserving_target(pods)))
+    chosen = experiment.calibrate(nodes, pods, experiment.best_model(pods))
     assert chosen in CANDIDATE_TEMPERATURES
+    assert best.smallest_share(pods) == 250
     monkeypatch.setattr(experiment, "calibrate", lambda *_: 1.0)
+    monkeypatch.setattr(best, "smallest_share", lambda _pods: 0)  # closing off
     experiment._DERIVED.clear()
     assert experiment.run_seed(nodes, pods, "best", 5) == experiment.run_seed(nodes, pods, "fgd", 5)
+    experiment._DERIVED.clear()
+
+
+def test_best_sends_a_shared_task_to_the_gpu_it_closes() -> None:
+    # typical 0.4 tasks fit in 1000 and in 500 free alike, so FGD ties both GPUs and keeps the first
+    typical = TypicalPods(np.array([1000]), np.array([400]), np.array([1]), np.array([0]), np.array([1.0]))
+    state = ClusterState(_nodes([2]))
+    state.set_gpus(0, [1000, 500])
+    types = task_types(_pods([(1000, 1, 500)]))
+    model = FragmentationModel(typical)
+    fgd_score, fgd_gpu = FGDScorer(model)(state, np.array([0]), types, 0)
+    closing = copy.copy(model)
+    closing.closing_below = 400  # 0 left on the half-free GPU: nothing could ever use it
+    best_score, best_gpu = BestScorer(closing)(state, np.array([0]), types, 0)
+    assert (fgd_score[0], fgd_gpu[0]) == (50, 0)
+    assert (best_score[0], best_gpu[0]) == (50 + CLOSING_BONUS, 1)
+    state.set_gpus(0, [1000, 950])  # 450 would be left, room for a 0.4 task: FGD's choice stands
+    assert BestScorer(closing)(state, np.array([0]), types, 0)[1][0] == fgd_gpu[0] == 0
 
 
 def test_lp_bound_is_below_every_policy_and_exact_on_an_easy_cluster() -> None:

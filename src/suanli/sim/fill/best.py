@@ -1,5 +1,14 @@
 """`best`, the project's own fill policy: FGD against a target workload that keeps every
-GPU-model-constrained task shape, with a score temperature tuned by look-ahead simulation.
+GPU-model-constrained task shape, shared-GPU tasks sent first to a GPU they close, and a score
+temperature tuned by look-ahead simulation.
+
+Closing. A shared-GPU (fractional) task goes, before anything else, to a GPU it closes: one
+left, after it, with less free milli than the smallest share any task of the pod list asks
+for. What such a GPU has left is lost whatever happens next, so filling the hole costs nothing
+another task could have used, while the same task on a fresh GPU opens a new partial GPU. FGD
+sees the same move only through its typical pods (the 95 % cut drops the small shares), and
+its integer score often ties the closing GPU with a fresh one, the first GPU winning. Among the
+closing GPUs, and when there is none, FGD's score decides as usual.
 
 Temperature. FGD's score is 100 x sigmoid(-delta / 1000) truncated to an integer, and ties go
 to the seeded node order, i.e. first fit. The divisor decides how often two nodes tie: a larger
@@ -29,7 +38,7 @@ from collections import Counter
 
 import numpy as np
 
-from suanli.sim.fill.data import PodList
+from suanli.sim.fill.data import MILLI, PodList
 from suanli.sim.fill.fgd import FGDScorer, FragmentationModel
 from suanli.sim.fill.workload import TypicalPods, typical_pods
 
@@ -48,8 +57,21 @@ def reserving_target(pods: PodList) -> TypicalPods:
     return TypicalPods(cpu, milli, num_gpu, mask, weight / weight.sum())
 
 
+def smallest_share(pods: PodList) -> int:
+    """The smallest GPU milli any shared-GPU task of the pod list asks for (0: there is none)."""
+    shared = pods.gpu_milli[(pods.num_gpu == 1) & (pods.gpu_milli < MILLI)]
+    return int(shared.min()) if len(shared) else 0
+
+
+def best_model(pods: PodList) -> FragmentationModel:
+    """FGD's model of `best`: the reserving target, closing on at the pod list's smallest share."""
+    model = FragmentationModel(reserving_target(pods))
+    model.closing_below = smallest_share(pods)
+    return model
+
+
 CANDIDATE_TEMPERATURES = (1.0, 1.5, 2.0, 3.0)  # x FGD's divisor
-CALIBRATION_SEEDS = (1_000_003, 1_000_033)  # far from any seed range a user asks for
+CALIBRATION_SEEDS = (1_000_003, 1_000_033, 1_000_037, 1_000_039)  # far from any seed range a user asks for
 CALIBRATION_LEVELS = (95, 100, 110, 120, 130)
 
 

@@ -25,7 +25,7 @@ from suanli.sim.fill.best import (
     CALIBRATION_SEEDS,
     CANDIDATE_TEMPERATURES,
     BestScorer,
-    reserving_target,
+    best_model,
     tempered,
 )
 from suanli.sim.fill.data import MILLI, NodeList, PodList
@@ -58,7 +58,7 @@ def _fgd(pods: PodList) -> FGDScorer:
 
 
 def _best(pods: PodList, nodes: NodeList | None = None) -> BestScorer:
-    model = derived((pods,), "best model", lambda: FragmentationModel(reserving_target(pods)))
+    model = derived((pods,), "best model", lambda: best_model(pods))
     if nodes is None:
         return BestScorer(model)
     temperature = derived((nodes, pods), "best temperature", lambda: calibrate(nodes, pods, model))

@@ -30,6 +30,7 @@ from suanli.sim.fill.workload import TaskTypes, TypicalPods
 NEVER = -MILLI
 # below this many nodes, scoring repeated GPUs costs less than finding them
 DEDUPE_FROM = 16
+CLOSING_BONUS = 101  # added to the score of a GPU a shared task closes (`best`)
 
 
 class FragmentationModel:
@@ -50,6 +51,9 @@ class FragmentationModel:
         self.earlier = {w: np.tri(w, k=-1, dtype=bool) for w in range(1, 17)}  # [j, i]: GPU i before j
         self._delta: dict[int, np.ndarray] = {}
         self._need: dict[int, np.ndarray] = {}
+        # `best` only (0 = off, plain FGD): a shared-GPU task first of all takes a GPU it closes,
+        # one left with less free milli than the smallest share any task asks for
+        self.closing_below = 0
 
     def static_ok(self, model_bit: np.ndarray) -> np.ndarray:
         """Typical pods a node could ever host by GPU model; CPU-only typical pods never 'fit'."""
@@ -217,5 +221,8 @@ class FGDScorer:
         stats = self.stats[rows] + fm.delta(milli)[g[at, col]]
         after = fm.frag(cpu_after[at], stats[:, :p], stats[:, p:2 * p], stats[:, 2 * p])
         per_gpu = np.full(g.shape, -1, np.int64)
-        per_gpu[at, col] = fm.score(self.before[rows], after)
+        score = fm.score(self.before[rows], after)
+        if fm.closing_below:  # above every FGD score (0..100): closing GPUs first, FGD among them
+            score += CLOSING_BONUS * (g[at, col] - milli < fm.closing_below)
+        per_gpu[at, col] = score
         return per_gpu.max(1), per_gpu.argmax(1)  # argmax: the first GPU with the top score
