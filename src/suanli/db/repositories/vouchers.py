@@ -17,6 +17,7 @@ from suanli.db.models.organisations import OrganisationRow
 from suanli.db.models.vouchers import (
     VoucherApplicationRow,
     VoucherContractRow,
+    VoucherDocumentRow,
     VoucherGrantRow,
     VoucherProgramRow,
     VoucherRedemptionRow,
@@ -226,3 +227,17 @@ def contract_declared(session: Session, provider_id: int, buyer_id: int, number_
 
 def contract_by_bill(session: Session, bill: str) -> VoucherContractRow | None:
     return session.scalar(select(VoucherContractRow).where(VoucherContractRow.bill == bill))
+
+
+def documents_of(session: Session, *, application_id: int | None = None,
+                 contract_id: int | None = None) -> Sequence[VoucherDocumentRow]:
+    query = select(VoucherDocumentRow)
+    if application_id is not None:
+        query = query.where(VoucherDocumentRow.application_id == application_id)
+    if contract_id is not None:
+        query = query.where(VoucherDocumentRow.contract_id == contract_id)
+    return session.scalars(query.order_by(VoucherDocumentRow.id)).all()
+
+
+def get_document(session: Session, document_id: int) -> VoucherDocumentRow | None:
+    return session.get(VoucherDocumentRow, document_id)

@@ -148,6 +148,10 @@ class ReviewStage(Strict):
     scored: bool = False
     min_score: int | None = Field(default=None, ge=0, le=1000)
     max_score: int = Field(default=100, ge=1, le=1000, description="scores run from 0 to this")
+    requires: list[Evidence] = Field(
+        default_factory=list, description="document types that must be uploaded before approval here (review.documents)")
+    verifies_scale: bool = Field(
+        default=False, description="the reviewer records the verified scale (PFLOPS FP16) here (scale.verified)")
 
 
 class VoucherProgram(Strict):

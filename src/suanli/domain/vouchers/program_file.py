@@ -137,8 +137,13 @@ def cross_checks(p: VoucherProgram) -> list[Problem]:
     for i, s in enumerate(p.review_stages):
         if s.min_score is not None and not s.scored:
             problems.append((("review_stages", i, "min_score"), "min_score needs scored: true"))
+        if s.verifies_scale and p.scale is None:
+            problems.append((("review_stages", i, "verifies_scale"), "verifies_scale needs a scale: threshold"))
         if s.min_score is not None and s.min_score > s.max_score:
             problems.append((("review_stages", i, "min_score"), f"min_score is above max_score {s.max_score}"))
+    if p.scale is not None and not any(s.verifies_scale for s in p.review_stages):
+        problems.append((("scale",), ("a scale threshold is verified by a reviewer: give one review stage "
+                                     "'verifies_scale: true'")))
     return problems
 
 
