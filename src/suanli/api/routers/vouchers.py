@@ -55,12 +55,17 @@ class ProgramOut(BaseModel):
     budget_fen: int
     granted_fen: int
     budget_left_fen: int
+    management_costs: str
+    management_costs_fen: int
+    grantable_fen: int
     text_hash: str
     receipt: dict[str, Any] | None
 
 
 def _program_out(row: Any) -> ProgramOut:
-    return ProgramOut(id=row.id, code=row.code, year=row.year, title_zh=row.title_zh, title_en=row.title_en,
+    program = service.program_of(row)
+    return ProgramOut(management_costs=program.management_costs, management_costs_fen=program.management_costs_fen(),
+                      grantable_fen=program.grantable_fen(), id=row.id, code=row.code, year=row.year, title_zh=row.title_zh, title_en=row.title_en,
                       status=row.status, side=row.side_mode, budget_fen=row.budget_fen, granted_fen=row.granted_fen,
                       budget_left_fen=service.budget_left(row), text_hash=row.text_hash, receipt=row.receipt)
 

@@ -157,6 +157,7 @@ class VoucherRedemptionRow(Base, IdMixin):
     request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # The disbursement batch that paid a `direct_to_claimant` redemption to its claimant (migration 0016).
     batch_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    payee_account_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the claimant's payable
 
 
 class VoucherClawbackRow(Base, IdMixin):

@@ -241,3 +241,18 @@ def documents_of(session: Session, *, application_id: int | None = None,
 
 def get_document(session: Session, document_id: int) -> VoucherDocumentRow | None:
     return session.get(VoucherDocumentRow, document_id)
+
+
+def unbatched_payouts(session: Session, *, start: Any, end: Any) -> Sequence[VoucherRedemptionRow]:
+    """Direct-to-claimant redemptions recorded in [start, end), not clawed back, that no disbursement batch
+    has taken yet (locked: two batches never take one payout)."""
+    query = select(VoucherRedemptionRow).where(
+        VoucherRedemptionRow.payee_account_id.is_not(None), VoucherRedemptionRow.batch_id.is_(None),
+        VoucherRedemptionRow.status == "redeemed",
+        VoucherRedemptionRow.created_at >= start, VoucherRedemptionRow.created_at < end)
+    return session.scalars(query.order_by(VoucherRedemptionRow.id).with_for_update()).all()
+
+
+def payouts_of_batch(session: Session, batch_id: int) -> Sequence[VoucherRedemptionRow]:
+    query = select(VoucherRedemptionRow).where(VoucherRedemptionRow.batch_id == batch_id)
+    return session.scalars(query.order_by(VoucherRedemptionRow.id)).all()

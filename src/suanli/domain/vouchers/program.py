@@ -162,7 +162,12 @@ class VoucherProgram(Strict):
     issuer: Text
     year: int = Field(ge=2000, le=2100)
     budget_fen: Fen = Field(description="the annual total (年度总额), integer fen")
-    management_costs: Literal["inside_budget", "outside_budget"] = "inside_budget"
+    management_costs: Literal["inside_budget", "outside_budget"] = Field(
+        default="inside_budget", description="inside_budget: the management costs are paid out of budget_fen and "
+        "reduce what can be granted; outside_budget: funded separately, the whole budget_fen can be granted")
+    management_cost_percent: Percent = Field(
+        default=Decimal(0), description="the running costs of the program (evaluation, platform operation) as a "
+        "percent of budget_fen")
     side: SideMode
     settlement: Settlement = Settlement.RESERVE_FUND
     apply_and_enjoy: bool = Field(default=False, description="即申即享: granted on application, no review")
@@ -196,6 +201,18 @@ class VoucherProgram(Strict):
             rules = self.demand if side is Side.DEMAND else self.supply
             percent = rules.ratios.get(kind) if rules else None
         return None if percent is None else Fraction(percent) / 100
+
+    def management_costs_fen(self) -> int:
+        """The program's running costs in fen, rounded UP (the budget never promises the last fen twice)."""
+        share = Fraction(self.management_cost_percent) / 100
+        return -(-self.budget_fen * share.numerator // share.denominator)
+
+    def grantable_fen(self) -> int:
+        """What grants may use of the annual total: all of it when management costs are paid outside the
+        budget, the total less those costs when they are paid inside it."""
+        if self.management_costs == "outside_budget":
+            return self.budget_fen
+        return self.budget_fen - self.management_costs_fen()
 
     def stage(self, name: str) -> ReviewStage:
         return next(s for s in self.review_stages if s.name == name)

@@ -4,7 +4,8 @@ Adds `voucher_documents` (an uploaded document of an application or a contract: 
 media type, size and the SHA-256 under which the bytes are stored content-addressed in the data
 directory); `voucher_reviews.verified_scale_pflops_fp16` (the scale a reviewer verified at a stage
 that verifies scale, never the claimant's figure); and `voucher_redemptions.batch_id` (the
-disbursement batch that paid a `direct_to_claimant` redemption to its claimant).
+disbursement batch that paid a `direct_to_claimant` redemption to its claimant, and
+`payee_account_id`, the claimant's payable account it is owed on until then).
 
 Revision ID: 0016
 Revises: 0015
@@ -55,10 +56,12 @@ def upgrade() -> None:
         batch.add_column(sa.Column("verified_scale_pflops_fp16", sa.String(length=32), nullable=True))
     with op.batch_alter_table("voucher_redemptions") as batch:
         batch.add_column(sa.Column("batch_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("payee_account_id", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("voucher_redemptions") as batch:
+        batch.drop_column("payee_account_id")
         batch.drop_column("batch_id")
     with op.batch_alter_table("voucher_reviews") as batch:
         batch.drop_column("verified_scale_pflops_fp16")
