@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from suanli.db.models.base import utcnow
-from suanli.db.models.vouchers import VoucherRedemptionRow
+from suanli.db.models.vouchers import VoucherGrantRow, VoucherRedemptionRow
 from suanli.db.uow import unit_of_work
 from suanli.domain.errors import InvalidInput
 from suanli.domain.ledger import AccountPurpose, OwnerKind
@@ -148,3 +148,70 @@ def test_management_costs_inside_the_budget_reduce_what_can_be_granted(sessions,
             assert err.rule == "budget.remaining"
         else:
             raise AssertionError("granted into the management costs")
+
+
+def test_the_issuers_yearly_cap_counts_grants_under_all_its_programs(sessions, world) -> None:  # type: ignore[no-untyped-def]
+    cap = "caps: {per_organisation_issuer_year_fen: 50_000_000}\n"  # ¥500,000 a year across the issuer
+    with unit_of_work(sessions) as s:
+        first = svc.load_program(s, text=_program("issuer-a", side="demand", settlement_mode="reserve_fund") + cap,
+                                 actor=world.bureau).id
+        second = svc.load_program(s, text=_program("issuer-b", side="demand", settlement_mode="reserve_fund") + cap,
+                                  actor=world.bureau).id
+        other = _program("issuer-other", side="demand", settlement_mode="reserve_fund").replace(
+            "issuer: {zh: 局, en: bureau}", "issuer: {zh: 省厅, en: province}") + cap
+        third = svc.load_program(s, text=other, actor=world.bureau).id
+        for p in (first, second, third):
+            svc.set_window(s, program_id=p, open=True, actor=world.bureau)
+    with unit_of_work(sessions) as s:
+        svc.apply(s, command=svc.ApplyCommand(first, "a", 42_000_000), actor=world.big_admin)
+        svc.apply(s, command=svc.ApplyCommand(second, "b", 20_000_000), actor=world.big_admin)  # limited to ¥80,000
+        svc.apply(s, command=svc.ApplyCommand(third, "c", 20_000_000), actor=world.big_admin)  # another issuer
+    with unit_of_work(sessions) as s:
+        granted = {w.program_id: w.granted_fen for w in svc.list_wallets(s, actor=world.bureau)}
+    assert granted == {first: 42_000_000, second: 8_000_000, third: 20_000_000}
+
+
+def test_a_co_funded_program_records_each_funders_part_and_stops_at_the_first_exhausted(sessions, world) -> None:  # type: ignore[no-untyped-def]
+    funders = ("funders:\n  - {id: city, name: {zh: 市财政, en: city}, budget_fen: 60_000_000, share_percent: 60}\n"
+               "  - {id: district, name: {zh: 区财政, en: district}, budget_fen: 30_000_000, share_percent: 40}\n")
+    with unit_of_work(sessions) as s:
+        program = svc.load_program(s, text=_program("cofunded", side="demand", settlement_mode="reserve_fund")
+                                   + funders, actor=world.bureau).id
+        svc.set_window(s, program_id=program, open=True, actor=world.bureau)
+        svc.apply(s, command=svc.ApplyCommand(program, "a", 70_000_000), actor=world.big_admin)
+    with unit_of_work(sessions) as s:
+        first = s.scalars(select(VoucherGrantRow)).one()
+        assert first.funder_split == {"city": 42_000_000, "district": 28_000_000}
+    with unit_of_work(sessions) as s:  # the district has ¥20,000 left: 即申即享 grants ¥50,000.02 at most
+        svc.apply(s, command=svc.ApplyCommand(program, "b", 20_000_000), actor=world.sme_admin)
+    with unit_of_work(sessions) as s:
+        rows = s.scalars(select(VoucherGrantRow).order_by(VoucherGrantRow.id)).all()
+        assert [r.amount_fen for r in rows] == [70_000_000, 5_000_002]
+        assert rows[1].funder_split == {"city": 3_000_002, "district": 2_000_000}
+        assert "budget.funder" in [r["id"] for r in rows[1].rules if r["outcome"] == "limited"]
+
+
+def test_a_contract_claim_reads_item_properties_from_the_attested_record(sessions, world) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    rules = ("  ratio_rules:\n    - id: ratio.domestic\n      when: {domestic: true}\n      percent: 40\n"
+             "      message: {zh: 国产算力, en: domestic compute}\n")
+    text = _program("domestic", side="demand", settlement_mode="reimbursement").replace(
+        "demand:\n  ratios: {compute: 20}\n", "demand:\n  ratios: {compute: 20}\n" + rules)
+    with unit_of_work(sessions) as s:
+        program = svc.load_program(s, text=text, actor=world.bureau).id
+        svc.set_window(s, program_id=program, open=True, actor=world.bureau)
+        svc.apply(s, command=svc.ApplyCommand(program, "a", 10_000_000), actor=world.big_admin)
+        row = svc.declare_contract(s, command=svc.DeclareContract(
+            world.provider_admin.organisation_id, "DOM-1", 300_000, date(2026, 1, 5), 12,
+            [{"kind": "compute", "amount_fen": 200_000, "domestic": True, "ecosystem": "cann"},
+             {"kind": "compute", "amount_fen": 100_000, "ecosystem": "cuda"}]), actor=world.big_admin)
+        svc.confirm_contract(s, contract_id=row.id, actor=world.provider_admin)
+        svc.confirm_payment(s, contract_id=row.id, actor=world.provider_admin, paid_fen=300_000)
+        contract_id = row.id
+    with unit_of_work(sessions) as s:
+        claimed = svc.claim_contract(s, claim=svc.ContractClaim(program, contract_id), actor=world.big_admin,
+                                     idempotency_key="dom-1").redemption
+        # 40% of the domestic ¥2,000 + 20% of the ¥1,000 CUDA line
+        assert claimed.amount_fen == 80_000 + 20_000
+        assert [r["id"] for r in claimed.rules if r["id"].startswith("ratio")] == ["ratio.domestic", "ratio"]

@@ -115,6 +115,7 @@ class VoucherGrantRow(Base, IdMixin):
     transfer_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     rules: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    funder_split: Mapped[dict[str, int] | None] = mapped_column(JSON, nullable=True)  # co-funding (migration 0016)
 
 
 class VoucherReservationRow(Base, IdMixin):

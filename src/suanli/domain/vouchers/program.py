@@ -88,8 +88,43 @@ class EligibilityRule(Strict):
     message: Text
 
 
+class ItemMatch(Strict):
+    """Properties of one bought item (a contract line or a metered usage); every listed test must hold."""
+
+    kinds: list[ItemKind] | None = Field(default=None, min_length=1)
+    ecosystems: list[str] | None = Field(default=None, min_length=1, description="accelerator ecosystem: cuda, cann, ...")
+    domestic: bool | None = Field(default=None, description="domestic (国产) hardware")
+    centers: list[str] | None = Field(default=None, min_length=1, description="the center that delivers it")
+
+
+class RatioRule(Strict):
+    """A ratio for the items that match `when`, instead of tiers and the per-kind ratio (first match wins)."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    when: ItemMatch
+    percent: Percent
+    message: Text | None = Field(default=None, description="what the rule is, e.g. 国产算力 / domestic compute")
+
+
+class Band(Strict):
+    from_fen: Fen = Field(description="the band starts at this amount of the order")
+    percent: Percent
+
+
+class Tiers(Strict):
+    """Ratios by amount: `marginal` pays each band's percent on the part of the order inside it (like
+    income tax); `whole` pays the percent of the band the whole order falls in."""
+
+    kinds: list[ItemKind] = Field(default_factory=lambda: [ItemKind.COMPUTE], min_length=1)
+    mode: Literal["marginal", "whole"] = "marginal"
+    bands: list[Band] = Field(min_length=1, description="ascending from_fen, the first at 0")
+
+
 class SideRules(Strict):
     ratios: dict[ItemKind, Percent] = Field(min_length=1, description="item kind -> percent paid by the voucher")
+    ratio_rules: list[RatioRule] = Field(
+        default_factory=list, description="ratios by item property (ecosystem, domestic, center, kind)")
+    tiers: Tiers | None = Field(default=None, description="ratios by order amount for the listed kinds")
 
 
 class ProjectClass(Strict):
@@ -103,6 +138,9 @@ class ProjectClass(Strict):
 class Caps(Strict):
     per_organisation_fen: Fen | None = None
     per_application_fen: Fen | None = None
+    per_organisation_issuer_year_fen: Fen | None = Field(
+        default=None, description="an organisation's grants in one calendar year under every program of this "
+        "issuer together (cap.issuer-year)")
     minimum_claim_fen: Fen | None = Field(default=None, description="a redemption below this is refused (claim.minimum)")
 
 
@@ -154,6 +192,15 @@ class ReviewStage(Strict):
         default=False, description="the reviewer records the verified scale (PFLOPS FP16) here (scale.verified)")
 
 
+class Funder(Strict):
+    """One funder of a co-funded program (e.g. the city and a district), with its own budget."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    name: Text
+    budget_fen: Fen
+    share_percent: Percent = Field(description="the part of every grant this funder pays")
+
+
 class VoucherProgram(Strict):
     """One program file."""
 
@@ -185,6 +232,9 @@ class VoucherProgram(Strict):
     validity: Validity
     review_stages: list[ReviewStage] = Field(default_factory=list)
     priority_sectors: list[str] = Field(default_factory=list)
+    funders: list[Funder] = Field(
+        default_factory=list, description="co-funding: each funder pays its share of every grant from its own "
+        "budget; budget_fen is the combined ceiling")
     sources: list[str] = Field(default_factory=list, description="the policy texts this file encodes")
 
     def sides(self) -> tuple[Side, ...]:

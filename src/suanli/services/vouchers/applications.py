@@ -34,7 +34,7 @@ from suanli.domain.vouchers.program import Evidence
 from suanli.domain.vouchers.review import ReviewDecision
 from suanli.services.vouchers.common import audit_event, facts_of
 from suanli.services.vouchers.documents import uploaded_kinds
-from suanli.services.vouchers.grants import grant
+from suanli.services.vouchers.grants import grant, grant_limits
 from suanli.services.vouchers.programs import budget_left, program_of, program_row
 
 PROJECT_LIMIT, COMMENT_LIMIT = 500, 2000
@@ -68,7 +68,8 @@ def apply(session: Session, *, command: ApplyCommand, actor: Principal, today: d
     mode = CapMode.LIMIT if program.apply_and_enjoy else CapMode.STRICT
     grant_amount(program, amount_fen=command.requested_fen, project_class=command.project_class,
                  organisation_granted_fen=repo.organisation_granted(session, row.id, org.id),
-                 budget_left_fen=budget_left(row), mode=mode).raise_if_refused()
+                 budget_left_fen=budget_left(row), mode=mode,
+                 **grant_limits(session, row, program, org.id, today)).raise_if_refused()
     application = repo.add(session, VoucherApplicationRow(
         program_id=row.id, organisation_id=org.id, applicant_user_id=actor.user_id, side=side.value,
         project=command.project, project_class=command.project_class, sector=command.sector,

@@ -39,6 +39,7 @@ from suanli.domain.vouchers import (
 )
 from suanli.domain.vouchers.bounds import check_text
 from suanli.domain.vouchers.errors import VoucherNotFound
+from suanli.domain.vouchers.ratios import OrderLine
 from suanli.services import ledger
 from suanli.services.vouchers.common import audit_event, facts_of, known_id, ledger_account
 from suanli.services.vouchers.contracts import contract_facts, readable_contract
@@ -71,7 +72,8 @@ def record_usage_redemption(session: Session, *, usage_record_id: int, charge_fe
     if found is None:
         raise VoucherNotFound(f"usage record {usage_record_id} does not exist")
     usage, center, job = found
-    order = Order(ItemKind.COMPUTE, charge_fen, center, usage_bill(usage_record_id))
+    order = Order(ItemKind.COMPUTE, charge_fen, center, usage_bill(usage_record_id),
+                  ecosystem=repo.pool_ecosystem(session, usage.pool_id))
     if charge_fen <= 0 or repo.redemption_by_claim(session, claim_key(order)) is not None:
         return None  # nothing to pay, or already subsidised: never twice
     reservation = repo.reservation_of_job(session, job.id, for_update=True)
@@ -231,7 +233,8 @@ def contract_order(session: Session, contract: VoucherContractRow, side: Side) -
     kind = next(iter(kinds)) if len(kinds) == 1 else ItemKind.COMPUTE
     return Order(kind, facts.amount_fen, designated, contract.bill or f"contract-draft:{contract.id}", side,
                  facts.through_platform, facts.confirmed, facts.paid,
-                 items=tuple((i.kind, i.amount_fen) for i in facts.items), signed_on=facts.signed_on,
+                 items=tuple(OrderLine(i.kind, i.amount_fen, i.ecosystem, i.domestic, i.center or designated)
+                             for i in facts.items), signed_on=facts.signed_on,
                  term_months=facts.term_months)
 
 

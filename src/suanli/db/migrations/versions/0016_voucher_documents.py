@@ -5,7 +5,8 @@ media type, size and the SHA-256 under which the bytes are stored content-addres
 directory); `voucher_reviews.verified_scale_pflops_fp16` (the scale a reviewer verified at a stage
 that verifies scale, never the claimant's figure); and `voucher_redemptions.batch_id` (the
 disbursement batch that paid a `direct_to_claimant` redemption to its claimant, and
-`payee_account_id`, the claimant's payable account it is owed on until then).
+`payee_account_id`, the claimant's payable account it is owed on until then); and
+`voucher_grants.funder_split` (a co-funded grant's part per funder).
 
 Revision ID: 0016
 Revises: 0015
@@ -54,6 +55,8 @@ def upgrade() -> None:
     op.create_index("ix_voucher_documents_organisation_id", "voucher_documents", ["organisation_id"])
     with op.batch_alter_table("voucher_reviews") as batch:
         batch.add_column(sa.Column("verified_scale_pflops_fp16", sa.String(length=32), nullable=True))
+    with op.batch_alter_table("voucher_grants") as batch:
+        batch.add_column(sa.Column("funder_split", sa.JSON(), nullable=True))
     with op.batch_alter_table("voucher_redemptions") as batch:
         batch.add_column(sa.Column("batch_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("payee_account_id", sa.Integer(), nullable=True))
@@ -63,6 +66,8 @@ def downgrade() -> None:
     with op.batch_alter_table("voucher_redemptions") as batch:
         batch.drop_column("payee_account_id")
         batch.drop_column("batch_id")
+    with op.batch_alter_table("voucher_grants") as batch:
+        batch.drop_column("funder_split")
     with op.batch_alter_table("voucher_reviews") as batch:
         batch.drop_column("verified_scale_pflops_fp16")
     op.drop_index("ix_voucher_documents_organisation_id", table_name="voucher_documents")
