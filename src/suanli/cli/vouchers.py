@@ -28,7 +28,7 @@ from suanli.cli.common import (
 )
 from suanli.domain.errors import SuanliError
 from suanli.domain.money import format_yuan
-from suanli.domain.vouchers import Side, parse_program, program_json_schema
+from suanli.domain.vouchers import Side, parse_program_file, program_json_schema
 
 NAME = "voucher"
 app = typer.Typer(help="Compute vouchers: programs, applications, reviews, grants, wallets, redemptions, forecast, "
@@ -54,10 +54,13 @@ def program_load(file: Path, actor: As = "") -> None:
     """Validate and load a program file (YAML) as a program officer."""
     _acting(actor)
     try:
-        text = file.read_text(encoding="utf-8")
+        data = file.read_bytes()
+        parse_program_file(data, str(file))  # the same one-line error, before anything is sent
     except OSError as err:
-        fail(f"cannot read {file}: {err.strerror}")
-    row = client.request("POST", "/api/v1/programs", content=text.encode(),
+        usage(f"cannot read {file}: {err.strerror}")
+    except SuanliError as err:
+        usage(err.detail)
+    row = client.request("POST", "/api/v1/programs", content=data,
                          headers={"Content-Type": "application/yaml"})
     console.print(f"loaded program {row['id']} {row['code']} budget {format_yuan(row['budget_fen'])} "
                   f"sha256 {row['text_hash']}")
@@ -65,14 +68,15 @@ def program_load(file: Path, actor: As = "") -> None:
 
 @program_app.command("check")
 def program_check(file: Path) -> None:
-    """Validate a program file without a server or database (line and field of every error)."""
+    """Validate a program file without a server or database: one line naming the file, line and field
+    of the first errors (exit 2), e.g. a non-UTF-8 file, a duplicated key or an impossible date."""
     try:
-        program = parse_program(file.read_text(encoding="utf-8"))
+        program = parse_program_file(file.read_bytes(), str(file))
     except OSError as err:
-        fail(f"cannot read {file}: {err.strerror}")
+        usage(f"cannot read {file}: {err.strerror}")
     except SuanliError as err:
-        fail(err.detail)
-    console.print(f"{file}: program {program.id} is valid")
+        usage(err.detail)
+    typer.echo(f"{file}: program {program.id} is valid")
 
 
 @program_app.command("schema")
