@@ -39,3 +39,12 @@ def test_a_bad_program_file_is_one_line_with_file_and_line_exit_2(tmp_path: Path
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output and expected in result.output and str(path) in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_the_docs_table_of_rule_types_is_the_one_generated_from_the_shipped_files() -> None:
+    from suanli.domain.vouchers import parse_program
+    from suanli.domain.vouchers.rule_table import rule_table
+
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "vouchers.md").read_text()
+    table = rule_table([(p.name, parse_program(p.read_text())) for p in PROGRAMS])
+    assert table in docs, "regenerate the table in docs/vouchers.md from suanli.domain.vouchers.rule_table"
