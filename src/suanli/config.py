@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     access_log: bool = True
     max_body_bytes: int = 1_048_576
+    max_document_bytes: int = 1_000_000  # one uploaded evidence file (must fit in max_body_bytes)
     max_page_size: int = 500
     secure_cookies: bool = False
     # Operator weights per broker preset, e.g. {"balanced": {"price": 0.5, "start": 0.3, ...}} (docs/broker.md).

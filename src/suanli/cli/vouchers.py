@@ -26,15 +26,19 @@ from suanli.cli.common import (
     fen_of_yuan,
     usage,
 )
+from suanli.cli.voucher_claims import claim_app, contract_app, document_app
 from suanli.domain.errors import SuanliError
 from suanli.domain.money import format_yuan
-from suanli.domain.vouchers import Side, parse_program, program_json_schema
+from suanli.domain.vouchers import Side, parse_program_file, program_json_schema
 
 NAME = "voucher"
 app = typer.Typer(help="Compute vouchers: programs, applications, reviews, grants, wallets, redemptions, forecast, "
                        "disclosure, receipts.", no_args_is_help=True)
 program_app = typer.Typer(help="Program files.", no_args_is_help=True)
 app.add_typer(program_app, name="program")
+app.add_typer(contract_app, name="contract")
+app.add_typer(claim_app, name="claim")
+app.add_typer(document_app, name="document")
 As = Annotated[str, typer.Option("--as", hidden=True, help="(old spelling) must be the signed-in user")]
 PROGRAM_COLUMNS = [Column("id", "id"), Column("code", "code"), Column("名称", "title_zh"), Column("status", "status"),
                    Column("side", "side"), Column("budget", "budget_fen", money=True),
@@ -54,10 +58,13 @@ def program_load(file: Path, actor: As = "") -> None:
     """Validate and load a program file (YAML) as a program officer."""
     _acting(actor)
     try:
-        text = file.read_text(encoding="utf-8")
+        data = file.read_bytes()
+        parse_program_file(data, str(file))  # the same one-line error, before anything is sent
     except OSError as err:
-        fail(f"cannot read {file}: {err.strerror}")
-    row = client.request("POST", "/api/v1/programs", content=text.encode(),
+        usage(f"cannot read {file}: {err.strerror}")
+    except SuanliError as err:
+        usage(err.detail)
+    row = client.request("POST", "/api/v1/programs", content=data,
                          headers={"Content-Type": "application/yaml"})
     console.print(f"loaded program {row['id']} {row['code']} budget {format_yuan(row['budget_fen'])} "
                   f"sha256 {row['text_hash']}")
@@ -65,14 +72,15 @@ def program_load(file: Path, actor: As = "") -> None:
 
 @program_app.command("check")
 def program_check(file: Path) -> None:
-    """Validate a program file without a server or database (line and field of every error)."""
+    """Validate a program file without a server or database: one line naming the file, line and field
+    of the first errors (exit 2), e.g. a non-UTF-8 file, a duplicated key or an impossible date."""
     try:
-        program = parse_program(file.read_text(encoding="utf-8"))
+        program = parse_program_file(file.read_bytes(), str(file))
     except OSError as err:
-        fail(f"cannot read {file}: {err.strerror}")
+        usage(f"cannot read {file}: {err.strerror}")
     except SuanliError as err:
-        fail(err.detail)
-    console.print(f"{file}: program {program.id} is valid")
+        usage(err.detail)
+    typer.echo(f"{file}: program {program.id} is valid")
 
 
 @program_app.command("schema")
@@ -141,10 +149,12 @@ def applications(program: Annotated[int | None, typer.Option("--program", help="
 
 
 def _review(application_id: int, actor: str, approve: bool, score: int | None, amount_fen: int | None,
-            comment: str) -> None:
+            comment: str, verified_scale: str | None = None) -> None:
     _acting(actor)
-    act = client.post(f"/api/v1/applications/{application_id}/reviews",
-                      {"approve": approve, "score": score, "comment": comment, "amount_fen": amount_fen})
+    body: dict[str, object] = {"approve": approve, "score": score, "comment": comment, "amount_fen": amount_fen}
+    if verified_scale is not None:
+        body["verified_scale_pflops_fp16"] = verified_scale
+    act = client.post(f"/api/v1/applications/{application_id}/reviews", body)
     console.print(f"application {application_id}: stage {act['stage']} {'approved' if approve else 'rejected'}"
                   f" ({act['application_status']})")
 
@@ -152,9 +162,11 @@ def _review(application_id: int, actor: str, approve: bool, score: int | None, a
 @app.command("review")
 def review(application_id: int, actor: As = "", score: Annotated[int | None, typer.Option()] = None,
            reject: Annotated[bool, typer.Option("--reject")] = False,
-           comment: Annotated[str, typer.Option(help="the reviewer's opinion")] = "") -> None:
+           comment: Annotated[str, typer.Option(help="the reviewer's opinion")] = "",
+           verified_scale: Annotated[str | None, typer.Option("--verified-scale", help="at a stage that verifies "
+                                                              "scale: the PFLOPS FP16 you verified")] = None) -> None:
     """Act at the application's current review stage."""
-    _review(application_id, actor, not reject, score, None, comment)
+    _review(application_id, actor, not reject, score, None, comment, verified_scale)
 
 
 @app.command("approve")

@@ -1,5 +1,7 @@
 """Settlement (结算): monthly invoices per organisation, statements per provider, disbursement
 batches (拨付批次) the finance officer approves and pays, reserve funds (备用金) and CSV/XLSX exports.
+A batch also pays the claimants of `direct_to_claimant` voucher programs (Qingyang): each such
+redemption of the month is owed on the claimant's payable account until its batch is paid.
 
 Money moves only through `services.ledger`; the rows here are documents derived from the priced
 charges (`ledger_charges`), each transfer naming its source (grant, batch, reserve_fund).
@@ -10,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from openpyxl import Workbook
@@ -25,6 +28,7 @@ from suanli.db.models.ledger import (
 )
 from suanli.db.models.organisations import OrganisationRow
 from suanli.db.repositories import ledger as repo
+from suanli.db.repositories import vouchers as voucher_repo
 from suanli.domain.billing import ChargeSplit, invoice_totals
 from suanli.domain.errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound
 from suanli.domain.ledger import AccountPurpose, OwnerKind, credit, debit
@@ -217,19 +221,29 @@ def create_batch(session: Session, *, month: str, created_by: str) -> Disburseme
     for provider in repo.charge_providers(session, month, unstated=True):
         issue_statement(session, provider_account_id=provider, month=month)
     statements = repo.list_statements(session, month=month, unbatched=True)
-    if not statements:
-        raise InvalidInput(f"no unbatched settlement statements for {month}")
+    payouts = voucher_repo.unbatched_payouts(session, start=_month_start(month), end=_month_start(month, 1))
+    if not statements and not payouts:
+        raise InvalidInput(f"no unbatched settlement statements or claimant payouts for {month}")
+    total = sum(s.payable_fen + s.from_reserve_fen for s in statements) + sum(int(p.amount_fen) for p in payouts)
     batch = DisbursementBatchRow(number=repo.next_number(session, DisbursementBatchRow, f"BAT{month.replace('-', '')}-"),
-                                 month=month, status="draft", created_by=created_by,
-                                 total_fen=sum(s.payable_fen + s.from_reserve_fen for s in statements))
+                                 month=month, status="draft", created_by=created_by, total_fen=total)
     session.add(batch)
     session.flush()
     for statement in statements:
         statement.batch_id = batch.id
+    for payout in payouts:
+        payout.batch_id = batch.id
     session.flush()
     ledger.audit(session, "settlement.batch_created", f"batch:{batch.id}",
-                 {"number": batch.number, "total_fen": batch.total_fen, "statements": [s.id for s in statements]})
+                 {"number": batch.number, "total_fen": batch.total_fen, "statements": [s.id for s in statements],
+                  "claimant_payouts": [p.id for p in payouts]})
     return batch
+
+
+def _month_start(month: str, add: int = 0) -> datetime:
+    year, number = (int(x) for x in month.split("-"))
+    index = year * 12 + number - 1 + add
+    return datetime(index // 12, index % 12 + 1, 1, tzinfo=UTC)
 
 
 def approve_batch(session: Session, *, batch_id: int, approved_by: str) -> DisbursementBatchRow:
@@ -244,7 +258,8 @@ def approve_batch(session: Session, *, batch_id: int, approved_by: str) -> Disbu
 
 
 def pay_batch(session: Session, *, batch_id: int, paid_by: str) -> DisbursementBatchRow:
-    """Pay each provider's payable and top its reserve funds back up by what redemptions drew."""
+    """Pay each provider's payable, top its reserve funds back up by what redemptions drew, and pay
+    each direct-to-claimant redemption in the batch to its claimant."""
     batch = _batch(session, batch_id, expect="approved")
     cash = cash_account(session)
     for statement in repo.list_statements(session, batch_id=batch.id):
@@ -253,6 +268,13 @@ def pay_batch(session: Session, *, batch_id: int, paid_by: str) -> DisbursementB
                             source_id=str(batch.id), memo=f"statement {statement.number}",
                             legs=[debit(statement.provider_account_id, statement.payable_fen), credit(cash, statement.payable_fen)])
         _top_up_reserves(session, batch, statement, cash)
+    for payout in voucher_repo.payouts_of_batch(session, batch.id):
+        # direct_to_claimant: the claimant's payable -> the platform's bank account, to the claimant.
+        assert payout.payee_account_id is not None
+        ledger.transfer(session, idempotency_key=f"batch:{batch.id}:claimant:{payout.id}", source_kind="batch",
+                        source_id=str(batch.id), memo=f"voucher redemption {payout.id} paid to its claimant",
+                        legs=[debit(payout.payee_account_id, int(payout.amount_fen)),
+                              credit(cash, int(payout.amount_fen))])
     batch.status, batch.paid_at = "paid", utcnow()
     session.flush()
     ledger.audit(session, "settlement.batch_paid", f"batch:{batch.id}", {"paid_by": paid_by, "total_fen": batch.total_fen})

@@ -163,6 +163,12 @@ def _vouchers(w: World) -> None:
         assert applied.status_code == 201, applied.text
         application = applied.json()["id"]
         w.ids[tenant]["application_id"] = application
+        # An evidence file of the tenant's own application (no other organisation is party to it).
+        document = c.post(f"/api/v1/applications/{application}/documents", data={"kind": "invoice"},
+                          files={"file": (f"invoice-{tenant}.pdf", f"%PDF invoice of {tenant}".encode(), "application/pdf")},
+                          headers=api.auth(admin))
+        assert document.status_code == 201, document.text
+        w.ids[tenant]["document_id"] = document.json()["id"]
         for officer, review in (("officer", {"approve": True, "score": 80}), ("officer2", {"approve": True})):
             reviewed = c.post(f"/api/v1/applications/{application}/reviews", json=review, headers=api.auth(officer))
             assert reviewed.status_code == 201, reviewed.text

@@ -99,6 +99,10 @@ def contract(w: World, t: str) -> dict[str, Any]:
                      "signed_on": "2024-01-02", "buyer_organisation_id": w.orgs[t] if t in ("A", "B") else w.orgs["A"]}}
 
 
+def upload(w: World, t: str) -> dict[str, Any]:
+    return {"data": {"kind": "invoice"}, "files": {"file": (f"m-{next(_serial)}.pdf", b"%PDF matrix", "application/pdf")}}
+
+
 def body(data: dict[str, Any]) -> Build:
     return lambda _w, _t: {"json": data}
 
@@ -200,6 +204,13 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", f"{V1}/contracts/{{contract_id}}"): Rule(SIGNED_IN),
     ("POST", f"{V1}/contracts/{{contract_id}}/confirmation"): Rule(frozenset({PA}), request=body({"confirm": False})),
     ("POST", f"{V1}/contracts/{{contract_id}}/payment"): Rule(frozenset({PA}), request=body({"paid_fen": 1})),
+    # evidence files: an application's belong to its organisation; a contract's to its two parties
+    ("POST", f"{V1}/applications/{{application_id}}/documents"): Rule(frozenset({OA, PA}), tenant=True, request=upload),
+    ("GET", f"{V1}/applications/{{application_id}}/documents"): Rule(SIGNED_IN, tenant=True),
+    ("POST", f"{V1}/contracts/{{contract_id}}/documents"): Rule(frozenset({OA, PA}), request=upload),
+    ("GET", f"{V1}/contracts/{{contract_id}}/documents"): Rule(SIGNED_IN),
+    ("GET", f"{V1}/documents/{{document_id}}"): Rule(SIGNED_IN, tenant=True),
+    ("GET", f"{V1}/documents/{{document_id}}/content"): Rule(SIGNED_IN, tenant=True),
 }
 
 # the data exchange (数据交易所): trader roles are approved per organisation (A, B supplier and buyer; P assessor)

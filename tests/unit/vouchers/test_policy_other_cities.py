@@ -188,12 +188,12 @@ def test_qingyang_pays_either_side_alone(qingyang, org, order, wallet) -> None:
 
 def test_qingyang_requires_the_minimum_scale_and_its_evidence(qingyang, org) -> None:
     evidence = frozenset({Evidence.ELECTRICITY_USE, Evidence.THIRD_PARTY_VERIFICATION})
-    small = Application(org("provider", city="庆阳"), 100, side=Side.SUPPLY, scale_pflops_fp16=Decimal(5),
+    small = Application(org("provider", city="庆阳"), 100, side=Side.SUPPLY, scale_pflops_fp16=Decimal(2000),
                         evidence=evidence)
     assert check_application(qingyang, small, date(2024, 6, 1)).failed.id == "scale.minimum"
-    unproven = Application(org("provider", city="庆阳"), 100, side=Side.SUPPLY, scale_pflops_fp16=Decimal(12))
+    unproven = Application(org("provider", city="庆阳"), 100, side=Side.SUPPLY, scale_pflops_fp16=Decimal(5000))
     assert check_application(qingyang, unproven, date(2024, 6, 1)).failed.id == "scale.evidence"
-    proven = Application(org("provider", city="庆阳"), 100, side=Side.SUPPLY, scale_pflops_fp16=Decimal(12),
+    proven = Application(org("provider", city="庆阳"), 100, side=Side.SUPPLY, scale_pflops_fp16=Decimal(5000),
                          evidence=evidence)
     assert check_application(qingyang, proven, date(2024, 6, 1)).allowed
 

@@ -12,8 +12,9 @@ from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, File, Form, Header, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -54,12 +55,17 @@ class ProgramOut(BaseModel):
     budget_fen: int
     granted_fen: int
     budget_left_fen: int
+    management_costs: str
+    management_costs_fen: int
+    grantable_fen: int
     text_hash: str
     receipt: dict[str, Any] | None
 
 
 def _program_out(row: Any) -> ProgramOut:
-    return ProgramOut(id=row.id, code=row.code, year=row.year, title_zh=row.title_zh, title_en=row.title_en,
+    program = service.program_of(row)
+    return ProgramOut(management_costs=program.management_costs, management_costs_fen=program.management_costs_fen(),
+                      grantable_fen=program.grantable_fen(), id=row.id, code=row.code, year=row.year, title_zh=row.title_zh, title_en=row.title_en,
                       status=row.status, side=row.side_mode, budget_fen=row.budget_fen, granted_fen=row.granted_fen,
                       budget_left_fen=service.budget_left(row), text_hash=row.text_hash, receipt=row.receipt)
 
@@ -144,6 +150,8 @@ class ReviewIn(Body):
     score: int | None = None
     comment: str = ""
     amount_fen: int | None = Field(default=None, description="grant amount at the last stage")
+    verified_scale_pflops_fp16: Decimal | None = Field(
+        default=None, strict=False, description="at a stage that verifies scale: the scale the reviewer verified")
 
 
 class ReviewOut(BaseModel):
@@ -159,7 +167,8 @@ class ReviewOut(BaseModel):
 @router.post("/applications/{application_id}/reviews", status_code=201, response_model=ReviewOut)
 def review(application_id: int, body: ReviewIn, session: SessionDep, reviewer: Reviewer) -> ReviewOut:
     act = service.review(session, application_id=application_id, actor=reviewer, approve=body.approve,
-                         decision=body.decision, score=body.score, comment=body.comment, amount_fen=body.amount_fen)
+                         decision=body.decision, score=body.score, comment=body.comment, amount_fen=body.amount_fen,
+                         verified_scale_pflops_fp16=body.verified_scale_pflops_fp16)
     application = service.get_application(session, application_id=application_id, actor=reviewer)
     return ReviewOut(id=act.id, application_id=application_id, stage=act.stage, approve=act.approve,
                      application_status=application.status, rules=act.rules, receipt=act.receipt)
@@ -428,3 +437,79 @@ def confirm_payment(contract_id: int, body: PaymentIn, session: SessionDep, prin
     """The provider attests what the buyer has paid on the contract."""
     return _contract_out(service.confirm_payment(session, contract_id=contract_id, actor=principal,
                                                  paid_fen=body.paid_fen))
+
+
+class DocumentOut(BaseModel):
+    id: int
+    organisation_id: int
+    application_id: int | None
+    contract_id: int | None
+    kind: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    receipt: dict[str, Any] | None
+
+
+def _document_out(row: Any) -> DocumentOut:
+    return DocumentOut(id=row.id, organisation_id=row.organisation_id, application_id=row.application_id,
+                       contract_id=row.contract_id, kind=row.kind, filename=row.filename,
+                       content_type=row.content_type, size_bytes=row.size_bytes, sha256=row.sha256,
+                       receipt=row.receipt)
+
+
+DocumentKind = Annotated[str, Form(description="contract | invoice | electricity_use | third_party_verification | "
+                                               "project_approval")]
+DocumentFile = Annotated[UploadFile, File(description="the document (stored by its SHA-256)")]
+
+
+async def _upload(session: Any, settings: Any, actor: Principal, kind: str, file: UploadFile, *,
+                  application_id: int | None = None, contract_id: int | None = None) -> DocumentOut:
+    data = await file.read(settings.max_document_bytes + 1)
+    upload = service.Upload(kind=kind, filename=file.filename or "", content_type=file.content_type or "",
+                            data=data, application_id=application_id, contract_id=contract_id)
+    return _document_out(service.upload_document(session, upload=upload, actor=actor, data_dir=settings.data_dir,
+                                                 max_bytes=settings.max_document_bytes))
+
+
+@router.post("/applications/{application_id}/documents", status_code=201, response_model=DocumentOut)
+async def upload_application_document(application_id: int, kind: DocumentKind, file: DocumentFile,
+                                      session: SessionDep, settings: SettingsDep,
+                                      applicant: Applicant) -> DocumentOut:
+    """Upload an evidence document (multipart: `kind`, `file`) to the organisation's own application."""
+    return await _upload(session, settings, applicant, kind, file, application_id=application_id)
+
+
+@router.get("/applications/{application_id}/documents", response_model=list[DocumentOut])
+def application_documents(application_id: int, session: SessionDep, principal: PrincipalDep) -> list[DocumentOut]:
+    return [_document_out(d) for d in service.list_documents(session, actor=principal, application_id=application_id)]
+
+
+@router.post("/contracts/{contract_id}/documents", status_code=201, response_model=DocumentOut)
+async def upload_contract_document(contract_id: int, kind: DocumentKind, file: DocumentFile, session: SessionDep,
+                                   settings: SettingsDep, principal: PrincipalDep) -> DocumentOut:
+    """Upload an evidence document (the contract, an invoice ...) to a contract; either party's admin."""
+    return await _upload(session, settings, principal, kind, file, contract_id=contract_id)
+
+
+@router.get("/contracts/{contract_id}/documents", response_model=list[DocumentOut])
+def contract_documents(contract_id: int, session: SessionDep, principal: PrincipalDep) -> list[DocumentOut]:
+    return [_document_out(d) for d in service.list_documents(session, actor=principal, contract_id=contract_id)]
+
+
+@router.get("/documents/{document_id}", response_model=DocumentOut)
+def get_document(document_id: int, session: SessionDep, principal: PrincipalDep) -> DocumentOut:
+    return _document_out(service.get_document(session, document_id=document_id, actor=principal))
+
+
+@router.get("/documents/{document_id}/content")
+def document_content(document_id: int, session: SessionDep, settings: SettingsDep,
+                     principal: PrincipalDep) -> Response:
+    """The document's bytes, always as a download (never rendered inline), with its SHA-256."""
+    row, data = service.document_content(session, document_id=document_id, actor=principal,
+                                         data_dir=settings.data_dir)
+    ascii_name = row.filename.encode("ascii", "replace").decode().replace('"', "_")
+    return Response(data, media_type="application/octet-stream", headers={
+        "Content-Disposition": f'attachment; filename="{ascii_name}"; filename*=UTF-8\'\'{quote(row.filename)}',
+        "X-Content-Type-Options": "nosniff", "Digest": f"sha-256={row.sha256}", "X-Document-Type": row.content_type})

@@ -78,6 +78,8 @@ class VoucherReviewRow(Base, IdMixin):
     comment: Mapped[str] = mapped_column(String(2000), default="")
     rules: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The scale the reviewer verified at a stage with `verifies_scale` (migration 0016), never the claimant's.
+    verified_scale_pflops_fp16: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class VoucherWalletRow(Base, IdMixin):
@@ -113,6 +115,7 @@ class VoucherGrantRow(Base, IdMixin):
     transfer_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     rules: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    funder_split: Mapped[dict[str, int] | None] = mapped_column(JSON, nullable=True)  # co-funding (migration 0016)
 
 
 class VoucherReservationRow(Base, IdMixin):
@@ -153,6 +156,9 @@ class VoucherRedemptionRow(Base, IdMixin):
     # a retry answers this row, a different claim under the same key is a 409 (migration 0008).
     idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The disbursement batch that paid a `direct_to_claimant` redemption to its claimant (migration 0016).
+    batch_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    payee_account_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the claimant's payable
 
 
 class VoucherClawbackRow(Base, IdMixin):
@@ -204,4 +210,27 @@ class VoucherContractRow(Base, IdMixin):
     confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     paid_fen: Mapped[int] = mapped_column(Money, default=0)
     payment_confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class VoucherDocumentRow(Base, IdMixin):
+    """An uploaded evidence document (证明材料) of an application or a contract. The bytes are stored
+    content-addressed under the data directory by their SHA-256 (`db/blobs.py`); the row keeps the
+    kind, file name, media type, size, the digest and the audit receipt that published the digest."""
+
+    __tablename__ = "voucher_documents"
+    __table_args__ = (
+        CheckConstraint("(application_id IS NULL) <> (contract_id IS NULL)", name="one_subject"),
+        CheckConstraint("size_bytes > 0", name="size"),
+    )
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("voucher_applications.id"), index=True,
+                                                       nullable=True)
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("voucher_contracts.id"), index=True, nullable=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(127))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

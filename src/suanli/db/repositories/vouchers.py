@@ -11,12 +11,13 @@ from typing import Any, TypeVar
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from suanli.db.models.federation import CenterRow
+from suanli.db.models.federation import CenterRow, PoolRow
 from suanli.db.models.jobs import JobRow, UsageRecordRow
 from suanli.db.models.organisations import OrganisationRow
 from suanli.db.models.vouchers import (
     VoucherApplicationRow,
     VoucherContractRow,
+    VoucherDocumentRow,
     VoucherGrantRow,
     VoucherProgramRow,
     VoucherRedemptionRow,
@@ -84,6 +85,23 @@ def organisation_granted(session: Session, program_id: int, organisation_id: int
     query = select(func.coalesce(func.sum(VoucherGrantRow.amount_fen), 0)).where(
         VoucherGrantRow.program_id == program_id, VoucherGrantRow.organisation_id == organisation_id)
     return int(session.scalar(query) or 0)
+
+
+def organisation_grants_in_year(session: Session, organisation_id: int, start: Any,
+                                end: Any) -> Sequence[tuple[VoucherProgramRow, int]]:
+    """Each program's total granted to the organisation in [start, end) (a calendar year)."""
+    query = (select(VoucherProgramRow, func.sum(VoucherGrantRow.amount_fen))
+             .join(VoucherGrantRow, VoucherGrantRow.program_id == VoucherProgramRow.id)
+             .where(VoucherGrantRow.organisation_id == organisation_id, VoucherGrantRow.created_at >= start,
+                    VoucherGrantRow.created_at < end)
+             .group_by(VoucherProgramRow.id))
+    return [(row, int(total or 0)) for row, total in session.execute(query).all()]
+
+
+def funder_splits(session: Session, program_id: int) -> list[dict[str, int]]:
+    query = select(VoucherGrantRow.funder_split).where(VoucherGrantRow.program_id == program_id,
+                                                       VoucherGrantRow.funder_split.is_not(None))
+    return [dict(s) for s in session.scalars(query).all() if s]
 
 
 def get_wallet(session: Session, wallet_id: int, *, for_update: bool = False) -> VoucherWalletRow | None:
@@ -162,8 +180,13 @@ def usage_with_center(session: Session, usage_record_id: int) -> tuple[UsageReco
     return (found[0], found[1], found[2]) if found else None
 
 
-def get_organisation(session: Session, organisation_id: int) -> OrganisationRow | None:
-    return session.get(OrganisationRow, organisation_id)
+def pool_ecosystem(session: Session, pool_id: int | None) -> str | None:
+    """The accelerator ecosystem of a pool (what ratio rules by ecosystem read for metered usage)."""
+    return None if pool_id is None else session.scalar(select(PoolRow.ecosystem).where(PoolRow.id == pool_id))
+
+
+def get_organisation(session: Session, organisation_id: int, *, for_update: bool = False) -> OrganisationRow | None:
+    return _get(session, OrganisationRow, organisation_id, for_update)
 
 
 def grants_by_day(session: Session, program_id: int) -> list[tuple[Any, int]]:
@@ -226,3 +249,32 @@ def contract_declared(session: Session, provider_id: int, buyer_id: int, number_
 
 def contract_by_bill(session: Session, bill: str) -> VoucherContractRow | None:
     return session.scalar(select(VoucherContractRow).where(VoucherContractRow.bill == bill))
+
+
+def documents_of(session: Session, *, application_id: int | None = None,
+                 contract_id: int | None = None) -> Sequence[VoucherDocumentRow]:
+    query = select(VoucherDocumentRow)
+    if application_id is not None:
+        query = query.where(VoucherDocumentRow.application_id == application_id)
+    if contract_id is not None:
+        query = query.where(VoucherDocumentRow.contract_id == contract_id)
+    return session.scalars(query.order_by(VoucherDocumentRow.id)).all()
+
+
+def get_document(session: Session, document_id: int) -> VoucherDocumentRow | None:
+    return session.get(VoucherDocumentRow, document_id)
+
+
+def unbatched_payouts(session: Session, *, start: Any, end: Any) -> Sequence[VoucherRedemptionRow]:
+    """Direct-to-claimant redemptions recorded in [start, end), not clawed back, that no disbursement batch
+    has taken yet (locked: two batches never take one payout)."""
+    query = select(VoucherRedemptionRow).where(
+        VoucherRedemptionRow.payee_account_id.is_not(None), VoucherRedemptionRow.batch_id.is_(None),
+        VoucherRedemptionRow.status == "redeemed",
+        VoucherRedemptionRow.created_at >= start, VoucherRedemptionRow.created_at < end)
+    return session.scalars(query.order_by(VoucherRedemptionRow.id).with_for_update()).all()
+
+
+def payouts_of_batch(session: Session, batch_id: int) -> Sequence[VoucherRedemptionRow]:
+    query = select(VoucherRedemptionRow).where(VoucherRedemptionRow.batch_id == batch_id)
+    return session.scalars(query.order_by(VoucherRedemptionRow.id)).all()

@@ -34,6 +34,7 @@ class AccountPurpose(StrEnum):
     ORG_RECEIVABLE = "org_receivable"  # what an organisation owes the platform for compute
     PROVIDER_PAYABLE = "provider_payable"  # what the platform owes a provider (算力供给方)
     PROVIDER_RESERVE = "provider_reserve"  # program money placed with a provider in advance (备用金)
+    CLAIMANT_PAYABLE = "claimant_payable"  # voucher money owed to a claimant paid directly (direct_to_claimant)
     PLATFORM_FEE_INCOME = "platform_fee_income"
     CLEARING = "clearing"  # holds of pending (two-phase) transfers, one per owner
     CASH = "cash"  # the platform's bank account
@@ -55,6 +56,8 @@ PURPOSES: dict[AccountPurpose, PurposeRule] = {
     # Paying a provider more than it is owed, or drawing more than its reserve holds, invents money.
     AccountPurpose.PROVIDER_PAYABLE: PurposeRule(AccountType.LIABILITY, True),
     AccountPurpose.PROVIDER_RESERVE: PurposeRule(AccountType.ASSET, True),
+    # Paying a claimant more than its redemptions owe it invents money, as for a provider.
+    AccountPurpose.CLAIMANT_PAYABLE: PurposeRule(AccountType.LIABILITY, True),
     AccountPurpose.PLATFORM_FEE_INCOME: PurposeRule(AccountType.INCOME, False),
     # Releasing a hold that was never taken would create money out of thin air.
     AccountPurpose.CLEARING: PurposeRule(AccountType.LIABILITY, True),

@@ -6,7 +6,7 @@ budget never pays the extra fen.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -14,7 +14,9 @@ from fractions import Fraction
 
 from suanli.domain.money import format_yuan, subsidy_share
 from suanli.domain.organisations import OrganisationFacts
+from suanli.domain.vouchers.funders import funder_left, max_fundable
 from suanli.domain.vouchers.program import ItemKind, Settlement, Side, SideMode, VoucherProgram
+from suanli.domain.vouchers.ratios import OrderLine, order_share
 from suanli.domain.vouchers.rules import Decision, Outcome, RuleFired, decide, fire
 from suanli.domain.vouchers.wallet import Wallet
 
@@ -38,10 +40,14 @@ def grant_amount(
     budget_left_fen: int,
     mode: CapMode = CapMode.STRICT,
     requested_fen: int | None = None,
+    issuer_year_granted_fen: int = 0,
+    funder_granted: Mapping[str, int] | None = None,
 ) -> Decision:
     """The amount to grant: never above the amount requested (unless the program file allows raising
-    it), the per-application cap, the organisation's (or project class's) remaining cap, or the
-    program's remaining budget."""
+    it), the per-application cap, the organisation's (or project class's) remaining cap, its cap for
+    the calendar year across the issuer's programs (`issuer_year_granted_fen`: what the issuer's
+    programs granted it this year), the program's remaining budget, or any co-funder's budget left
+    (`funder_granted`: funder id -> granted so far)."""
     rules: list[RuleFired] = []
     amount = amount_fen
     if amount <= 0:
@@ -62,7 +68,17 @@ def grant_amount(
         org_rule = "cap.project-class" if project_class in program.project_classes else "cap.organisation"
         limits.append((org_rule, org_left, {"cap": format_yuan(org_cap), "used": format_yuan(organisation_granted_fen),
                                             "left": format_yuan(org_left), "project_class": project_class}))
+    year_cap = program.caps.per_organisation_issuer_year_fen
+    if year_cap is not None:
+        year_left = max(year_cap - issuer_year_granted_fen, 0)
+        limits.append(("cap.issuer-year", year_left, {"cap": format_yuan(year_cap),
+                                                      "used": format_yuan(issuer_year_granted_fen)}))
     limits.append(("budget.remaining", max(budget_left_fen, 0), {}))
+    for funder in program.funders:
+        granted = funder_granted or {}
+        limits.append(("budget.funder", max_fundable(program, funder, amount, granted), {
+            "funder_zh": funder.name.zh, "funder_en": funder.name.en, "percent": f"{funder.share_percent:g}",
+            "left": format_yuan(funder_left(funder, granted))}))
     for rule_id, left, values in limits:
         values.setdefault("left", format_yuan(left))
         if amount <= left:
@@ -89,12 +105,16 @@ class Order:
     through_platform: bool = True
     contract_signed: bool = False
     contract_paid: bool = False
-    items: tuple[tuple[ItemKind, int], ...] = ()  # a contract's lines (kind, fen); empty: one line of `kind`
+    items: tuple[OrderLine | tuple[ItemKind, int], ...] = ()  # a contract's lines; empty: one line of `kind`
     signed_on: date | None = None  # contracts: from the attested record
     term_months: int | None = None
+    ecosystem: str | None = None  # of the one line when there are no items (a metered usage's pool)
+    domestic: bool | None = None
 
-    def lines(self) -> tuple[tuple[ItemKind, int], ...]:
-        return self.items or ((self.kind, self.amount_fen),)
+    def lines(self) -> tuple[OrderLine, ...]:
+        if not self.items:
+            return (OrderLine(self.kind, self.amount_fen, self.ecosystem, self.domestic, self.provider),)
+        return tuple(i if isinstance(i, OrderLine) else OrderLine(i[0], i[1], center=self.provider) for i in self.items)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,16 +193,10 @@ def redemption_amount(
         rules.append(fire("grant.expired", Outcome.FAILED, expires_on=wallet.expires_on))
     else:
         rules.append(fire("grant.valid", Outcome.PASSED, expires_on=wallet.expires_on))
-    share = 0
-    for kind, amount in order.lines():
-        ratio = program.ratio(order.side, kind, project_class)
-        if ratio is None or ratio == 0:
-            rules.append(fire("order.item-kind", Outcome.FAILED, kind=kind.value))
-            return decide(rules)
-        line = subsidy_share(amount, ratio)
-        share += line
-        percent = f"{float(ratio * 100):g}"
-        rules.append(fire("ratio", Outcome.LIMITED, kind=kind.value, percent=percent, share=format_yuan(line)))
+    share, fired = order_share(program, order.side, order.lines(), project_class)
+    rules += fired
+    if share is None:
+        return decide(rules)
     conditions = program.orders.contract
     if conditions is not None and conditions.max_share_percent is not None and order.basis.startswith("contract:"):
         cap = subsidy_share(order.amount_fen, Fraction(conditions.max_share_percent) / 100)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from suanli.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from suanli.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, SuanliError
 
 
 class InvalidProgramFile(InvalidInput):
@@ -41,3 +41,9 @@ class SeparationOfDuties(Forbidden):
 
 class VoucherNotFound(NotFound):
     slug, title = "voucher-not-found", "Voucher record not found"
+
+
+class DocumentTooLarge(SuanliError):
+    """An uploaded evidence file is larger than the platform accepts."""
+
+    status, slug, title = 413, "document-too-large", "Document too large"

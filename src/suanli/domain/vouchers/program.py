@@ -88,8 +88,43 @@ class EligibilityRule(Strict):
     message: Text
 
 
+class ItemMatch(Strict):
+    """Properties of one bought item (a contract line or a metered usage); every listed test must hold."""
+
+    kinds: list[ItemKind] | None = Field(default=None, min_length=1)
+    ecosystems: list[str] | None = Field(default=None, min_length=1, description="accelerator ecosystem: cuda, cann, ...")
+    domestic: bool | None = Field(default=None, description="domestic (国产) hardware")
+    centers: list[str] | None = Field(default=None, min_length=1, description="the center that delivers it")
+
+
+class RatioRule(Strict):
+    """A ratio for the items that match `when`, instead of tiers and the per-kind ratio (first match wins)."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    when: ItemMatch
+    percent: Percent
+    message: Text | None = Field(default=None, description="what the rule is, e.g. 国产算力 / domestic compute")
+
+
+class Band(Strict):
+    from_fen: Fen = Field(description="the band starts at this amount of the order")
+    percent: Percent
+
+
+class Tiers(Strict):
+    """Ratios by amount: `marginal` pays each band's percent on the part of the order inside it (like
+    income tax); `whole` pays the percent of the band the whole order falls in."""
+
+    kinds: list[ItemKind] = Field(default_factory=lambda: [ItemKind.COMPUTE], min_length=1)
+    mode: Literal["marginal", "whole"] = "marginal"
+    bands: list[Band] = Field(min_length=1, description="ascending from_fen, the first at 0")
+
+
 class SideRules(Strict):
     ratios: dict[ItemKind, Percent] = Field(min_length=1, description="item kind -> percent paid by the voucher")
+    ratio_rules: list[RatioRule] = Field(
+        default_factory=list, description="ratios by item property (ecosystem, domestic, center, kind)")
+    tiers: Tiers | None = Field(default=None, description="ratios by order amount for the listed kinds")
 
 
 class ProjectClass(Strict):
@@ -103,6 +138,9 @@ class ProjectClass(Strict):
 class Caps(Strict):
     per_organisation_fen: Fen | None = None
     per_application_fen: Fen | None = None
+    per_organisation_issuer_year_fen: Fen | None = Field(
+        default=None, description="an organisation's grants in one calendar year under every program of this "
+        "issuer together (cap.issuer-year)")
     minimum_claim_fen: Fen | None = Field(default=None, description="a redemption below this is refused (claim.minimum)")
 
 
@@ -148,6 +186,19 @@ class ReviewStage(Strict):
     scored: bool = False
     min_score: int | None = Field(default=None, ge=0, le=1000)
     max_score: int = Field(default=100, ge=1, le=1000, description="scores run from 0 to this")
+    requires: list[Evidence] = Field(
+        default_factory=list, description="document types that must be uploaded before approval here (review.documents)")
+    verifies_scale: bool = Field(
+        default=False, description="the reviewer records the verified scale (PFLOPS FP16) here (scale.verified)")
+
+
+class Funder(Strict):
+    """One funder of a co-funded program (e.g. the city and a district), with its own budget."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    name: Text
+    budget_fen: Fen
+    share_percent: Percent = Field(description="the part of every grant this funder pays")
 
 
 class VoucherProgram(Strict):
@@ -158,7 +209,12 @@ class VoucherProgram(Strict):
     issuer: Text
     year: int = Field(ge=2000, le=2100)
     budget_fen: Fen = Field(description="the annual total (年度总额), integer fen")
-    management_costs: Literal["inside_budget", "outside_budget"] = "inside_budget"
+    management_costs: Literal["inside_budget", "outside_budget"] = Field(
+        default="inside_budget", description="inside_budget: the management costs are paid out of budget_fen and "
+        "reduce what can be granted; outside_budget: funded separately, the whole budget_fen can be granted")
+    management_cost_percent: Percent = Field(
+        default=Decimal(0), description="the running costs of the program (evaluation, platform operation) as a "
+        "percent of budget_fen")
     side: SideMode
     settlement: Settlement = Settlement.RESERVE_FUND
     apply_and_enjoy: bool = Field(default=False, description="即申即享: granted on application, no review")
@@ -176,6 +232,9 @@ class VoucherProgram(Strict):
     validity: Validity
     review_stages: list[ReviewStage] = Field(default_factory=list)
     priority_sectors: list[str] = Field(default_factory=list)
+    funders: list[Funder] = Field(
+        default_factory=list, description="co-funding: each funder pays its share of every grant from its own "
+        "budget; budget_fen is the combined ceiling")
     sources: list[str] = Field(default_factory=list, description="the policy texts this file encodes")
 
     def sides(self) -> tuple[Side, ...]:
@@ -192,6 +251,18 @@ class VoucherProgram(Strict):
             rules = self.demand if side is Side.DEMAND else self.supply
             percent = rules.ratios.get(kind) if rules else None
         return None if percent is None else Fraction(percent) / 100
+
+    def management_costs_fen(self) -> int:
+        """The program's running costs in fen, rounded UP (the budget never promises the last fen twice)."""
+        share = Fraction(self.management_cost_percent) / 100
+        return -(-self.budget_fen * share.numerator // share.denominator)
+
+    def grantable_fen(self) -> int:
+        """What grants may use of the annual total: all of it when management costs are paid outside the
+        budget, the total less those costs when they are paid inside it."""
+        if self.management_costs == "outside_budget":
+            return self.budget_fen
+        return self.budget_fen - self.management_costs_fen()
 
     def stage(self, name: str) -> ReviewStage:
         return next(s for s in self.review_stages if s.name == name)

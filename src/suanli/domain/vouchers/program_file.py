@@ -137,17 +137,37 @@ def cross_checks(p: VoucherProgram) -> list[Problem]:
     for i, s in enumerate(p.review_stages):
         if s.min_score is not None and not s.scored:
             problems.append((("review_stages", i, "min_score"), "min_score needs scored: true"))
+        if s.verifies_scale and p.scale is None:
+            problems.append((("review_stages", i, "verifies_scale"), "verifies_scale needs a scale: threshold"))
         if s.min_score is not None and s.min_score > s.max_score:
             problems.append((("review_stages", i, "min_score"), f"min_score is above max_score {s.max_score}"))
+    for name, rules in (("demand", p.demand), ("supply", p.supply)):
+        if rules is None:
+            continue
+        problems += _duplicates((name, "ratio_rules"), [r.id for r in rules.ratio_rules])
+        if rules.tiers is not None:
+            starts = [b.from_fen for b in rules.tiers.bands]
+            if starts[0] != 0 or starts != sorted(set(starts)):
+                problems.append(((name, "tiers", "bands"), "bands start at from_fen 0 and ascend, each once"))
+            problems += [((name, "tiers", "kinds"), f"{k.value} has no ratio in {name}.ratios (it is not subsidised)")
+                         for k in rules.tiers.kinds if k not in rules.ratios]
+    if p.funders:
+        problems += _duplicates("funders", [f.id for f in p.funders])
+        if sum(f.share_percent for f in p.funders) != 100:
+            problems.append((("funders",), "the funders' share_percent add up to 100"))
+    if p.scale is not None and not any(s.verifies_scale for s in p.review_stages):
+        problems.append((("scale",), ("a scale threshold is verified by a reviewer: give one review stage "
+                                     "'verifies_scale: true'")))
     return problems
 
 
-def _duplicates(field: str, names: list[str]) -> list[Problem]:
+def _duplicates(field: str | tuple[str, ...], names: list[str]) -> list[Problem]:
     seen: set[str] = set()
     problems: list[Problem] = []
+    prefix = field if isinstance(field, tuple) else (field,)
     for i, name in enumerate(names):
         if name in seen:
-            problems.append(((field, i), f"duplicate {name!r}"))
+            problems.append(((*prefix, i), f"duplicate {name!r}"))
         seen.add(name)
     return problems
 

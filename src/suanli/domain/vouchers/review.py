@@ -6,13 +6,15 @@ two stages of the same application; each stage names the role that acts there.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 
 from suanli.domain.errors import Forbidden
 from suanli.domain.organisations import Principal
 from suanli.domain.vouchers.errors import SeparationOfDuties, VoucherConflict, VoucherRuleViolation
-from suanli.domain.vouchers.program import ReviewStage, VoucherProgram
+from suanli.domain.vouchers.program import Evidence, ReviewStage, VoucherProgram
 from suanli.domain.vouchers.rules import Decision, Outcome, RuleFired, decide, fire
 
 
@@ -44,8 +46,12 @@ def check_review(
     applicant_organisation_id: int,
     approve: bool,
     score: int | None = None,
+    documents: AbstractSet[Evidence] = frozenset(),
+    verified_scale: Decimal | None = None,
 ) -> tuple[ReviewStage | None, Decision]:
-    """May `actor` act at the application's current stage? Returns the stage and the decision."""
+    """May `actor` act at the application's current stage? Returns the stage and the decision.
+    Approving needs the stage's required document types among `documents` (the uploaded files) and,
+    at a stage that verifies scale, the reviewer's own `verified_scale` at or above the threshold."""
     stage = next_stage(program, done)
     if stage is None:
         return None, decide([fire("review.stage", Outcome.FAILED)])
@@ -63,7 +69,26 @@ def check_review(
         minimum = stage.min_score or 0
         ok = score is not None and score >= minimum
         rules.append(fire("review.min-score", Outcome.PASSED if ok else Outcome.FAILED, score=score, minimum=minimum))
+    if approve:
+        rules += _evidence_rules(program, stage, documents, verified_scale)
     return stage, decide(rules)
+
+
+def _evidence_rules(program: VoucherProgram, stage: ReviewStage, documents: AbstractSet[Evidence],
+                    verified_scale: Decimal | None) -> list[RuleFired]:
+    rules = []
+    missing = [e.value for e in stage.requires if e not in documents]
+    if missing:
+        rules.append(fire("review.documents", Outcome.FAILED, stage=stage.name, missing=", ".join(missing)))
+    if stage.verifies_scale and program.scale is not None:
+        minimum = program.scale.min_pflops_fp16
+        if verified_scale is None:
+            rules.append(fire("scale.unverified", Outcome.FAILED, stage=stage.name))
+        else:
+            ok = verified_scale >= minimum
+            rules.append(fire("scale.verified", Outcome.PASSED if ok else Outcome.FAILED, scale=verified_scale,
+                              minimum=minimum))
+    return rules
 
 
 def raise_review_refusal(decision: Decision) -> None:

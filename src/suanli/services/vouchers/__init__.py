@@ -31,6 +31,13 @@ from suanli.services.vouchers.contracts import (
     record_platform_order,
 )
 from suanli.services.vouchers.disclosure import disclosure
+from suanli.services.vouchers.documents import (
+    Upload,
+    document_content,
+    get_document,
+    list_documents,
+    upload_document,
+)
 from suanli.services.vouchers.grants import grant, wallet_for
 from suanli.services.vouchers.programs import (
     budget_left,
@@ -84,6 +91,7 @@ __all__ = [
     "PayerSubsidy",
     "Principal",
     "ReserveReport",
+    "Upload",
     "WalletView",
     "apply",
     "best_wallet",
@@ -95,6 +103,7 @@ __all__ = [
     "declare_contract",
     "deposit_budget",
     "disclosure",
+    "document_content",
     "expire_due_wallets",
     "expire_wallets",
     "facts_of",
@@ -102,6 +111,7 @@ __all__ = [
     "fund_program",
     "fund_reserve",
     "get_application",
+    "get_document",
     "get_grant",
     "get_program",
     "get_redemption",
@@ -110,6 +120,7 @@ __all__ = [
     "hold_for_job",
     "list_applications",
     "list_contracts",
+    "list_documents",
     "list_programs",
     "list_redemptions",
     "list_wallets",
@@ -129,6 +140,7 @@ __all__ = [
     "review",
     "set_window",
     "subsidy_policy",
+    "upload_document",
     "voucher_share",
     "wallet_for",
     "wallet_state",

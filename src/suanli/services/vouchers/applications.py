@@ -33,7 +33,8 @@ from suanli.domain.vouchers.errors import VoucherNotFound
 from suanli.domain.vouchers.program import Evidence
 from suanli.domain.vouchers.review import ReviewDecision
 from suanli.services.vouchers.common import audit_event, facts_of
-from suanli.services.vouchers.grants import grant
+from suanli.services.vouchers.documents import uploaded_kinds
+from suanli.services.vouchers.grants import grant, grant_limits
 from suanli.services.vouchers.programs import budget_left, program_of, program_row
 
 PROJECT_LIMIT, COMMENT_LIMIT = 500, 2000
@@ -67,7 +68,8 @@ def apply(session: Session, *, command: ApplyCommand, actor: Principal, today: d
     mode = CapMode.LIMIT if program.apply_and_enjoy else CapMode.STRICT
     grant_amount(program, amount_fen=command.requested_fen, project_class=command.project_class,
                  organisation_granted_fen=repo.organisation_granted(session, row.id, org.id),
-                 budget_left_fen=budget_left(row), mode=mode).raise_if_refused()
+                 budget_left_fen=budget_left(row), mode=mode,
+                 **grant_limits(session, row, program, org.id, today)).raise_if_refused()
     application = repo.add(session, VoucherApplicationRow(
         program_id=row.id, organisation_id=org.id, applicant_user_id=actor.user_id, side=side.value,
         project=command.project, project_class=command.project_class, sector=command.sector,
@@ -90,9 +92,20 @@ def _check_command(command: ApplyCommand) -> Side:
     check_text("project", command.project, PROJECT_LIMIT, required=True)
     check_text("project_class", command.project_class, 63)
     check_text("sector", command.sector, 63)
-    if command.scale_pflops_fp16 is not None and not 0 <= Decimal(command.scale_pflops_fp16) <= 10**6:
-        raise InvalidInput("scale_pflops_fp16 must be between 0 and 1000000", field="scale_pflops_fp16")
+    _check_scale("scale_pflops_fp16", command.scale_pflops_fp16)
     return check_member("side", command.side, Side)
+
+
+def _check_scale(name: str, value: Decimal | None) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        scale = Decimal(value)
+    except (ArithmeticError, TypeError, ValueError):
+        raise InvalidInput(f"{name} must be a number", field=name) from None
+    if not scale.is_finite() or not 0 <= scale <= 10**6:
+        raise InvalidInput(f"{name} must be between 0 and 1000000", field=name)
+    return scale
 
 
 def decision_of(decision: ReviewDecision | str | None, approve: bool | None) -> ReviewDecision:
@@ -106,9 +119,12 @@ def decision_of(decision: ReviewDecision | str | None, approve: bool | None) -> 
 
 def review(session: Session, *, application_id: int, actor: Principal, approve: bool | None = None,
            decision: ReviewDecision | str | None = None, score: int | None = None, comment: str = "",
-           amount_fen: int | None = None, today: date | None = None) -> VoucherReviewRow:
+           amount_fen: int | None = None, today: date | None = None,
+           verified_scale_pflops_fp16: Decimal | None = None) -> VoucherReviewRow:
     """Act at the application's current stage; approving the last stage grants (核定) the amount
-    (never above the amount requested unless the program file allows raising it)."""
+    (never above the amount requested unless the program file allows raising it). Approving needs the
+    documents the stage requires uploaded and, at a stage that verifies scale, the reviewer's own
+    verified figure (recorded on the review, never the applicant's)."""
     today = today or utcnow().date()
     approve = decision_of(decision, approve) is ReviewDecision.APPROVE
     if score is not None and (isinstance(score, bool) or not isinstance(score, int)):
@@ -116,6 +132,7 @@ def review(session: Session, *, application_id: int, actor: Principal, approve: 
     check_text("comment", comment, COMMENT_LIMIT)
     if amount_fen is not None:
         check_fen("amount_fen", amount_fen)
+    verified = _check_scale("verified_scale_pflops_fp16", verified_scale_pflops_fp16)
     application = repo.get_application(session, application_id, for_update=True)
     if application is None or not actor.may_read_organisation(application.organisation_id):
         raise VoucherNotFound(f"application {application_id} does not exist")
@@ -125,14 +142,18 @@ def review(session: Session, *, application_id: int, actor: Principal, approve: 
     program = program_of(row)
     done = [ReviewAct(r.stage, r.user_id) for r in repo.reviews_of(session, application.id) if r.approve]
     stage, verdict = check_review(program, done=done, actor=actor, applicant_organisation_id=application.organisation_id,
-                                  approve=approve, score=score)
+                                  approve=approve, score=score, documents=uploaded_kinds(session, application.id),
+                                  verified_scale=verified)
     raise_review_refusal(verdict)
     assert stage is not None
+    if verified is not None and not stage.verifies_scale:
+        raise InvalidInput(f"stage {stage.name} does not verify scale", field="verified_scale_pflops_fp16")
     try:
         with session.begin_nested():
             act = repo.add(session, VoucherReviewRow(application_id=application.id, stage=stage.name,
                                                      user_id=actor.user_id, role=actor.role.value, approve=approve,
-                                                     score=score, comment=comment, rules=verdict.explain()))
+                                                     score=score, comment=comment, rules=verdict.explain(),
+                                                     verified_scale_pflops_fp16=None if verified is None else str(verified)))
     except IntegrityError:
         raise VoucherConflict(f"stage {stage.name} was already acted on", rule="review.stage") from None
     last = stage.name == program.review_stages[-1].name
@@ -141,7 +162,8 @@ def review(session: Session, *, application_id: int, actor: Principal, approve: 
         grant(session, row, program, application, amount_fen=amount_fen or int(application.requested_fen),
                actor=actor, today=today, mode=CapMode.STRICT)
     act.receipt = audit_event(session, "voucher.application_reviewed", f"voucher_application:{application.id}",
-                         {"stage": stage.name, "approve": approve, "score": score, "by": actor.user_id},
+                         {"stage": stage.name, "approve": approve, "score": score, "by": actor.user_id,
+                          **({"verified_scale_pflops_fp16": str(verified)} if verified is not None else {})},
                          application.organisation_id)
     session.flush()
     return act

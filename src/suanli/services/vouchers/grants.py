@@ -3,7 +3,8 @@ more than the caps and the program's remaining budget allow (the caller holds th
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -17,9 +18,10 @@ from suanli.db.repositories import vouchers as repo
 from suanli.domain.ledger import AccountPurpose, Leg, OwnerKind
 from suanli.domain.organisations import Principal
 from suanli.domain.vouchers import CapMode, VoucherConflict, VoucherProgram, grant_amount, grant_expiry
+from suanli.domain.vouchers.funders import funder_split
 from suanli.services import ledger
 from suanli.services.vouchers.common import audit_event, known_id, ledger_account
-from suanli.services.vouchers.programs import budget_left
+from suanli.services.vouchers.programs import budget_left, program_of
 
 
 def grant(session: Session, row: VoucherProgramRow, program: VoucherProgram, application: VoucherApplicationRow, *,
@@ -29,8 +31,8 @@ def grant(session: Session, row: VoucherProgramRow, program: VoucherProgram, app
         raise VoucherConflict(f"application {application.id} was already granted", rule="grant.once")
     decision = grant_amount(program, amount_fen=amount_fen, project_class=application.project_class,
                             organisation_granted_fen=repo.organisation_granted(session, row.id, application.organisation_id),
-                            budget_left_fen=budget_left(row), mode=mode,
-                            requested_fen=int(application.requested_fen)).raise_if_refused()
+                            budget_left_fen=budget_left(row), mode=mode, requested_fen=int(application.requested_fen),
+                            **grant_limits(session, row, program, application.organisation_id, today)).raise_if_refused()
     amount, expires = decision.amount_fen, grant_expiry(program, today)
     wallet = wallet_for(session, row, application, expires)
     result = ledger.transfer(session, idempotency_key=f"voucher:grant:{application.id}",
@@ -46,8 +48,30 @@ def grant(session: Session, row: VoucherProgramRow, program: VoucherProgram, app
     granted = repo.add(session, VoucherGrantRow(
         application_id=application.id, program_id=row.id, organisation_id=application.organisation_id,
         wallet_id=wallet.id, amount_fen=amount, expires_on=expires, approved_by=actor.user_id,
-        transfer_id=result.id, rules=decision.explain(), receipt=receipt))
+        transfer_id=result.id, rules=decision.explain(), receipt=receipt,
+        funder_split=funder_split(program, amount) or None))
     return granted
+
+
+def grant_limits(session: Session, row: VoucherProgramRow, program: VoucherProgram, organisation_id: int,
+                 today: date) -> dict[str, Any]:
+    """The limits beyond this program's own counters: what the issuer's programs granted the
+    organisation this calendar year (its row is locked, so two programs of one issuer serialise on it)
+    and what each co-funder has granted so far."""
+    limits: dict[str, Any] = {}
+    if program.caps.per_organisation_issuer_year_fen is not None:
+        repo.get_organisation(session, organisation_id, for_update=True)
+        start, end = (datetime(y, 1, 1, tzinfo=UTC) for y in (today.year, today.year + 1))
+        limits["issuer_year_granted_fen"] = sum(
+            total for other, total in repo.organisation_grants_in_year(session, organisation_id, start, end)
+            if program_of(other).issuer.zh == program.issuer.zh)
+    if program.funders:
+        granted: dict[str, int] = {}
+        for split in repo.funder_splits(session, row.id):
+            for funder, fen in split.items():
+                granted[funder] = granted.get(funder, 0) + int(fen)
+        limits["funder_granted"] = granted
+    return limits
 
 
 def wallet_for(session: Session, row: VoucherProgramRow, application: VoucherApplicationRow,

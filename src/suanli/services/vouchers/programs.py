@@ -39,7 +39,10 @@ def program_of(row: VoucherProgramRow) -> VoucherProgram:
 
 
 def budget_left(row: VoucherProgramRow) -> int:
-    return int(row.budget_fen) - int(row.granted_fen) + int(row.returned_fen) + int(row.clawed_back_fen)
+    """What grants may still use: the grantable part of the annual total (less the management costs when
+    the program pays them inside its budget) less what was granted, plus what expired or was clawed back."""
+    grantable = program_of(row).grantable_fen()
+    return grantable - int(row.granted_fen) + int(row.returned_fen) + int(row.clawed_back_fen)
 
 
 def program_row(session: Session, program_id: int, *, for_update: bool = False) -> VoucherProgramRow:
@@ -118,4 +121,4 @@ def forecast(session: Session, *, program_id: int, today: date | None = None, wi
     today = today or utcnow().date()
     row = program_row(session, program_id)
     burn = [(created.date(), amount) for created, amount in repo.grants_by_day(session, row.id)]
-    return forecast_exhaustion(budget_left(row), burn, today, window_days), burn_down(int(row.budget_fen), burn)
+    return forecast_exhaustion(budget_left(row), burn, today, window_days), burn_down(program_of(row).grantable_fen(), burn)

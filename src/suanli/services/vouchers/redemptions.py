@@ -39,6 +39,7 @@ from suanli.domain.vouchers import (
 )
 from suanli.domain.vouchers.bounds import check_text
 from suanli.domain.vouchers.errors import VoucherNotFound
+from suanli.domain.vouchers.ratios import OrderLine
 from suanli.services import ledger
 from suanli.services.vouchers.common import audit_event, facts_of, known_id, ledger_account
 from suanli.services.vouchers.contracts import contract_facts, readable_contract
@@ -71,7 +72,8 @@ def record_usage_redemption(session: Session, *, usage_record_id: int, charge_fe
     if found is None:
         raise VoucherNotFound(f"usage record {usage_record_id} does not exist")
     usage, center, job = found
-    order = Order(ItemKind.COMPUTE, charge_fen, center, usage_bill(usage_record_id))
+    order = Order(ItemKind.COMPUTE, charge_fen, center, usage_bill(usage_record_id),
+                  ecosystem=repo.pool_ecosystem(session, usage.pool_id))
     if charge_fen <= 0 or repo.redemption_by_claim(session, claim_key(order)) is not None:
         return None  # nothing to pay, or already subsidised: never twice
     reservation = repo.reservation_of_job(session, job.id, for_update=True)
@@ -231,7 +233,8 @@ def contract_order(session: Session, contract: VoucherContractRow, side: Side) -
     kind = next(iter(kinds)) if len(kinds) == 1 else ItemKind.COMPUTE
     return Order(kind, facts.amount_fen, designated, contract.bill or f"contract-draft:{contract.id}", side,
                  facts.through_platform, facts.confirmed, facts.paid,
-                 items=tuple((i.kind, i.amount_fen) for i in facts.items), signed_on=facts.signed_on,
+                 items=tuple(OrderLine(i.kind, i.amount_fen, i.ecosystem, i.domestic, i.center or designated)
+                             for i in facts.items), signed_on=facts.signed_on,
                  term_months=facts.term_months)
 
 
@@ -274,7 +277,9 @@ def _redeem_contract(session: Session, claim: ContractClaim, actor: Principal, t
     program = program_of(program_row(session, wallet.program_id))
     if program.settlement is Settlement.RESERVE_FUND and side is Side.DEMAND:
         result.transfer_id = _pay_provider(session, wallet, result, contract.provider_organisation_id)
-    else:  # reimbursement / direct to the claimant: the claimant is owed the share
+    elif program.settlement is Settlement.DIRECT_TO_CLAIMANT:  # finance pays the claimant in the next batch
+        result.transfer_id = _owe_claimant(session, wallet, result)
+    else:  # reimbursement: the share is credited against what the claimant owes the platform
         result.transfer_id = _pay_to_receivable(session, wallet, result, None, 0)
     session.flush()
     return Claimed(result)
@@ -300,6 +305,21 @@ def _pay_provider(session: Session, wallet: VoucherWalletRow, redemption: Vouche
                            source_id=redemption.basis).id
 
 
+def claimant_payable(session: Session, organisation_id: int) -> int:
+    return ledger_account(session, AccountPurpose.CLAIMANT_PAYABLE, OwnerKind.ORGANISATION, organisation_id)
+
+
+def _owe_claimant(session: Session, wallet: VoucherWalletRow, redemption: VoucherRedemptionRow) -> int:
+    """direct_to_claimant: wallet -> the claimant's payable; the finance batch pays it out of cash."""
+    payee = claimant_payable(session, wallet.organisation_id)
+    redemption.payee_account_id = payee
+    amount = int(redemption.amount_fen)
+    return ledger.transfer(session, idempotency_key=f"voucher:redeem:{redemption.claim_key}", legs=[
+        Leg(known_id(wallet.ledger_account_id), amount), Leg(payee, -amount)],
+        memo=f"voucher share of {redemption.basis}, owed to the claimant", source_kind="voucher_redemption",
+        source_id=redemption.basis).id
+
+
 def _replay(session: Session, actor: Principal, keyed: tuple[str, str]) -> Claimed | None:
     key, digest = keyed
     prior = repo.redemption_by_key(session, actor.organisation_id, key)
@@ -322,9 +342,12 @@ def clawback(session: Session, *, redemption_id: int, actor: Principal, reason: 
         raise VoucherConflict(f"redemption {redemption_id} was already clawed back", rule="clawback.once")
     row = program_row(session, redemption.program_id, for_update=True)
     amount = decision.amount_fen
-    receivable = ledger_account(session, AccountPurpose.ORG_RECEIVABLE, OwnerKind.ORGANISATION, redemption.organisation_id)
+    if redemption.payee_account_id is not None and redemption.batch_id is None:
+        owed = redemption.payee_account_id  # not yet in a batch: the claimant is simply not paid it
+    else:
+        owed = ledger_account(session, AccountPurpose.ORG_RECEIVABLE, OwnerKind.ORGANISATION, redemption.organisation_id)
     result = ledger.transfer(session, idempotency_key=f"voucher:clawback:{redemption.id}",
-                             legs=[Leg(receivable, amount), Leg(known_id(row.budget_account_id), -amount)],
+                             legs=[Leg(owed, amount), Leg(known_id(row.budget_account_id), -amount)],
                              memo=f"clawback of redemption {redemption.id}", source_kind="voucher_clawback",
                              source_id=str(redemption.id))
     redemption.status = "clawed_back"
