@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from suanli.domain.errors import InvalidInput, NotFound
 from suanli.domain.organisations import Principal, Role
 from suanli.services import settlement, vouchers
+from suanli.services.views import lists
 from suanli.services.views import money as views
 from suanli.web import i18n
 from suanli.web.common import (
@@ -29,6 +30,7 @@ from suanli.web.common import (
     submit_form,
 )
 from suanli.web.labels import label
+from suanli.web.lists import Links, list_query
 
 router = APIRouter(include_in_schema=False)
 PREPARERS = (Role.PLATFORM_OPERATOR, Role.FINANCE_OFFICER)
@@ -44,9 +46,13 @@ def invoices(request: Request, session: SessionDep, viewer: ViewerDep) -> Respon
     require(viewer, Role.ORG_ADMIN)
     month = _month()
     own = views.own_charges(session, principal=viewer, month=month)
+    # The invoices: search by number, filter by month, sort, pages (the charges are this month's only).
+    page = lists.invoices(session, principal=viewer, month=request.query_params.get("month", "")[:7],
+                          query=list_query(request))
     return render(request, "invoices.html", viewer=viewer, month=month, charges=own.charges, pools=own.pools,
-                  names=page_names(request, session),
-                  invoices=own.invoices)
+                  names=page_names(request, session), page=page, links=Links(request, page),
+                  q=request.query_params.get("q", ""), invoice_month=request.query_params.get("month", "")[:7],
+                  invoices=page.rows)
 
 
 @router.get("/invoices/{invoice_id}.{fmt}")
