@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 
 missing=()
-for pkg in slurm-wlm slurmdbd slurm-wlm-mysql-plugin munge; do
+# fonts-wqy-microhei: the CJK TrueType font embedded in PDF documents (services/documents/pdf.py).
+for pkg in slurm-wlm slurmdbd slurm-wlm-mysql-plugin munge fonts-wqy-microhei; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -4,7 +4,6 @@ and subsidy (算力券) granted and redeemed against each program's budget. Read
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from suanli.db.models.base import utcnow
 from suanli.db.repositories import reports as repo
+from suanli.domain.exports import SafeCsvWriter
 
 UTILISATION_DAYS = 14
 
@@ -86,7 +86,7 @@ def _daily_utilisation(session: Session, capacity: list[tuple[int, str, str, int
 def dashboard_csv(d: Dashboard) -> bytes:
     """Every figure on the dashboard as `section,key,value` rows (UTF-8 with BOM for spreadsheet apps)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)  # center names are what operators typed
     writer.writerow(["section", "key", "value"])
     writer.writerow(["served", "organisations", d.organisations_served])
     writer.writerow(["served", "users", d.users_served])

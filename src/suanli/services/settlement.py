@@ -31,6 +31,7 @@ from suanli.db.repositories import ledger as repo
 from suanli.db.repositories import vouchers as voucher_repo
 from suanli.domain.billing import ChargeSplit, invoice_totals
 from suanli.domain.errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound
+from suanli.domain.exports import neutralise_row
 from suanli.domain.ledger import AccountPurpose, OwnerKind, credit, debit
 from suanli.domain.ledger.periods import check_month
 from suanli.domain.ledger.transfers import positive_amount
@@ -312,7 +313,7 @@ def table(rows: Sequence[Any], columns: Sequence[str]) -> list[list[Any]]:
 
 def to_csv(table_rows: list[list[Any]]) -> bytes:
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(table_rows)
+    csv.writer(buffer).writerows([neutralise_row(list(r)) for r in table_rows])
     return buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read Chinese text correctly
 
 
@@ -322,7 +323,7 @@ def to_xlsx(table_rows: list[list[Any]], title: str) -> bytes:
     assert sheet is not None
     sheet.title = title[:31]
     for row in table_rows:
-        sheet.append(row)
+        sheet.append(neutralise_row(list(row)))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

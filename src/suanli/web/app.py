@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from suanli.domain.errors import SuanliError
 from suanli.web import routes as routes_package
-from suanli.web.common import PageForbidden, SignInRequired, optional_viewer, problem_text, redirect, render
+from suanli.web.common import PageForbidden, SignInRequired, error_text, optional_viewer, redirect, render
 from suanli.web.csrf import CsrfRefused
 from suanli.web.i18n import language
 
@@ -120,8 +120,9 @@ def _install_errors(app: FastAPI) -> None:
             return await api_handler(request, exc)  # type: ignore[no-any-return,misc]
         assert isinstance(exc, SuanliError)
         viewer = await run_in_threadpool(_viewer, request)
+        # In the reader's language: a Chinese page never shows the service's English sentence.
         return render(request, "error.html", exc.status, viewer=viewer, code=exc.status,
-                      detail=problem_text(exc.detail, language(request)))
+                      detail=error_text(exc, language(request)))
 
     app.add_exception_handler(SignInRequired, sign_in)
     app.add_exception_handler(PageForbidden, forbidden)

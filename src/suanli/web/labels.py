@@ -78,6 +78,12 @@ LABELS: dict[str, str] = {
     "energy": N_("Energy"),
     "media": N_("Media"),
     "finance": N_("Finance"),
+    # evidence an application cites (证明材料)
+    "contract": N_("Contract"),
+    "invoice": N_("Invoice"),
+    "electricity_use": N_("Electricity use"),
+    "third_party_verification": N_("Third-party verification"),
+    "project_approval": N_("Project approval"),
 }
 
 

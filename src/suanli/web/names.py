@@ -176,10 +176,13 @@ class Names:
         text = str(value or "")
         return self._(OUTCOMES[text]) if text in OUTCOMES else self._(label(text))
 
-    def words(self, text: str | None) -> str:
-        """A rule's message with the codes it quotes (sectors, centers) replaced by their names."""
+    def words(self, text: str | None, stages: dict[str, str] | None = None) -> str:
+        """A rule's message with the codes it quotes (sectors, centers, and the program's review stages
+        when given, slug -> the stage's actor) replaced by their names."""
         def name(found: re.Match[str]) -> str:
             code = found.group(0)
+            if stages and code in stages:
+                return stages[code]
             if code in self.dir.centers:
                 return self.center(code)
             return self._(LABELS[code]) if code in LABELS else code

@@ -49,6 +49,14 @@ FIELDS: dict[str, str] = {
     "status": N_("Status"),
     "form_key": N_("Form"),
     "text": N_("Program file"),
+    "sort": N_("Sort by"),
+    "dir": N_("Sort direction"),
+    "page": N_("Page"),
+    "per_page": N_("Per page"),
+    "q": N_("Search"),
+    "state": N_("State"),
+    "kind": N_("Event"),
+    "program": N_("Program"),
 }
 
 # Messages the web forms meet, by pattern: (regex on the English detail, msgid with %(name)s groups).

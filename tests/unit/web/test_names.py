@@ -24,7 +24,7 @@ from suanli.db.uow import session_factory, unit_of_work
 from suanli.services.demo import load_demo
 from suanli.web.nav import MENUS
 
-ROLES = {"zhixing-admin": ["/jobs/1"], "uestc-student": [], "officer": ["/programs/1"], "finance": [],
+ROLES = {"zhixing-admin": ["/jobs/1"], "uestc-student": [], "officer": ["/programs/1", "/applications/1", "/applications/3"], "finance": [],
          "nscc": [], "operator": ["/programs/1", "/applications?status="], "auditor": ["/audit/receipt/1"]}
 SKIP_TAGS = {"script", "style", "code", "pre", "textarea", "option"}
 TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.:/][A-Za-z0-9]+)*")

@@ -16,6 +16,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from suanli.domain.exports import neutralise
 from suanli.domain.money import format_yuan
 
 COLUMNS = (
@@ -65,6 +66,4 @@ def to_xlsx(rows: Sequence[dict[str, Any]]) -> bytes:
 
 def _safe(value: Any) -> Any:
     """Neutralise spreadsheet formulas in names an organisation typed itself (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+    return neutralise(value)

@@ -17,6 +17,7 @@ from suanli import EXAMPLES
 from suanli.db.models.base import utcnow
 from suanli.db.models.indicators import IndicatorFigureRow, IndicatorRow
 from suanli.db.repositories import indicators as repo
+from suanli.domain.exports import neutralise_row
 from suanli.domain.indicators import progress_share, year_over_year
 from suanli.domain.organisations import Principal
 from suanli.services.indicators.figures import enter_figure, load_indicator_file
@@ -107,14 +108,14 @@ def export_xlsx(views: list[IndicatorView]) -> bytes:
     sheet.append(["指标代码", "指标", "单位", "年份", "目标值", "实际值", "期间", "完成率", "同比", "来源"])
     for view in views:
         for y in view.years:
-            sheet.append([view.row.code, view.row.name_zh, view.row.unit_zh, y.year, _num(y.target), _num(y.value),
-                          y.period or "", _num(y.progress), _num(y.yoy), view.row.source])
+            sheet.append(neutralise_row([view.row.code, view.row.name_zh, view.row.unit_zh, y.year, _num(y.target), _num(y.value),
+                          y.period or "", _num(y.progress), _num(y.yoy), view.row.source]))
     entries = book.create_sheet("填报记录")
     entries.append(["指标代码", "期间", "数值", "来源", "填报人", "填报时间"])
     for view in views:
         for e in reversed(view.entries):
-            entries.append([view.row.code, e.period, _num(e.value), e.source, e.entered_by,
-                            e.created_at.strftime("%Y-%m-%d %H:%M")])
+            entries.append(neutralise_row([view.row.code, e.period, _num(e.value), e.source, e.entered_by,
+                                           e.created_at.strftime("%Y-%m-%d %H:%M")]))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

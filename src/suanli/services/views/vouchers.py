@@ -75,6 +75,14 @@ class Queue:
     reviews: dict[int, Sequence[VoucherReviewRow]]
 
 
+def queue_of(session: Session, *, principal: Principal, applications: Sequence[VoucherApplicationRow]) -> Queue:
+    """The applicants and the reviews so far of a page of the queue (`services.views.lists.applications`)."""
+    require_role(principal, *QUEUE)
+    rows = list(applications)
+    return Queue(rows, web_repo.organisation_names(session, [a.organisation_id for a in rows]),
+                 {a.id: repo.reviews_of(session, a.id) for a in rows})
+
+
 def application_queue(session: Session, *, principal: Principal, status: str) -> Queue:
     require_role(principal, *QUEUE)
     if status not in STATUSES:

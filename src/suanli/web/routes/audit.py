@@ -13,20 +13,22 @@ from fastapi.responses import Response
 from suanli.domain.audit.signing import raw_public_key
 from suanli.services import audit as service
 from suanli.services.views import audit as views
+from suanli.services.views import lists
 from suanli.web.common import SessionDep, ViewerDep, render
+from suanli.web.lists import Links, list_query
 
 router = APIRouter(include_in_schema=False)
-PAGE = 50
 
 
 @router.get("/audit")
-def audit_log(request: Request, session: SessionDep, viewer: ViewerDep, offset: int = -1) -> Response:
+def audit_log(request: Request, session: SessionDep, viewer: ViewerDep, kind: str = "") -> Response:
+    """The head, and the events (newest first) with search (subject, kind, number), a kind filter and pages."""
     signer = service.init_signer(request.app.state.settings.data_dir)
     head = service.sign_head(session, signer=signer)
-    start = max(head.tree_size - PAGE, 0) if offset < 0 else min(offset, 2**62)
-    events = views.list_events(session, principal=viewer, offset=start, limit=PAGE)
+    page = lists.audit_events(session, principal=viewer, kind=kind, query=list_query(request))
     return render(request, "audit.html", viewer=viewer, head=head.to_dict(), key_hex=raw_public_key(signer.public_key).hex(),
-                  events=list(reversed(events)), start=start)
+                  events=page.rows, page=page, links=Links(request, page), kind=kind, q=request.query_params.get("q", ""),
+                  kinds=lists.audit_kinds(session, principal=viewer))
 
 
 @router.get("/audit/receipt/{seq}")

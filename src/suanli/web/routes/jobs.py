@@ -19,6 +19,7 @@ from suanli.domain.placement.requests import placement_request
 from suanli.domain.resources import Ecosystem, ResourceRequest
 from suanli.services import federation, jobs, quotes
 from suanli.services.views import jobs as views
+from suanli.services.views import lists
 from suanli.web import i18n
 from suanli.web.common import (
     SessionDep,
@@ -30,6 +31,7 @@ from suanli.web.common import (
     submit_form,
 )
 from suanli.web.labels import label
+from suanli.web.lists import Links, list_query
 
 router = APIRouter(include_in_schema=False)
 PREFERENCES = ("balanced", "cheapest", "fastest", "greenest")
@@ -45,9 +47,11 @@ def _placement_request(fields: Mapping[str, Any], ecosystems: list[str]) -> Plac
 
 @router.get("/jobs")
 def job_list(request: Request, session: SessionDep, viewer: ViewerDep, state: str = "") -> Response:
-    rows = jobs.list_jobs(session, principal=viewer, states=[state] if state else [], offset=0, limit=200)
-    pools = views.pool_names(session, principal=viewer, ids=[j.pool_id for j in rows if j.pool_id])
-    return render(request, "jobs.html", viewer=viewer, jobs=rows, pools=pools, state=state, names=page_names(request, session),
+    """Jobs with search (name, command, number), a state filter, sortable columns and page numbers."""
+    page = lists.jobs(session, principal=viewer, state=state[:20], query=list_query(request))
+    pools = views.pool_names(session, principal=viewer, ids=[j.pool_id for j in page.rows if j.pool_id])
+    return render(request, "jobs.html", viewer=viewer, jobs=page.rows, page=page, links=Links(request, page), pools=pools,
+                  state=state, q=request.query_params.get("q", ""), names=page_names(request, session),
                   states=[s.value for s in JobState])
 
 

@@ -12,9 +12,10 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from suanli.domain.errors import InvalidInput, NotFound
+from suanli.domain.errors import InvalidInput
 from suanli.domain.organisations import Principal, Role
 from suanli.services import settlement, vouchers
+from suanli.services.views import lists
 from suanli.services.views import money as views
 from suanli.web import i18n
 from suanli.web.common import (
@@ -29,10 +30,10 @@ from suanli.web.common import (
     submit_form,
 )
 from suanli.web.labels import label
+from suanli.web.lists import Links, list_query
 
 router = APIRouter(include_in_schema=False)
 PREPARERS = (Role.PLATFORM_OPERATOR, Role.FINANCE_OFFICER)
-LINE_COLUMNS = ("description", "device_seconds", "price_fen_per_device_hour", "list_price_fen", "subsidy_fen", "amount_due_fen")
 
 
 def _month() -> str:
@@ -44,23 +45,13 @@ def invoices(request: Request, session: SessionDep, viewer: ViewerDep) -> Respon
     require(viewer, Role.ORG_ADMIN)
     month = _month()
     own = views.own_charges(session, principal=viewer, month=month)
+    # The invoices: search by number, filter by month, sort, pages (the charges are this month's only).
+    page = lists.invoices(session, principal=viewer, month=request.query_params.get("month", "")[:7],
+                          query=list_query(request))
     return render(request, "invoices.html", viewer=viewer, month=month, charges=own.charges, pools=own.pools,
-                  names=page_names(request, session),
-                  invoices=own.invoices)
-
-
-@router.get("/invoices/{invoice_id}.{fmt}")
-def invoice_download(session: SessionDep, viewer: ViewerDep, invoice_id: int, fmt: str) -> Response:
-    invoice, lines = views.get_invoice(session, principal=viewer, invoice_id=invoice_id)
-    if fmt not in ("csv", "xlsx"):
-        raise NotFound(f"invoice {invoice_id} does not exist as {fmt[:10]}")
-    rows = settlement.table(lines, LINE_COLUMNS)
-    if fmt == "csv":
-        return Response(settlement.to_csv(rows), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{invoice.number}.csv"'})
-    return Response(settlement.to_xlsx(rows, invoice.number),
-                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{invoice.number}.xlsx"'})
+                  names=page_names(request, session), page=page, links=Links(request, page),
+                  q=request.query_params.get("q", ""), invoice_month=request.query_params.get("month", "")[:7],
+                  invoices=page.rows)
 
 
 def _batches_page(request: Request, session: Session, viewer: Principal, code: int = 200, **extra: Any) -> Response:

@@ -17,6 +17,7 @@ from suanli.domain.errors import InvalidInput
 from suanli.domain.organisations import Principal, Role
 from suanli.domain.vouchers.disclosure import to_csv, to_xlsx
 from suanli.services import vouchers as service
+from suanli.services.views import lists
 from suanli.services.views import vouchers as views
 from suanli.web import i18n
 from suanli.web.common import (
@@ -31,6 +32,7 @@ from suanli.web.common import (
     submit_form,
 )
 from suanli.web.labels import label
+from suanli.web.lists import Links, list_query
 
 router = APIRouter(include_in_schema=False)
 OFFICERS = (Role.PROGRAM_OFFICER, Role.PLATFORM_OPERATOR)
@@ -182,8 +184,12 @@ def queue(request: Request, session: SessionDep, viewer: ViewerDep, status: str 
 
 
 def _queue_page(request: Request, session: Session, viewer: Principal, status: str, code: int = 200, **extra: Any) -> Response:
+    """The queue with search (project, applicant, number), status and program filters, sorting, pages."""
     gettext = i18n.translator(i18n.language(request))
-    queue = views.application_queue(session, principal=viewer, status=status[:20])
+    program_id = form_int(dict(request.query_params), "program", low=1, high=2**62)
+    page = lists.applications(session, principal=viewer, status=status[:20], program_id=program_id,
+                              query=list_query(request))
+    queue = views.queue_of(session, principal=viewer, applications=page.rows)
     programs = {p.id: p for p in views.list_programs(session, principal=viewer)}
     zh = i18n.language(request) == "zh_CN"
     stages = {(pid, stage.name): (stage.actor.zh if zh else stage.actor.en)
@@ -194,6 +200,7 @@ def _queue_page(request: Request, session: Session, viewer: Principal, status: s
         extra["notice"] = (gettext("Application %(id)s: the review of %(stage)s was recorded.") % {"id": reviewed, "stage": stage}
                            if stage else gettext("Application %(id)s: the review was recorded.") % {"id": reviewed})
     return render(request, "applications.html", code, viewer=viewer, applications=queue.applications, status=status,
+                  page=page, links=Links(request, page), q=request.query_params.get("q", ""), program=program_id,
                   stages=stages, names=page_names(request, session),
                   titles={k: _title(request, p) for k, p in programs.items()}, orgs=queue.organisations,
                   reviews=queue.reviews, msg_lang="zh" if i18n.language(request) == "zh_CN" else "en", **extra)

@@ -1,0 +1,137 @@
+"""Paged, searchable, sortable reads behind the web lists (jobs, applications, audit events,
+invoices): each returns one page of rows and the total that matched, so a page never silently cuts a
+list. Callers pass the tenant scope; the services decide it. Nothing here writes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from suanli.db.models.audit import AuditEvent
+from suanli.db.models.jobs import JobRow
+from suanli.db.models.ledger import InvoiceRow
+from suanli.db.models.organisations import OrganisationRow
+from suanli.db.models.vouchers import VoucherApplicationRow
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which slice of the ordered rows: `sort` is a key of the list's SORTS, newest/largest first when
+    `descending`."""
+
+    sort: str
+    descending: bool
+    offset: int
+    limit: int
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, with LIKE's own wildcards taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _page(session: Session, query: Select[Any], order: Sequence[Any], window: Window) -> tuple[list[Any], int]:
+    total = int(session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
+    rows = session.scalars(query.order_by(*order).offset(window.offset).limit(window.limit)).all()
+    return list(rows), total
+
+
+def _order(column: Any, tiebreak: Any, descending: bool) -> list[Any]:
+    return [column.desc(), tiebreak.desc()] if descending else [column.asc(), tiebreak.asc()]
+
+
+JOB_SORTS = {"id": JobRow.id, "name": JobRow.name, "state": JobRow.state, "devices": JobRow.devices,
+             "created": JobRow.created_at}
+
+
+def jobs(session: Session, *, organisation_id: int | None, user_id: int | None, states: Sequence[str],
+         search: str, window: Window) -> tuple[list[JobRow], int]:
+    query = select(JobRow)
+    if organisation_id is not None:
+        query = query.where(JobRow.organisation_id == organisation_id)
+    if user_id is not None:
+        query = query.where(JobRow.user_id == user_id)
+    if states:
+        query = query.where(JobRow.state.in_(states))
+    if search:
+        matches = [JobRow.name.ilike(_like(search), escape="\\"), JobRow.command.ilike(_like(search), escape="\\")]
+        if search.isdigit() and len(search) < 18:
+            matches.append(JobRow.id == int(search))
+        query = query.where(or_(*matches))
+    return _page(session, query, _order(JOB_SORTS[window.sort], JobRow.id, window.descending), window)
+
+
+APPLICATION_SORTS = {"priority": VoucherApplicationRow.priority, "id": VoucherApplicationRow.id,
+                     "requested": VoucherApplicationRow.requested_fen, "created": VoucherApplicationRow.created_at}
+
+
+def applications(session: Session, *, statuses: Sequence[str], program_id: int | None, organisation_id: int | None,
+                 search: str, window: Window) -> tuple[list[VoucherApplicationRow], int]:
+    query = select(VoucherApplicationRow)
+    if statuses:
+        query = query.where(VoucherApplicationRow.status.in_(statuses))
+    if program_id is not None:
+        query = query.where(VoucherApplicationRow.program_id == program_id)
+    if organisation_id is not None:
+        query = query.where(VoucherApplicationRow.organisation_id == organisation_id)
+    if search:
+        pattern = _like(search)
+        applicant = (select(OrganisationRow.id).where(or_(OrganisationRow.name.ilike(pattern, escape="\\"),
+                                                           OrganisationRow.name_zh.ilike(pattern, escape="\\"))))
+        matches = [VoucherApplicationRow.project.ilike(pattern, escape="\\"),
+                   VoucherApplicationRow.organisation_id.in_(applicant)]
+        if search.isdigit() and len(search) < 18:
+            matches.append(VoucherApplicationRow.id == int(search))
+        query = query.where(or_(*matches))
+    if window.sort == "priority":
+        # The review order: priority sectors first, then first come first served.
+        order = ([VoucherApplicationRow.priority.desc(), VoucherApplicationRow.id.asc()] if window.descending else
+                 [VoucherApplicationRow.priority.asc(), VoucherApplicationRow.id.desc()])
+    else:
+        order = _order(APPLICATION_SORTS[window.sort], VoucherApplicationRow.id, window.descending)
+    return _page(session, query, order, window)
+
+
+AUDIT_SORTS = {"seq": AuditEvent.seq, "kind": AuditEvent.kind}
+
+
+def audit_events(session: Session, *, organisation_id: int | None, kind_prefix: str, search: str,
+                 window: Window) -> tuple[list[AuditEvent], int]:
+    query = select(AuditEvent)
+    if organisation_id is not None:
+        query = query.where(AuditEvent.organisation_id == organisation_id)
+    if kind_prefix:
+        query = query.where(or_(AuditEvent.kind == kind_prefix, AuditEvent.kind.like(_like(kind_prefix + ".")[1:], escape="\\")))
+    if search:
+        matches = [AuditEvent.subject.ilike(_like(search), escape="\\"), AuditEvent.kind.ilike(_like(search), escape="\\")]
+        if search.isdigit() and len(search) < 18:
+            matches.append(AuditEvent.seq == int(search))
+        query = query.where(or_(*matches))
+    return _page(session, query, _order(AUDIT_SORTS[window.sort], AuditEvent.seq, window.descending), window)
+
+
+def audit_kinds(session: Session, *, organisation_id: int | None) -> list[str]:
+    query = select(AuditEvent.kind).distinct().order_by(AuditEvent.kind)
+    if organisation_id is not None:
+        query = query.where(AuditEvent.organisation_id == organisation_id)
+    return list(session.scalars(query).all())
+
+
+INVOICE_SORTS = {"month": InvoiceRow.month, "number": InvoiceRow.number, "due": InvoiceRow.amount_due_fen,
+                 "list": InvoiceRow.list_price_fen}
+
+
+def invoices(session: Session, *, organisation_id: int | None, month: str, search: str,
+             window: Window) -> tuple[list[InvoiceRow], int]:
+    query = select(InvoiceRow)
+    if organisation_id is not None:
+        query = query.where(InvoiceRow.organisation_id == organisation_id)
+    if month:
+        query = query.where(InvoiceRow.month == month)
+    if search:
+        query = query.where(InvoiceRow.number.ilike(_like(search), escape="\\"))
+    return _page(session, query, _order(INVOICE_SORTS[window.sort], InvoiceRow.id, window.descending), window)

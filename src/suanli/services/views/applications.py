@@ -1,0 +1,59 @@
+"""One voucher application as its page shows it (申领详情): the applicant's profile, the program and
+its review stages, each stage's act (score, opinion, who), and the grant. The applicant's own
+organisation and the roles that see every tenant read it; for anyone else it does not exist."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from suanli.db.models.organisations import OrganisationRow
+from suanli.db.models.vouchers import (
+    VoucherApplicationRow,
+    VoucherGrantRow,
+    VoucherProgramRow,
+    VoucherReviewRow,
+)
+from suanli.db.repositories import vouchers as repo
+from suanli.db.repositories import web as web_repo
+from suanli.domain.organisations import Principal
+from suanli.domain.vouchers.errors import VoucherNotFound
+from suanli.domain.vouchers.program import ReviewStage
+from suanli.services.vouchers.programs import program_of
+from suanli.services.vouchers.reads import get_application
+
+
+@dataclass
+class StageAct:
+    """A review stage of the program and what was done there (None while it awaits its turn)."""
+
+    stage: ReviewStage
+    review: VoucherReviewRow | None
+    reviewer: str | None
+
+
+@dataclass
+class ApplicationDetail:
+    application: VoucherApplicationRow
+    applicant: OrganisationRow
+    applied_by: str
+    program: VoucherProgramRow
+    stages: Sequence[StageAct]
+    grant: VoucherGrantRow | None
+
+
+def application_detail(session: Session, *, principal: Principal, application_id: int) -> ApplicationDetail:
+    if not 0 < application_id < 2**62:
+        raise VoucherNotFound(f"application {application_id} does not exist")
+    application = get_application(session, application_id=application_id, actor=principal)
+    program = repo.get_program(session, application.program_id)
+    assert program is not None  # a foreign key
+    reviews = {r.stage: r for r in repo.reviews_of(session, application.id)}
+    people = web_repo.usernames(session, [r.user_id for r in reviews.values()] + [application.applicant_user_id])
+    stages = [StageAct(stage, reviews.get(stage.name), people.get(reviews[stage.name].user_id) if stage.name in reviews else None)
+              for stage in program_of(program).review_stages]
+    applicant = web_repo.organisation_names(session, [application.organisation_id])[application.organisation_id]
+    return ApplicationDetail(application, applicant, people.get(application.applicant_user_id, ""), program, stages,
+                             repo.grant_of(session, application.id))

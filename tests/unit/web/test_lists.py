@@ -1,0 +1,108 @@
+"""The web lists' read models over a real database (SQLite and PostgreSQL): a page says how many rows
+matched in all, search and filters narrow it, sorting orders it, a page past the end shows the last
+one, another organisation's rows never appear, and a bad sort or page size is refused."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from suanli.db.engine import make_engine
+from suanli.db.models import Base
+from suanli.db.models.jobs import JobRow
+from suanli.domain.errors import Forbidden, InvalidInput
+from suanli.domain.organisations import OrganisationType, Principal, Role
+from suanli.services import accounts
+from suanli.services.organisations import create_organisation
+from suanli.services.views import lists
+from suanli.services.views.lists import ListQuery
+from suanli_testing import PASSWORD
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Both databases: LIKE, escapes and ordering differ between them."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("sqlite_url")
+        return
+    url = request.getfixturevalue("postgres_database")
+    yield url
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+                          + " RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+def _principal(session: Session, username: str, role: Role, organisation_id: int) -> Principal:
+    user = accounts.create_user(session, username=username, password=PASSWORD, role=role, organisation_id=organisation_id)
+    return accounts.principal_of(user)
+
+
+@pytest.fixture
+def tenants(session: Session) -> tuple[Principal, Principal, Principal]:
+    acme = create_organisation(session, name="acme", name_zh="阿克米", type=OrganisationType.ENTERPRISE, city="成都").id
+    rival = create_organisation(session, name="rival", name_zh="对手", type=OrganisationType.ENTERPRISE, city="成都").id
+    alice = _principal(session, "alice", Role.ORG_ADMIN, acme)
+    bob = _principal(session, "bob", Role.ORG_ADMIN, rival)
+    member = _principal(session, "carol", Role.ORG_MEMBER, acme)
+    for i in range(30):
+        owner = member if i % 3 == 0 else alice
+        session.add(JobRow(name=f"train-{i:02d}" if i % 2 else f"infer_{i:02d}", command=f"python step{i}.py",
+                           organisation_id=acme, user_id=owner.user_id, state="succeeded" if i < 20 else "queued",
+                           request={}, devices=1 + i % 4, time_limit_s=60))
+    for i in range(7):
+        session.add(JobRow(name=f"train-rival-{i}", command="x", organisation_id=rival, user_id=bob.user_id,
+                           state="queued", request={}, devices=1, time_limit_s=60))
+    session.flush()
+    return alice, bob, member
+
+
+def test_a_page_of_jobs_says_how_many_matched_and_never_shows_another_tenants(session: Session, tenants) -> None:  # type: ignore[no-untyped-def]
+    alice, bob, _member = tenants
+    page = lists.jobs(session, principal=alice, state="", query=ListQuery(per_page=10))
+    assert (page.total, page.pages, len(page.rows), page.first, page.last) == (30, 3, 10, 1, 10)
+    assert [j.id for j in page.rows] == sorted((j.id for j in page.rows), reverse=True)
+    assert all(j.organisation_id == alice.organisation_id for j in page.rows)
+    assert lists.jobs(session, principal=bob, state="", query=ListQuery()).total == 7
+    third = lists.jobs(session, principal=alice, state="", query=ListQuery(per_page=10, page=3))
+    assert (third.first, third.last) == (21, 30)
+    assert not {j.id for j in third.rows} & {j.id for j in page.rows}
+
+
+def test_search_state_filter_and_sort_narrow_and_order_the_jobs(session: Session, tenants) -> None:  # type: ignore[no-untyped-def]
+    alice, _bob, member = tenants
+    trains = lists.jobs(session, principal=alice, state="", query=ListQuery(search="train", per_page=100))
+    assert trains.total == 15 and all(j.name.startswith("train-") for j in trains.rows)
+    # LIKE's wildcard is taken literally: "_" matches only the underscore of "infer_NN".
+    assert lists.jobs(session, principal=alice, state="", query=ListQuery(search="r_", per_page=100)).total == 15
+    queued = lists.jobs(session, principal=alice, state="queued", query=ListQuery(per_page=100))
+    assert queued.total == 10 and {j.state for j in queued.rows} == {"queued"}
+    by_name = lists.jobs(session, principal=alice, state="", query=ListQuery(sort="name", descending=False, per_page=100))
+    assert [j.name for j in by_name.rows] == sorted(j.name for j in by_name.rows)
+    # A member sees only their own jobs.
+    mine = lists.jobs(session, principal=member, state="", query=ListQuery(per_page=100))
+    assert mine.total == 10 and {j.user_id for j in mine.rows} == {member.user_id}
+
+
+def test_a_page_past_the_end_shows_the_last_page(session: Session, tenants) -> None:  # type: ignore[no-untyped-def]
+    alice, _bob, _member = tenants
+    page = lists.jobs(session, principal=alice, state="", query=ListQuery(per_page=25, page=99))
+    assert (page.page, page.first, page.last, page.total) == (2, 26, 30, 30)
+
+
+def test_bad_sorts_sizes_and_states_are_refused_and_providers_have_no_job_list(session: Session, tenants) -> None:  # type: ignore[no-untyped-def]
+    alice, _bob, _member = tenants
+    for query in (ListQuery(sort="command"), ListQuery(per_page=1000), ListQuery(page=0), ListQuery(search="x" * 101)):
+        with pytest.raises(InvalidInput):
+            lists.jobs(session, principal=alice, state="", query=query)
+    with pytest.raises(InvalidInput):
+        lists.jobs(session, principal=alice, state="bogus", query=ListQuery())
+    provider = Principal(alice.user_id, "p", alice.organisation_id, Role.PROVIDER_ADMIN)
+    with pytest.raises(Forbidden):
+        lists.jobs(session, principal=provider, state="", query=ListQuery())
+    with pytest.raises(Forbidden):
+        lists.applications(session, principal=alice, status="pending", program_id=None, query=ListQuery())
