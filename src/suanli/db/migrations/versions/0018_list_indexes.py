@@ -7,7 +7,7 @@ combining two single-column indexes and sorting (190 ms at a city's year of jobs
 spilled to disk at deep pages), and usage gets its missing `started_at` index.
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0016
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0018"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
