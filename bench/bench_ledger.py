@@ -215,6 +215,12 @@ def run() -> dict[str, dict[str, Any]]:
             "single_ratio": round(pg_single["per_s"] / tps, 3), "goal_ratio": 0.5,
             "note": (f"{what}; value: batches of {BATCH} redemptions per transaction (redeem_batch), "
                      f"{PG_CLIENTS} client processes; {single}, {PG_CLIENTS} client processes")},
+        "ledger_single_transfers_per_s_postgres": {
+            "value": round(pg_single["per_s"], 1), "unit": "redemptions/s", "clients": PG_CLIENTS, "batch": 1,
+            "redemptions": pg_single["redemptions"], "client_cpu_us": round(pg_single["client_cpu_us"]),
+            "load_average": load, "peer": "pgbench TPC-B tps (-s 10 -c 4 -j 2 -T 15), same server, same run",
+            "peer_value": round(tps, 1), "ratio": round(pg_single["per_s"] / tps, 3), "goal_ratio": 0.5,
+            "note": f"{what}; one request per transaction: reserve, commit, post, commit; {PG_CLIENTS} processes"},
         "pgbench_tpcb_tps": {"value": round(tps, 1), "unit": "tps", "scale": 10, "clients": 4, "threads": 2,
                              "duration_s": 15},
     }
