@@ -41,6 +41,7 @@ from suanli.domain.audit.proofs import consistency_proof, inclusion_proof
 from suanli.domain.audit.receipts import make_receipt
 from suanli.domain.audit.signing import SignedTreeHead, Signer
 from suanli.domain.audit.verdict import Tampering, Verdict
+from suanli.logs import request_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +94,13 @@ def record_events(session: Session,
     now = utcnow()
     recorded_at = normalise(now, "recorded_at")
     prepared = []
+    # An event written while an HTTP request is handled names that request (the id its response and
+    # the access log carry), so an auditor can follow an event back to the request that made it.
+    asked_by = request_id()
     for kind, subject, payload, organisation_id in events:
         check_event_names(kind, subject)
+        if asked_by and "request_id" not in payload:
+            payload = {**payload, "request_id": asked_by}
         prepared.append((kind, subject, normalise_payload(payload), organisation_id))
     state = _states.get(connection.engine)
     outcome = _append(connection, state, prepared, recorded_at, now) if state is not None else None

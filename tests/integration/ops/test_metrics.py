@@ -124,3 +124,19 @@ def test_requests_carry_an_id_and_are_logged_as_json(tmp_path: Path, sqlite_url:
     access = [line for line in logged if line.get("event") == "request" and line.get("path") == "/healthz"]
     assert [line["request_id"] for line in access] == ["edge-42.a", made.headers["x-request-id"]]
     assert all(line["status"] == 200 and line["ms"] >= 0 for line in access)
+
+
+def test_an_audit_event_names_the_request_that_made_it(api) -> None:
+    from suanli.domain.organisations import OrganisationType
+
+    operator = api.organisation("operator", OrganisationType.PLATFORM)
+    admin = api.user("operator-1", Role.PLATFORM_OPERATOR, operator)
+    made = api.client.post("/api/v1/users", headers={**admin, "X-Request-ID": "probe-7.b"},
+                           json={"username": "new-member", "password": "a-long-pass-42", "role": "org_member",
+                                 "organisation_id": operator})
+    assert made.status_code == 201, made.text
+    events = api.client.get("/api/v1/audit/events?limit=500", headers=admin).json()
+    mine = [e for e in events if e["event"]["payload"].get("request_id") == "probe-7.b"]
+    assert [e["kind"] for e in mine] == ["user.role_granted"], [e["kind"] for e in events]
+    # Events written outside any request (this test's own set-up) carry none.
+    assert any("request_id" not in e["event"]["payload"] for e in events)
