@@ -16,6 +16,7 @@ from suanli.db.models.federation import PoolRow
 from suanli.db.models.jobs import JobEventRow, JobRow, UsageRecordRow
 from suanli.db.repositories import federation as federation_repo
 from suanli.db.repositories import jobs as repo
+from suanli.db.repositories import reports as reports_repo
 from suanli.domain.errors import Forbidden, InvalidInput, InvalidResourceRequest, NotFound
 from suanli.domain.jobs import JobSpec, JobState, cancel_target, transition
 from suanli.domain.organisations import Principal, Role
@@ -39,6 +40,7 @@ def submit_job(session: Session, *, principal: Principal, spec: JobSpec) -> JobR
                  pool_id=pool.id if pool else None, updated_at=utcnow())
     session.add(job)
     session.flush()
+    reports_repo.mark_served(session, organisation_id=job.organisation_id, user_id=job.user_id)  # dashboard
     record_transition(session, job, None, JobState.QUEUED, "submitted")
     return job
 

@@ -15,7 +15,7 @@ ever resubmitted. Both functions flush only; the edge commits.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import select
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from suanli.backends.base import Backend, Observation, Observed, Usage
 from suanli.db.models.federation import CenterRow, PoolRow
 from suanli.db.models.jobs import JobEventRow, JobRow, UsageRecordRow
+from suanli.db.repositories import reports as reports_repo
 from suanli.domain.errors import BackendUnavailable
 from suanli.domain.jobs import JobState
 from suanli.domain.money import charge_for_usage
@@ -83,6 +84,10 @@ def record_usage(session: Session, *, job: JobRow, usages: list[Usage]) -> list[
             with session.begin_nested():  # a concurrent writer won the race: its record stands
                 session.add(record)
                 session.flush()
+                # The dashboard's sum moves with the record, in its transaction: exactly once too.
+                reports_repo.count_usage(session, center_id=pool.center_id, ecosystem=pool.ecosystem,
+                                         day=usage.started_at.astimezone(UTC).date(),
+                                         device_seconds=usage.device_seconds)
         except IntegrityError:
             continue
         written.append(record)

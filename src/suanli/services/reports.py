@@ -75,10 +75,9 @@ def dashboard(session: Session, *, now: datetime | None = None) -> Dashboard:
 
 def _daily_utilisation(session: Session, capacity: list[tuple[int, str, str, int]], days: list[date]) -> dict[str, list[float]]:
     """Device-seconds delivered per center per day over the devices it has (usage counted on its start day)."""
-    since = datetime.combine(days[0], datetime.min.time()).replace(tzinfo=utcnow().tzinfo)
     per_day: dict[tuple[int, date], int] = defaultdict(int)
-    for center_id, started, seconds in repo.usage_since(session, since):
-        per_day[(center_id, started.date())] += seconds
+    for center_id, day, seconds in repo.usage_by_day(session, days[0]):
+        per_day[(center_id, day)] += seconds
     return {name: [round(per_day.get((cid, d), 0) / (total * 86400), 4) if total else 0.0 for d in days]
             for cid, name, _zh, total in capacity}
 

@@ -1,48 +1,77 @@
-"""Read-only aggregate queries behind the platform dashboard: who was served, where, how many
-device-hours each center and ecosystem delivered, how busy the centers are, and subsidy against budget.
-Sums are done in SQL; day bucketing in Python (portable across SQLite and PostgreSQL)."""
+"""The queries behind the platform dashboard: who was served, where, how many device-hours each center
+and ecosystem delivered, how busy the centers are, and subsidy against budget. Served members and
+delivered device-seconds come from the aggregates (`db/models/reports.py`), which `count_usage` and
+`mark_served` keep in the transactions that meter usage and submit jobs; nothing here scans
+`usage_records` or all jobs."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
+from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from suanli.db.models.federation import CenterRow, PoolRow
-from suanli.db.models.jobs import JobRow, UsageRecordRow
+from suanli.db.models.jobs import JobRow
 from suanli.db.models.organisations import OrganisationRow
+from suanli.db.models.reports import ServedRow, UsageDailyRow
 from suanli.db.models.vouchers import VoucherProgramRow, VoucherRedemptionRow
 
 ACTIVE_STATES = ("dispatched", "running", "cancelling")
 
 
+# --- kept with the writes they sum ------------------------------------------------------------------------
+
+
+def _insert(session: Session, table: type) -> Any:
+    return postgresql.insert(table) if session.get_bind().dialect.name == "postgresql" else sqlite.insert(table)
+
+
+def count_usage(session: Session, *, center_id: int, ecosystem: str, day: date, device_seconds: int) -> None:
+    """Add a usage record's device-seconds to its center's day (call in the transaction that writes it)."""
+    statement = _insert(session, UsageDailyRow).values(center_id=center_id, ecosystem=ecosystem, day=day,
+                                                       device_seconds=device_seconds)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["center_id", "ecosystem", "day"],
+        set_={"device_seconds": UsageDailyRow.device_seconds + statement.excluded.device_seconds}))
+
+
+def mark_served(session: Session, *, organisation_id: int, user_id: int) -> None:
+    """Remember that this organisation and user were served (call where a job is submitted)."""
+    statement = _insert(session, ServedRow).values([{"kind": "organisation", "member_id": organisation_id},
+                                                    {"kind": "user", "member_id": user_id}])
+    session.execute(statement.on_conflict_do_nothing(index_elements=["kind", "member_id"]))
+
+
+# --- read --------------------------------------------------------------------------------------------------
+
+
 def served_counts(session: Session) -> tuple[int, int]:
     """(organisations, users) that submitted at least one job."""
-    orgs = session.scalar(select(func.count(distinct(JobRow.organisation_id)))) or 0
-    users = session.scalar(select(func.count(distinct(JobRow.user_id)))) or 0
-    return int(orgs), int(users)
+    counts = dict(session.execute(select(ServedRow.kind, func.count()).group_by(ServedRow.kind)).all())
+    return int(counts.get("organisation", 0)), int(counts.get("user", 0))
 
 
 def cities_served(session: Session) -> list[str]:
-    served = select(JobRow.organisation_id).distinct().scalar_subquery()
+    served = select(ServedRow.member_id).where(ServedRow.kind == "organisation").scalar_subquery()
     query = select(OrganisationRow.city).distinct().where(OrganisationRow.id.in_(served)).order_by(OrganisationRow.city)
     return [c for c in session.scalars(query).all() if c]
 
 
 def device_seconds_by_center(session: Session) -> list[tuple[str, str, int]]:
     rows = session.execute(
-        select(CenterRow.name, CenterRow.name_zh, func.sum(UsageRecordRow.device_seconds))
-        .join(UsageRecordRow, UsageRecordRow.center_id == CenterRow.id)
+        select(CenterRow.name, CenterRow.name_zh, func.sum(UsageDailyRow.device_seconds))
+        .join(UsageDailyRow, UsageDailyRow.center_id == CenterRow.id)
         .group_by(CenterRow.name, CenterRow.name_zh).order_by(CenterRow.name)).all()
     return [(name, zh, int(ds or 0)) for name, zh, ds in rows]
 
 
 def device_seconds_by_ecosystem(session: Session) -> list[tuple[str, int]]:
     rows = session.execute(
-        select(PoolRow.ecosystem, func.sum(UsageRecordRow.device_seconds))
-        .join(UsageRecordRow, UsageRecordRow.pool_id == PoolRow.id)
-        .group_by(PoolRow.ecosystem).order_by(PoolRow.ecosystem)).all()
+        select(UsageDailyRow.ecosystem, func.sum(UsageDailyRow.device_seconds))
+        .group_by(UsageDailyRow.ecosystem).order_by(UsageDailyRow.ecosystem)).all()
     return [(eco, int(ds or 0)) for eco, ds in rows]
 
 
@@ -62,12 +91,12 @@ def busy_devices_by_center(session: Session) -> dict[int, int]:
     return {cid: int(n or 0) for cid, n in rows}
 
 
-def usage_since(session: Session, since: datetime) -> list[tuple[int, datetime, int]]:
-    """(center id, started at, device-seconds) of usage that started since `since`."""
+def usage_by_day(session: Session, since: date) -> list[tuple[int, date, int]]:
+    """(center id, day, device-seconds) of usage that started on or after `since`."""
     rows = session.execute(
-        select(UsageRecordRow.center_id, UsageRecordRow.started_at, UsageRecordRow.device_seconds)
-        .where(UsageRecordRow.started_at >= since).order_by(UsageRecordRow.started_at)).all()
-    return [(cid, started, int(ds)) for cid, started, ds in rows]
+        select(UsageDailyRow.center_id, UsageDailyRow.day, func.sum(UsageDailyRow.device_seconds))
+        .where(UsageDailyRow.day >= since).group_by(UsageDailyRow.center_id, UsageDailyRow.day)).all()
+    return [(cid, day, int(ds or 0)) for cid, day, ds in rows]
 
 
 def programs_budget(session: Session) -> list[tuple[str, str, str, int, int, int]]:
