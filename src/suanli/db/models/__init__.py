@@ -11,6 +11,7 @@ from suanli.db.models import (  # noqa: F401
     ledger,
     opportunities,
     organisations,
+    program_drafts,
     reports,
     schedule,
     vouchers,
