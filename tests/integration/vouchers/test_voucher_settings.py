@@ -215,3 +215,27 @@ def test_a_contract_claim_reads_item_properties_from_the_attested_record(session
         # 40% of the domestic ¥2,000 + 20% of the ¥1,000 CUDA line
         assert claimed.amount_fen == 80_000 + 20_000
         assert [r["id"] for r in claimed.rules if r["id"].startswith("ratio")] == ["ratio.domestic", "ratio"]
+
+
+def test_eligibility_reads_the_profile_facts_an_officer_recorded_not_the_applicants_word(sessions, world) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from suanli.services import profile
+
+    rule = ("eligibility:\n  - id: org.credit\n    require:\n      facts: [{key: \"credit:dishonest\", present: false}]\n"
+            "    message: {zh: 未被列入失信名单, en: not on the dishonesty list}\n")
+    with unit_of_work(sessions) as s:
+        program = svc.load_program(s, text=_program("credit", side="demand", settlement_mode="reserve_fund") + rule,
+                                   actor=world.bureau).id
+        svc.set_window(s, program_id=program, open=True, actor=world.bureau)
+        profile.record_fact(s, actor=world.bureau, organisation_id=world.big_admin.organisation_id,
+                            key="credit:dishonest", value="true", source="信用中国", as_of=date(2026, 1, 10))
+    with unit_of_work(sessions) as s:
+        try:
+            svc.apply(s, command=svc.ApplyCommand(program, "a", 1_000_000), actor=world.big_admin)
+        except VoucherRuleViolation as err:
+            assert err.rule == "org.credit" and "信用中国" in err.detail
+        else:
+            raise AssertionError("an organisation on the dishonesty list was granted")
+    with unit_of_work(sessions) as s:
+        svc.apply(s, command=svc.ApplyCommand(program, "a", 1_000_000), actor=world.sme_admin)  # nothing on record

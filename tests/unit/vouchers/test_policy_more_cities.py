@@ -152,3 +152,13 @@ def test_shanxi_asks_for_the_contract_and_the_invoice_at_the_platform_stage(load
     program = load("shanxi-cloud-2018")
     assert [e.value for e in program.review_stages[0].requires] == ["contract", "invoice"]
     assert program.caps.per_organisation_fen == yuan(1_000_000)
+
+
+def test_guangming_refuses_an_enterprise_on_the_dishonesty_list_on_the_recorded_fact(load, org) -> None:
+    from suanli.domain.profile import ProfileFact
+
+    program = load("shenzhen-guangming-2025")
+    listed = org(city="深圳", profile=(ProfileFact("credit:dishonest", "true", "信用中国", date(2025, 5, 1)),))
+    decision = check_application(program, Application(listed, yuan(10_000)), date(2025, 7, 1))
+    assert decision.failed.id == "org.credit-record" and "信用中国" in decision.failed.zh
+    assert check_application(program, Application(org(city="深圳"), yuan(10_000)), date(2025, 7, 1)).allowed
