@@ -239,3 +239,33 @@ def test_eligibility_reads_the_profile_facts_an_officer_recorded_not_the_applica
             raise AssertionError("an organisation on the dishonesty list was granted")
     with unit_of_work(sessions) as s:
         svc.apply(s, command=svc.ApplyCommand(program, "a", 1_000_000), actor=world.sme_admin)  # nothing on record
+
+
+def test_a_claim_waits_for_the_documents_the_program_wants_on_the_contract(sessions, world, contract, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    text = _program("claim-docs", side="demand", settlement_mode="reimbursement").replace(
+        "orders: {through_platform: false}\n", "orders: {through_platform: false, documents: [contract, invoice]}\n")
+    with unit_of_work(sessions) as s:
+        program = svc.load_program(s, text=text, actor=world.bureau).id
+        svc.set_window(s, program_id=program, open=True, actor=world.bureau)
+        svc.apply(s, command=svc.ApplyCommand(program, "a", 10_000_000), actor=world.big_admin)
+    bill = contract(world.big_admin, "DOC-1", 100_000, through_platform=False)
+
+    def claim(key: str) -> int:
+        with unit_of_work(sessions) as s:
+            return svc.claim_contract(s, claim=svc.ContractClaim(program, bill), actor=world.big_admin,
+                                      idempotency_key=key).redemption.amount_fen
+
+    def upload(kind: str, who) -> None:  # type: ignore[no-untyped-def]
+        with unit_of_work(sessions) as s:
+            svc.upload_document(s, upload=svc.Upload(kind, f"{kind}.pdf", "application/pdf", b"%PDF " + kind.encode(),
+                                                     contract_id=bill), actor=who, data_dir=tmp_path)
+
+    upload("invoice", world.big_admin)
+    try:
+        claim("d-1")
+    except VoucherRuleViolation as err:
+        assert err.rule == "claim.documents" and "contract" in err.detail and "invoice" not in err.detail.split("/")[0]
+    else:
+        raise AssertionError("claimed without the signed contract on file")
+    upload("contract", world.provider_admin)  # either party may file it
+    assert claim("d-2") == 20_000

@@ -21,12 +21,16 @@ from suanli.domain.vouchers import (
 )
 from suanli.domain.vouchers import redemption_amount as redeem
 from suanli.domain.vouchers.funders import funder_split
+from suanli.domain.vouchers.program import Evidence
 from suanli.domain.vouchers.ratios import OrderLine
 
+UPLOADED = frozenset({Evidence.CONTRACT, Evidence.INVOICE})
 
-def contract(amount_fen: int, provider: str, *lines: OrderLine, signed_on: date = date(2024, 9, 1)) -> Order:
+
+def contract(amount_fen: int, provider: str, *lines: OrderLine, signed_on: date = date(2024, 9, 1),
+             documents: frozenset[Evidence] = UPLOADED) -> Order:
     return Order(ItemKind.COMPUTE, amount_fen, provider, "contract:9:hz-1", Side.DEMAND, True, True, True,
-                 items=lines, signed_on=signed_on, term_months=12)
+                 items=lines, signed_on=signed_on, term_months=12, documents=documents)
 
 
 # Hangzhou 2024
@@ -146,6 +150,13 @@ def test_shanxi_refuses_contracts_signed_before_2018(load, org, wallet) -> None:
     old = contract(yuan(100_000), "any-cloud", signed_on=date(2017, 12, 31))
     decision = redeem(program, old, buyer=org(), wallet=wallet(), today=date(2019, 6, 1))
     assert decision.failed.id == "contract.signed-after"
+
+
+def test_shanxi_refuses_a_claim_until_the_contract_and_invoice_are_uploaded_to_the_record(load, org, wallet) -> None:
+    program = load("shanxi-cloud-2018")
+    bare = contract(yuan(100_000), "any-cloud", signed_on=date(2019, 3, 1), documents=frozenset({Evidence.INVOICE}))
+    decision = redeem(program, bare, buyer=org(), wallet=wallet(), today=date(2019, 6, 1))
+    assert decision.failed.id == "claim.documents" and "contract" in decision.failed.en
 
 
 def test_shanxi_asks_for_the_contract_and_the_invoice_at_the_platform_stage(load) -> None:

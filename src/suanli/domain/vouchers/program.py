@@ -175,6 +175,8 @@ class OrderRules(Strict):
     contract_paid_before_redemption: bool = False
     no_double_claim: Literal[True] = Field(default=True, description="never subsidised twice, across all programs")
     contract: ContractRules | None = None
+    documents: list[Evidence] = Field(
+        default_factory=list, description="document types uploaded to the contract before a claim on it (claim.documents)")
 
 
 class Scale(Strict):
