@@ -269,3 +269,26 @@ def test_a_claim_waits_for_the_documents_the_program_wants_on_the_contract(sessi
         raise AssertionError("claimed without the signed contract on file")
     upload("contract", world.provider_admin)  # either party may file it
     assert claim("d-2") == 20_000
+
+
+def test_money_that_expires_goes_back_to_each_funder_by_its_share(sessions, world) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    funders = ("funders:\n  - {id: city, name: {zh: 市财政, en: city}, budget_fen: 60_000_000, share_percent: 60}\n"
+               "  - {id: district, name: {zh: 区财政, en: district}, budget_fen: 30_000_000, share_percent: 40}\n")
+    text = _program("cofunded-expiry", side="demand", settlement_mode="reserve_fund").replace(
+        "validity: {valid_days: 3650}", "validity: {valid_days: 30}") + funders
+    with unit_of_work(sessions) as s:
+        program = svc.load_program(s, text=text, actor=world.bureau).id
+        svc.set_window(s, program_id=program, open=True, actor=world.bureau)
+        svc.apply(s, command=svc.ApplyCommand(program, "a", 75_000_000), actor=world.big_admin)  # the district is spent
+    with unit_of_work(sessions) as s:  # the district is spent: only the fen it pays none of (rounded down) are left
+        svc.apply(s, command=svc.ApplyCommand(program, "b", 1_000_000), actor=world.sme_admin)
+        last = s.scalars(select(VoucherGrantRow).order_by(VoucherGrantRow.id.desc())).first()
+        assert last.amount_fen == 2 and last.funder_split == {"city": 2, "district": 0}
+    with unit_of_work(sessions) as s:  # all of it expires unspent: ¥300,000 is the district's again
+        returned = svc.expire_due_wallets(s, now=date(2099, 1, 1), actor=world.bureau)
+        assert sorted(fen for _, fen in returned) == [2, 75_000_000]
+    with unit_of_work(sessions) as s:
+        svc.apply(s, command=svc.ApplyCommand(program, "c", 75_000_000), actor=world.sme_admin)
+        assert s.scalars(select(VoucherGrantRow).order_by(VoucherGrantRow.id.desc())).first().amount_fen == 75_000_000
