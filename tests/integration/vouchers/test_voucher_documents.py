@@ -181,3 +181,14 @@ def test_contract_documents_are_seen_by_both_parties_and_nobody_else(api) -> Non
     assert c.get(url, headers=people["stranger"]).status_code == 404
     assert c.get(f"/api/v1/documents/{invoice.json()['id']}", headers=people["stranger"]).status_code == 404
     assert _upload(c, url, people["stranger"], "invoice", b"squat").status_code == 404
+
+
+def test_the_program_shows_its_management_costs_and_what_can_be_granted(api) -> None:  # type: ignore[no-untyped-def]
+    officer = api.user("officer", Role.PROGRAM_OFFICER, api.organisation("bureau", OrganisationType.GOVERNMENT))
+    text = PROGRAM.replace("id: docs-test", "id: mgmt-api").replace(
+        "budget_fen: 100_000_000\n", "budget_fen: 100_000_000\nmanagement_cost_percent: 2.5\n")
+    loaded = api.client.post("/api/v1/programs", content=text, headers=officer)
+    assert loaded.status_code == 201, loaded.text
+    body = loaded.json()
+    assert (body["management_costs"], body["management_costs_fen"], body["grantable_fen"], body["budget_left_fen"]) == (
+        "inside_budget", 2_500_000, 97_500_000, 97_500_000)
