@@ -192,3 +192,23 @@ def test_the_program_shows_its_management_costs_and_what_can_be_granted(api) -> 
     body = loaded.json()
     assert (body["management_costs"], body["management_costs_fen"], body["grantable_fen"], body["budget_left_fen"]) == (
         "inside_budget", 2_500_000, 97_500_000, 97_500_000)
+
+
+def test_the_store_check_finds_a_missing_or_altered_evidence_file(api, settings) -> None:  # type: ignore[no-untyped-def]
+    from suanli.services.vouchers.documents import check_store
+
+    people, app_id, _ = _setup(api)
+    docs = f"/api/v1/applications/{app_id}/documents"
+    first = _upload(api.client, docs, people["provider"], "electricity_use", b"%PDF bill").json()
+    second = _upload(api.client, docs, people["provider"], "third_party_verification", REPORT).json()
+    with unit_of_work(api.sessions) as s:
+        assert check_store(s, data_dir=settings.data_dir) == (2, [])
+    store = settings.data_dir / "documents"
+    (store / first["sha256"][:2] / first["sha256"]).write_bytes(b"%PDF edited bill")
+    (store / second["sha256"][:2] / second["sha256"]).unlink()
+    with unit_of_work(api.sessions) as s:
+        checked, problems = check_store(s, data_dir=settings.data_dir)
+    assert checked == 2 and len(problems) == 2
+    assert "no longer match" in problems[0] and "missing" in problems[1]
+    altered = api.client.get(f"/api/v1/documents/{first['id']}/content", headers=people["officer"])
+    assert altered.status_code == 409 and altered.json()["rule"] == "document.integrity"
