@@ -73,7 +73,8 @@ def job_nodes(job: JobRow, pool: PoolRow) -> int:
     asked = job.request.get("nodes")
     if asked:
         return int(asked)
-    return max(1, math.ceil(job.devices / max(1, pool.devices_per_node)))
+    width = int(job.request.get("devices_per_node") or pool.devices_per_node)
+    return max(1, math.ceil(job.devices / max(1, width)))
 
 
 def _organisation_name(session: Session, organisation_id: int) -> str:
