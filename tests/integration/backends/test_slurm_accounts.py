@@ -63,7 +63,7 @@ def test_two_organisations_jobs_run_under_their_own_accounts_with_the_capped_one
         slurm_cluster: dict[str, Any], session: Session) -> None:
     opts = {"conf": slurm_cluster["slurm_conf"],
             "partition": "debug", "workdir": slurm_cluster["workdir"], "parent_account": "center-hpc",
-            "account_prefix": "t1-org"}
+            "account_prefix": "t1-org", "name_prefix": "t-acct"}  # job names of their own on the shared cluster
     pool = seed_center(session, name="hpc", kind="slurm", options=opts, model="T4", devices=8, partition="debug",
                        price=PRICE)
     capped = session.query(OrganisationRow).one()

@@ -34,7 +34,8 @@ def session(sqlite_url: str) -> Iterator[Session]:
 
 def test_a_two_node_gang_runs_its_tasks_on_two_nodes_and_is_metered_for_all_its_gpus(
         slurm_cluster: dict[str, Any], session: Session) -> None:
-    opts = {"conf": slurm_cluster["slurm_conf"], "partition": "debug", "workdir": slurm_cluster["workdir"]}
+    opts = {"conf": slurm_cluster["slurm_conf"], "partition": "debug", "workdir": slurm_cluster["workdir"],
+            "name_prefix": "t-gang"}  # job names of their own: other tests reuse row ids on this cluster
     pool = seed_center(session, name="hpc", kind="slurm", options=opts, model="T4", devices=8, partition="debug")
     pool.nodes, pool.devices_per_node, pool.max_nodes = 4, 2, 4  # the test cluster's shape
     command = "srun bash -c 'echo task $SLURM_PROCID on $SLURMD_NODENAME'; sleep 1"
