@@ -11,7 +11,14 @@ Options (federation file, backend block): `partition` (default for pools without
 `partitions` ({pool: partition}), `conf` (-> SLURM_CONF), `slurm_bin_dir`, `workdir` (root of the
 jobs' working directories and output files; must be on a filesystem the nodes share),
 `gpu_flag` ("gres" -> `--gres=gpu:N`, or "gpus" -> `--gpus=N`), `gres_type` (e.g. "a100"),
-`account`, `qos`, `command_timeout_s` (15), `lookup_days` (30), `name_prefix` ("suanli").
+`account`, `qos`, `command_timeout_s` (15), `lookup_days` (30), `name_prefix` ("suanli"),
+`parent_account` and `account_prefix` ("<name_prefix>-org").
+
+With `parent_account`, each organisation's jobs run under its own account below it
+(`ensure_account`, called by the dispatch: created with `sacctmgr -i add account`, the submitting
+user added, `GrpTRESMins` set where a voucher program caps the organisation) and sbatch gets
+`--account=`. A gang over several nodes (`SubmitRequest.nodes` > 1) is submitted with `--nodes`,
+`--ntasks-per-node` and GRES/memory per node; see docs/backends.md.
 
 Following many jobs costs one `squeue` and one `sacct` per center per tick, not calls per job:
 `observe` and `usage` read a snapshot of every job the adapter was asked about in the last
