@@ -51,6 +51,8 @@ def _request_of(job: JobRow, now: datetime | None) -> PlacementRequest:
     if data.get("equivalents") is None and data.get("pflops") is None:
         data["devices"] = data.get("devices", job.devices)
     data["hours"] = max(job.time_limit_s, 1) / 3600
+    if data.get("nodes") and not data.get("devices_per_node"):  # a gang of N nodes: its shape per node
+        data["devices_per_node"] = int(data.get("devices", job.devices)) // int(data["nodes"])
     return placement_request(data, now=now or utcnow(), strict=False)
 
 

@@ -50,7 +50,7 @@ def pool_views(session: Session, *, subsidy: SubsidyPolicy | None = None, now: d
             cpus_per_node=row.cpus_per_node, memory_gb_per_node=row.memory_gb_per_node,
             queued_device_hours=load.queued_device_hours, mean_remaining_hours=sum(remaining) / len(remaining),
             green_share=center.green_share, city=center.city, region=str((center.backend_options or {}).get("region", "")),
-            designated=center.name in designated, available=center.healthy,
+            designated=center.name in designated, available=center.healthy, max_nodes=row.max_nodes,
         ))
     return views
 
