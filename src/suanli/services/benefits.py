@@ -27,6 +27,7 @@ def lock_basis(session: Session, basis: str) -> None:
 def awards_on(session: Session, basis: str) -> list[tuple[str, str, str, int]]:
     """(item code, title zh, title en, organisation id) of every award that paid `basis`."""
     query = (select(AwardItemRow.code, AwardItemRow.title_zh, AwardItemRow.title_en, AwardApplicationRow.organisation_id)
+             .select_from(AwardBenefitRow)
              .join(AwardApplicationRow, AwardApplicationRow.id == AwardBenefitRow.application_id)
              .join(AwardItemRow, AwardItemRow.id == AwardApplicationRow.item_id)
              .where(AwardBenefitRow.basis == basis))
