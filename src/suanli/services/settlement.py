@@ -1,7 +1,8 @@
 """Settlement (结算): monthly invoices per organisation, statements per provider, disbursement
 batches (拨付批次) the finance officer approves and pays, reserve funds (备用金) and CSV/XLSX exports.
 A batch also pays the claimants of `direct_to_claimant` voucher programs (Qingyang): each such
-redemption of the month is owed on the claimant's payable account until its batch is paid.
+redemption of the month is owed on the claimant's payable account until its batch is paid; and, the
+same way, the parties of the month's decided awards (政策兑现, `services.awards.payments`).
 
 Money moves only through `services.ledger`; the rows here are documents derived from the priced
 charges (`ledger_charges`), each transfer naming its source (grant, batch, reserve_fund).
@@ -37,6 +38,7 @@ from suanli.domain.ledger.periods import check_month
 from suanli.domain.ledger.transfers import positive_amount
 from suanli.domain.money import Fen
 from suanli.services import ledger
+from suanli.services.awards import payments as award_payments
 
 
 class NothingToInvoice(Conflict):
@@ -223,9 +225,11 @@ def create_batch(session: Session, *, month: str, created_by: str) -> Disburseme
         issue_statement(session, provider_account_id=provider, month=month)
     statements = repo.list_statements(session, month=month, unbatched=True)
     payouts = voucher_repo.unbatched_payouts(session, start=_month_start(month), end=_month_start(month, 1))
-    if not statements and not payouts:
+    awarded = award_payments.unbatched_payouts(session, start=_month_start(month), end=_month_start(month, 1))
+    if not statements and not payouts and not awarded:
         raise InvalidInput(f"no unbatched settlement statements or claimant payouts for {month}")
-    total = sum(s.payable_fen + s.from_reserve_fen for s in statements) + sum(int(p.amount_fen) for p in payouts)
+    total = (sum(s.payable_fen + s.from_reserve_fen for s in statements) + sum(int(p.amount_fen) for p in payouts)
+             + sum(int(a.amount_fen) for a in awarded))
     batch = DisbursementBatchRow(number=repo.next_number(session, DisbursementBatchRow, f"BAT{month.replace('-', '')}-"),
                                  month=month, status="draft", created_by=created_by, total_fen=total)
     session.add(batch)
@@ -234,10 +238,12 @@ def create_batch(session: Session, *, month: str, created_by: str) -> Disburseme
         statement.batch_id = batch.id
     for payout in payouts:
         payout.batch_id = batch.id
+    for award in awarded:
+        award.batch_id = batch.id
     session.flush()
     ledger.audit(session, "settlement.batch_created", f"batch:{batch.id}",
                  {"number": batch.number, "total_fen": batch.total_fen, "statements": [s.id for s in statements],
-                  "claimant_payouts": [p.id for p in payouts]})
+                  "claimant_payouts": [p.id for p in payouts], "award_payouts": [a.id for a in awarded]})
     return batch
 
 
@@ -276,6 +282,7 @@ def pay_batch(session: Session, *, batch_id: int, paid_by: str) -> DisbursementB
                         source_id=str(batch.id), memo=f"voucher redemption {payout.id} paid to its claimant",
                         legs=[debit(payout.payee_account_id, int(payout.amount_fen)),
                               credit(cash, int(payout.amount_fen))])
+    award_payments.pay_batch_payouts(session, batch_id=batch.id, cash_account=cash)  # awards (政策兑现), same path
     batch.status, batch.paid_at = "paid", utcnow()
     session.flush()
     ledger.audit(session, "settlement.batch_paid", f"batch:{batch.id}", {"paid_by": paid_by, "total_fen": batch.total_fen})

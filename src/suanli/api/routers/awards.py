@@ -3,16 +3,19 @@ decide claims; an organisation reads its policy matches (政策计算器 / 免�
 
 from __future__ import annotations
 
+import json
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, Field
 
 from suanli.api.deps import PrincipalDep, SessionDep
+from suanli.domain.vouchers.disclosure import to_csv, to_xlsx
 from suanli.services import awards, profile
 
 router = APIRouter(prefix="/api/v1", tags=["awards"])
+Key = Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=200)]
 
 
 class ItemIn(BaseModel):
@@ -51,14 +54,61 @@ def record_fact(organisation_id: int, body: FactIn, session: SessionDep, princip
     return {"key": row.key, "value": row.value, "source": row.source, "as_of": row.as_of.isoformat()}
 
 
+class FundIn(BaseModel):
+    amount_fen: int = Field(gt=0, le=10**13)
+
+
+def _claim_out(session: SessionDep, row: Any) -> dict[str, Any]:
+    return {"id": row.id, "amount_fen": row.amount_fen, "place": row.place, "basis": row.basis,
+            "parties": {k: v for k, v in row.parties.items() if not k.startswith("_")},
+            "rules": [{"rule": r, "zh": zh, "en": en} for r, zh, en in row.rules],
+            "payouts": awards.payouts_out(session, row.id)}
+
+
+@router.post("/award-items/{code}/funding", status_code=201)
+def fund_item(code: str, body: FundIn, session: SessionDep, principal: PrincipalDep, key: Key) -> dict[str, Any]:
+    """The bureau pays (part of) the item's budget into the platform's bank account (`Idempotency-Key`)."""
+    return {"transfer": awards.fund_item(session, actor=principal, item_code=code, amount_fen=body.amount_fen,
+                                         idempotency_key=key)}
+
+
 @router.post("/award-claims", status_code=201)
 def decide_claim(body: ClaimIn, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
+    """The officer's decision after review; the amounts are owed to the parties until the finance
+    disbursement batch pays them."""
     row = awards.apply(session, actor=principal, organisation_id=body.organisation_id, item_code=body.item,
                        year=body.year, basis=body.basis, evidence=frozenset(body.evidence), bases=body.bases,
                        parties=body.parties, level=body.level, reviewed_amount_fen=body.reviewed_amount_fen)
-    return {"id": row.id, "amount_fen": row.amount_fen, "place": row.place,
-            "parties": {k: v for k, v in row.parties.items() if not k.startswith("_")},
-            "rules": [{"rule": r, "zh": zh, "en": en} for r, zh, en in row.rules]}
+    return _claim_out(session, row)
+
+
+@router.get("/award-claims/{claim_id}")
+def get_claim(claim_id: int, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
+    """A decided claim with its payouts (officers, finance and the parties only; anyone else: 404)."""
+    return _claim_out(session, awards.get_claim(session, principal=principal, claim_id=claim_id))
+
+
+@router.post("/organisations/{organisation_id}/policy-matches/{code}/confirm", status_code=201)
+def confirm_match(organisation_id: int, code: str, session: SessionDep, principal: PrincipalDep,
+                  year: Annotated[int, Query(ge=2000, le=2100)]) -> dict[str, Any]:
+    """免申即享: the organisation's administrator confirms a no-application item it is eligible for."""
+    return _claim_out(session, awards.confirm(session, actor=principal, organisation_id=organisation_id, item_code=code,
+                                              year=year))
+
+
+@router.get("/award-items/{code}/disclosure")
+def disclosure(code: str, session: SessionDep, principal: PrincipalDep,
+               format: Annotated[str, Query(pattern="^(json|csv|xlsx)$")] = "json", publish: bool = False) -> Response:
+    """The item's disclosure list (公示) in the voucher disclosure's columns; `publish=true` (officers)
+    stores it and records its hash in the transparency log."""
+    rows = awards.disclosure(session, item_code=code, actor=principal, publish=publish)
+    if format == "csv":
+        return Response(to_csv(rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="award-disclosure-{code}.csv"'})
+    if format == "xlsx":
+        return Response(to_xlsx(rows), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="award-disclosure-{code}.xlsx"'})
+    return Response(json.dumps(rows, ensure_ascii=False), media_type="application/json")
 
 
 @router.get("/organisations/{organisation_id}/policy-matches")

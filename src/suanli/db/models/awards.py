@@ -7,7 +7,7 @@ places; a product, contract or expense is paid by one award only."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from suanli.db.models.base import Base, IdMixin
+from suanli.db.models.base import Base, IdMixin, Money, UTCDateTime
 
 
 class AwardItemRow(Base, IdMixin):
@@ -64,6 +64,36 @@ class AwardBenefitRow(Base, IdMixin):
     __tablename__ = "award_benefits"
     basis: Mapped[str] = mapped_column(String(190), unique=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("award_applications.id"), index=True)
+
+
+class AwardPayoutRow(Base, IdMixin):
+    """What a decided award owes one party (migration 0021): moved at decision from the item's budget to
+    the party's claimant payable; the finance disbursement batch (拨付批次) that takes it pays it out of
+    cash, as for a direct-to-claimant voucher. One row per (application, party)."""
+
+    __tablename__ = "award_payouts"
+    __table_args__ = (UniqueConstraint("application_id", "party"),
+                      CheckConstraint("status IN ('owed', 'paid')", name="status"),
+                      CheckConstraint("amount_fen > 0", name="amount_positive"))
+    application_id: Mapped[int] = mapped_column(ForeignKey("award_applications.id"), index=True)
+    party: Mapped[str] = mapped_column(String(32))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    amount_fen: Mapped[int] = mapped_column(Money)
+    payee_account_id: Mapped[int] = mapped_column(Integer)  # the party's claimant payable (awards)
+    transfer_id: Mapped[int] = mapped_column(Integer)  # budget -> payable, at decision
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("disbursement_batches.id"), nullable=True, index=True)
+    status: Mapped[str] = mapped_column(String(16), default="owed")
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class AwardDisclosureRow(Base, IdMixin):
+    """A published award disclosure list (公示, migration 0021): the rows as published and their hash."""
+
+    __tablename__ = "award_disclosures"
+    item_id: Mapped[int] = mapped_column(ForeignKey("award_items.id"), index=True)
+    published_by: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    rows_hash: Mapped[str] = mapped_column(String(64))
 
 
 class ProfileFactRow(Base, IdMixin):

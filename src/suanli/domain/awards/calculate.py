@@ -88,7 +88,7 @@ def decide(item: AwardItem, claim: AwardClaim, profile: OrganisationProfile, pri
         raise AwardRuleViolation(f"evidence missing: {en} / 缺少证明材料：{zh}", rule=f"{item.code}.evidence.{eid}")
     rules.append((f"{item.code}.evidence", "证明材料齐全", "required evidence supplied"))
     rules += check_eligibility(item, profile, claim.year)
-    paid = [p for p in prior if p.basis == claim.basis and not (p.item == item.code and p.organisation != claim.organisation)]
+    paid = [p for p in prior if p.basis == claim.basis]  # by any award (this one too, any party) or voucher
     if paid:
         raise DoubleBenefit(f"{claim.basis} was paid already under {paid[0].item} / {claim.basis} 已在 {paid[0].item} 中获得支持，"
                             "不得重复享受", rule=DOUBLE_BENEFIT)

@@ -80,6 +80,8 @@ class _File(BaseModel):
     family: str = Field(pattern=r"^[a-z0-9-]{1,63}$")
     annual_ceiling_fen: int | None = Field(default=None, gt=0)  # per organisation, across the family
     no_application: bool = False  # 免申即享: eligible organisations only confirm
+    budget_fen: int | None = Field(default=None, gt=0)  # the item's budget, committed on the ledger at load
+    related_party: Literal["allowed", "refused"] = "allowed"  # refused: parties under common control get nothing
     evidence: list[_Evidence] = Field(min_length=1)
     eligibility: list[_Requirement] = Field(default_factory=list)
     award: _Award
@@ -122,6 +124,8 @@ class AwardItem:
     order_by: str | None = None
     annual_ceiling_fen: int | None = None
     no_application: bool = False
+    budget_fen: int | None = None
+    related_party: str = "allowed"
 
     @property
     def ranked(self) -> bool:
@@ -146,4 +150,4 @@ def parse_award_file(text: str) -> AwardItem:
         amount_fen=a.amount_fen, percent=a.percent, ceiling_fen=a.ceiling_fen, measure=a.measure,
         tiers=tuple(Tier(t.id, t.threshold_fen, t.amount_fen) for t in a.tiers), levels=tuple(a.levels.items()),
         parties=tuple(a.parties), places=a.places, order_by=a.order_by, annual_ceiling_fen=spec.annual_ceiling_fen,
-        no_application=spec.no_application)
+        no_application=spec.no_application, budget_fen=spec.budget_fen, related_party=spec.related_party)

@@ -125,6 +125,7 @@ class PriorClaim:
     program: str
     side: Side
     exclusive: bool = False  # that program was provider-xor-user
+    award_title: tuple[str, str] | None = None  # (zh, en) when an award (政策兑现) paid the bill, not a voucher
 
 
 def claim_key(order: Order) -> str:
@@ -155,7 +156,11 @@ def check_order(program: VoucherProgram, order: Order, buyer: OrganisationFacts,
         rules.append(fire("claim.documents", Outcome.FAILED if missing else Outcome.PASSED,
                           missing=", ".join(missing) or "-"))
     exclusive = program.side is SideMode.PROVIDER_XOR_USER
-    if any(c.side is not order.side and (exclusive or c.exclusive) for c in prior):
+    award = next((c.award_title for c in prior if c.award_title is not None), None)
+    if award is not None:  # paid by an award: never again by a voucher (the award names the rule the other way)
+        rules.append(fire("cross-program.double-benefit", Outcome.FAILED, basis=order.basis,
+                          award_zh=award[0], award_en=award[1]))
+    elif any(c.side is not order.side and (exclusive or c.exclusive) for c in prior):
         rules.append(fire("side.provider-xor-user", Outcome.FAILED, basis=order.basis))
     elif prior:  # one claim per bill: the same side again, or the other side of a `both` program
         rules.append(fire("order.double-claim", Outcome.FAILED, basis=order.basis))

@@ -40,6 +40,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "order.through-platform": ("订单未通过平台下单", "the order was not placed through the platform"),
     "order.no-affiliation": ("买方与供给方 {provider} 存在关联关系", "the buyer is affiliated with the provider {provider}"),
     "order.contract-paid": ("兑付前须签订合同并实际支付", "a contract must be signed and actually paid before redemption"),
+    "cross-program.double-benefit": ("{basis} 已获{award_zh}支持，不得重复享受",
+                                     "{basis} was already paid by the award {award_en}; no double benefit"),
     "order.double-claim": ("{basis} 已获补贴，不得重复申领", "{basis} has already been subsidised; no double claim"),
     "side.provider-xor-user": ("{basis} 已由另一方申领，供需双方不得同时申领", "{basis} was already claimed by the other side; provider and user cannot both claim"),
     "grant.expired": ("算力券已于 {expires_on} 过期", "the voucher expired on {expires_on}"),

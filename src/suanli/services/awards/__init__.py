@@ -1,13 +1,19 @@
 """Incentive awards (政策兑现) as use cases: load an award program file, decide a claim (the database
-enforcing once-only keys, ranked places and one payment per basis), and the policy calculator."""
+enforcing once-only keys, ranked places and one payment per basis), paying it through the finance
+disbursement batch and the ledger (`payments`), its 公示, 免申即享 confirmation and the policy calculator."""
 
 from suanli.services.awards.claims import (
     apply,
     calculator,
+    confirm,
+    get_claim,
     list_decided,
     list_items,
     load_item,
     organisation_by_name,
+    payouts_out,
 )
+from suanli.services.awards.payments import disclosure, fund_item
 
-__all__ = ["apply", "calculator", "list_decided", "list_items", "load_item", "organisation_by_name"]
+__all__ = ["apply", "calculator", "confirm", "disclosure", "fund_item", "get_claim", "list_decided", "list_items",
+           "load_item", "organisation_by_name", "payouts_out"]

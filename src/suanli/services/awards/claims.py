@@ -23,13 +23,17 @@ from suanli.domain.awards import (
     likely_award,
     parse_award_file,
 )
+from suanli.domain.awards.basis import check_related_parties, normalise_basis
 from suanli.domain.errors import Conflict, Forbidden, NotFound
 from suanli.domain.organisations import Principal, Role
+from suanli.services import benefits
 from suanli.services.audit import record_event
+from suanli.services.awards import payments
 from suanli.services.awards.voucher_adapter import voucher_benefits
 from suanli.services.profile import profile_of
 
 OFFICERS = (Role.PROGRAM_OFFICER, Role.PLATFORM_OPERATOR)
+CONFIRMERS = (Role.ORG_ADMIN,)
 
 
 def load_item(session: Session, *, actor: Principal, text: str) -> AwardItemRow:
@@ -37,6 +41,7 @@ def load_item(session: Session, *, actor: Principal, text: str) -> AwardItemRow:
         raise Forbidden("only program officers load award program files")
     item = parse_award_file(text)
     row = session.scalar(select(AwardItemRow).where(AwardItemRow.code == item.code))
+    previous = parse_award_file(row.text) if row is not None else None
     if row is None:
         row = AwardItemRow(code=item.code)
         session.add(row)
@@ -45,6 +50,7 @@ def load_item(session: Session, *, actor: Principal, text: str) -> AwardItemRow:
     session.flush()
     record_event(session, kind="award.item_loaded", subject=f"award-item/{item.code}",
                  payload={"code": item.code, "source": item.source, "by": actor.username})
+    payments.commit_budget(session, row, item, previous)
     return row
 
 
@@ -70,23 +76,62 @@ def _priors(session: Session, organisation: str, organisation_id: int, basis: st
 def apply(session: Session, *, actor: Principal, organisation_id: int, item_code: str, year: int, basis: str,
           evidence: frozenset[str], bases: Mapping[str, int] | None = None, parties: Mapping[str, str] | None = None,
           level: str | None = None, reviewed_amount_fen: int | None = None) -> AwardApplicationRow:
-    """Decide one claim (the officer's decision after review): amounts, rules fired, place if ranked."""
+    """Decide one claim (the officer's decision after review): amounts, rules fired, place if ranked; the
+    amounts are then owed to each party on the ledger until the finance batch pays them."""
     if actor.role not in OFFICERS:
         raise Forbidden("award claims are decided by program officers")
-    row = session.scalar(select(AwardItemRow).where(AwardItemRow.code == item_code))
-    if row is None:
-        raise NotFound(f"award item {item_code} not found")
+    return _decide(session, decided_by=actor.username, organisation_id=organisation_id, item_code=item_code, year=year,
+                   basis=basis, evidence=evidence, bases=bases, parties=parties, level=level,
+                   reviewed_amount_fen=reviewed_amount_fen)
+
+
+def confirm(session: Session, *, actor: Principal, organisation_id: int, item_code: str, year: int) -> AwardApplicationRow:
+    """免申即享: an eligible organisation only confirms a no-application item. Every fact that decides the
+    amount is the bureau's profile fact (with its source and date); the evidence the item lists is the
+    documents those facts were recorded from, so nothing the organisation types decides money."""
+    if actor.organisation_id != organisation_id:  # another tenant's organisation: as if it did not exist
+        raise NotFound(f"organisation {organisation_id} not found")
+    if actor.role not in CONFIRMERS:
+        raise Forbidden("an organisation's administrator confirms its policy matches")
+    row = payments.item_row(session, item_code)
     item = parse_award_file(row.text)
+    if not item.no_application:
+        raise AwardRuleViolation(f"{item.title_en} needs an application reviewed by the bureau / {item.title_zh}"
+                                 "需提交申请并经审核", rule=f"{item.code}.no-application")
+    basis = f"{item.code}:{organisation_id}:{year}"
+    return _decide(session, decided_by=actor.username, organisation_id=organisation_id, item_code=item_code,
+                   year=year, basis=basis, evidence=frozenset(e[0] for e in item.evidence), confirmed=True)
+
+
+def _decide(session: Session, *, decided_by: str, organisation_id: int, item_code: str, year: int, basis: str,
+            evidence: frozenset[str], bases: Mapping[str, int] | None = None, parties: Mapping[str, str] | None = None,
+            level: str | None = None, reviewed_amount_fen: int | None = None,
+            confirmed: bool = False) -> AwardApplicationRow:
+    row = payments.item_row(session, item_code)
+    item = parse_award_file(row.text)
+    basis = normalise_basis(basis)
+    benefits.lock_basis(session, basis)  # a voucher claim on the same bill waits for this decision
     profile = profile_of(session, organisation_id)
     claim = AwardClaim(profile.organisation, year, basis, evidence, bases or {}, parties or {}, level, reviewed_amount_fen)
     decision = decide(item, claim, profile, _priors(session, profile.organisation, organisation_id, basis))
+    party_ids = {party: organisation_id if org == profile.organisation else organisation_by_name(session, org)
+                 for party, (org, _fen) in decision.amounts.items()}
+    rules = list(decision.rules)
+    if len(item.parties) > 1 and item.related_party == "refused":
+        check_related_parties(item.code, (item.title_zh, item.title_en),
+                              {party: profile_of(session, oid) for party, oid in party_ids.items()})
+        rules.append((f"{item.code}.related-party", "双方不存在关联关系（依据企业档案）",
+                      "the parties are not related (from the profiles)"))
+    if confirmed:
+        rules.append((f"{item.code}.no-application", "免申即享：依据主管部门记录的企业档案核定，单位确认",
+                      "no application: decided from the bureau's profile facts, confirmed by the organisation"))
     place = _place(session, row.id, item) if item.ranked else None
     once_key = (",".join(decision.tiers) if decision.tiers else basis if item.kind == "schedule" else "once")
     application = AwardApplicationRow(
         item_id=row.id, organisation_id=organisation_id, year=year, basis=basis, once_key=once_key,
-        amount_fen=decision.total_fen, rules=[list(r) for r in decision.rules], evidence=sorted(evidence),
+        amount_fen=decision.total_fen, rules=[list(r) for r in rules], evidence=sorted(evidence),
         parties={**{p: [o, a] for p, (o, a) in decision.amounts.items()}, "_tiers": list(decision.tiers)},
-        place=place, places=item.places, decided_by=actor.username)
+        place=place, places=item.places, decided_by=decided_by)
     try:
         with session.begin_nested():  # a racing claim took the place, the once key or the basis: a 409
             session.add(application)
@@ -98,8 +143,10 @@ def apply(session: Session, *, actor: Principal, organisation_id: int, item_code
                        f" / {item.title_zh}同时有其他申请被核定，请重试", rule=f"{item.code}.concurrent") from None
     record_event(session, kind="award.decided", subject=f"award-application/{application.id}",
                  payload={"item": item.code, "amount_fen": decision.total_fen, "place": place, "basis": basis,
-                          "rules": [r[0] for r in decision.rules], "by": actor.username},
+                          "rules": [r[0] for r in rules], "by": decided_by, "confirmed": confirmed},
                  organisation_id=organisation_id)
+    payments.owe(session, application, item,
+                 {party: (party_ids[party], fen) for party, (_org, fen) in decision.amounts.items()})
     return application
 
 
@@ -151,3 +198,23 @@ def organisation_by_name(session: Session, name: str) -> int:
     if row is None:
         raise NotFound(f"organisation {name!r} not found / 未找到单位 {name}")
     return row.id
+
+
+def get_claim(session: Session, *, principal: Principal, claim_id: int) -> AwardApplicationRow:
+    """A decided claim: the bureau's officers and finance see every one; an organisation only those it is a
+    party to (anyone else: 404, as if it did not exist)."""
+    row = session.get(AwardApplicationRow, claim_id)
+    if row is None:
+        raise NotFound(f"award claim {claim_id} not found")
+    if principal.role in (*OFFICERS, Role.FINANCE_OFFICER):
+        return row
+    parties = {p.organisation_id for p in payments.payouts_of(session, row.id)} | {row.organisation_id}
+    if principal.organisation_id not in parties:
+        raise NotFound(f"award claim {claim_id} not found")
+    return row
+
+
+def payouts_out(session: Session, application_id: int) -> list[dict[str, object]]:
+    return [{"id": p.id, "party": p.party, "organisation_id": p.organisation_id, "amount_fen": int(p.amount_fen),
+             "status": p.status, "batch_id": p.batch_id, "owed_transfer": p.transfer_id}
+            for p in payments.payouts_of(session, application_id)]

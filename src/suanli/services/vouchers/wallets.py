@@ -19,7 +19,7 @@ from suanli.db.repositories import vouchers as repo
 from suanli.domain.ledger import AccountPurpose, Leg, OwnerKind
 from suanli.domain.organisations import Principal
 from suanli.domain.vouchers import ItemKind, Order, PriorClaim, Side, SideMode, Wallet, redemption_amount
-from suanli.services import ledger
+from suanli.services import benefits, ledger
 from suanli.services.vouchers.common import audit_event, facts_of, known_id, ledger_account
 from suanli.services.vouchers.programs import program_of, program_row
 
@@ -29,8 +29,16 @@ def wallet_state(w: VoucherWalletRow) -> Wallet:
 
 
 def prior_claims_on(session: Session, basis: str) -> list[PriorClaim]:
-    return [PriorClaim(code, Side(side), mode == SideMode.PROVIDER_XOR_USER.value)
-            for code, side, mode in repo.prior_claims(session, basis)]
+    """Every earlier claim on the bill: voucher redemptions in any program, and awards that paid it (a
+    contract or product is never paid twice across vouchers and awards; `services.benefits`). Awards
+    never pay a metered usage, so a `usage:` bill reads only the redemptions."""
+    claims = [PriorClaim(code, Side(side), mode == SideMode.PROVIDER_XOR_USER.value)
+              for code, side, mode in repo.prior_claims(session, basis)]
+    if not basis.startswith("usage:"):
+        benefits.lock_basis(session, basis)
+        claims += [PriorClaim(f"award:{code}", Side.DEMAND, award_title=(zh, en)) for code, zh, en, _org
+                   in benefits.awards_on(session, basis)]
+    return claims
 
 
 def best_wallet(session: Session, organisation_id: int, order: Order, today: date,
