@@ -57,6 +57,7 @@ FIELDS: dict[str, str] = {
     "state": N_("State"),
     "kind": N_("Event"),
     "program": N_("Program"),
+    "email": N_("E-mail address"),
 }
 
 # Messages the web forms meet, by pattern: (regex on the English detail, msgid with %(name)s groups).
@@ -74,6 +75,7 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [(re.compile(p), m) for p, m in (
     (r"^unknown preference", N_("Choose one of the offered preferences.")),
     (r"^(?P<field>\w+) is too long", N_("%(field)s is too long.")),
     (r"^choose approve or reject$", N_("Choose approve or reject.")),
+    (r"^the e-mail address is not valid$", N_("The e-mail address is not valid.")),
 )]
 
 
