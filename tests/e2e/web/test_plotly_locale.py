@@ -34,7 +34,7 @@ def test_the_chinese_dashboard_draws_dates_with_chinese_months_from_a_local_loca
     assert not [t for t in ticks if ENGLISH_MONTHS.search(t)], ticks
     assert any("月" in t for t in ticks), ticks
     assert any(u.endswith("/static/plotly-locale-zh-cn.js") for u in requests)
-    assert all(u.startswith(server.url) or u.startswith("data:") for u in requests), requests
+    assert all(u.startswith((server.url, "data:")) for u in requests), requests
 
     page.goto("/dashboard?lang=en")
     ticks = _date_ticks(page)

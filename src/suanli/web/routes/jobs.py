@@ -93,7 +93,8 @@ def _submit(request: Request, session: Session, viewer: Principal, fields: dict[
                        resources=ResourceRequest(devices=int(placement.devices or 1), ecosystems=placement.ecosystems,
                                                  min_device_memory_gb=placement.min_device_memory_gb),
                        time_limit_s=max(1, int(placement.hours * 3600)), center=center or None, pool=pool or None,
-                       preferences={"prefer": placement.prefer} if not center else {})
+                       preferences=({"prefer": placement.prefer, "allow_simulated": fields.get("allow_simulated") == "1"}
+                                    if not center else {}))
         return f"/jobs/{jobs.submit_job(session, principal=viewer, spec=spec).id}"
 
     def refused(message: str) -> Response:
