@@ -66,9 +66,11 @@ def job_quote(request: Request, session: SessionDep, viewer: ViewerDep) -> Respo
     """The quote fragment the job form fetches as the user types."""
     lang = "zh" if i18n.language(request) == "zh_CN" else "en"
     try:
+        # The quote shows what automatic placement would do: simulated centers only when allowed.
         result = quotes.quote(session, principal=viewer,
                               request=_placement_request(request.query_params, request.query_params.getlist("ecosystems")),
-                              weights=request.app.state.settings.placement_weights or None)
+                              weights=request.app.state.settings.placement_weights or None,
+                              simulated=request.query_params.get("allow_simulated") == "1")
     except SuanliError as exc:
         return render(request, "quote.html", viewer=viewer, quote=None, problem=error_text(exc, i18n.language(request)),
                       msg_lang=lang)
