@@ -34,7 +34,7 @@ from suanli.domain.errors import Conflict
 from suanli.domain.ledger.periods import period_of
 from suanli.services import audit, metering, settlement, vouchers
 from suanli.services.notifications import derive as notifications
-from suanli.services.notifications import mail
+from suanli.services.notifications import mail, webhooks
 
 if TYPE_CHECKING:
     from suanli.workers.loop import Worker
@@ -91,7 +91,8 @@ def _notifications(session: Session, now: datetime, worker: Worker) -> str:
     settings = worker.settings if getattr(worker, "settings", None) is not None else Settings()
     filed = notifications.derive(session, now=now, public_url=settings.public_url)
     sent, failed = mail.deliver(session, relay=mail.relay_of(settings), now=now)
-    return f"{filed} notices filed, {sent} mails sent, {failed} refused"
+    posted, refused = webhooks.deliver(session, now=now)
+    return f"{filed} notices filed, {sent} mails sent, {failed} refused, {posted} webhooks delivered, {refused} refused"
 
 
 STEPS: tuple[Step, ...] = (

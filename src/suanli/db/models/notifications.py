@@ -1,10 +1,12 @@
 """Notifications (通知): a person's in-site inbox, their choices of what they receive by which channel
 and the address mail goes to, the outbox of e-mails the worker hands to the SMTP relay, and the
-notifier's cursors over the facts it reads (the audit log, job history)."""
+notifier's cursors over the facts it reads (the audit log, job history), and signed webhooks with
+their delivery log."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -61,3 +63,32 @@ class NotificationCursorRow(Base):
     __tablename__ = "notification_cursors"
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     position: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class WebhookEndpointRow(Base, IdMixin):
+    """A person's signed webhook: notices of the chosen kinds are POSTed to `url` as JSON, signed with
+    HMAC-SHA256 under `secret` (shown to its owner, who verifies with it)."""
+
+    __tablename__ = "webhook_endpoints"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    url: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(64))
+    kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class WebhookDeliveryRow(Base, IdMixin):
+    """One notice to one endpoint, its attempts and their outcome (the delivery log)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (UniqueConstraint("endpoint_id", "key"),)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id"), index=True)
+    key: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending|delivered|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

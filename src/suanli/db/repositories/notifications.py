@@ -18,6 +18,8 @@ from suanli.db.models.notifications import (
     NotificationRow,
     NotificationSettingsRow,
     OutboundEmailRow,
+    WebhookDeliveryRow,
+    WebhookEndpointRow,
 )
 from suanli.db.models.organisations import UserRow
 from suanli.db.models.vouchers import VoucherProgramRow, VoucherWalletRow
@@ -131,3 +133,30 @@ def wallets_expiring(session: Session, *, on_or_before: date, today: date) -> li
                                   + VoucherWalletRow.returned_fen)
                            .order_by(VoucherWalletRow.id)).all()
     return [(w, p) for w, p in rows]
+
+
+def endpoints_of(session: Session, user_id: int, *, active_only: bool = False) -> list[Any]:
+    query = select(WebhookEndpointRow).where(WebhookEndpointRow.user_id == user_id).order_by(WebhookEndpointRow.id)
+    if active_only:
+        query = query.where(WebhookEndpointRow.active.is_(True))
+    return list(session.scalars(query).all())
+
+
+def delivery_exists(session: Session, endpoint_id: int, key: str) -> bool:
+    return session.scalar(select(WebhookDeliveryRow.id).where(WebhookDeliveryRow.endpoint_id == endpoint_id,
+                                                              WebhookDeliveryRow.key == key)) is not None
+
+
+def due_deliveries(session: Session, now: datetime, limit: int) -> list[Any]:
+    rows = session.execute(select(WebhookDeliveryRow, WebhookEndpointRow)
+                           .join(WebhookEndpointRow, WebhookEndpointRow.id == WebhookDeliveryRow.endpoint_id)
+                           .where(WebhookDeliveryRow.status == "pending", WebhookDeliveryRow.next_attempt_at <= now)
+                           .order_by(WebhookDeliveryRow.id).limit(limit)).all()
+    return [(d, e) for d, e in rows]
+
+
+def deliveries_of(session: Session, user_id: int, limit: int = 50) -> list[Any]:
+    return list(session.scalars(select(WebhookDeliveryRow)
+                                .join(WebhookEndpointRow, WebhookEndpointRow.id == WebhookDeliveryRow.endpoint_id)
+                                .where(WebhookEndpointRow.user_id == user_id)
+                                .order_by(WebhookDeliveryRow.id.desc()).limit(limit)).all())

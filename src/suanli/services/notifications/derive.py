@@ -17,6 +17,7 @@ from suanli.db.repositories import vouchers as vouchers_repo
 from suanli.domain.jobs import JobState
 from suanli.domain.money import format_yuan
 from suanli.domain.organisations import Role
+from suanli.services.notifications import webhooks
 from suanli.services.notifications.inbox import KINDS
 
 AUDIT_KINDS = ("voucher.application_submitted", "voucher.application_reviewed", "voucher.grant_approved",
@@ -40,10 +41,14 @@ class Notice:
 
 
 def _file(session: Session, user: UserRow, notice: Notice, public_url: str | None, now: datetime) -> int:
-    if Role(user.role) not in KINDS[notice.kind][2] or repo.notified(session, user.id, notice.key):
+    if Role(user.role) not in KINDS[notice.kind][2]:
         return 0
+    filed = webhooks.queue(session, user_id=user.id, kind=notice.kind, key=notice.key, now=now, payload={
+        "key": notice.key, "subject": {"zh": notice.subject_zh, "en": notice.subject_en},
+        "body": {"zh": notice.body_zh, "en": notice.body_en}, "link": notice.link, "at": now.isoformat()})
+    if repo.notified(session, user.id, notice.key):
+        return filed
     settings = repo.settings_of(session, user.id)
-    filed = 0
     if settings is None or notice.kind not in settings.muted_inbox:
         repo.add(session, NotificationRow(user_id=user.id, kind=notice.kind, key=notice.key, subject_zh=notice.subject_zh,
                                           subject_en=notice.subject_en, body_zh=notice.body_zh, body_en=notice.body_en,
