@@ -58,6 +58,7 @@ FIELDS: dict[str, str] = {
     "kind": N_("Event"),
     "program": N_("Program"),
     "email": N_("E-mail address"),
+    "url": N_("Webhook address"),
 }
 
 # Messages the web forms meet, by pattern: (regex on the English detail, msgid with %(name)s groups).
@@ -76,6 +77,8 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [(re.compile(p), m) for p, m in (
     (r"^(?P<field>\w+) is too long", N_("%(field)s is too long.")),
     (r"^choose approve or reject$", N_("Choose approve or reject.")),
     (r"^the e-mail address is not valid$", N_("The e-mail address is not valid.")),
+    (r"^the webhook address must be an http\(s\) URL$", N_("The webhook address must start with https:// or http://.")),
+    (r"^choose the kinds of notice the webhook receives$", N_("Choose which notifications the webhook receives.")),
 )]
 
 

@@ -51,3 +51,23 @@ def test_the_finance_officer_is_told_of_the_batch_and_chooses_what_arrives(page:
     expect(page.locator("#email")).to_have_value("finance@cdczj.example")
     expect(page.locator("#mail-batch_awaiting_approval")).not_to_be_checked()
     expect(page.locator("#inbox-batch_awaiting_approval")).to_be_checked()
+
+
+def test_a_webhook_is_refused_in_chinese_then_added_with_its_secret_and_removed(page: Page, server: Server) -> None:
+    sign_in(page, server, "finance")
+    page.goto("/notifications/settings")
+    page.evaluate("document.querySelector('#url').type = 'text'")  # past the browser's own check: the server's
+    page.fill("#url", "ftp://hooks.cdczj.example/")
+    page.check("#hook-batch_awaiting_approval")
+    page.click("text=添加回调")
+    expect(page.locator("p.error")).to_have_text("回调地址须以 https:// 或 http:// 开头。")
+    page.fill("#url", "https://hooks.cdczj.example/suanli")
+    page.check("#hook-batch_awaiting_approval")
+    page.click("text=添加回调")
+    expect(page.locator("p.notice")).to_have_text("设置已保存。")
+    row = page.locator("[data-testid=webhooks] tbody tr", has_text="https://hooks.cdczj.example/suanli")
+    expect(row).to_contain_text("拨付批次待审批")
+    expect(row.locator("code.wrap")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
+    shot(page, "notification-settings-zh")
+    row.locator("button", has_text="删除").click()
+    expect(page.locator("[data-testid=webhooks]")).to_contain_text("尚未设置回调。")

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from suanli.domain.organisations import Principal
 from suanli.services import notifications
+from suanli.services.notifications import webhooks
 from suanli.web import i18n
 from suanli.web.common import SessionDep, ViewerDep, form, render, submit_form
 from suanli.web.lists import list_query
@@ -68,7 +69,9 @@ def _settings_page(request: Request, session: Session, viewer: Principal, code: 
     gettext = i18n.translator(i18n.language(request))
     if request.query_params.get("saved") and "notice" not in extra:
         extra["notice"] = gettext("Your choices were saved.")
-    return render(request, "notification_settings.html", code, viewer=viewer, mine=mine, kinds=_kinds(request), **extra)
+    endpoints, deliveries = webhooks.my_endpoints(session, principal=viewer)
+    return render(request, "notification_settings.html", code, viewer=viewer, mine=mine, kinds=_kinds(request),
+                  endpoints=endpoints, deliveries=deliveries, **extra)
 
 
 @router.get("/notifications/settings")
@@ -89,6 +92,39 @@ def _save(request: Request, session: Session, viewer: Principal, fields: dict[st
     def action() -> str:
         notifications.save_settings(session, principal=viewer, email=fields.get("email", ""), inbox_kinds=chosen[0],
                                     mail_kinds=chosen[1])
+        return "/notifications/settings?saved=1"
+
+    return submit_form(request, session, viewer, fields, action,
+                       lambda message: _settings_page(request, session, viewer, 422, error=message))
+
+
+@router.post("/notifications/webhooks")
+async def add_webhook(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
+    data = await request.form()
+    fields = await form(request)
+    kinds = [str(v) for v in data.getlist("webhook_kinds")]
+    return await run_in_threadpool(_add_webhook, request, session, viewer, fields, kinds)
+
+
+def _add_webhook(request: Request, session: Session, viewer: Principal, fields: dict[str, str], kinds: list[str]) -> Response:
+    def action() -> str:
+        webhooks.add_endpoint(session, principal=viewer, url=fields.get("url", ""), kinds=kinds)
+        return "/notifications/settings?saved=1"
+
+    return submit_form(request, session, viewer, fields, action,
+                       lambda message: _settings_page(request, session, viewer, 422, error=message))
+
+
+@router.post("/notifications/webhooks/{endpoint_id}/remove")
+async def remove_webhook(request: Request, session: SessionDep, viewer: ViewerDep, endpoint_id: int) -> Response:
+    fields = await form(request)
+    return await run_in_threadpool(_remove_webhook, request, session, viewer, endpoint_id, fields)
+
+
+def _remove_webhook(request: Request, session: Session, viewer: Principal, endpoint_id: int,
+                    fields: dict[str, str]) -> Response:
+    def action() -> str:
+        webhooks.remove_endpoint(session, principal=viewer, endpoint_id=endpoint_id)
         return "/notifications/settings?saved=1"
 
     return submit_form(request, session, viewer, fields, action,
