@@ -58,6 +58,8 @@ FIELDS: dict[str, str] = {
     "state": N_("State"),
     "kind": N_("Event"),
     "program": N_("Program"),
+    "email": N_("E-mail address"),
+    "url": N_("Webhook address"),
 }
 
 # Messages the web forms meet, by pattern: (regex on the English detail, msgid with %(name)s groups).
@@ -79,6 +81,9 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [(re.compile(p), m) for p, m in (
      N_("Line %(line)s: the file must be UTF-8 text (save it as UTF-8; GBK and binary files are not read).")),
     (r"already published and never changes",
      N_("A program with this id is already published and never changes; give the new version an id of its own.")),
+    (r"^the e-mail address is not valid$", N_("The e-mail address is not valid.")),
+    (r"^the webhook address must be an http\(s\) URL$", N_("The webhook address must start with https:// or http://.")),
+    (r"^choose the kinds of notice the webhook receives$", N_("Choose which notifications the webhook receives.")),
 )]
 
 

@@ -9,6 +9,7 @@ from suanli.db.models import (  # noqa: F401
     indicators,
     jobs,
     ledger,
+    notifications,
     opportunities,
     organisations,
     program_drafts,

@@ -17,6 +17,8 @@ from suanli.domain.errors import InvalidInput
 from suanli.domain.organisations import Principal, Role
 from suanli.domain.vouchers.disclosure import to_csv, to_xlsx
 from suanli.services import vouchers as service
+from suanli.services.documents.disclosure import disclosure_document
+from suanli.services.documents.pdf import to_pdf
 from suanli.services.views import lists
 from suanli.services.views import vouchers as views
 from suanli.web import i18n
@@ -137,8 +139,12 @@ def _program_page(request: Request, session: Session, viewer: Principal, program
 def disclosure(session: SessionDep, viewer: ViewerDep, program_id: int, fmt: str) -> Response:
     require(viewer, *READERS)
     views.get_program(session, principal=viewer, program_id=program_id)
+    if fmt == "pdf":  # the printed list, with the issuer and the total (services/documents)
+        doc = disclosure_document(session, principal=viewer, program_id=program_id)
+        return Response(to_pdf(doc), media_type="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="disclosure-{program_id}.pdf"'})
     if fmt not in ("csv", "xlsx"):
-        raise InvalidInput("the disclosure list comes as csv or xlsx")
+        raise InvalidInput("the disclosure list comes as pdf, csv or xlsx")
     rows = service.disclosure(session, program_id=program_id)
     if fmt == "csv":
         return Response(to_csv(rows), media_type="text/csv; charset=utf-8",
