@@ -132,6 +132,11 @@ class Backend(ABC):
     @abstractmethod
     def health(self) -> Health: ...
 
+    @property
+    def per_organisation_accounts(self) -> bool:
+        """Whether `ensure_account` keeps an account per organisation (so its limit is worth computing)."""
+        return False
+
     def ensure_account(self, *, organisation_id: int, organisation_name: str, pool: str,
                        limit_minutes: int | None) -> str | None:
         """The center-side account this organisation's jobs run under, created if missing, with at

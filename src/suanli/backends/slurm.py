@@ -201,6 +201,10 @@ class SlurmBackend(Backend):
         prefix = str(self.options.get("account_prefix", f"{self.prefix}-org")).lower()
         return f"{prefix}{int(organisation_id)}"
 
+    @property
+    def per_organisation_accounts(self) -> bool:
+        return bool(self.options.get("parent_account"))
+
     def ensure_account(self, *, organisation_id: int, organisation_name: str, pool: str,
                        limit_minutes: int | None) -> str | None:
         """With `parent_account` set: the organisation's own account under it, created with

@@ -43,10 +43,12 @@ def dispatch_job(session: Session, *, job_id: int, backends: BackendCache, now: 
     backend = backends.for_center(pool.center)
     nodes = job_nodes(job, pool)
     try:
-        account = backend.ensure_account(organisation_id=job.organisation_id,
-                                         organisation_name=_organisation_name(session, job.organisation_id),
-                                         pool=pool.name,
-                                         limit_minutes=account_limit_minutes(session, job.organisation_id, pool))
+        account = None
+        if backend.per_organisation_accounts:  # the organisation's own account at the center, with its cap
+            account = backend.ensure_account(organisation_id=job.organisation_id,
+                                             organisation_name=_organisation_name(session, job.organisation_id),
+                                             pool=pool.name,
+                                             limit_minutes=account_limit_minutes(session, job.organisation_id, pool))
         request = SubmitRequest(job_id=job.id, name=job.name, command=job.command, devices=job.devices,
                                 model=pool.model, cpus=job.devices * int(job.request.get("cpus_per_device", 1)),
                                 memory_gb=job.devices * int(job.request.get("memory_gb_per_device", 1)),

@@ -1,7 +1,8 @@
 """Per-organisation Slurm accounts on a real Slurm 22.05 with slurmdbd: each organisation's jobs run
 under its own account below the center's parent account, created by the dispatch with `sacctmgr`,
 with a `GrpTRESMins` limit where a voucher program caps the organisation; `sacct` and `sacctmgr
-show assoc` (what the center's own reports read) tell the organisations apart."""
+show assoc` (what the center's own reports read) tell the organisations apart, and the center (with
+AccountingStorageEnforce=limits) holds a job whose organisation's limit is used up."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 from backends_seed import Adapters, seed_center, seed_job
 from sqlalchemy.orm import Session
 
+from suanli.backends.base import Observed, SubmitRequest
 from suanli.backends.registry import create
 from suanli.backends.slurm import SlurmBackend
 from suanli.db.engine import make_engine
@@ -121,3 +123,24 @@ def test_ensure_account_is_idempotent_and_follows_the_limit(slurm_cluster: dict[
     assert calls == []  # unchanged: no sacctmgr call on the dispatch path
     static = create("slurm", "hpc", {"conf": slurm_cluster["slurm_conf"], "account": "shared"}, pools)
     assert static.ensure_account(organisation_id=7, organisation_name="x", pool="gpu", limit_minutes=5) == "shared"
+
+
+def test_the_center_holds_a_job_once_its_organisation_used_up_its_limit_and_runs_it_when_raised(
+        slurm_cluster: dict[str, Any]) -> None:
+    """The test cluster runs with AccountingStorageEnforce=limits, as a center enforcing the caps would."""
+    opts = {"conf": slurm_cluster["slurm_conf"], "partition": "debug", "workdir": slurm_cluster["workdir"],
+            "parent_account": "center-hpc3", "account_prefix": "t3-org", "name_prefix": "t-limit"}
+    slurm: SlurmBackend = create("slurm", "hpc", opts, {"gpu": ("T4", 8)})  # type: ignore[assignment]
+    account = slurm.ensure_account(organisation_id=9, organisation_name="Spent", pool="gpu", limit_minutes=0)
+    job = slurm.submit(SubmitRequest(job_id=1, name="t", command="sleep 1", devices=1, model="T4", cpus=1,
+                                     memory_gb=0, time_limit_s=60, pool="gpu", account=account))
+    deadline = time.monotonic() + 30
+    while (seen := slurm.observe(job)).reason != "AssocGrpGRESMinutes" and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert seen.state == Observed.PENDING and seen.reason == "AssocGrpGRESMinutes", seen
+    slurm.ensure_account(organisation_id=9, organisation_name="Spent", pool="gpu", limit_minutes=600)
+    deadline = time.monotonic() + 60
+    while not (seen := slurm.observe(job)).state.is_final and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert seen.state == Observed.SUCCEEDED, seen
+    assert accounting_account(slurm_cluster, job) == "t3-org9"
