@@ -95,7 +95,7 @@ def _start(tmp: Path) -> Iterator[Server]:
         time.sleep(0.05)
     assert server.started, "uvicorn did not start"
     try:
-        yield Server(f"http://127.0.0.1:{port}", passwords, app.state.sessions)
+        yield Server(f"http://127.0.0.1:{port}", passwords, app.state.sessions, settings.data_dir)
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -4,6 +4,8 @@ opinion and reviewer, and the granted amount; another organisation gets a 404 pa
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
@@ -62,3 +64,30 @@ def test_the_applicant_reads_its_own_application_and_another_organisation_gets_a
     response = page.goto(f"/applications/{app_id}")
     assert response is not None and response.status == 404
     expect(page.locator("h1")).not_to_contain_text("成都城市交通大模型")
+
+
+def test_an_uploaded_evidence_file_is_listed_and_downloads_from_the_application_page(page: Page, server: Server) -> None:
+    from suanli.db.repositories.organisations import user_by_username
+    from suanli.services import accounts
+    from suanli.services.vouchers.documents import Upload, upload_document
+
+    with unit_of_work(server.sessions) as s:  # type: ignore[arg-type]
+        app_id = int(s.scalar(select(VoucherApplicationRow.id).where(VoucherApplicationRow.project == "中小企业算力撮合服务")))
+        admin = accounts.principal_of(user_by_username(s, "rongsuan-admin"))  # type: ignore[arg-type]
+        assert server.data_dir is not None
+        upload_document(s, upload=Upload("project_approval", "立项批复-2026.pdf", "application/pdf", b"%PDF-1.4 test",
+                                         application_id=app_id), actor=admin, data_dir=server.data_dir)
+    sign_in(page, server, "rongsuan-admin")
+    page.goto(f"/applications/{app_id}")
+    document = page.locator("[data-testid=documents] tbody tr", has_text="立项批复-2026.pdf")
+    expect(document).to_contain_text("立项批复")
+    expect(document.locator("code.wrap")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
+    with page.expect_download() as download:
+        document.locator("a").click()
+    assert download.value.suggested_filename == "立项批复-2026.pdf"
+    with open(download.value.path(), "rb") as handle:
+        assert handle.read() == b"%PDF-1.4 test"
+    page.context.clear_cookies()
+    sign_in(page, server, "officer")  # the reviewer reads it too
+    page.goto(f"/applications/{app_id}")
+    expect(page.locator("[data-testid=documents]")).to_contain_text("立项批复-2026.pdf")

@@ -53,6 +53,7 @@ class Server:
     url: str
     passwords: dict[str, str]
     sessions: object
+    data_dir: Path | None = None  # the server's data directory (uploaded documents are stored there)
 
 
 def free_port() -> int:

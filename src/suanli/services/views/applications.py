@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from suanli.db.models.organisations import OrganisationRow
 from suanli.db.models.vouchers import (
     VoucherApplicationRow,
+    VoucherDocumentRow,
     VoucherGrantRow,
     VoucherProgramRow,
     VoucherReviewRow,
@@ -21,6 +22,7 @@ from suanli.db.repositories import web as web_repo
 from suanli.domain.organisations import Principal
 from suanli.domain.vouchers.errors import VoucherNotFound
 from suanli.domain.vouchers.program import ReviewStage
+from suanli.services.vouchers.documents import list_documents
 from suanli.services.vouchers.programs import program_of
 from suanli.services.vouchers.reads import get_application
 
@@ -42,6 +44,7 @@ class ApplicationDetail:
     program: VoucherProgramRow
     stages: Sequence[StageAct]
     grant: VoucherGrantRow | None
+    documents: Sequence[VoucherDocumentRow] = ()  # the uploaded evidence files (issue 14)
 
 
 def application_detail(session: Session, *, principal: Principal, application_id: int) -> ApplicationDetail:
@@ -56,4 +59,5 @@ def application_detail(session: Session, *, principal: Principal, application_id
               for stage in program_of(program).review_stages]
     applicant = web_repo.organisation_names(session, [application.organisation_id])[application.organisation_id]
     return ApplicationDetail(application, applicant, people.get(application.applicant_user_id, ""), program, stages,
-                             repo.grant_of(session, application.id))
+                             repo.grant_of(session, application.id),
+                             list_documents(session, actor=principal, application_id=application.id))
