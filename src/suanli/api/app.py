@@ -49,7 +49,8 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
         # holding a lock always gets the thread it needs to finish (docs/operations-load.md).
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = max(limiter.total_tokens, settings.request_limit + 16)
-        worker = Worker(app.state.sessions, app.state.backends, settings.worker_interval_s) if run_workers else None
+        worker = (Worker(app.state.sessions, app.state.backends, settings.worker_interval_s, settings=settings)
+                  if run_workers else None)
         if worker:
             worker.start()
         yield
