@@ -5,23 +5,33 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export SUANLI_DATABASE_URL ?= sqlite:///var/suanli.db
-PYPROJECT_HASH := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# Installs follow the hashed lock files (requirements/*.lock, `make lock` writes them from pyproject.toml's
+# ranges), so indirect dependencies never float between machines; the package itself goes on top.
+PYPROJECT_HASH := $(shell cat pyproject.toml requirements/*.lock | cksum | cut -d' ' -f1)
+LOCK_FLAGS := --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 --quiet
 INSTALLED := $(VENV)/.installed-$(PYPROJECT_HASH)
 INSTALLED_TEST := $(VENV)/.installed-test-$(PYPROJECT_HASH)
 
-.PHONY: demo test bench lint fuzz clean wheel
+.PHONY: demo test bench lint fuzz clean wheel lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(INSTALLED): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e .
+$(INSTALLED): $(BIN)/python pyproject.toml requirements/runtime.lock
+	$(BIN)/pip install --quiet --require-hashes -r requirements/runtime.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(INSTALLED_TEST): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e '.[test]'
+$(INSTALLED_TEST): $(BIN)/python pyproject.toml requirements/test.lock
+	$(BIN)/pip install --quiet --require-hashes -r requirements/test.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(INSTALLED)
+
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_FLAGS) -o requirements/runtime.lock
+	$(BIN)/uv pip compile pyproject.toml --extra test $(LOCK_FLAGS) -o requirements/test.lock
 
 demo: $(INSTALLED)
 	$(BIN)/suanli serve --demo --host $(HOST) --port $(PORT)

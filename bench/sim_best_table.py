@@ -36,7 +36,8 @@ def one_trace(args: tuple[str, str]) -> dict[str, object]:
         started = time.perf_counter()
         scorer = _best(pods, nodes)  # calibrates and keeps the temperature for the seeds
         calibration = time.perf_counter() - started
-        temperature = round(scorer.model.scale / _best(pods).model.scale, 3)
+        base = _best(pods).model
+        temperature = [round(scorer.model.scale / base.scale, 3), round(scorer.model.whole_scale / base.whole_scale, 3)]
     per_seed, wall, cpu = [], [], []
     for seed in SEEDS:
         started, started_cpu = time.perf_counter(), time.process_time()

@@ -4,7 +4,8 @@
 `start` writes slurm.conf, gres.conf and slurmdbd.conf into a fresh directory owned by `slurm`,
 creates a MariaDB user of its own (`slurm_<cluster>`) and an accounting database (`slurm_acct_db` unless told), then
 starts slurmdbd, slurmctld and N fake `slurmd -N nX` nodes on localhost (each node: 4 CPUs,
-1000 MB, 2 fake GPUs declared as GRES without device files), waits until every node is idle and
+1000 MB, 2 fake GPUs declared as GRES without device files; accounting limits enforced,
+`AccountingStorageEnforce=limits`), waits until every node is idle and
 writes a JSON state file with the PIDs, ports and the SLURM_CONF path. Authentication is
 `auth/none` (no munge daemon needed); pass --munge to use munge instead. `stop` kills only the
 PIDs in that state file (never by name) and, if asked at start, drops the accounting database.
@@ -68,6 +69,7 @@ def _slurm_conf(d: Path, cluster: str, nodes: int, ports: dict, auth: str) -> st
         "AccountingStorageType=accounting_storage/slurmdbd", "AccountingStorageHost=localhost",
         f"AccountingStoragePort={ports['dbd']}", "JobAcctGatherType=jobacct_gather/linux",
         "JobAcctGatherFrequency=5", "SchedulerParameters=sched_interval=2", "MessageTimeout=5",
+        "AccountingStorageEnforce=limits",  # per-organisation accounts: their GrpTRESMins hold
     ]
     for i in range(1, nodes + 1):
         lines.append(f"NodeName=n{i} NodeHostname=localhost NodeAddr=127.0.0.1 Port={ports['nodes'][i - 1]} "

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     smtp_port: int = 25
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
+    smtp_from: str = "suanli@localhost"  # the From of notification mail
+    smtp_starttls: bool = False
+    # The address people reach the web UI at, for links in notification mail (none: paths only).
+    public_url: str | None = None
     token_ttl_hours: int = Field(default=12, ge=1, le=24 * 90)
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_seconds: int = Field(default=300, ge=1)

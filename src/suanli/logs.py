@@ -45,10 +45,10 @@ def configure_logging(level: int | str = logging.INFO, *, json_lines: bool = Fal
 
 
 def _stderr_logger(*_args: Any) -> structlog.PrintLogger:
-    # Whatever `sys.stderr` is when the line is written, not when logging was configured: a caller
-    # that swapped it for a while (a CLI runner capturing output) must not leave loggers writing
-    # into its closed file ("I/O operation on closed file" in every later line).
-    return structlog.PrintLogger(sys.stderr)
+    # The process's own stderr (file descriptor 2), not whatever `sys.stderr` was swapped for: a CLI
+    # runner that captures output for a while must neither receive the server's log lines nor leave
+    # loggers writing into its closed capture file afterwards ("I/O operation on closed file").
+    return structlog.PrintLogger(sys.__stderr__ or sys.stderr)
 
 
 def configure_from(settings: Any) -> None:

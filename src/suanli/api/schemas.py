@@ -114,6 +114,9 @@ class ResourcesIn(BaseModel):
     min_device_memory_gb: int = Field(default=0, ge=0, le=10_000)
     cpus_per_device: int = Field(default=1, ge=1, le=1024)
     memory_gb_per_device: int = Field(default=1, ge=0, le=100_000)
+    # A gang over several nodes (pools whose federation entry allows it, `max_nodes`); None: the fewest.
+    nodes: int | None = Field(default=None, ge=1, le=10_000)
+    tasks_per_node: int = Field(default=1, ge=1, le=1024)
 
 
 class PreferencesIn(BaseModel):

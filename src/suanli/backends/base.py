@@ -55,6 +55,11 @@ class SubmitRequest:
     pool: str
     partition: str | None = None
     env: dict[str, str] = field(default_factory=dict)
+    # The center-side account to charge (from `Backend.ensure_account`); None: the adapter's default.
+    account: str | None = None
+    # A gang over several nodes: `devices`, `cpus` and `memory_gb` are totals, split evenly per node.
+    nodes: int = 1
+    tasks_per_node: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +131,18 @@ class Backend(ABC):
 
     @abstractmethod
     def health(self) -> Health: ...
+
+    @property
+    def per_organisation_accounts(self) -> bool:
+        """Whether `ensure_account` keeps an account per organisation (so its limit is worth computing)."""
+        return False
+
+    def ensure_account(self, *, organisation_id: int, organisation_name: str, pool: str,
+                       limit_minutes: int | None) -> str | None:
+        """The center-side account this organisation's jobs run under, created if missing, with at
+        most `limit_minutes` device-minutes on `pool`'s kind of device (None: no limit). Idempotent.
+        Returns None where the center has no per-organisation accounts (the default)."""
+        return None
 
     def logs(self, backend_job_id: str, stream: str, limit: int) -> str:
         """The last `limit` bytes of stdout or stderr, where the backend keeps them."""

@@ -11,7 +11,14 @@ Options (federation file, backend block): `partition` (default for pools without
 `partitions` ({pool: partition}), `conf` (-> SLURM_CONF), `slurm_bin_dir`, `workdir` (root of the
 jobs' working directories and output files; must be on a filesystem the nodes share),
 `gpu_flag` ("gres" -> `--gres=gpu:N`, or "gpus" -> `--gpus=N`), `gres_type` (e.g. "a100"),
-`account`, `qos`, `command_timeout_s` (15), `lookup_days` (30), `name_prefix` ("suanli").
+`account`, `qos`, `command_timeout_s` (15), `lookup_days` (30), `name_prefix` ("suanli"),
+`parent_account` and `account_prefix` ("<name_prefix>-org").
+
+With `parent_account`, each organisation's jobs run under its own account below it
+(`ensure_account`, called by the dispatch: created with `sacctmgr -i add account`, the submitting
+user added, `GrpTRESMins` set where a voucher program caps the organisation) and sbatch gets
+`--account=`. A gang over several nodes (`SubmitRequest.nodes` > 1) is submitted with `--nodes`,
+`--ntasks-per-node` and GRES/memory per node; see docs/backends.md.
 
 Following many jobs costs one `squeue` and one `sacct` per center per tick, not calls per job:
 `observe` and `usage` read a snapshot of every job the adapter was asked about in the last
@@ -108,10 +115,13 @@ class SlurmBackend(Backend):
         self._snapshot_at = -math.inf
         self._queue: dict[str, tuple[str, str]] = {}
         self._acct: dict[str, dict[str, Any]] = {}
+        self.user = getpass.getuser()  # who submits: the user the accounts are granted to
+        self._created: set[str] = set()  # accounts known to exist
+        self._accounts: dict[tuple[str, str], int] = {}  # (account, tres) -> GrpTRESMins last set
 
     # -- plumbing -----------------------------------------------------------------------------
     def _run(self, tool: str, *args: str, stdin: str | None = None, ok_gone: bool = False,
-             env: dict[str, str] | None = None) -> str:
+             env: dict[str, str] | None = None, ok_text: tuple[str, ...] = ()) -> str:
         exe = str(Path(self.bin_dir) / tool) if self.bin_dir else tool
         try:
             done = subprocess.run([exe, *args], check=False, input=stdin, capture_output=True, text=True,
@@ -126,6 +136,8 @@ class SlurmBackend(Backend):
         lowered = message.lower()
         if ok_gone and any(g in lowered for g in GONE):
             return ""
+        if any(t in lowered for t in ok_text):
+            return done.stdout
         if any(t in lowered for t in TRANSIENT) or tool != "sbatch":
             raise BackendUnavailable(f"{tool} on center {self.center!r}: {message}")
         raise BackendRejected(message.replace("sbatch: error: ", ""))
@@ -142,27 +154,89 @@ class SlurmBackend(Backend):
         existing = self._find(name)
         if existing:
             return existing
-        jobdir = self.workdir / name
-        jobdir.mkdir(parents=True, exist_ok=True)
-        args = ["--parsable", f"--job-name={name}", f"--chdir={jobdir}", f"--output={self.workdir}/slurm-%j.out",
-                f"--error={self.workdir}/slurm-%j.err", f"--time={math.ceil(request.time_limit_s / 60)}",
-                "--ntasks=1", f"--cpus-per-task={max(1, request.cpus)}"]
-        partition = self._partition(request.pool, request.partition)
-        if partition:
-            args.append(f"--partition={partition}")
-        if request.memory_gb > 0:
-            args.append(f"--mem={request.memory_gb}G")
-        if self._is_gpu(request.pool):
-            kind = f"gpu:{self.options['gres_type']}" if self.options.get("gres_type") else "gpu"
-            flag = "--gpus" if self.options.get("gpu_flag") == "gpus" else "--gres"
-            args.append(f"{flag}={kind}:{request.devices}" if flag == "--gres" else f"--gpus={kind}:{request.devices}")
-        for opt in ("account", "qos"):
-            if self.options.get(opt):
-                args.append(f"--{opt}={self.options[opt]}")
+        args = self._sbatch_args(request, name)
+        (self.workdir / name).mkdir(parents=True, exist_ok=True)
         script = "#!/bin/bash\n" + "".join(f"export {k}={shlex.quote(v)}\n" for k, v in request.env.items())
         script += request.command + "\n"
         out = self._run("sbatch", *args, stdin=script).strip()
         return out.split(";")[0]  # "<id>[;cluster]"
+
+    def _sbatch_args(self, request: SubmitRequest, name: str) -> list[str]:
+        """sbatch's arguments for one job. A gang over several nodes asks `--nodes`/`--ntasks-per-node`;
+        GRES and `--mem` are per node in Slurm, so the request's totals are split evenly."""
+        nodes, tasks = max(1, request.nodes), max(1, request.tasks_per_node)
+        if request.devices % nodes:
+            raise BackendRejected(f"{request.devices} devices cannot be split evenly over {nodes} nodes")
+        args = ["--parsable", f"--job-name={name}", f"--chdir={self.workdir / name}",
+                f"--output={self.workdir}/slurm-%j.out", f"--error={self.workdir}/slurm-%j.err",
+                f"--time={math.ceil(request.time_limit_s / 60)}"]
+        if nodes == 1 and tasks == 1:
+            args += ["--ntasks=1", f"--cpus-per-task={max(1, request.cpus)}"]
+        else:
+            args += [f"--nodes={nodes}", f"--ntasks-per-node={tasks}",
+                     f"--cpus-per-task={max(1, request.cpus // (nodes * tasks))}"]
+        partition = self._partition(request.pool, request.partition)
+        if partition:
+            args.append(f"--partition={partition}")
+        if request.memory_gb > 0:
+            args.append(f"--mem={math.ceil(request.memory_gb / nodes)}G")
+        if self._is_gpu(request.pool):
+            kind = f"gpu:{self.options['gres_type']}" if self.options.get("gres_type") else "gpu"
+            per_node = request.devices // nodes
+            if self.options.get("gpu_flag") == "gpus":
+                args.append(f"--gpus={kind}:{request.devices}" if nodes == 1 else f"--gpus-per-node={kind}:{per_node}")
+            else:
+                args.append(f"--gres={kind}:{per_node}")
+        account = request.account or self.options.get("account")
+        if account:
+            args.append(f"--account={account}")
+        if self.options.get("qos"):
+            args.append(f"--qos={self.options['qos']}")
+        return args
+
+    # -- per-organisation accounts ------------------------------------------------------------------
+    def account_name(self, organisation_id: int) -> str:
+        """The organisation's Slurm account: `<account_prefix><id>` (default "suanli-org42"). From the
+        id, so it never changes when the organisation is renamed; lower case, as Slurm stores it."""
+        prefix = str(self.options.get("account_prefix", f"{self.prefix}-org")).lower()
+        return f"{prefix}{int(organisation_id)}"
+
+    @property
+    def per_organisation_accounts(self) -> bool:
+        return bool(self.options.get("parent_account"))
+
+    def ensure_account(self, *, organisation_id: int, organisation_name: str, pool: str,
+                       limit_minutes: int | None) -> str | None:
+        """With `parent_account` set: the organisation's own account under it, created with
+        `sacctmgr -i add account` (and the submitting user added to it), its `GrpTRESMins` on the
+        pool's device (`gres/gpu` or `cpu`) set to `limit_minutes` (-1 clears it). Remembered per
+        adapter, so sacctmgr is asked again only when the limit changes. Without `parent_account`:
+        the static `account` option (or None), as before."""
+        parent = self.options.get("parent_account")
+        if not parent:
+            return self.options.get("account")
+        account = self.account_name(organisation_id)
+        tres = "gres/gpu" if self._is_gpu(pool) else "cpu"
+        limit = -1 if limit_minutes is None else max(0, int(limit_minutes))
+        if self._accounts.get((account, tres)) == limit:
+            return account
+        if account not in self._created:
+            label = " ".join(organisation_name.replace(",", " ").replace("=", " ").replace("'", " ").split())[:60]
+            if parent not in self._created:
+                self._sacctmgr("add", "account", str(parent), f"description=center {self.center}",
+                               f"organization={self.center}")
+                self._created.add(str(parent))
+            self._sacctmgr("add", "account", account, f"parent={parent}",
+                           f"description=organisation {int(organisation_id)} {label}".strip(),
+                           f"organization={label or account}")
+            self._sacctmgr("add", "user", self.user, f"account={account}")
+            self._created.add(account)
+        self._sacctmgr("modify", "account", account, "set", f"GrpTRESMins={tres}={limit}")
+        self._accounts[(account, tres)] = limit
+        return account
+
+    def _sacctmgr(self, *args: str) -> None:
+        self._run("sacctmgr", "-i", *args, ok_text=("nothing new added", "nothing modified"))
 
     def _find(self, name: str) -> str | None:
         """A job already submitted under this name (active in squeue or recorded in sacct)."""
@@ -186,7 +260,7 @@ class SlurmBackend(Backend):
         queue: dict[str, tuple[str, str]] = {}
         controller_down: BackendUnavailable | None = None
         try:
-            text = self._run("squeue", "-h", "--states=all", f"--user={getpass.getuser()}", "-o", "%i|%j|%T|%r",
+            text = self._run("squeue", "-h", "--states=all", f"--user={self.user}", "-o", "%i|%j|%T|%r",
                              ok_gone=True)
         except BackendUnavailable as exc:  # accounting may still know the job's end (slurmdbd is apart)
             controller_down, text = exc, ""

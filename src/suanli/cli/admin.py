@@ -92,18 +92,25 @@ def restore_command(file: Path, passphrase_file: PassphraseFile = None,
 
 @app.command("verify")
 def verify_command() -> None:
-    """Re-hash the audit log against its signed heads and check every ledger invariant; exit 1 if not."""
+    """Re-hash the audit log against its signed heads, check every ledger invariant and every evidence
+    file against its SHA-256; exit 1 if not."""
     from suanli.services import audit, ledger
+    from suanli.services.vouchers.documents import check_store
 
     with database_session() as session:
         verdict = audit.check_log(session)
         problems = ledger.check_consistency(session)
+        documents, missing = check_store(session, data_dir=load_settings().data_dir)
     console.print(f"audit log: {verdict.line()}")
     for problem in problems:
         console.print(f"ledger: {problem}")
     if not problems:
         console.print("ledger consistent")
-    if problems or not verdict.ok:
+    for problem in missing:
+        console.print(f"documents: {problem}")
+    if not missing:
+        console.print(f"documents: {documents} intact")
+    if problems or missing or not verdict.ok:
         raise typer.Exit(1)
 
 

@@ -84,6 +84,8 @@ def submit(
     auto: Annotated[bool, typer.Option("--auto", help="let the broker choose the center")] = False,
     prefer: Annotated[str, typer.Option(help="with --auto: cheapest, fastest, greenest or balanced")] = "balanced",
     max_price: Annotated[str | None, typer.Option(help="with --auto: most the job may cost, in yuan")] = None,
+    nodes: Annotated[int | None, typer.Option(min=1, help="span this many nodes (pools with max_nodes > 1)")] = None,
+    tasks_per_node: Annotated[int, typer.Option(min=1, help="tasks on each node (srun starts them)")] = 1,
     output: Output = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -99,6 +101,10 @@ def submit(
         "name": name, "command": command, "time_limit_s": seconds_of(time_limit, "--time-limit"), "center": center,
         "pool": pool, "resources": {"devices": devices, "ecosystems": ecosystem, "min_device_memory_gb": min_device_memory,
                                     "models": [m for m in models.split("|") if m]}}
+    if nodes is not None:
+        body["resources"]["nodes"] = nodes
+    if tasks_per_node != 1:
+        body["resources"]["tasks_per_node"] = tasks_per_node
     if auto:
         body["preferences"] = {"prefer": prefer, "max_price_fen": fen_of_yuan(max_price, "--max-price")}
     job = client.post("/api/v1/jobs", body)

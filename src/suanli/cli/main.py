@@ -194,7 +194,7 @@ def worker(interval: Annotated[float, typer.Option(help="seconds between ticks")
     settings = load_settings()
     configure_from(settings)
     with sessions() as factory:
-        loop = Worker(factory, BackendCache(settings.data_dir), interval)
+        loop = Worker(factory, BackendCache(settings.data_dir), interval, settings=settings)
         stop_metrics = None
         if settings.worker_metrics_port:
             try:

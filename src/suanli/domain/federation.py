@@ -35,6 +35,7 @@ class Pool:
     cpus_per_node: int = 64
     memory_gb_per_node: int = 512
     partition: str | None = None  # the center scheduler's queue, e.g. a Slurm partition
+    max_nodes: int | None = None  # how many nodes one job may span (multi-node gangs); None: all `nodes`
 
     @property
     def accelerator(self) -> Accelerator:

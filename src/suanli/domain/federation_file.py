@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from suanli.domain.errors import InvalidFederationFile, SuanliError
 from suanli.domain.federation import NAME_PATTERN, Center, CenterKind, Pool, check_unique
@@ -27,6 +27,14 @@ class PoolSpec(BaseModel):
     cpus_per_node: int = Field(default=64, ge=1, le=100_000)
     memory_gb_per_node: int = Field(default=512, ge=1, le=1_000_000)
     partition: str | None = Field(default=None, max_length=64)
+    # How many nodes one job may span (MPI over nodes); 1 keeps every job on one node. Default: all.
+    max_nodes: int | None = Field(default=None, ge=1, le=100_000)
+
+    @model_validator(mode="after")
+    def max_nodes_within_nodes(self) -> PoolSpec:
+        if self.max_nodes is not None and self.max_nodes > self.nodes:
+            raise ValueError(f"max_nodes ({self.max_nodes}) cannot exceed the pool's nodes ({self.nodes})")
+        return self
 
     @field_validator("model")
     @classmethod

@@ -1,13 +1,16 @@
 """Organisations (算力需求方 and 算力供给方), users and their roles.
 
 The facts kept here (type, registered city, sectors, SME flag, incubator, affiliations with
-providers) are exactly those voucher eligibility rules are written over.
+providers, and the profile facts an officer recorded with their source and date: credit record,
+revenue, R&D share, certifications) are exactly those voucher eligibility rules are written over.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from suanli.domain.profile import ProfileFact
 
 
 class OrganisationType(StrEnum):
@@ -47,6 +50,10 @@ class OrganisationFacts:
     sme: bool = False
     incubator: str | None = None
     affiliated_providers: frozenset[str] = field(default_factory=frozenset)  # center names (关联关系)
+    profile: tuple[ProfileFact, ...] = ()  # 一企一档: recorded facts, each with its source and date
+
+    def fact(self, key: str) -> ProfileFact | None:
+        return next((f for f in self.profile if f.key == key), None)
 
 
 @dataclass(frozen=True, slots=True)

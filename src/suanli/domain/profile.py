@@ -1,6 +1,6 @@
 """The organisation profile (一企一档): facts about an organisation, each with where it came from and
-when, that award and voucher rules read. A minimal version for the awards (issue 17): no profile existed
-on main when it was written; the voucher claims work may replace it with its own organisation facts.
+when, that award and voucher rules read: the awards (issue 17) and voucher eligibility rules
+(`facts:` in a program file's conditions, issue 14) read the same recorded facts.
 
 Facts are keyed by name (`revenue_fen:2024`, `ai_revenue_share_pct:2024`, `rd_share_pct:2024`,
 `certification:little_giant`, `registration:large_model`, `standard:national`, ...)."""

@@ -60,6 +60,7 @@ CATALOGUE: dict[str, Accelerator] = {
 
 REFERENCE_MODEL = "A100"
 MAX_DEVICES_PER_JOB = 100_000
+MAX_NODES_PER_JOB = 10_000
 
 
 def accelerator(model: str) -> Accelerator:
@@ -81,6 +82,10 @@ class ResourceRequest:
     min_device_memory_gb: int = 0
     cpus_per_device: int = 1
     memory_gb_per_device: int = 1
+    # A gang over several nodes (MPI): `devices` split evenly over `nodes`, `tasks_per_node` tasks on
+    # each. None: as few nodes as hold the devices (the broker's choice).
+    nodes: int | None = None
+    tasks_per_node: int = 1
 
     def __post_init__(self) -> None:
         if not 1 <= self.devices <= MAX_DEVICES_PER_JOB:
@@ -91,6 +96,13 @@ class ResourceRequest:
             raise InvalidResourceRequest("min_device_memory_gb must not be negative")
         if self.cpus_per_device < 1 or self.memory_gb_per_device < 0:
             raise InvalidResourceRequest("cpus_per_device must be >= 1 and memory_gb_per_device >= 0")
+        if self.nodes is not None and not 1 <= self.nodes <= MAX_NODES_PER_JOB:
+            raise InvalidResourceRequest(f"nodes must be between 1 and {MAX_NODES_PER_JOB}", field="nodes")
+        if self.nodes is not None and self.devices % self.nodes:
+            raise InvalidResourceRequest(f"{self.devices} devices cannot be split evenly over {self.nodes} nodes",
+                                         field="nodes")
+        if not 1 <= self.tasks_per_node <= 1024:
+            raise InvalidResourceRequest("tasks_per_node must be between 1 and 1024", field="tasks_per_node")
 
     def accepts(self, acc: Accelerator) -> bool:
         return (

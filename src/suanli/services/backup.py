@@ -1,12 +1,13 @@
 """Encrypted backups of one installation: the database, the audit log's signing key and the web
-secret (and the SMTP password when one is configured), in one file sealed with an operator
-passphrase.
+secret (and the SMTP password when one is configured), and the evidence files of the content-addressed
+document store (`documents/`), in one file sealed with an operator passphrase.
 
 File format (version 1): `MAGIC`, a 16-byte scrypt salt, an 8-byte nonce prefix, then chunks of
 `uint32 length + AES-256-GCM ciphertext`; chunk *i* uses nonce `prefix + i` (big-endian uint32) and
 the associated data `header + final-flag`, so a reordered, truncated or extended file does not
 decrypt. The plaintext is a tar archive of `manifest.json`, the database dump (`database.sqlite` from
-SQLite's online backup API, or `database.pgdump` in pg_dump's custom format) and `secrets/<name>`.
+SQLite's online backup API, or `database.pgdump` in pg_dump's custom format), `secrets/<name>` and
+`documents/ab/<sha256>` (absent from backups made before documents existed; restore takes both).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from suanli.config import SECRET_FILES, Settings
 from suanli.db import backup as db_backup
+from suanli.db.blobs import BlobStore
 from suanli.db.engine import make_engine
 from suanli.domain.errors import Conflict, InvalidInput
 from suanli.services import audit
@@ -152,14 +154,19 @@ def backup(settings: Settings, out: Path, passphrase: str) -> BackupSummary:
         dump_path = Path(work) / ("database.sqlite" if kind == "sqlite" else "database.pgdump")
         db_backup.dump(url, dump_path)
         found = _secrets_in_use(settings)
+        documents = BlobStore(settings.data_dir).root
+        files = sorted(p for p in documents.glob("*/*") if p.is_file() and not p.name.startswith(".")) \
+            if documents.is_dir() else []
         manifest = {"format": 1, "created_at": created_at, "dialect": kind, "revision": _current_revision(url),
-                    "database": dump_path.name, "secrets": sorted(found)}
+                    "database": dump_path.name, "secrets": sorted(found), "documents": len(files)}
         plain = Path(work) / "backup.tar"
         with tarfile.open(plain, "w") as tar:
             _add_bytes(tar, "manifest.json", json.dumps(manifest, indent=2).encode())
             tar.add(dump_path, arcname=dump_path.name)
             for name, value in found.items():
                 _add_bytes(tar, f"secrets/{name}", value)
+            for path in files:
+                tar.add(path, arcname=f"documents/{path.parent.name}/{path.name}")
         out.parent.mkdir(parents=True, exist_ok=True)
         partial = out.with_name(out.name + ".partial")
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -213,5 +220,20 @@ def restore(settings: Settings, path: Path, passphrase: str, *, force: bool = Fa
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(value)
+        warnings += _restore_documents(settings, root / "documents")
     audit._signers.clear()  # a restored key replaces whatever this process had loaded
     return manifest, warnings
+
+
+def _restore_documents(settings: Settings, folder: Path) -> list[str]:
+    """Put the backed-up evidence files back in the store; each is checked against its SHA-256 name."""
+    if not folder.is_dir():
+        return []
+    store, warnings = BlobStore(settings.data_dir), []
+    for path in sorted(folder.glob("*/*")):
+        data = path.read_bytes()
+        if BlobStore.digest(data) != path.name:
+            warnings.append(f"document {path.name}: the backed-up bytes do not match their SHA-256; not restored")
+            continue
+        store.put(data)
+    return warnings

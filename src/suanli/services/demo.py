@@ -285,7 +285,9 @@ def _submit_live_jobs(session: Session) -> None:
         jobs.submit_job(session, principal=_principal(session, username), spec=spec)
     for username, name, ecosystems, devices, memory, command in GPU_JOBS:
         request = ResourceRequest(devices=devices, ecosystems=ecosystems, min_device_memory_gb=memory)
-        spec = JobSpec(name=name, command=command, resources=request, time_limit_s=86_400)
+        # The demo's GPU centers are simulated: these jobs allow them (a real command would not run there).
+        spec = JobSpec(name=name, command=command, resources=request, time_limit_s=86_400,
+                       preferences={"allow_simulated": True})
         jobs.submit_job(session, principal=_principal(session, username), spec=spec)
 
 

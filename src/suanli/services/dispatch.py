@@ -9,17 +9,23 @@ idempotent per job id, so a crash between submit and commit never runs a job twi
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
 from suanli.backends.base import Observation, Observed, SubmitRequest, Usage
 from suanli.db.models.base import utcnow
+from suanli.db.models.federation import PoolRow
 from suanli.db.models.jobs import JobRow
 from suanli.db.repositories import federation as federation_repo
 from suanli.db.repositories import jobs as repo
+from suanli.db.repositories import organisations as organisations_repo
+from suanli.db.repositories import vouchers as vouchers_repo
 from suanli.domain.errors import BackendRejected, BackendUnavailable
 from suanli.domain.jobs import JobState
+from suanli.domain.vouchers import VoucherProgram, organisation_cap, parse_program
 from suanli.services import metering
 from suanli.services.backends import BackendCache
 from suanli.services.jobs import move
@@ -34,12 +40,22 @@ def dispatch_job(session: Session, *, job_id: int, backends: BackendCache, now: 
         return
     pool = federation_repo.get_pool(session, job.pool_id)
     assert pool is not None
-    request = SubmitRequest(job_id=job.id, name=job.name, command=job.command, devices=job.devices, model=pool.model,
-                            cpus=job.devices * int(job.request.get("cpus_per_device", 1)),
-                            memory_gb=job.devices * int(job.request.get("memory_gb_per_device", 1)),
-                            time_limit_s=job.time_limit_s, pool=pool.name, partition=pool.partition)
+    backend = backends.for_center(pool.center)
+    nodes = job_nodes(job, pool)
     try:
-        job.backend_job_id = backends.for_center(pool.center).submit(request)
+        account = None
+        if backend.per_organisation_accounts:  # the organisation's own account at the center, with its cap
+            account = backend.ensure_account(organisation_id=job.organisation_id,
+                                             organisation_name=_organisation_name(session, job.organisation_id),
+                                             pool=pool.name,
+                                             limit_minutes=account_limit_minutes(session, job.organisation_id, pool))
+        request = SubmitRequest(job_id=job.id, name=job.name, command=job.command, devices=job.devices,
+                                model=pool.model, cpus=job.devices * int(job.request.get("cpus_per_device", 1)),
+                                memory_gb=job.devices * int(job.request.get("memory_gb_per_device", 1)),
+                                time_limit_s=job.time_limit_s, pool=pool.name, partition=pool.partition,
+                                account=account, nodes=nodes,
+                                tasks_per_node=int(job.request.get("tasks_per_node") or 1))
+        job.backend_job_id = backend.submit(request)
     except BackendUnavailable as exc:
         metering.retry_later(job, now, exc.detail)  # stays queued; never submitted twice
         return
@@ -51,6 +67,42 @@ def dispatch_job(session: Session, *, job_id: int, backends: BackendCache, now: 
     lifecycle = installed().lifecycle
     if lifecycle is not None:
         lifecycle.on_job_admitted(session, job=job)
+
+
+def job_nodes(job: JobRow, pool: PoolRow) -> int:
+    """How many nodes the job spans on this pool: as the request asks (`nodes`), else as few as hold
+    its devices (the broker's gang shape). Submission already refused a count the pool does not allow."""
+    asked = job.request.get("nodes")
+    if asked:
+        return int(asked)
+    width = int(job.request.get("devices_per_node") or pool.devices_per_node)
+    return max(1, math.ceil(job.devices / max(1, width)))
+
+
+def _organisation_name(session: Session, organisation_id: int) -> str:
+    organisation = organisations_repo.get_organisation(session, organisation_id)
+    return organisation.name if organisation is not None else ""
+
+
+@lru_cache(maxsize=256)
+def _program(text: str) -> VoucherProgram:
+    return parse_program(text)
+
+
+def account_limit_minutes(session: Session, organisation_id: int, pool: PoolRow) -> int | None:
+    """The device-minutes a center lets the organisation's account use when a voucher program caps
+    the organisation: the per-organisation (or project-class) caps of the programs it holds an active
+    wallet in, summed,
+    at the pool's list price per device-hour. None when no program caps it (or the pool is free)."""
+    caps = []
+    for wallet in vouchers_repo.list_wallets(session, organisation_id=organisation_id, status="active"):
+        program = vouchers_repo.get_program(session, wallet.program_id)
+        cap = organisation_cap(_program(program.text), wallet.project_class) if program is not None else None
+        if cap is not None:
+            caps.append(cap)
+    if not caps or pool.price_fen_per_device_hour <= 0:
+        return None
+    return sum(caps) * 60 // pool.price_fen_per_device_hour
 
 
 def _rejected(session: Session, job: JobRow, reason: str) -> None:

@@ -53,6 +53,7 @@ def _upsert_pool(session: Session, center: CenterRow, row: PoolRow | None, pool:
     row.model, row.ecosystem, row.device_memory_gb, row.fp16_tflops = acc.model, acc.ecosystem.value, acc.memory_gb, acc.fp16_tflops
     row.nodes, row.devices_per_node = pool.nodes, pool.devices_per_node
     row.cpus_per_node, row.memory_gb_per_node, row.partition = pool.cpus_per_node, pool.memory_gb_per_node, pool.partition
+    row.max_nodes = pool.max_nodes
     row.price_fen_per_device_hour = pool.price_fen_per_device_hour
     session.flush()
     if old_price != pool.price_fen_per_device_hour:

@@ -6,6 +6,7 @@ A job names its pool (`center` + `pool`) or leaves the choice to the broker (aut
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
@@ -59,6 +60,10 @@ def _request_json(request: ResourceRequest) -> dict[str, object]:
     data = asdict(request)
     data["ecosystems"] = sorted(e.value for e in request.ecosystems)
     data["models"] = sorted(request.models)
+    if data["nodes"] is None:  # the shape is the broker's to choose
+        del data["nodes"]
+    if data["tasks_per_node"] == 1:
+        del data["tasks_per_node"]
     return data
 
 
@@ -85,6 +90,19 @@ def pool_mismatch(pool: PoolRow, request: ResourceRequest) -> str | None:
         return f"its devices have {acc.memory_gb} GB, less than {request.min_device_memory_gb} GB"
     if request.devices > pool.total_devices:
         return f"it has {pool.total_devices} devices in all, fewer than {request.devices}"
+    return node_mismatch(pool, request)
+
+
+def node_mismatch(pool: PoolRow, request: ResourceRequest) -> str | None:
+    """Why the job's gang does not fit the pool's nodes: more devices per node than a node has, or
+    more nodes than the pool lets one job span (`max_nodes` in the federation file)."""
+    per_node = request.devices // request.nodes if request.nodes else min(request.devices, pool.devices_per_node)
+    if per_node > pool.devices_per_node:
+        return f"its nodes have {pool.devices_per_node} devices each, fewer than the {per_node} per node asked"
+    needed = request.nodes or math.ceil(request.devices / pool.devices_per_node)
+    limit = pool.job_node_limit
+    if needed > limit:
+        return f"a job there may span at most {limit} node{'s' if limit > 1 else ''}, this one needs {needed}"
     return None
 
 

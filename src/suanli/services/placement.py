@@ -33,6 +33,8 @@ from suanli.domain.placement.requests import placement_request
 from suanli.services import quotes
 from suanli.services.jobs import move
 
+SIMULATED_ONLY = ("simulated centers run no commands and are used only when the job allows them (allow_simulated)"
+                  " or names one")
 # Keys of a job's `request` JSON the broker reads beyond the ResourceRequest (all optional).
 PLACEMENT_KEYS = ("equivalents", "pflops", "devices_per_node", "deadline", "max_price_fen", "allowed_regions",
                   "designated_only", "input_city", "input_gb", "prefer")
@@ -51,6 +53,8 @@ def _request_of(job: JobRow, now: datetime | None) -> PlacementRequest:
     if data.get("equivalents") is None and data.get("pflops") is None:
         data["devices"] = data.get("devices", job.devices)
     data["hours"] = max(job.time_limit_s, 1) / 3600
+    if data.get("nodes") and not data.get("devices_per_node"):  # a gang of N nodes: its shape per node
+        data["devices_per_node"] = int(data.get("devices", job.devices)) // int(data["nodes"])
     return placement_request(data, now=now or utcnow(), strict=False)
 
 
@@ -68,8 +72,27 @@ def place_queued_jobs(session: Session, *, limit: int = 10_000, now: datetime | 
         except SuanliError as exc:
             _fail(session, row, f"cannot be placed: {exc.detail}", {"outcome": "infeasible", "reason": exc.detail})
     subsidy = quotes.subsidy_policy(session, organisation_ids=sorted({p.organisation_id for p in pending}))
-    result = place_batch(pending, quotes.pool_views(session, subsidy=subsidy, now=now), subsidy=subsidy,
-                         usage_by_organisation=repo.devices_per_organisation(session))
+    # Real commands never go to a simulated center (where nothing runs) unless the job allows it: the
+    # jobs that do not are placed first, on the real pools only; then those that do, on every pool,
+    # with the capacity the first round took.
+    simulated = repo.simulated_pool_ids(session)
+    real_only = [p for p in pending if not by_id[p.key].request.get("allow_simulated")]
+    allowing = [p for p in pending if by_id[p.key].request.get("allow_simulated")]
+    placed = 0
+    for group, keep in ((real_only, lambda pool_id: pool_id not in simulated), (allowing, lambda _pool_id: True)):
+        if group:
+            views = [v for v in quotes.pool_views(session, subsidy=subsidy, now=now) if keep(v.pool_id)]
+            if not views:  # only simulated centers, and these jobs did not allow them
+                for pending_job in group:
+                    _fail(session, by_id[pending_job.key], SIMULATED_ONLY, {"outcome": "infeasible", "reason": SIMULATED_ONLY})
+                continue
+            result = place_batch(group, views, subsidy=subsidy, usage_by_organisation=repo.devices_per_organisation(session))
+            placed += _apply(session, result, by_id, now, note_simulated=bool(simulated) and group is real_only)
+            session.flush()
+    return placed
+
+
+def _apply(session: Session, result: Any, by_id: dict[int, JobRow], now: datetime, *, note_simulated: bool) -> int:
     placed = 0
     for decision in result.decisions:
         job = by_id[decision.key]
@@ -78,11 +101,13 @@ def place_queued_jobs(session: Session, *, limit: int = 10_000, now: datetime | 
             job.pool_id, job.placement, job.reason = decision.option.pool_id, record, None
             placed += 1
         elif decision.outcome == "infeasible":
-            _fail(session, job, _why_infeasible(decision.excluded), record)
+            why = _why_infeasible(decision.excluded)
+            if note_simulated:
+                why = f"{why}; {SIMULATED_ONLY}"
+            _fail(session, job, why[:1000], record)
         elif (job.placement or {}).get("option", {}) != record["option"]:
             job.placement = record  # deferred: only rewritten when the best option changed
             job.reason = "awaiting free capacity"
-    session.flush()
     return placed
 
 
@@ -106,9 +131,12 @@ def next_option_after_rejection(session: Session, *, job: JobRow, reason: str) -
         blocked = block(blocked, job.pool_id, reason)
     history = [*record.get("history", []), {"from_pool": job.pool_id, "reason": reason, "at": utcnow().isoformat()}]
     chosen = None
+    # Failing over never moves a real command onto a simulated center it did not allow.
+    shunned = {} if (job.request or {}).get("allow_simulated") else {
+        pool_id: "simulated center: not chosen" for pool_id in repo.simulated_pool_ids(session)}
     try:
-        options = quotes.quote(session, principal=None, request=request_of(job), blocked=blocked).options
-        chosen = next_option(options, blocked)
+        options = quotes.quote(session, principal=None, request=request_of(job), blocked={**shunned, **blocked}).options
+        chosen = next_option(options, {**shunned, **blocked})
     except NoFeasiblePlacement:
         pass
     except SuanliError as exc:

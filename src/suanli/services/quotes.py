@@ -50,20 +50,25 @@ def pool_views(session: Session, *, subsidy: SubsidyPolicy | None = None, now: d
             cpus_per_node=row.cpus_per_node, memory_gb_per_node=row.memory_gb_per_node,
             queued_device_hours=load.queued_device_hours, mean_remaining_hours=sum(remaining) / len(remaining),
             green_share=center.green_share, city=center.city, region=str((center.backend_options or {}).get("region", "")),
-            designated=center.name in designated, available=center.healthy,
+            designated=center.name in designated, available=center.healthy, max_nodes=row.max_nodes,
         ))
     return views
 
 
 def quote(session: Session, *, principal: Principal | None, request: PlacementRequest,
           subsidy: SubsidyPolicy | None = None, weights: Mapping[str, Mapping[str, float]] | None = None,
-          blocked: Mapping[int, str] | None = None) -> Quote:
-    """Ranked options for `request` paid by the principal's organisation (no payer: list prices)."""
+          blocked: Mapping[int, str] | None = None, simulated: bool = True) -> Quote:
+    """Ranked options for `request` paid by the principal's organisation (no payer: list prices).
+    `simulated=False` leaves simulated centers out, as automatic placement does for a job that does
+    not allow them (services/placement.py)."""
     payer = principal.organisation_id if principal else 0
     if subsidy is None:
         subsidy = subsidy_policy(session, organisation_ids=[payer]) if principal else NoSubsidy()
-    return rank_options(request, pool_views(session, subsidy=subsidy), payer=payer, subsidy=subsidy,
-                        weights=weights, blocked=blocked)
+    views = pool_views(session, subsidy=subsidy)
+    if not simulated:
+        shunned = repo.simulated_pool_ids(session)
+        views = [v for v in views if v.pool_id not in shunned]
+    return rank_options(request, views, payer=payer, subsidy=subsidy, weights=weights, blocked=blocked)
 
 
 def quote_body(result: Quote) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from suanli.domain.errors import Conflict, InvalidInput, SuanliError, Unauthenti
 from suanli.domain.money import Fen, format_yuan
 from suanli.domain.money import yuan as yuan_to_fen
 from suanli.domain.organisations import Principal, Role
-from suanli.services import accounts
+from suanli.services import accounts, notifications
 from suanli.services.views import forms
 from suanli.services.views import names as names_view
 from suanli.web import csrf, i18n, problems
@@ -94,9 +94,12 @@ def optional_viewer(request: Request, session: SessionDep) -> Principal | None:
     if not token or len(token) > 200:
         return None
     try:
-        return accounts.authenticate(session, token)
+        principal = accounts.authenticate(session, token)
     except Unauthenticated:
         return None
+    # The header's inbox link shows the unread count on every page.
+    request.state.unread = notifications.unread_count(session, principal=principal)
+    return principal
 
 
 def viewer(principal: Annotated[Principal | None, Depends(optional_viewer)]) -> Principal:
@@ -135,7 +138,7 @@ def render(request: Request, template: str, http_status: int = 200, *, viewer: P
     html = env.get_template(template).render(
         request=request, _=gettext, lang=lang, html_lang=i18n.html_lang(lang), csrf_token=token,
         viewer=viewer, menu=menu(viewer), label=lambda value: gettext(label(value)), figure_json=figure_json,
-        path=request.url.path, form_key=forms.new_key, **context)
+        path=request.url.path, form_key=forms.new_key, unread=getattr(request.state, "unread", 0), **context)
     response = HTMLResponse(html, status_code=http_status)
     remember(request, response)
     return response

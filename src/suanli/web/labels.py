@@ -51,6 +51,10 @@ LABELS: dict[str, str] = {
     "simulated": N_("Simulated"),
     "slurm": N_("Slurm"),
     "ray": N_("Ray"),
+    # program drafts (the program editor)
+    "draft.proposed": N_("Awaiting publication"),
+    "draft.published": N_("Published"),
+    "draft.withdrawn": N_("Withdrawn"),
     # program, application, wallet, redemption and batch statuses
     "loaded": N_("Loaded"),
     "open": N_("Open"),

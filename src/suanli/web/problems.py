@@ -16,6 +16,7 @@ TITLES: dict[str, str] = {
     "invalid-input": N_("The input is not valid"),
     "invalid-resource-request": N_("The resource request is not valid"),
     "invalid-federation-file": N_("The federation file is not valid"),
+    "invalid-program-file": N_("The program file is not valid"),
     "not-found": N_("It does not exist or is not visible to you"),
     "conflict": N_("The change conflicts with the current state"),
     "duplicate-name": N_("The name is already taken"),
@@ -57,6 +58,8 @@ FIELDS: dict[str, str] = {
     "state": N_("State"),
     "kind": N_("Event"),
     "program": N_("Program"),
+    "email": N_("E-mail address"),
+    "url": N_("Webhook address"),
 }
 
 # Messages the web forms meet, by pattern: (regex on the English detail, msgid with %(name)s groups).
@@ -74,6 +77,13 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [(re.compile(p), m) for p, m in (
     (r"^unknown preference", N_("Choose one of the offered preferences.")),
     (r"^(?P<field>\w+) is too long", N_("%(field)s is too long.")),
     (r"^choose approve or reject$", N_("Choose approve or reject.")),
+    (r"line (?P<line>\d+): the file must be UTF-8 text",
+     N_("Line %(line)s: the file must be UTF-8 text (save it as UTF-8; GBK and binary files are not read).")),
+    (r"already published and never changes",
+     N_("A program with this id is already published and never changes; give the new version an id of its own.")),
+    (r"^the e-mail address is not valid$", N_("The e-mail address is not valid.")),
+    (r"^the webhook address must be an http\(s\) URL$", N_("The webhook address must start with https:// or http://.")),
+    (r"^choose the kinds of notice the webhook receives$", N_("Choose which notifications the webhook receives.")),
 )]
 
 
@@ -95,4 +105,8 @@ def message(exc: SuanliError, lang: str, detail: str) -> str:
         return detail
     title = gettext(TITLES.get(exc.slug, N_("The request was refused")))
     field = exc.extra.get("field")
+    if exc.extra.get("line"):  # a file's error: where it is, in the reader's words
+        where = gettext(N_("line %(line)s")) % {"line": exc.extra["line"]}
+        field_word = gettext(N_("field"))
+        return f"{title}：{where}" + (f"，{field_word} {field}" if field else "") + "。"
     return f"{title}：{_field(str(field), gettext)}" if field else f"{title}。"

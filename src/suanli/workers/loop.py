@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import structlog
 from sqlalchemy import text
@@ -30,10 +31,13 @@ BATCH = 200
 
 
 class Worker:
-    def __init__(self, sessions: sessionmaker[Session], backends: BackendCache, interval_s: float = 0.5) -> None:
+    def __init__(self, sessions: sessionmaker[Session], backends: BackendCache, interval_s: float = 0.5,
+                 settings: Any = None) -> None:
         self.sessions = sessions
         self.backends = backends
         self.interval_s = interval_s
+        # The process's Settings (SMTP relay, public URL for notification mail); None: read from the environment.
+        self.settings = settings
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 

@@ -7,6 +7,7 @@
 | `monthly-statements` | 1 h | a provider statement for charges of closed months not yet on one |
 | `audit-checkpoint` | 60 s | sign a tree head of the transparency log |
 | `stale-jobs` | 5 min | ask the centers again about jobs in state `unknown` (beyond the per-tick pass) |
+| `notifications` | 30 s | file the notices new facts call for (inbox, mail outbox) and hand due mail to the SMTP relay |
 
 Each step is idempotent (running it twice issues nothing twice: the services refuse or skip what
 is already done) and runs under the scheduler leader's lock on PostgreSQL; its row in
@@ -25,12 +26,15 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from sqlalchemy.orm import Session
 
+from suanli.config import Settings
 from suanli.db.models.base import utcnow
 from suanli.db.repositories import schedule as repo
 from suanli.db.uow import unit_of_work
 from suanli.domain.errors import Conflict
 from suanli.domain.ledger.periods import period_of
 from suanli.services import audit, metering, settlement, vouchers
+from suanli.services.notifications import derive as notifications
+from suanli.services.notifications import mail, webhooks
 
 if TYPE_CHECKING:
     from suanli.workers.loop import Worker
@@ -83,12 +87,21 @@ def _stale_jobs(session: Session, now: datetime, worker: Worker) -> str:
     return f"{report.checked} unknown jobs checked"
 
 
+def _notifications(session: Session, now: datetime, worker: Worker) -> str:
+    settings = worker.settings if getattr(worker, "settings", None) is not None else Settings()
+    filed = notifications.derive(session, now=now, public_url=settings.public_url)
+    sent, failed = mail.deliver(session, relay=mail.relay_of(settings), now=now)
+    posted, refused = webhooks.deliver(session, now=now)
+    return f"{filed} notices filed, {sent} mails sent, {failed} refused, {posted} webhooks delivered, {refused} refused"
+
+
 STEPS: tuple[Step, ...] = (
     Step("wallet-expiry", timedelta(hours=1), _wallet_expiry),
     Step("monthly-invoices", timedelta(hours=1), _invoices),
     Step("monthly-statements", timedelta(hours=1), _statements),
     Step("audit-checkpoint", timedelta(seconds=60), _checkpoint),
     Step("stale-jobs", timedelta(minutes=5), _stale_jobs),
+    Step("notifications", timedelta(seconds=30), _notifications),
 )
 
 

@@ -16,9 +16,26 @@ pytestmark = pytest.mark.browser
 def test_program_officer_loads_a_program_and_two_officers_grant_an_application(page: Page, server: Server, browser) -> None:  # type: ignore[no-untyped-def]
     sign_in(page, server, "officer")
     page.click("nav >> text=算力券项目")
+    # The program editor: a GBK file is refused on the form with the reason; a good one comes back in
+    # words, and only a second officer may publish it (four eyes).
+    page.set_input_files("#file", files=[{"name": "gbk.yaml", "mimeType": "application/yaml",
+                                          "buffer": "标题: 成都".encode("gbk")}])
+    page.click("button:has-text('校验并提交')")
+    expect(page.locator("p.error")).to_contain_text("UTF-8")
+    page.set_input_files("#file", files=[])
     page.fill("#text", program_text("chengdu-web-2026b", "成都市算力券（2026年度第二批）", "Chengdu compute vouchers 2026 second round"))
-    page.click("button:has-text('导入政策')")
-    page.wait_for_url(re.compile(r"/programs/\d+$"))
+    page.click("button:has-text('校验并提交')")
+    page.wait_for_url(re.compile(r"/programs/drafts/\d+$"))
+    expect(page.locator("[data-testid=program-words]")).to_contain_text("年度总额")
+    expect(page.locator("[data-testid=draft-status]")).to_have_text("待发布")
+    expect(page.locator("button:has-text('发布此项目')")).to_have_count(0)
+    shot(page, "program-draft-zh")
+    publisher = browser.new_context(base_url=server.url).new_page()
+    sign_in(publisher, server, "reviewer")
+    publisher.goto(page.url)
+    publisher.click("button:has-text('发布此项目')")
+    publisher.wait_for_url(re.compile(r"/programs/\d+$"))
+    page.goto(publisher.url)
     expect(page.locator("[data-testid=program-status]")).to_have_text("已导入")
     page.click("button:has-text('开放申领窗口')")
     expect(page.locator("[data-testid=program-status]")).to_have_text("开放中")

@@ -40,6 +40,10 @@ def test_organisation_member_sees_the_marketplace_runs_a_job_with_a_live_quote_a
     page.fill("#devices", "8")
     page.check("input[name=ecosystems][value=cuda]")
     best = page.locator("[data-testid=best-option]")
+    # The demo's GPU centers are all simulated: the platform offers them only when the user allows it.
+    expect(page.locator("#quote p.error")).to_be_visible()
+    expect(best).to_have_count(0)
+    page.check("#allow_simulated")
     expect(best).to_contain_text("最优方案")
     expect(page.locator("[data-testid=price]")).to_contain_text("¥")
     expect(page.locator("#quote details summary")).to_contain_text("其他资源被排除的原因")

@@ -17,8 +17,10 @@ from webui import Server, sign_in
 pytestmark = pytest.mark.browser
 
 OUT = os.environ.get("SUANLI_SCREENSHOTS")
-ROLES = {"zhixing-admin": ["/jobs/1"], "uestc-student": [], "officer": ["/programs/1"], "finance": [],
-         "nscc": [], "operator": [], "auditor": ["/audit/receipt/1"]}
+INBOX = ["/notifications", "/notifications/settings"]
+ROLES = {"zhixing-admin": ["/jobs/1", "/applications/1", *INBOX], "uestc-student": [*INBOX],
+         "officer": ["/programs/1", "/applications/1", *INBOX], "finance": [*INBOX], "nscc": [*INBOX],
+         "operator": [*INBOX], "auditor": ["/audit/receipt/1", *INBOX]}
 WIDTHS = (390, 1366)
 only = {r for r in os.environ.get("SUANLI_SCREENSHOT_ROLES", "").split(",") if r}
 

@@ -195,6 +195,19 @@ def test_submit_max_price_is_in_yuan(server: Server, cli: Cli) -> None:
     cli("job", "cancel", str(job["id"]))
 
 
+def test_submit_nodes_asks_for_a_gang_and_a_pool_that_keeps_jobs_on_one_node_refuses_it(server: Server, cli: Cli) -> None:
+    cli.login(server, "zhixing-dev")
+    refused = cli("submit", "srun hostname", "--center", "local", "--pool", "cpu", "--devices", "2", "--nodes", "2")
+    assert refused.exit_code == 1
+    assert "may span at most 1 node, this one needs 2" in refused.output
+    gang = cli("submit", "srun ./mpi", "--center", "nscc-chengdu", "--pool", "gpu-a100", "--devices", "16",
+               "--nodes", "2", "--tasks-per-node", "8", "--time-limit", "10m", "--json")
+    assert gang.exit_code == 0, gang.output
+    job = json.loads(gang.stdout)
+    assert (job["request"]["nodes"], job["request"]["tasks_per_node"], job["devices"]) == (2, 8, 16)
+    cli("job", "cancel", str(job["id"]))
+
+
 def test_job_logs_follow_prints_until_the_job_ends(server: Server, cli: Cli) -> None:
     cli.login(server, "zhixing-dev")
     submitted = cli("submit", "echo first; sleep 2; echo second", "--center", "local", "--pool", "cpu",

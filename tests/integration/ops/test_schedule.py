@@ -79,7 +79,8 @@ def test_steps_run_once_per_period_and_closed_months_are_invoiced_once(sessions:
     assert period_of(next_month) != period_of(now)
     assert set(schedule.run_due(worker, now=next_month)) == set(names)
     assert counts(sessions)[:2] == (1, 1)
-    assert schedule.run_due(worker, now=next_month + timedelta(seconds=61)) == ["audit-checkpoint"]
+    # The steps of a minute or less (the checkpoint; the notifier, every 30 s) are due again.
+    assert schedule.run_due(worker, now=next_month + timedelta(seconds=61)) == ["audit-checkpoint", "notifications"]
     assert set(schedule.run_due(worker, now=next_month + timedelta(hours=2))) == set(names)
     assert counts(sessions)[:2] == (1, 1)  # idempotent: the month is not invoiced twice
 

@@ -44,8 +44,10 @@ def add_job(session: Session, principal: Principal, *, devices: int, state: str 
             hours: float = 2, **request) -> JobRow:
     job = JobRow(name="train", command="python train.py", organisation_id=principal.organisation_id,
                  user_id=principal.user_id, state=state, devices=devices, time_limit_s=int(hours * 3600),
+                 # The seeded centers are simulated, so the broker's jobs allow them unless a test says otherwise.
                  request={"devices": devices, "ecosystems": [], "models": [], "min_device_memory_gb": 0,
-                          "cpus_per_device": 1, "memory_gb_per_device": 0, **request}, pool_id=pool)
+                          "cpus_per_device": 1, "memory_gb_per_device": 0, "allow_simulated": True, **request},
+                 pool_id=pool)
     session.add(job)
     session.flush()
     return job

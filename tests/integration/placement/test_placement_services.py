@@ -89,3 +89,29 @@ def test_placement_survives_a_commit_on_both_databases(sessions):
         from suanli.db.models.jobs import JobRow
         (job,) = s.query(JobRow).all()
         assert job.pool_id is not None and job.placement["excluded"][0]["message"]["zh"]
+
+
+def _make_real(session, center: str) -> None:
+    session.query(CenterRow).filter_by(name=center).one().backend_kind = "slurm"
+    session.flush()
+
+
+def test_a_real_command_is_never_placed_on_a_simulated_center_it_did_not_allow(session):
+    alice = seed(session)
+    _make_real(session, "yaan-dc")  # h800 becomes the one real CUDA pool; a800 (cheaper) stays simulated
+    real = add_job(session, alice, devices=8, ecosystems=["cuda"], min_device_memory_gb=64, prefer="cheapest",
+                   allow_simulated=False)
+    allowed = add_job(session, alice, devices=8, ecosystems=["cuda"], min_device_memory_gb=64, prefer="cheapest")
+    assert place_queued_jobs(session) == 2
+    assert real.pool_id == pool_id(session, "h800")  # not the cheaper simulated a800
+    assert allowed.pool_id == pool_id(session, "a800")
+    # Failing over from the real pool never lands on the simulated one.
+    assert next_option_after_rejection(session, job=real, reason="sbatch: invalid account") is None
+    assert real.placement["outcome"] == "exhausted"
+
+
+def test_with_only_simulated_centers_a_real_command_fails_saying_why(session):
+    alice = seed(session)
+    job = add_job(session, alice, devices=4, ecosystems=["cann"], allow_simulated=False)
+    assert place_queued_jobs(session) == 0
+    assert job.state == "failed" and "simulated centers run no commands" in job.reason

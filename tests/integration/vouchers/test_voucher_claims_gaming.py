@@ -225,3 +225,28 @@ def api_login(api: Any, sessions: sessionmaker[Session], who: Principal) -> dict
         s.add(ApiTokenRow(token_hash=hashlib.sha256(value.encode()).hexdigest(), user_id=who.user_id,
                           expires_at=utcnow() + timedelta(hours=1)))
     return {"Authorization": f"Bearer {value}"}
+
+
+def test_two_programs_of_one_issuer_racing_grants_never_pass_the_yearly_cap(sessions, world) -> None:
+    """One organisation applying to two programs of the same issuer at the same moment: the yearly cap
+    across the issuer (¥3,000 here) holds, because both grants lock the organisation's row."""
+    cap = "caps: {per_organisation_issuer_year_fen: 300_000}\n"
+    first = _open(sessions, world, program_text("issuer-race-a", "demand") + cap)
+    second = _open(sessions, world, program_text("issuer-race-b", "demand") + cap)
+
+    def applier(who: Principal, program: int) -> Callable[[], object]:
+        def call() -> object:
+            with unit_of_work(sessions) as s:
+                return svc.apply(s, command=svc.ApplyCommand(program, "training", 200_000), actor=who).id
+        return call
+
+    tenants = [_tenant(sessions, f"issuer-firm-{i}") for i in range(PAIRS)]
+    results = [_race(applier(who, first), applier(who, second)) for who in tenants]
+    crashes = [r for pair in results for r in pair if isinstance(r, RuntimeError) or (
+        isinstance(r, SuanliError) and r.status >= 500)]
+    assert not crashes, crashes
+    with sessions() as s:
+        totals = dict(s.execute(select(VoucherGrantRow.organisation_id, func.sum(VoucherGrantRow.amount_fen))
+                                .group_by(VoucherGrantRow.organisation_id)).all())
+    # 即申即享 limits the second grant to what the cap leaves: ¥2,000 + ¥1,000 for every organisation.
+    assert totals == {who.organisation_id: 300_000 for who in tenants}

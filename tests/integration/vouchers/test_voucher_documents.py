@@ -181,3 +181,34 @@ def test_contract_documents_are_seen_by_both_parties_and_nobody_else(api) -> Non
     assert c.get(url, headers=people["stranger"]).status_code == 404
     assert c.get(f"/api/v1/documents/{invoice.json()['id']}", headers=people["stranger"]).status_code == 404
     assert _upload(c, url, people["stranger"], "invoice", b"squat").status_code == 404
+
+
+def test_the_program_shows_its_management_costs_and_what_can_be_granted(api) -> None:  # type: ignore[no-untyped-def]
+    officer = api.user("officer", Role.PROGRAM_OFFICER, api.organisation("bureau", OrganisationType.GOVERNMENT))
+    text = PROGRAM.replace("id: docs-test", "id: mgmt-api").replace(
+        "budget_fen: 100_000_000\n", "budget_fen: 100_000_000\nmanagement_cost_percent: 2.5\n")
+    loaded = api.client.post("/api/v1/programs", content=text, headers=officer)
+    assert loaded.status_code == 201, loaded.text
+    body = loaded.json()
+    assert (body["management_costs"], body["management_costs_fen"], body["grantable_fen"], body["budget_left_fen"]) == (
+        "inside_budget", 2_500_000, 97_500_000, 97_500_000)
+
+
+def test_the_store_check_finds_a_missing_or_altered_evidence_file(api, settings) -> None:  # type: ignore[no-untyped-def]
+    from suanli.services.vouchers.documents import check_store
+
+    people, app_id, _ = _setup(api)
+    docs = f"/api/v1/applications/{app_id}/documents"
+    first = _upload(api.client, docs, people["provider"], "electricity_use", b"%PDF bill").json()
+    second = _upload(api.client, docs, people["provider"], "third_party_verification", REPORT).json()
+    with unit_of_work(api.sessions) as s:
+        assert check_store(s, data_dir=settings.data_dir) == (2, [])
+    store = settings.data_dir / "documents"
+    (store / first["sha256"][:2] / first["sha256"]).write_bytes(b"%PDF edited bill")
+    (store / second["sha256"][:2] / second["sha256"]).unlink()
+    with unit_of_work(api.sessions) as s:
+        checked, problems = check_store(s, data_dir=settings.data_dir)
+    assert checked == 2 and len(problems) == 2
+    assert "no longer match" in problems[0] and "missing" in problems[1]
+    altered = api.client.get(f"/api/v1/documents/{first['id']}/content", headers=people["officer"])
+    assert altered.status_code == 409 and altered.json()["rule"] == "document.integrity"

@@ -215,3 +215,80 @@ def test_a_contract_claim_reads_item_properties_from_the_attested_record(session
         # 40% of the domestic ¥2,000 + 20% of the ¥1,000 CUDA line
         assert claimed.amount_fen == 80_000 + 20_000
         assert [r["id"] for r in claimed.rules if r["id"].startswith("ratio")] == ["ratio.domestic", "ratio"]
+
+
+def test_eligibility_reads_the_profile_facts_an_officer_recorded_not_the_applicants_word(sessions, world) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from suanli.services import profile
+
+    rule = ("eligibility:\n  - id: org.credit\n    require:\n      facts: [{key: \"credit:dishonest\", present: false}]\n"
+            "    message: {zh: 未被列入失信名单, en: not on the dishonesty list}\n")
+    with unit_of_work(sessions) as s:
+        program = svc.load_program(s, text=_program("credit", side="demand", settlement_mode="reserve_fund") + rule,
+                                   actor=world.bureau).id
+        svc.set_window(s, program_id=program, open=True, actor=world.bureau)
+        profile.record_fact(s, actor=world.bureau, organisation_id=world.big_admin.organisation_id,
+                            key="credit:dishonest", value="true", source="信用中国", as_of=date(2026, 1, 10))
+    with unit_of_work(sessions) as s:
+        try:
+            svc.apply(s, command=svc.ApplyCommand(program, "a", 1_000_000), actor=world.big_admin)
+        except VoucherRuleViolation as err:
+            assert err.rule == "org.credit" and "信用中国" in err.detail
+        else:
+            raise AssertionError("an organisation on the dishonesty list was granted")
+    with unit_of_work(sessions) as s:
+        svc.apply(s, command=svc.ApplyCommand(program, "a", 1_000_000), actor=world.sme_admin)  # nothing on record
+
+
+def test_a_claim_waits_for_the_documents_the_program_wants_on_the_contract(sessions, world, contract, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    text = _program("claim-docs", side="demand", settlement_mode="reimbursement").replace(
+        "orders: {through_platform: false}\n", "orders: {through_platform: false, documents: [contract, invoice]}\n")
+    with unit_of_work(sessions) as s:
+        program = svc.load_program(s, text=text, actor=world.bureau).id
+        svc.set_window(s, program_id=program, open=True, actor=world.bureau)
+        svc.apply(s, command=svc.ApplyCommand(program, "a", 10_000_000), actor=world.big_admin)
+    bill = contract(world.big_admin, "DOC-1", 100_000, through_platform=False)
+
+    def claim(key: str) -> int:
+        with unit_of_work(sessions) as s:
+            return svc.claim_contract(s, claim=svc.ContractClaim(program, bill), actor=world.big_admin,
+                                      idempotency_key=key).redemption.amount_fen
+
+    def upload(kind: str, who) -> None:  # type: ignore[no-untyped-def]
+        with unit_of_work(sessions) as s:
+            svc.upload_document(s, upload=svc.Upload(kind, f"{kind}.pdf", "application/pdf", b"%PDF " + kind.encode(),
+                                                     contract_id=bill), actor=who, data_dir=tmp_path)
+
+    upload("invoice", world.big_admin)
+    try:
+        claim("d-1")
+    except VoucherRuleViolation as err:
+        assert err.rule == "claim.documents" and "contract" in err.detail and "invoice" not in err.detail.split("/")[0]
+    else:
+        raise AssertionError("claimed without the signed contract on file")
+    upload("contract", world.provider_admin)  # either party may file it
+    assert claim("d-2") == 20_000
+
+
+def test_money_that_expires_goes_back_to_each_funder_by_its_share(sessions, world) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    funders = ("funders:\n  - {id: city, name: {zh: 市财政, en: city}, budget_fen: 60_000_000, share_percent: 60}\n"
+               "  - {id: district, name: {zh: 区财政, en: district}, budget_fen: 30_000_000, share_percent: 40}\n")
+    text = _program("cofunded-expiry", side="demand", settlement_mode="reserve_fund").replace(
+        "validity: {valid_days: 3650}", "validity: {valid_days: 30}") + funders
+    with unit_of_work(sessions) as s:
+        program = svc.load_program(s, text=text, actor=world.bureau).id
+        svc.set_window(s, program_id=program, open=True, actor=world.bureau)
+        svc.apply(s, command=svc.ApplyCommand(program, "a", 75_000_000), actor=world.big_admin)  # the district is spent
+    with unit_of_work(sessions) as s:  # the district is spent: only the fen it pays none of (rounded down) are left
+        svc.apply(s, command=svc.ApplyCommand(program, "b", 1_000_000), actor=world.sme_admin)
+        last = s.scalars(select(VoucherGrantRow).order_by(VoucherGrantRow.id.desc())).first()
+        assert last.amount_fen == 2 and last.funder_split == {"city": 2, "district": 0}
+    with unit_of_work(sessions) as s:  # all of it expires unspent: ¥300,000 is the district's again
+        returned = svc.expire_due_wallets(s, now=date(2099, 1, 1), actor=world.bureau)
+        assert sorted(fen for _, fen in returned) == [2, 75_000_000]
+    with unit_of_work(sessions) as s:
+        svc.apply(s, command=svc.ApplyCommand(program, "c", 75_000_000), actor=world.sme_admin)
+        assert s.scalars(select(VoucherGrantRow).order_by(VoucherGrantRow.id.desc())).first().amount_fen == 75_000_000

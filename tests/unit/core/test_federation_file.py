@@ -52,3 +52,36 @@ def test_an_unknown_field_is_refused_rather_than_ignored():
 def test_absurdly_nested_yaml_is_refused_not_a_crash():
     with pytest.raises(InvalidFederationFile, match="nested too deeply"):
         parse_federation("centers: " + "[" * 5000 + "]" * 5000)
+
+
+POOL_WITH_NODES = """centers:
+  - name: hpc
+    name_zh: 超算
+    kind: supercomputing
+    city: Chengdu
+    backend: {kind: slurm, parent_account: center-hpc}
+    pools:
+      - name: gpu
+        model: A800
+        nodes: 4
+        devices_per_node: 8
+        price_fen_per_device_hour: 1000
+        max_nodes: MAX
+      - name: one
+        model: A800
+        nodes: 4
+        devices_per_node: 8
+        price_fen_per_device_hour: 1000
+"""
+
+
+def test_max_nodes_says_how_many_nodes_one_job_may_span_and_cannot_exceed_the_pools_nodes():
+    [center] = parse_federation(POOL_WITH_NODES.replace("MAX", "2"))
+    assert [p.max_nodes for p in center.pools] == [2, None]
+    assert center.backend_options == {"parent_account": "center-hpc"}
+    with pytest.raises(InvalidFederationFile) as caught:
+        parse_federation(POOL_WITH_NODES.replace("MAX", "5"))
+    assert "max_nodes (5) cannot exceed the pool's nodes (4)" in caught.value.detail
+    assert caught.value.problem()["field"] == "centers.0.pools.0"
+    with pytest.raises(InvalidFederationFile, match="max_nodes"):
+        parse_federation(POOL_WITH_NODES.replace("MAX", "0"))

@@ -26,6 +26,8 @@ def excluded_codes(request, pools):
     ("node_too_small", PlacementRequest(devices=8, devices_per_node=8), pool(1, dpn=4, nodes=8)),
     ("node_too_small", PlacementRequest(devices=8, cpus_per_device=8), pool(1, cpus_per_node=32)),
     ("not_enough_devices", PlacementRequest(devices=64), pool(1, nodes=2)),
+    ("too_many_nodes", PlacementRequest(devices=16), pool(1, max_nodes=1)),
+    ("too_many_nodes", PlacementRequest(devices=8, devices_per_node=2), pool(1, max_nodes=2)),
     ("over_budget", PlacementRequest(devices=8, hours=10, max_price_fen=100_000), pool(1, price=2000)),
     ("no_capacity_before_deadline", PlacementRequest(devices=8, hours=2, deadline_hours=3),
      pool(1, free=0, queued_device_hours=320)),
@@ -80,3 +82,11 @@ def test_a_budget_is_checked_against_the_price_after_subsidy():
     result = quote(request, [pool(1, price=2000)], payer=7, subsidy=HalfPrice())
     assert result.best.price_fen == 80_000 and result.best.subsidy_fen == 80_000
     assert result.best.subsidy_reasons == ("ratio 50%",)
+
+
+def test_too_many_nodes_names_the_pools_limit_and_the_nodes_needed_in_both_languages():
+    [excluded] = quote(PlacementRequest(devices=8, devices_per_node=2), [pool(99), pool(1, max_nodes=2)]).excluded
+    assert excluded.params == {"max_nodes": 2, "needed_nodes": 4, "devices_per_node": 2}
+    assert render_exclusion(excluded, "zh") == "跨节点数超限：该资源池每个作业至多 2 个节点，需要 4 个"
+    assert "at most 2 nodes, 4 needed" in render_exclusion(excluded, "en")
+    assert quote(PlacementRequest(devices=16), [pool(1, max_nodes=2)]).options  # 2 nodes × 8 fit

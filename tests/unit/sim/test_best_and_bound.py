@@ -41,6 +41,17 @@ def test_a_hotter_temperature_merges_close_fragmentation_scores_into_ties() -> N
     assert model.scale * 1000.0 == tempered(model, 1000.0).scale and model.scale != tempered(model, 2).scale
 
 
+def test_whole_gpu_tasks_can_have_a_temperature_of_their_own() -> None:
+    typical = TypicalPods(np.array([1000]), np.array([1000]), np.array([2]), np.array([0]), np.array([1.0]))
+    state = ClusterState(_nodes([2]))
+    types = task_types(_pods([(1000, 1, 1000)]))  # one whole GPU: the typical 2-GPU task no longer fits
+    model = FragmentationModel(typical)
+    assert FGDScorer(model)(state, np.array([0]), types, 0)[0][0] == 26  # trunc(100 x sigmoid(-1))
+    assert BestScorer(tempered(model, 1.0, 1000.0))(state, np.array([0]), types, 0)[0][0] == 49
+    assert BestScorer(tempered(model, 1000.0, 1.0))(state, np.array([0]), types, 0)[0][0] == 26
+    assert tempered(model, 1.5, 2.0).scale == model.scale * 1.5 and tempered(model, 1.5, 2.0).whole_scale == model.scale * 2
+
+
 def test_best_keeps_a_candidate_temperature_and_without_closing_matches_fgd_at_one(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     nodes = _nodes([2, 2, 4, 4, 8, 8])
     rows = [(2000, 1, 500)] * 12 + [(4000, 1, 1000)] * 10 + [(8000, 2, 1000)] * 4 + [(1000, 1, 250)] * 8
@@ -48,7 +59,7 @@ def test_best_keeps_a_candidate_temperature_and_without_closing_matches_fgd_at_o
     chosen = experiment.calibrate(nodes, pods, experiment.best_model(pods))
     assert chosen in CANDIDATE_TEMPERATURES
     assert best.smallest_share(pods) == 250
-    monkeypatch.setattr(experiment, "calibrate", lambda *_: 1.0)
+    monkeypatch.setattr(experiment, "calibrate", lambda *_: (1.0, 1.0))
     monkeypatch.setattr(best, "smallest_share", lambda _pods: 0)  # closing off
     experiment._DERIVED.clear()
     assert experiment.run_seed(nodes, pods, "best", 5) == experiment.run_seed(nodes, pods, "fgd", 5)

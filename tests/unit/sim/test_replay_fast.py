@@ -17,7 +17,10 @@ from suanli.sim.scaler import scale_to_load
 from suanli.sim.traces import Trace, load_trace
 
 ROOT = Path(__file__).resolve().parents[3]
-OPENB = Path("/work/shared/data/openb/openb_pod_list_default.csv")
+# shared/ sits beside the checkout (CI lays a copy there); /work/shared in the sessions' workplace
+OPENB = next((d / "openb_pod_list_default.csv" for d in (ROOT.parent / "shared" / "data" / "openb",
+                                                          Path("/work/shared/data/openb")) if d.is_dir()),
+             Path("/work/shared/data/openb/openb_pod_list_default.csv"))
 
 
 def _outcome(r: Replay) -> dict[str, object]:

@@ -21,12 +21,16 @@ from suanli.domain.vouchers import (
 )
 from suanli.domain.vouchers import redemption_amount as redeem
 from suanli.domain.vouchers.funders import funder_split
+from suanli.domain.vouchers.program import Evidence
 from suanli.domain.vouchers.ratios import OrderLine
 
+UPLOADED = frozenset({Evidence.CONTRACT, Evidence.INVOICE})
 
-def contract(amount_fen: int, provider: str, *lines: OrderLine, signed_on: date = date(2024, 9, 1)) -> Order:
+
+def contract(amount_fen: int, provider: str, *lines: OrderLine, signed_on: date = date(2024, 9, 1),
+             documents: frozenset[Evidence] = UPLOADED) -> Order:
     return Order(ItemKind.COMPUTE, amount_fen, provider, "contract:9:hz-1", Side.DEMAND, True, True, True,
-                 items=lines, signed_on=signed_on, term_months=12)
+                 items=lines, signed_on=signed_on, term_months=12, documents=documents)
 
 
 # Hangzhou 2024
@@ -148,7 +152,24 @@ def test_shanxi_refuses_contracts_signed_before_2018(load, org, wallet) -> None:
     assert decision.failed.id == "contract.signed-after"
 
 
+def test_shanxi_refuses_a_claim_until_the_contract_and_invoice_are_uploaded_to_the_record(load, org, wallet) -> None:
+    program = load("shanxi-cloud-2018")
+    bare = contract(yuan(100_000), "any-cloud", signed_on=date(2019, 3, 1), documents=frozenset({Evidence.INVOICE}))
+    decision = redeem(program, bare, buyer=org(), wallet=wallet(), today=date(2019, 6, 1))
+    assert decision.failed.id == "claim.documents" and "contract" in decision.failed.en
+
+
 def test_shanxi_asks_for_the_contract_and_the_invoice_at_the_platform_stage(load) -> None:
     program = load("shanxi-cloud-2018")
     assert [e.value for e in program.review_stages[0].requires] == ["contract", "invoice"]
     assert program.caps.per_organisation_fen == yuan(1_000_000)
+
+
+def test_guangming_refuses_an_enterprise_on_the_dishonesty_list_on_the_recorded_fact(load, org) -> None:
+    from suanli.domain.profile import ProfileFact
+
+    program = load("shenzhen-guangming-2025")
+    listed = org(city="深圳", profile=(ProfileFact("credit:dishonest", "true", "信用中国", date(2025, 5, 1)),))
+    decision = check_application(program, Application(listed, yuan(10_000)), date(2025, 7, 1))
+    assert decision.failed.id == "org.credit-record" and "信用中国" in decision.failed.zh
+    assert check_application(program, Application(org(city="深圳"), yuan(10_000)), date(2025, 7, 1)).allowed

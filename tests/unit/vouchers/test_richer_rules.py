@@ -193,3 +193,69 @@ def test_management_costs_round_up_and_leave_the_rest_to_grant() -> None:
     outside = program("demand:\n  ratios: {compute: 30}\nmanagement_costs: outside_budget\nmanagement_cost_percent: 3\n",
                       budget_yuan=1_000_000)
     assert outside.management_costs_fen() == yuan(30_000) and outside.grantable_fen() == yuan(1_000_000)
+
+
+FACTS = """\
+demand:
+  ratios: {compute: 30}
+eligibility:
+  - id: org.credit
+    require:
+      facts: [{key: "credit:dishonest", present: false}]
+    message: {zh: 未被列入失信被执行人名单, en: not on the list of dishonest persons subject to enforcement}
+  - id: org.revenue-and-rd
+    when: {types: [enterprise]}
+    require:
+      facts:
+        - {key: "revenue_fen:2024", min: 500_000_000, max_age_days: 400}
+        - {key: "rd_share_pct:2024", min: 5}
+    message: {zh: 上年主营业务收入不低于500万元且研发投入占比不低于5%, en: last year's revenue at least 5 million yuan and R&D at least 5%}
+  - id: org.little-giant
+    require:
+      facts: [{key: "certification:little_giant", equals: "true"}]
+    message: {zh: 须为专精特新"小巨人"企业, en: a specialised "little giant" enterprise}
+"""
+
+
+def _with(*facts: tuple[str, str, str, date]) -> OrganisationFacts:
+    from suanli.domain.profile import ProfileFact
+
+    return OrganisationFacts("acme", OrganisationType.ENTERPRISE, "某市", frozenset(),
+                             profile=tuple(ProfileFact(k, v, s, d) for k, v, s, d in facts))
+
+
+def test_profile_facts_with_their_source_and_date_decide_eligibility() -> None:
+    from suanli.domain.vouchers import Application, check_application
+
+    p = program(FACTS)
+    good = _with(("revenue_fen:2024", "800000000", "2024 年度审计报告", date(2025, 3, 31)),
+                 ("rd_share_pct:2024", "6.5", "2024 年度审计报告", date(2025, 3, 31)),
+                 ("certification:little_giant", "true", "工信部公告", date(2024, 7, 1)))
+    ok = check_application(p, Application(good, yuan(100_000)), DAY)
+    assert ok.allowed, ok.explain()
+    revenue = next(r for r in ok.rules if r.id == "org.revenue-and-rd")
+    assert "来源：2024 年度审计报告" in revenue.zh and "2025-03-31" in revenue.en
+
+    dishonest = _with(*[(f.key, f.value, f.source, f.as_of) for f in good.profile],
+                      ("credit:dishonest", "true", "信用中国", date(2025, 5, 1)))
+    refused = check_application(p, Application(dishonest, yuan(100_000)), DAY)
+    assert refused.failed is not None and refused.failed.id == "org.credit" and "信用中国" in refused.failed.zh
+
+    cleared = _with(*[(f.key, f.value, f.source, f.as_of) for f in good.profile],
+                    ("credit:dishonest", "false", "信用中国", date(2025, 5, 1)))
+    assert check_application(p, Application(cleared, yuan(100_000)), DAY).allowed
+
+
+def test_a_low_missing_or_stale_fact_refuses_with_the_rule_named() -> None:
+    from suanli.domain.vouchers import Application, check_application
+
+    p = program(FACTS)
+    base = [("rd_share_pct:2024", "6.5", "审计报告", date(2025, 3, 31)),
+            ("certification:little_giant", "true", "工信部公告", date(2024, 7, 1))]
+    low = _with(("revenue_fen:2024", "400000000", "审计报告", date(2025, 3, 31)), *base)
+    stale = _with(("revenue_fen:2024", "800000000", "审计报告", date(2024, 1, 1)), *base)  # 517 days before
+    missing = _with(*base)
+    for org in (low, stale, missing):
+        decision = check_application(p, Application(org, yuan(100_000)), DAY)
+        assert decision.failed is not None and decision.failed.id == "org.revenue-and-rd"
+    assert "未登记 revenue_fen:2024" in check_application(p, Application(missing, 1), DAY).failed.zh

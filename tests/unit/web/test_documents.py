@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from suanli.db.models.ledger import DisbursementBatchRow, InvoiceRow, LedgerAccountRow, SettlementStatementRow
 from suanli.db.repositories.organisations import user_by_username
-from suanli.domain.errors import NotFound
+from suanli.domain.errors import Forbidden, NotFound
 from suanli.domain.money import format_yuan
 from suanli.services import accounts
 from suanli.services.demo import load_demo
@@ -129,3 +129,21 @@ def test_cells_that_read_as_formulas_are_neutralised_in_xlsx_and_csv() -> None:
     for e in evil:
         assert f"'{e}" in csv_text or f"\"'{e}" in csv_text.replace('""', '"')
     assert "\n=" not in csv_text and ",=" not in csv_text
+
+
+def test_the_disclosure_list_prints_every_grant_with_the_issuer_and_the_total(demo: Session) -> None:
+    from suanli.db.models.vouchers import VoucherGrantRow, VoucherProgramRow
+    from suanli.services.documents.disclosure import disclosure_document
+
+    program = demo.scalars(select(VoucherProgramRow).order_by(VoucherProgramRow.id)).first()
+    assert program is not None
+    grants = demo.scalars(select(VoucherGrantRow).where(VoucherGrantRow.program_id == program.id)).all()
+    assert grants
+    doc = disclosure_document(demo, principal=_who(demo, "officer"), program_id=program.id)
+    text, fonts = _pdf_text(to_pdf(doc))
+    assert fonts
+    for words in ("核定名单公示", "成都市经济和信息化局", "核定金额合计", format_yuan(sum(g.amount_fen for g in grants)),
+                  "成都城市交通大模型"):
+        assert words in text, words
+    with pytest.raises(Forbidden):  # the desk's printed list is for the office roles
+        disclosure_document(demo, principal=_who(demo, "zhixing-admin"), program_id=program.id)

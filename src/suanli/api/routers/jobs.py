@@ -26,6 +26,8 @@ def to_spec(body: JobIn) -> JobSpec:
         min_device_memory_gb=r.min_device_memory_gb,
         cpus_per_device=r.cpus_per_device,
         memory_gb_per_device=r.memory_gb_per_device,
+        nodes=r.nodes,
+        tasks_per_node=r.tasks_per_node,
     )
     preferences = body.preferences.model_dump(mode="json", exclude_defaults=True) if body.preferences else {}
     return JobSpec(name=body.name, command=body.command, resources=request, time_limit_s=body.time_limit_s,

@@ -40,9 +40,15 @@ class PoolRow(Base, IdMixin):
     memory_gb_per_node: Mapped[int] = mapped_column(Integer)
     price_fen_per_device_hour: Mapped[int] = mapped_column(BigInteger)
     partition: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    max_nodes: Mapped[int | None] = mapped_column(Integer, nullable=True)  # per job; None: all `nodes`
     free_devices: Mapped[int | None] = mapped_column(Integer, nullable=True)  # last capacity report
     center: Mapped[CenterRow] = relationship(back_populates="pools")
 
     @property
     def total_devices(self) -> int:
         return self.nodes * self.devices_per_node
+
+    @property
+    def job_node_limit(self) -> int:
+        """How many nodes one job may span here."""
+        return min(self.max_nodes or self.nodes, self.nodes)

@@ -30,6 +30,14 @@ def pools_with_centers(session: Session) -> Sequence[PoolRow]:
     return session.scalars(select(PoolRow).options(selectinload(PoolRow.center)).order_by(PoolRow.id)).all()
 
 
+def simulated_pool_ids(session: Session) -> frozenset[int]:
+    """Pools of simulated centers (virtual time: a command sent there never runs)."""
+    from suanli.db.models.federation import CenterRow
+
+    return frozenset(session.scalars(select(PoolRow.id).join(CenterRow, CenterRow.id == PoolRow.center_id)
+                                     .where(CenterRow.backend_kind == "simulated")).all())
+
+
 def active_jobs_on_pools(session: Session) -> Sequence[tuple[int, int, str, int, int, datetime | None]]:
     """(pool_id, organisation_id, state, devices, time_limit_s, started_at) of every job holding or
     about to hold devices."""

@@ -261,6 +261,10 @@ def documents_of(session: Session, *, application_id: int | None = None,
     return session.scalars(query.order_by(VoucherDocumentRow.id)).all()
 
 
+def all_documents(session: Session) -> Sequence[VoucherDocumentRow]:
+    return session.scalars(select(VoucherDocumentRow).order_by(VoucherDocumentRow.id)).all()
+
+
 def get_document(session: Session, document_id: int) -> VoucherDocumentRow | None:
     return session.get(VoucherDocumentRow, document_id)
 

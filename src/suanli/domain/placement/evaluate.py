@@ -101,6 +101,7 @@ class Evaluation:
             ("provider_not_designated", col(lambda r: r.designated_only, bool)[:, None] & ~pt.designated[None, :]),
             ("node_too_small", (gang[:, None] > pt.dpn) | (per_node_cpus > pt.cpus_per_node) | (per_node_mem > pt.mem_per_node)),
             ("not_enough_devices", (devices > pt.total) | (nodes_needed > pt.nodes)),
+            ("too_many_nodes", nodes_needed > pt.max_nodes),
         ]
         static = first_reasons(checks, shape)
         transfer = self._transfer()
@@ -200,6 +201,7 @@ _CACHE_KEYS: dict[str, Any] = {
     "node_too_small": lambda ev, j, p: (ev.requests[j].devices_per_node, int(ev.devices[j, p]),
                                         ev.requests[j].cpus_per_device, ev.requests[j].memory_gb_per_device),
     "not_enough_devices": lambda ev, j, p: int(ev.devices[j, p]),
+    "too_many_nodes": lambda ev, j, p: (int(ev.devices[j, p]), ev.requests[j].devices_per_node),
     "over_budget": lambda ev, j, p: (int(ev.metrics.pay_fen[j, p]), ev.requests[j].max_price_fen),
     "no_capacity_before_deadline": lambda ev, j, p: (round(float(ev.metrics.finish_h[j, p]), 2),
                                                      ev.requests[j].deadline_hours),
@@ -230,6 +232,10 @@ def exclusion_params(code: str, ev: Evaluation, j: int, p: int) -> dict[str, Any
                     "needed_cpus": r.cpus_per_device * width, "needed_memory_gb": r.memory_gb_per_device * width}
         case "not_enough_devices":
             return {"required": devices, "total": v.total_devices}
+        case "too_many_nodes":
+            width = r.devices_per_node or min(devices, v.devices_per_node)
+            return {"max_nodes": min(v.max_nodes or v.nodes, v.nodes), "needed_nodes": -(-devices // max(width, 1)),
+                    "devices_per_node": width}
         case "over_budget":
             return {"price_fen": int(m.pay_fen[j, p]), "max_price_fen": r.max_price_fen}
         case "no_capacity_before_deadline":

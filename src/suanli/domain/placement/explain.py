@@ -53,6 +53,10 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "zh": "卡数不足：资源池共 {total} 卡，需要 {required} 卡",
         "en": "not enough devices: the pool has {total} in all, {required} needed",
     },
+    "too_many_nodes": {
+        "zh": "跨节点数超限：该资源池每个作业至多 {max_nodes} 个节点，需要 {needed_nodes} 个",
+        "en": "too many nodes: a job on this pool may span at most {max_nodes} nodes, {needed_nodes} needed",
+    },
     "over_budget": {
         "zh": "超出预算：应付 {price}，上限 {max_price}",
         "en": "over budget: {price} to pay, at most {max_price} allowed",
@@ -106,6 +110,7 @@ SUGGESTIONS: dict[str, dict[str, str]] = {
     "node_too_small": {"zh": "每节点至多 {devices_per_node} 卡、{cpus_per_node} 核",
                        "en": "use at most {devices_per_node} devices and {cpus_per_node} CPUs per node"},
     "not_enough_devices": {"zh": "申请至多 {total} 卡", "en": "ask for at most {total} devices"},
+    "too_many_nodes": {"zh": "申请至多 {max_nodes} 个节点", "en": "ask for at most {max_nodes} nodes"},
     "over_budget": {"zh": "预算提高到 {price}", "en": "raise the budget to {price}"},
     "no_capacity_before_deadline": {"zh": "截止时间放宽到 {expected_finish_h} 小时",
                                     "en": "move the deadline to {expected_finish_h} h"},

@@ -31,6 +31,7 @@ CODES: tuple[str, ...] = (
     "provider_not_designated",
     "node_too_small",
     "not_enough_devices",
+    "too_many_nodes",  # the gang needs more nodes than the pool lets one job span (max_nodes)
     "over_budget",
     "no_capacity_before_deadline",
 )
@@ -59,6 +60,7 @@ class PoolView:
     region: str = ""
     designated: bool = False  # the voucher program designates this center (指定算力供给方)
     available: bool = True  # the center's backend answers
+    max_nodes: int | None = None  # how many nodes one job may span here; None: all `nodes`
 
     @property
     def ecosystem(self) -> Ecosystem:
@@ -168,6 +170,7 @@ class PoolTable:
         self.dpn = np.array([p.devices_per_node for p in self.views], dtype=np.int64)
         self.nodes = np.array([p.nodes for p in self.views], dtype=np.int64)
         self.total = self.dpn * self.nodes
+        self.max_nodes = np.array([min(p.max_nodes or p.nodes, p.nodes) for p in self.views], dtype=np.int64)
         self.cpus_per_node = np.array([p.cpus_per_node for p in self.views], dtype=np.int64)
         self.mem_per_node = np.array([p.memory_gb_per_node for p in self.views], dtype=np.int64)
         self.price = np.array([p.price_fen_per_device_hour for p in self.views], dtype=np.int64)

@@ -27,6 +27,9 @@ FIELDS = frozenset({
     "devices", "equivalents", "pflops", "ecosystems", "models", "min_device_memory_gb", "devices_per_node",
     "cpus_per_device", "memory_gb_per_device", "hours", "deadline_hours", "deadline", "max_price_fen",
     "max_price_yuan", "allowed_regions", "designated_only", "input_city", "input_gb", "prefer",
+    # Automatic placement may use simulated centers only for a job that says so (read by the placement
+    # service, not by this builder): a real command is never sent where it will not run unless chosen.
+    "allow_simulated",
 })
 
 
@@ -166,6 +169,8 @@ def placement_request(fields: Mapping[str, object], *, now: datetime | None = No
     unknown = sorted(set(fields) - FIELDS)
     if strict and unknown:
         raise _refuse(unknown[0], "unknown field")
+    if fields.get("allow_simulated") not in (None, True, False):
+        raise _refuse("allow_simulated", "must be true or false")
     optional_int = {k: integer(k, fields[k], 1, 1024) for k in ("devices_per_node",) if not _blank(fields.get(k))}
     city = fields.get("input_city")
     return PlacementRequest(

@@ -15,7 +15,7 @@ from fractions import Fraction
 from suanli.domain.money import format_yuan, subsidy_share
 from suanli.domain.organisations import OrganisationFacts
 from suanli.domain.vouchers.funders import funder_left, max_fundable
-from suanli.domain.vouchers.program import ItemKind, Settlement, Side, SideMode, VoucherProgram
+from suanli.domain.vouchers.program import Evidence, ItemKind, Settlement, Side, SideMode, VoucherProgram
 from suanli.domain.vouchers.ratios import OrderLine, order_share
 from suanli.domain.vouchers.rules import Decision, Outcome, RuleFired, decide, fire
 from suanli.domain.vouchers.wallet import Wallet
@@ -110,6 +110,7 @@ class Order:
     term_months: int | None = None
     ecosystem: str | None = None  # of the one line when there are no items (a metered usage's pool)
     domestic: bool | None = None
+    documents: frozenset[Evidence] = frozenset()  # contracts: the document types uploaded to the record
 
     def lines(self) -> tuple[OrderLine, ...]:
         if not self.items:
@@ -150,6 +151,10 @@ def check_order(program: VoucherProgram, order: Order, buyer: OrganisationFacts,
         ok = order.contract_signed and order.contract_paid
         rules.append(fire("order.contract-paid", Outcome.PASSED if ok else Outcome.FAILED))
     rules += _contract_conditions(program, order)
+    missing = [e.value for e in rules_on.documents if e not in order.documents]
+    if rules_on.documents and order.basis.startswith("contract:"):
+        rules.append(fire("claim.documents", Outcome.FAILED if missing else Outcome.PASSED,
+                          missing=", ".join(missing) or "-"))
     exclusive = program.side is SideMode.PROVIDER_XOR_USER
     award = next((c.award_title for c in prior if c.award_title is not None), None)
     if award is not None:  # paid by an award: never again by a voucher (the award names the rule the other way)

@@ -8,7 +8,15 @@ from datetime import date
 from decimal import Decimal
 
 from suanli.domain.organisations import OrganisationFacts
-from suanli.domain.vouchers.program import Condition, EligibilityRule, Evidence, Side, VoucherProgram
+from suanli.domain.profile import ProfileFact
+from suanli.domain.vouchers.program import (
+    Condition,
+    EligibilityRule,
+    Evidence,
+    FactTest,
+    Side,
+    VoucherProgram,
+)
 from suanli.domain.vouchers.rules import Decision, Outcome, RuleFired, decide, fire
 
 
@@ -25,7 +33,32 @@ class Application:
     evidence: frozenset[Evidence] = field(default_factory=frozenset)
 
 
-def holds(condition: Condition, org: OrganisationFacts) -> bool:
+FALSE_VALUES = ("", "false", "no", "0")
+
+
+def fact_holds(test: FactTest, fact: ProfileFact | None, today: date | None) -> bool:
+    """One profile fact against its test; a stale fact (older than `max_age_days`) counts as unknown."""
+    if fact is not None and test.max_age_days is not None and today is not None and (
+            (today - fact.as_of).days > test.max_age_days or fact.as_of > today):
+        fact = None
+    if not test.present:
+        return fact is None or fact.value.strip().lower() in FALSE_VALUES
+    if fact is None:
+        return False
+    if test.equals is not None and fact.value != test.equals:
+        return False
+    if test.min is None and test.max is None:
+        return True
+    try:
+        number = Decimal(fact.value)
+    except ArithmeticError:
+        return False
+    return (test.min is None or number >= test.min) and (test.max is None or number <= test.max)
+
+
+def holds(condition: Condition, org: OrganisationFacts, today: date | None = None) -> bool:
+    if condition.facts is not None and not all(fact_holds(t, org.fact(t.key), today) for t in condition.facts):
+        return False
     if condition.types is not None and org.type not in condition.types:
         return False
     if condition.cities is not None and org.city not in condition.cities:
@@ -37,16 +70,25 @@ def holds(condition: Condition, org: OrganisationFacts) -> bool:
     return condition.incubator_hosted is None or bool(org.incubator) == condition.incubator_hosted
 
 
-def check_rule(rule: EligibilityRule, org: OrganisationFacts) -> RuleFired | None:
-    """None when the rule does not apply to this organisation (its `when` does not match)."""
-    if rule.when is not None and not holds(rule.when, org):
+def check_rule(rule: EligibilityRule, org: OrganisationFacts, today: date | None = None) -> RuleFired | None:
+    """None when the rule does not apply to this organisation (its `when` does not match). A rule over
+    profile facts names each fact it read with its source and date."""
+    if rule.when is not None and not holds(rule.when, org, today):
         return None
-    outcome = Outcome.PASSED if holds(rule.require, org) else Outcome.FAILED
-    return RuleFired(rule.id, outcome, rule.message.zh, rule.message.en)
+    outcome = Outcome.PASSED if holds(rule.require, org, today) else Outcome.FAILED
+    zh, en = rule.message.zh, rule.message.en
+    for test in rule.require.facts or ():
+        fact = org.fact(test.key)
+        if fact is None:
+            zh, en = zh + f"（未登记 {test.key}）", en + f" ({test.key} not on record)"
+        else:
+            zh += f"（{test.key} = {fact.value}，来源：{fact.source}，{fact.as_of.isoformat()}）"
+            en += f" ({test.key} = {fact.value}, source: {fact.source}, {fact.as_of.isoformat()})"
+    return RuleFired(rule.id, outcome, zh, en)
 
 
-def check_organisation(program: VoucherProgram, org: OrganisationFacts) -> Decision:
-    fired = [r for r in (check_rule(rule, org) for rule in program.eligibility) if r is not None]
+def check_organisation(program: VoucherProgram, org: OrganisationFacts, today: date | None = None) -> Decision:
+    fired = [r for r in (check_rule(rule, org, today) for rule in program.eligibility) if r is not None]
     return decide(fired)
 
 
@@ -66,7 +108,7 @@ def check_application(program: VoucherProgram, app: Application, today: date, *,
         rules.append(fire("program.side", Outcome.FAILED, side=app.side.value))
     if app.requested_fen <= 0:
         rules.append(fire("request.positive", Outcome.FAILED))
-    rules += check_organisation(program, app.organisation).rules
+    rules += check_organisation(program, app.organisation, today).rules
     if app.project_class is not None and app.project_class not in program.project_classes:
         rules.append(fire("project-class.known", Outcome.FAILED, project_class=app.project_class))
     rules += _scale_rules(program, app)

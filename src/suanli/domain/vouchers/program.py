@@ -69,6 +69,20 @@ class Text(Strict):
     en: str = Field(min_length=1, max_length=500)
 
 
+class FactTest(Strict):
+    """A test on one profile fact (一企一档) an officer recorded with its source and date, e.g. the
+    previous year's revenue (`revenue_fen:2023`), the R&D share, a certification, or the credit record
+    (`credit:dishonest` must be absent)."""
+
+    key: str = Field(pattern=r"^[a-z0-9_.-]{1,60}(:[a-z0-9_.-]{1,38})?$")
+    present: bool = Field(default=True, description="false: the fact must NOT be recorded (or be recorded false)")
+    min: Decimal | None = Field(default=None, description="the value is at least this (numbers as recorded)")
+    max: Decimal | None = None
+    equals: str | None = Field(default=None, max_length=200)
+    max_age_days: int | None = Field(default=None, ge=1, le=3660,
+                                     description="the fact's date is at most this many days before the application")
+
+
 class Condition(Strict):
     """Facts about an organisation; every listed test must hold (AND). Omitted tests are not checked."""
 
@@ -77,6 +91,7 @@ class Condition(Strict):
     sectors_any: list[str] | None = Field(default=None, min_length=1)
     sme: bool | None = Field(default=None, description="tech SME or micro firm (科技型中小企业)")
     incubator_hosted: bool | None = Field(default=None, description="hosted by an incubator (创客)")
+    facts: list[FactTest] | None = Field(default=None, min_length=1, description="profile facts with source and date")
 
 
 class EligibilityRule(Strict):
@@ -160,6 +175,8 @@ class OrderRules(Strict):
     contract_paid_before_redemption: bool = False
     no_double_claim: Literal[True] = Field(default=True, description="never subsidised twice, across all programs")
     contract: ContractRules | None = None
+    documents: list[Evidence] = Field(
+        default_factory=list, description="document types uploaded to the contract before a claim on it (claim.documents)")
 
 
 class Scale(Strict):

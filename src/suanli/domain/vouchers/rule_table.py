@@ -55,6 +55,7 @@ COLUMNS: list[tuple[str, Callable[[VoucherProgram], str]]] = [
     ("contract conditions", _contract),
     ("scale", lambda p: _yes(p.scale)),
     ("evidence", lambda p: ", ".join(e.value for e in p.evidence) or DASH),
+    ("claim documents", lambda p: ", ".join(e.value for e in p.orders.documents) or DASH),
     ("stage documents", lambda p: str(sum(1 for s in p.review_stages if s.requires)) if any(
         s.requires for s in p.review_stages) else DASH),
     ("windows", lambda p: str(len(p.windows)) if p.windows else DASH),

@@ -59,6 +59,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "review.score-range": ("评分 {score} 超出 {stage} 环节的评分范围 {span}", "score {score} is outside stage {stage}'s range {span}"),
     "grant.within-request": ("核定金额 {amount} 超过申领金额 {requested}", "granted amount {amount} is above the {requested} requested"),
     "grant.above-request": ("本项目允许核定金额高于申领金额（{requested}）", "this program allows granting more than the {requested} requested"),
+    "claim.documents": ("申领前须在合同下上传证明材料：{missing}", "upload these documents to the contract before claiming: {missing}"),
     "claim.minimum": ("兑付金额 {amount} 低于最低申领额 {minimum}", "the amount {amount} is below the minimum claim {minimum}"),
     "contract.signed-after": ("合同签订日 {signed_on} 早于 {earliest}", "the contract was signed on {signed_on}, before {earliest}"),
     "contract.term": ("合同期限 {term} 个月，超过 {limit} 个月", "the contract runs {term} months, more than {limit}"),

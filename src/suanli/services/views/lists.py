@@ -5,7 +5,7 @@ as the API's list for the same collection)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -78,15 +78,16 @@ def _window(query: ListQuery, sorts: Sequence[str], default: str) -> repo.Window
     return repo.Window(sort, query.descending, (query.page - 1) * query.per_page, query.per_page)
 
 
-def _paged(fetch: object, query: ListQuery, sorts: Sequence[str], default: str) -> Page[T]:
+def _paged(fetch: Callable[[repo.Window], tuple[list[T], int]], query: ListQuery, sorts: Sequence[str],
+           default: str) -> Page[T]:
     """One page; a page number past the end shows the last page (the total says how many there are)."""
     window = _window(query, sorts, default)
-    rows, total = fetch(window)  # type: ignore[operator]
+    rows, total = fetch(window)
     page = query.page
     if not rows and total and window.offset >= total:
         page = -(-total // query.per_page)
         window = repo.Window(window.sort, window.descending, (page - 1) * query.per_page, query.per_page)
-        rows, total = fetch(window)  # type: ignore[operator]
+        rows, total = fetch(window)
     return Page(rows, total, page, query.per_page, window.sort, window.descending, tuple(sorts))
 
 

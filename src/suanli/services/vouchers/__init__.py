@@ -38,6 +38,14 @@ from suanli.services.vouchers.documents import (
     list_documents,
     upload_document,
 )
+from suanli.services.vouchers.drafts import (
+    DraftPreview,
+    list_drafts,
+    preview,
+    propose_program,
+    publish_draft,
+    withdraw_draft,
+)
 from suanli.services.vouchers.grants import grant, wallet_for
 from suanli.services.vouchers.programs import (
     budget_left,
@@ -88,6 +96,7 @@ __all__ = [
     "Claimed",
     "ContractClaim",
     "DeclareContract",
+    "DraftPreview",
     "PayerSubsidy",
     "Principal",
     "ReserveReport",
@@ -121,12 +130,16 @@ __all__ = [
     "list_applications",
     "list_contracts",
     "list_documents",
+    "list_drafts",
     "list_programs",
     "list_redemptions",
     "list_wallets",
     "load_program",
+    "preview",
     "program_of",
     "program_row",
+    "propose_program",
+    "publish_draft",
     "readable_contract",
     "record_platform_order",
     "record_usage_redemption",
@@ -145,4 +158,5 @@ __all__ = [
     "wallet_for",
     "wallet_state",
     "wallet_view",
+    "withdraw_draft",
 ]

@@ -32,6 +32,7 @@ from suanli.domain.vouchers.bounds import check_fen, check_member, check_text
 from suanli.domain.vouchers.errors import VoucherNotFound
 from suanli.domain.vouchers.program import Evidence
 from suanli.domain.vouchers.review import ReviewDecision
+from suanli.services.profile import profile_of
 from suanli.services.vouchers.common import audit_event, facts_of
 from suanli.services.vouchers.documents import uploaded_kinds
 from suanli.services.vouchers.grants import grant, grant_limits
@@ -62,7 +63,8 @@ def apply(session: Session, *, command: ApplyCommand, actor: Principal, today: d
     org = repo.get_organisation(session, actor.organisation_id)
     assert org is not None
     evidence = frozenset(check_member("evidence", k, Evidence) for k in (command.evidence or {}))
-    app = Application(facts_of(org), command.requested_fen, side, command.project_class, command.sector,
+    profile = tuple(profile_of(session, org.id).facts.values())  # 一企一档: recorded with source and date
+    app = Application(facts_of(org, profile), command.requested_fen, side, command.project_class, command.sector,
                       command.scale_pflops_fp16, evidence)
     decision = check_application(program, app, today, opened=row.status == "open").raise_if_refused()
     mode = CapMode.LIMIT if program.apply_and_enjoy else CapMode.STRICT

@@ -10,13 +10,14 @@ from sqlalchemy.orm import Session
 from suanli.db.models.organisations import OrganisationRow
 from suanli.domain.ledger import AccountPurpose, OwnerKind
 from suanli.domain.organisations import OrganisationFacts, OrganisationType
+from suanli.domain.profile import ProfileFact
 from suanli.services import ledger
 from suanli.services.audit import record_event
 
 
-def facts_of(org: OrganisationRow) -> OrganisationFacts:
+def facts_of(org: OrganisationRow, profile: tuple[ProfileFact, ...] = ()) -> OrganisationFacts:
     return OrganisationFacts(org.name, OrganisationType(org.type), org.city, frozenset(org.sectors or ()), org.sme,
-                             org.incubator, frozenset(org.affiliated_centers or ()))
+                             org.incubator, frozenset(org.affiliated_centers or ()), profile)
 
 
 def audit_event(session: Session, kind: str, subject: str, payload: dict[str, Any], organisation_id: int | None = None) -> dict[str, Any]:

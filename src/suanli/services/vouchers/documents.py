@@ -159,3 +159,19 @@ def document_content(session: Session, *, document_id: int, actor: Principal,
 def uploaded_kinds(session: Session, application_id: int) -> frozenset[Evidence]:
     """The document types uploaded to an application (what a stage's `requires` is checked against)."""
     return frozenset(Evidence(d.kind) for d in repo.documents_of(session, application_id=application_id))
+
+
+def check_store(session: Session, *, data_dir: Path) -> tuple[int, list[str]]:
+    """Every recorded document's file is in the store with the bytes of its SHA-256 (`admin verify`):
+    the number of documents checked and one line per problem."""
+    store, problems, checked = BlobStore(data_dir), [], 0
+    for row in repo.all_documents(session):
+        checked += 1
+        try:
+            data = store.get(row.sha256)
+        except FileNotFoundError:
+            problems.append(f"document {row.id} ({row.filename}): its file {row.sha256} is missing from the store")
+            continue
+        if BlobStore.digest(data) != row.sha256:
+            problems.append(f"document {row.id} ({row.filename}): the stored bytes no longer match {row.sha256}")
+    return checked, problems

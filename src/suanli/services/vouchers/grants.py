@@ -70,7 +70,9 @@ def grant_limits(session: Session, row: VoucherProgramRow, program: VoucherProgr
         for split in repo.funder_splits(session, row.id):
             for funder, fen in split.items():
                 granted[funder] = granted.get(funder, 0) + int(fen)
-        limits["funder_granted"] = granted
+        # What expired or was clawed back went back to the combined budget; each funder gets its share.
+        back = funder_split(program, int(row.returned_fen) + int(row.clawed_back_fen))
+        limits["funder_granted"] = {f: max(fen - back.get(f, 0), 0) for f, fen in granted.items()}
     return limits
 
 

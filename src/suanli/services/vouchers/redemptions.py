@@ -39,6 +39,7 @@ from suanli.domain.vouchers import (
 )
 from suanli.domain.vouchers.bounds import check_text
 from suanli.domain.vouchers.errors import VoucherNotFound
+from suanli.domain.vouchers.program import Evidence
 from suanli.domain.vouchers.ratios import OrderLine
 from suanli.services import ledger
 from suanli.services.vouchers.common import audit_event, facts_of, known_id, ledger_account
@@ -235,7 +236,8 @@ def contract_order(session: Session, contract: VoucherContractRow, side: Side) -
                  facts.through_platform, facts.confirmed, facts.paid,
                  items=tuple(OrderLine(i.kind, i.amount_fen, i.ecosystem, i.domestic, i.center or designated)
                              for i in facts.items), signed_on=facts.signed_on,
-                 term_months=facts.term_months)
+                 term_months=facts.term_months,
+                 documents=frozenset(Evidence(d.kind) for d in repo.documents_of(session, contract_id=contract.id)))
 
 
 def _redeem_contract(session: Session, claim: ContractClaim, actor: Principal, today: date | None,

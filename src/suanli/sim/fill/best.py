@@ -70,15 +70,19 @@ def best_model(pods: PodList) -> FragmentationModel:
     return model
 
 
-CANDIDATE_TEMPERATURES = (1.0, 1.5, 2.0, 3.0)  # x FGD's divisor
+# (shared-GPU tasks, whole-GPU tasks), x FGD's divisor; the last keeps shared tasks on FGD's
+# gradient while whole ones consolidate (see docs/simulator.md for where it is chosen)
+CANDIDATE_TEMPERATURES = ((1.0, 1.0), (1.5, 1.5), (2.0, 2.0), (3.0, 3.0), (1.0, 2.0))
 CALIBRATION_SEEDS = (1_000_003, 1_000_033, 1_000_037, 1_000_039)  # far from any seed range a user asks for
 CALIBRATION_LEVELS = (95, 100, 110, 120, 130)
 
 
-def tempered(model: FragmentationModel, temperature: float) -> FragmentationModel:
-    """The same fragmentation model with the score's divisor multiplied by `temperature`."""
+def tempered(model: FragmentationModel, temperature: float, whole: float | None = None) -> FragmentationModel:
+    """The same fragmentation model with the score's divisor multiplied by `temperature` (by
+    `whole`, when given, for tasks of whole GPUs)."""
     hotter = copy.copy(model)
     hotter.scale = model.scale * temperature
+    hotter.whole_scale = model.whole_scale * (temperature if whole is None else whole)
     return hotter
 
 

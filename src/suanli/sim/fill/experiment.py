@@ -62,14 +62,15 @@ def _best(pods: PodList, nodes: NodeList | None = None) -> BestScorer:
     if nodes is None:
         return BestScorer(model)
     temperature = derived((nodes, pods), "best temperature", lambda: calibrate(nodes, pods, model))
-    return BestScorer(derived((nodes, pods), "best tempered", lambda: tempered(model, temperature)))
+    return BestScorer(derived((nodes, pods), "best tempered", lambda: tempered(model, *temperature)))
 
 
-def calibrate(nodes: NodeList, pods: PodList, model: FragmentationModel) -> float:
-    """The temperature of `best` for this cluster and workload (see suanli.sim.fill.best)."""
+def calibrate(nodes: NodeList, pods: PodList, model: FragmentationModel) -> tuple[float, float]:
+    """The temperatures (shared-GPU tasks, whole-GPU tasks) of `best` for this cluster and
+    workload (see suanli.sim.fill.best)."""
     results = {}
     for temperature in CANDIDATE_TEMPERATURES:
-        hot = tempered(model, temperature)
+        hot = tempered(model, *temperature)
         total = 0.0
         for seed in CALIBRATION_SEEDS:
             levels = _run(nodes, pods, f"calibration {temperature}", lambda _p, hot=hot: BestScorer(hot), seed, 1.3)

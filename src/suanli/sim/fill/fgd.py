@@ -44,6 +44,7 @@ class FragmentationModel:
         # integer weights proportional to frequency: exact sums, one division at the end
         self.weight = np.rint(typical.weight / typical.weight.min() * 1000).astype(np.int64)
         self.scale = float(self.weight.sum()) * 1000.0
+        self.whole_scale = self.scale  # the divisor for tasks of whole GPUs (`best` may make it hotter)
         free = np.arange(MILLI + 1)[:, None]
         self.ge = (free >= self.milli).astype(np.int64)  # [free milli, typical pod]
         self.below = np.where(free >= self.milli, 0, free)
@@ -92,8 +93,8 @@ class FragmentationModel:
         frag: np.ndarray = np.where(fit, below, total[..., None]) @ self.weight
         return frag
 
-    def score(self, before: np.ndarray, after: np.ndarray) -> np.ndarray:
-        x = (after - before) / self.scale
+    def score(self, before: np.ndarray, after: np.ndarray, scale: float | None = None) -> np.ndarray:
+        x = (after - before) / (self.scale if scale is None else scale)
         np.exp(x, out=x)
         x += 1.0
         np.divide(100.0, x, out=x)
@@ -202,7 +203,7 @@ class FGDScorer:
         fm, p = self.model, self.model.p
         stats = self.stats[nodes]
         after = fm.frag(cpu_after, stats[:, :p], stats[:, p:2 * p], stats[:, 2 * p] - k * MILLI, fm.need(k))
-        return fm.score(self.before[nodes], after)
+        return fm.score(self.before[nodes], after, fm.whole_scale)
 
     def _fractional(self, nodes: np.ndarray, cpu_after: np.ndarray, milli: int) -> tuple[np.ndarray, np.ndarray]:
         """Score each fitting GPU of each node, keep the top score per node (lowest GPU on ties).

@@ -66,9 +66,11 @@ def job_quote(request: Request, session: SessionDep, viewer: ViewerDep) -> Respo
     """The quote fragment the job form fetches as the user types."""
     lang = "zh" if i18n.language(request) == "zh_CN" else "en"
     try:
+        # The quote shows what automatic placement would do: simulated centers only when allowed.
         result = quotes.quote(session, principal=viewer,
                               request=_placement_request(request.query_params, request.query_params.getlist("ecosystems")),
-                              weights=request.app.state.settings.placement_weights or None)
+                              weights=request.app.state.settings.placement_weights or None,
+                              simulated=request.query_params.get("allow_simulated") == "1")
     except SuanliError as exc:
         return render(request, "quote.html", viewer=viewer, quote=None, problem=error_text(exc, i18n.language(request)),
                       msg_lang=lang)
@@ -93,7 +95,8 @@ def _submit(request: Request, session: Session, viewer: Principal, fields: dict[
                        resources=ResourceRequest(devices=int(placement.devices or 1), ecosystems=placement.ecosystems,
                                                  min_device_memory_gb=placement.min_device_memory_gb),
                        time_limit_s=max(1, int(placement.hours * 3600)), center=center or None, pool=pool or None,
-                       preferences={"prefer": placement.prefer} if not center else {})
+                       preferences=({"prefer": placement.prefer, "allow_simulated": fields.get("allow_simulated") == "1"}
+                                    if not center else {}))
         return f"/jobs/{jobs.submit_job(session, principal=viewer, spec=spec).id}"
 
     def refused(message: str) -> Response:

@@ -17,6 +17,8 @@ from suanli.domain.errors import InvalidInput
 from suanli.domain.organisations import Principal, Role
 from suanli.domain.vouchers.disclosure import to_csv, to_xlsx
 from suanli.services import vouchers as service
+from suanli.services.documents.disclosure import disclosure_document
+from suanli.services.documents.pdf import to_pdf
 from suanli.services.views import lists
 from suanli.services.views import vouchers as views
 from suanli.web import i18n
@@ -47,34 +49,23 @@ def _title(request: Request, row: Any) -> str:
 @router.get("/programs")
 def programs(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
     require(viewer, *READERS)
-    return _programs_page(request, session, viewer)
+    return programs_page(request, session, viewer)
 
 
-def _programs_page(request: Request, session: Session, viewer: Principal, status: int = 200, **extra: Any) -> Response:
+def programs_page(request: Request, session: Session, viewer: Principal, status: int = 200, **extra: Any) -> Response:
     rows = views.list_programs(session, principal=viewer)
     return render(request, "programs.html", status, viewer=viewer, programs=rows,
+                  drafts=service.list_drafts(session, actor=viewer),
                   titles={p.id: _title(request, p) for p in rows}, left={p.id: service.budget_left(p) for p in rows},
                   may_edit=viewer.role in OFFICERS, **extra)
 
 
 @router.post("/programs")
 async def load_program(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
-    require(viewer, *OFFICERS)
-    fields = await form(request)
-    return await run_in_threadpool(_load_program, request, session, viewer, fields)
+    """The older form address: a pasted file becomes a draft for a second officer, like an upload."""
+    from suanli.web.routes.program_drafts import propose
 
-
-def _load_program(request: Request, session: Session, viewer: Principal, fields: dict[str, str]) -> Response:
-    gettext = i18n.translator(i18n.language(request))
-
-    def action() -> str:
-        return f"/programs/{service.load_program(session, text=fields.get('text', ''), actor=viewer).id}"
-
-    def refused(message: str) -> Response:
-        return _programs_page(request, session, viewer, 422, error=gettext("The program file was refused:") + " " + message,
-                              text=fields.get("text", ""))
-
-    return submit_form(request, session, viewer, fields, action, refused)
+    return await propose(request, session, viewer)
 
 
 @router.post("/programs/{program_id}/window")
@@ -148,8 +139,12 @@ def _program_page(request: Request, session: Session, viewer: Principal, program
 def disclosure(session: SessionDep, viewer: ViewerDep, program_id: int, fmt: str) -> Response:
     require(viewer, *READERS)
     views.get_program(session, principal=viewer, program_id=program_id)
+    if fmt == "pdf":  # the printed list, with the issuer and the total (services/documents)
+        doc = disclosure_document(session, principal=viewer, program_id=program_id)
+        return Response(to_pdf(doc), media_type="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="disclosure-{program_id}.pdf"'})
     if fmt not in ("csv", "xlsx"):
-        raise InvalidInput("the disclosure list comes as csv or xlsx")
+        raise InvalidInput("the disclosure list comes as pdf, csv or xlsx")
     rows = service.disclosure(session, program_id=program_id)
     if fmt == "csv":
         return Response(to_csv(rows), media_type="text/csv; charset=utf-8",

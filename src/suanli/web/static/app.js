@@ -63,7 +63,9 @@
     document.querySelectorAll("[data-figure]").forEach(function (el) {
       const fig = JSON.parse(el.dataset.figure);
       const layout = Object.assign({ margin: { t: 40, r: 20, b: 60, l: 60 }, font: { size: 13 } }, fig.layout || {});
-      window.Plotly.newPlot(el, fig.data, layout, { responsive: true, displaylogo: false });
+      // The page's language: Chinese month names and mode bar (static/plotly-locale-zh-cn.js) on a zh page.
+      const locale = document.documentElement.lang === "zh-CN" ? "zh-CN" : "en";
+      window.Plotly.newPlot(el, fig.data, layout, { responsive: true, displaylogo: false, locale: locale });
       el.dataset.rendered = "1";
     });
   }

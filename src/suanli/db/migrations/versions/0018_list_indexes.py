@@ -7,7 +7,7 @@ combining two single-column indexes and sorting (190 ms at a city's year of jobs
 spilled to disk at deep pages), and usage gets its missing `started_at` index.
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0018"
-down_revision = "0016"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

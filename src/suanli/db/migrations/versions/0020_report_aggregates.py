@@ -5,7 +5,7 @@ Adds `report_usage_daily` (device-seconds per center, ecosystem and start day) a
 here and kept by the writes they sum from now on (metering, job submission).
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0018"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,167 @@
+"""The notifier: reads the facts after its cursors and files the notices they call for. Run by the
+worker's `notifications` step (and by tests directly); idempotent: a person is told of a fact once
+(the key), and the cursors move in the same transaction as the notices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from suanli.db.models.notifications import NotificationRow, OutboundEmailRow
+from suanli.db.models.organisations import UserRow
+from suanli.db.repositories import ledger as ledger_repo
+from suanli.db.repositories import notifications as repo
+from suanli.db.repositories import vouchers as vouchers_repo
+from suanli.domain.jobs import JobState
+from suanli.domain.money import format_yuan
+from suanli.domain.organisations import Role
+from suanli.services.notifications import webhooks
+from suanli.services.notifications.inbox import KINDS
+
+AUDIT_KINDS = ("voucher.application_submitted", "voucher.application_reviewed", "voucher.grant_approved",
+               "settlement.batch_created")
+WALLET_WARNING = timedelta(days=30)
+BATCH = 1000
+JOB_STATES = {"succeeded": ("已成功", "succeeded"), "failed": ("失败", "failed"), "timed_out": ("超时", "timed out"),
+              "cancelled": ("已取消", "was cancelled"), "lost": ("已丢失", "was lost")}
+ORG_ROLES = (Role.ORG_ADMIN.value, Role.PROVIDER_ADMIN.value)
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: str
+    key: str
+    subject_zh: str
+    subject_en: str
+    body_zh: str
+    body_en: str
+    link: str
+
+
+def _file(session: Session, user: UserRow, notice: Notice, public_url: str | None, now: datetime) -> int:
+    if Role(user.role) not in KINDS[notice.kind][2]:
+        return 0
+    filed = webhooks.queue(session, user_id=user.id, kind=notice.kind, key=notice.key, now=now, payload={
+        "key": notice.key, "subject": {"zh": notice.subject_zh, "en": notice.subject_en},
+        "body": {"zh": notice.body_zh, "en": notice.body_en}, "link": notice.link, "at": now.isoformat()})
+    if repo.notified(session, user.id, notice.key):
+        return filed
+    settings = repo.settings_of(session, user.id)
+    if settings is None or notice.kind not in settings.muted_inbox:
+        repo.add(session, NotificationRow(user_id=user.id, kind=notice.kind, key=notice.key, subject_zh=notice.subject_zh,
+                                          subject_en=notice.subject_en, body_zh=notice.body_zh, body_en=notice.body_en,
+                                          link=notice.link))
+        filed += 1
+    if settings is not None and settings.email and notice.kind not in settings.muted_email:
+        link = f"{public_url.rstrip('/')}{notice.link}" if public_url and notice.link else notice.link
+        body = "\n\n".join(part for part in (notice.body_zh, f"详情：{link}" if link else "", "——", notice.subject_en,
+                                             notice.body_en) if part)
+        repo.add(session, OutboundEmailRow(user_id=user.id, key=notice.key, to_address=settings.email,
+                                           subject=f"【算力调度平台】{notice.subject_zh}"[:300], body=body,
+                                           next_attempt_at=now))
+        filed += 1
+    return filed
+
+
+def _tell(session: Session, people: list[UserRow], notice: Notice, public_url: str | None, now: datetime) -> int:
+    seen: set[int] = set()
+    filed = 0
+    for user in people:
+        if user.id not in seen:
+            seen.add(user.id)
+            filed += _file(session, user, notice, public_url, now)
+    return filed
+
+
+def _applicants(session: Session, organisation_id: int, applicant_user_id: int) -> list[UserRow]:
+    people = repo.users(session, roles=ORG_ROLES, organisation_id=organisation_id)
+    applicant = session.get(UserRow, applicant_user_id)
+    return people + ([applicant] if applicant is not None and applicant.active else [])
+
+
+def _from_audit(session: Session, public_url: str | None, now: datetime) -> int:
+    cursor = repo.cursor(session, "audit")
+    filed = 0
+    for event, payload in repo.events_after(session, int(cursor.position), AUDIT_KINDS, BATCH):
+        cursor.position = event.seq
+        ident = event.subject.rpartition(":")[2]
+        if event.kind not in AUDIT_KINDS or not ident.isdigit():
+            continue
+        if event.kind == "settlement.batch_created":
+            batch = ledger_repo.get_batch(session, int(ident))
+            if batch is not None and batch.status == "draft":  # one approved meanwhile awaits nobody
+                total = format_yuan(int(batch.total_fen))
+                filed += _tell(session, repo.users(session, roles=(Role.FINANCE_OFFICER.value,)), Notice(
+                    "batch_awaiting_approval", f"batch:{batch.id}:created",
+                    f"拨付批次 {batch.number} 待审批（合计 {total}）", f"Batch {batch.number} awaits approval ({total})",
+                    f"{batch.month} 的拨付批次由 {batch.created_by} 制单，请审批（制单人不得审批）。",
+                    f"The {batch.month} batch was prepared by {batch.created_by}; someone else must approve it.",
+                    "/batches"), public_url, now)
+            continue
+        application = vouchers_repo.get_application(session, int(ident))
+        if application is None:
+            continue
+        link = f"/applications/{application.id}"
+        if event.kind == "voucher.application_submitted":
+            filed += _tell(session, repo.users(session, roles=(Role.PROGRAM_OFFICER.value,)), Notice(
+                "application_to_review", f"application:{application.id}:submitted",
+                f"新申领待审核：{application.project}（#{application.id}）",
+                f"New application to review: {application.project} (#{application.id})",
+                f"申请金额 {format_yuan(int(application.requested_fen))}。", f"Requested {format_yuan(int(application.requested_fen))}.",
+                link), public_url, now)
+        elif event.kind == "voucher.application_reviewed" and payload.get("approve") is False:
+            filed += _tell(session, _applicants(session, application.organisation_id, application.applicant_user_id), Notice(
+                "application_decided", f"application:{application.id}:rejected",
+                f"申领未通过：{application.project}（#{application.id}）",
+                f"Application not approved: {application.project} (#{application.id})",
+                "审核意见与触发的规则见申领详情。", "The reviewers' opinion and the rules are on the application's page.",
+                link), public_url, now)
+        elif event.kind == "voucher.grant_approved":
+            amount = format_yuan(int(payload.get("amount_fen", 0)))
+            until = str(payload.get("expires_on", ""))
+            filed += _tell(session, _applicants(session, application.organisation_id, application.applicant_user_id), Notice(
+                "application_decided", f"application:{application.id}:granted",
+                f"申领已核定：{application.project}（{amount}）", f"Application granted: {application.project} ({amount})",
+                f"算力券 {amount} 已发放，有效期至 {until}。", f"{amount} of vouchers granted, valid until {until}.",
+                link), public_url, now)
+    return filed
+
+
+def _from_jobs(session: Session, public_url: str | None, now: datetime) -> int:
+    cursor = repo.cursor(session, "jobs")
+    filed = 0
+    for event_id, state, job in repo.job_events_after(session, int(cursor.position), BATCH):
+        cursor.position = event_id
+        if state not in JOB_STATES or not JobState(state).is_final:
+            continue
+        owner = session.get(UserRow, job.user_id)
+        if owner is None or not owner.active:
+            continue
+        zh, en = JOB_STATES[state]
+        filed += _file(session, owner, Notice(
+            "job_ended", f"job:{job.id}:ended", f"作业 {job.name}（#{job.id}）{zh}", f"Job {job.name} (#{job.id}) {en}",
+            "输出、用量与费用见作业详情。", "Output, usage and cost are on the job's page.", f"/jobs/{job.id}"), public_url, now)
+    return filed
+
+
+def _from_wallets(session: Session, now: datetime, public_url: str | None) -> int:
+    filed = 0
+    today = now.date()
+    for wallet, program in repo.wallets_expiring(session, on_or_before=today + WALLET_WARNING, today=today):
+        left = format_yuan(int(wallet.granted_fen) - int(wallet.reserved_fen) - int(wallet.redeemed_fen)
+                           - int(wallet.returned_fen))
+        filed += _tell(session, repo.users(session, roles=ORG_ROLES, organisation_id=wallet.organisation_id), Notice(
+            "wallet_expiring", f"wallet:{wallet.id}:expires:{wallet.expires_on.isoformat()}",
+            f"算力券将于 {wallet.expires_on} 到期（余额 {left}）", f"Vouchers expire on {wallet.expires_on} ({left} left)",
+            f"{program.title_zh} 的算力券余额 {left} 将于 {wallet.expires_on} 到期，到期后余额收回。",
+            f"{left} of {program.title_en} vouchers expire on {wallet.expires_on}; the rest then returns to the program.",
+            "/vouchers"), public_url, now)
+    return filed
+
+
+def derive(session: Session, *, now: datetime, public_url: str | None = None) -> int:
+    """File every notice the new facts call for; how many were filed (inbox rows and mails)."""
+    return (_from_audit(session, public_url, now) + _from_jobs(session, public_url, now)
+            + _from_wallets(session, now, public_url))
