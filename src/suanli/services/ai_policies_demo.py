@@ -98,6 +98,9 @@ def _awards(session: Session) -> None:
                  year=2024, basis="model:医联影像大模型", evidence=frozenset({"registration-notice"}))
     awards.apply(session, actor=officer, organisation_id=ids["zhixing"], item_code="ai-2024-standards", year=2024,
                  basis="standard:T/CDAI 001-2024", level="industry", evidence=frozenset({"standard-publication"}))
+    # The bureau pays the decided amounts in; the awards wait, owed, for the month's next disbursement batch.
+    for code, fen in (("ai-2024-large-model-registration", 100_000_000), ("ai-2024-standards", 25_000_000)):
+        awards.fund_item(session, actor=officer, item_code=code, amount_fen=fen, idempotency_key=f"demo:award-fund:{code}")
 
 
 def _opportunities(session: Session) -> None:

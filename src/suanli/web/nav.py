@@ -31,6 +31,7 @@ MENUS: dict[Role, list[tuple[str, str]]] = {
 OPPORTUNITIES = ("/opportunities", N_("Opportunity list"))
 INDICATORS = ("/indicators", N_("Industry indicators"))
 AI_POLICY_DESKS = {Role.PROGRAM_OFFICER: [("/awards", N_("Incentive awards")),
+                                          ("/awards/profile", N_("Organisation profiles")),
                                           ("/opportunities/batches", N_("Opportunity batches")),
                                           ("/indicators/manage", N_("Indicator figures"))],
                    Role.ORG_ADMIN: [("/awards/matches", N_("Policy matches"))],

@@ -101,6 +101,7 @@ def build_world(api: Any) -> World:
     _audit_seqs(w)
     _exchange(w)
     _opportunities(w)
+    _awards(w)
     w.globals.update(name="local", month="2001-01", fmt="csv", action="approve")
     return w
 
@@ -271,3 +272,21 @@ def _opportunities(w: World) -> None:
         for tenant, member in (("A", "member_a"), ("B", "member_b")):
             match = opportunities.request_match(s, actor=principal_of(s.get(User, w.users[member])), item_id=item.id)
             w.ids[tenant]["match_id"] = match.id
+
+
+def _awards(w: World) -> None:
+    """A decided award for A and for B (major-project conversion, amount set by review): the claim ids."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[3] / "examples" / "awards" / "major-project-conversion.yaml").read_text("utf-8")
+    c, officer = w.api.client, w.api.auth("officer")
+    assert c.post("/api/v1/award-items", json={"text": text}, headers=officer).status_code == 201
+    code = "ai-2024-major-project-conversion"
+    evidence = ["project-acceptance", "product-launch"]
+    for tenant in ("A", "B"):
+        decided = c.post("/api/v1/award-claims", headers=officer, json={
+            "organisation_id": w.orgs[tenant], "item": code, "year": 2024, "basis": f"project:{tenant}",
+            "evidence": evidence, "reviewed_amount_fen": 1_000_000})
+        assert decided.status_code == 201, decided.text
+        w.ids[tenant]["claim_id"] = decided.json()["id"]
+    w.globals.update(code=code)

@@ -302,6 +302,12 @@ RULES.update({
     ("POST", f"{V1}/award-claims"): Rule(OFFICERS, request=lambda w, t: {"json": {
         "organisation_id": w.orgs[t], "item": "nope", "year": 2024, "basis": "matrix"}}),
     ("GET", f"{V1}/organisations/{{organisation_id}}/policy-matches"): Rule(SIGNED_IN, tenant=True),
+    ("POST", f"{V1}/organisations/{{organisation_id}}/policy-matches/{{code}}/confirm"): Rule(
+        frozenset({OA}), tenant=True, request=lambda w, t: {"params": {"year": 2024}}),
+    ("POST", f"{V1}/award-items/{{code}}/funding"): Rule(frozenset({PO, FO, OP}), request=lambda w, t: key(
+        w, t, {"amount_fen": 1})),
+    ("GET", f"{V1}/award-claims/{{claim_id}}"): Rule(frozenset({OA, OM, PO, OP, FO}), tenant=True),
+    ("GET", f"{V1}/award-items/{{code}}/disclosure"): Rule(SIGNED_IN, public_data=True),
 })
 
 
@@ -392,6 +398,9 @@ WEB: dict[tuple[str, str], Page] = {
     ("GET", "/awards"): Page(),
     ("POST", "/awards"): Page(),
     ("GET", "/awards/matches"): Page(),
+    ("POST", "/awards/confirm"): Page(),
+    ("GET", "/awards/profile"): Page(),
+    ("POST", "/awards/profile"): Page(),
 }
 # Framework routes that are not endpoints of the platform's own (docs and schema), answered to anyone.
 FRAMEWORK = {("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"), ("GET", "/redoc"),

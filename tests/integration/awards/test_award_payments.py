@@ -150,3 +150,43 @@ def test_an_award_beyond_the_items_budget_is_refused_and_writes_nothing(api) -> 
     lowered = text.replace("budget_fen: 15_000_000", "budget_fen: 10_000_000")
     r = c.post("/api/v1/award-items", json={"text": lowered}, headers=officer)
     assert r.status_code == 409 and r.json()["rule"] == f"{ITEM}.budget"
+
+
+def test_no_application_items_are_only_confirmed_by_the_eligible_organisations_administrator(api) -> None:  # type: ignore[no-untyped-def]
+    """免申即享 through the API: the amount comes from the bureau's facts; the administrator confirms once;
+    a member may not, another organisation reads 404, an item that needs an application is refused."""
+    bureau = api.organisation("bureau", OrganisationType.GOVERNMENT)
+    company, other = api.organisation("zhixing-ai"), api.organisation("other-ai")
+    officer = api.user("officer", Role.PROGRAM_OFFICER, bureau)
+    admin = api.user("zx-admin", Role.ORG_ADMIN, company)
+    member = api.user("zx-member", Role.ORG_MEMBER, company)
+    stranger = api.user("other-admin", Role.ORG_ADMIN, other)
+    c = api.client
+    for name in ("revenue-thresholds", "standards"):
+        assert c.post("/api/v1/award-items", json={"text": (FILES / f"{name}.yaml").read_text("utf-8")},
+                      headers=officer).status_code == 201
+    for key, value in (("revenue_fen:2024", str(60_000 * WAN)), ("ai_revenue_share_pct:2024", "61")):
+        c.put(f"/api/v1/organisations/{company}/profile-facts", headers=officer,
+              json={"key": key, "value": value, "source": "2024年度审计报告", "as_of": "2025-04-30"})
+    # A claimant never records its own facts.
+    assert c.put(f"/api/v1/organisations/{company}/profile-facts", headers=admin, json={
+        "key": "revenue_fen:2024", "value": "1", "source": "me", "as_of": "2025-01-01"}).status_code == 403
+    confirm = f"/api/v1/organisations/{company}/policy-matches/{ITEM}/confirm?year=2024"
+    assert c.post(confirm, headers=member).status_code == 403
+    assert c.post(confirm, headers=stranger).status_code == 404
+    before = _counts(api)
+    needs_application = c.post(f"/api/v1/organisations/{company}/policy-matches/ai-2024-standards/confirm?year=2024",
+                               headers=admin)
+    assert needs_application.status_code == 422 and needs_application.json()["rule"] == "ai-2024-standards.no-application"
+    assert _counts(api) == before
+    confirmed = c.post(confirm, headers=admin)
+    assert confirmed.status_code == 201, confirmed.text
+    body = confirmed.json()
+    assert body["amount_fen"] == 30 * WAN  # 300m and 500m thresholds first passed: ¥100k + ¥200k
+    assert {r["rule"] for r in body["rules"]} >= {f"{ITEM}.tier.300m", f"{ITEM}.tier.500m", f"{ITEM}.no-application"}
+    assert [p["status"] for p in body["payouts"]] == ["owed"]
+    before = _counts(api)
+    again = c.post(confirm, headers=admin)
+    assert again.status_code == 409 and _counts(api) == before
+    matches = c.get(f"/api/v1/organisations/{company}/policy-matches?year=2024", headers=admin).json()
+    assert ITEM not in {m["item"] for m in matches}

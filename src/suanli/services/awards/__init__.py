@@ -7,13 +7,15 @@ from suanli.services.awards.claims import (
     calculator,
     confirm,
     get_claim,
+    home_matches,
     list_decided,
     list_items,
     load_item,
+    my_awards,
     organisation_by_name,
     payouts_out,
 )
 from suanli.services.awards.payments import disclosure, fund_item
 
-__all__ = ["apply", "calculator", "confirm", "disclosure", "fund_item", "get_claim", "list_decided", "list_items",
-           "load_item", "organisation_by_name", "payouts_out"]
+__all__ = ["apply", "calculator", "confirm", "disclosure", "fund_item", "get_claim", "home_matches", "list_decided", "list_items",
+           "load_item", "my_awards", "organisation_by_name", "payouts_out"]

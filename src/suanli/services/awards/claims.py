@@ -6,12 +6,13 @@ same threshold therefore fails in the domain (409 naming the rule) or, when two 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from suanli.db.models.awards import AwardApplicationRow, AwardBenefitRow, AwardItemRow
+from suanli.db.models.awards import AwardApplicationRow, AwardBenefitRow, AwardItemRow, AwardPayoutRow
 from suanli.db.models.organisations import OrganisationRow
 from suanli.db.repositories import organisations as org_repo
 from suanli.domain.awards import (
@@ -24,7 +25,7 @@ from suanli.domain.awards import (
     parse_award_file,
 )
 from suanli.domain.awards.basis import check_related_parties, normalise_basis
-from suanli.domain.errors import Conflict, Forbidden, NotFound
+from suanli.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from suanli.domain.organisations import Principal, Role
 from suanli.services import benefits
 from suanli.services.audit import record_event
@@ -93,6 +94,8 @@ def confirm(session: Session, *, actor: Principal, organisation_id: int, item_co
         raise NotFound(f"organisation {organisation_id} not found")
     if actor.role not in CONFIRMERS:
         raise Forbidden("an organisation's administrator confirms its policy matches")
+    if not 2000 <= year <= 2100:
+        raise InvalidInput(f"year {year} is not a policy year / 年度 {year} 无效", field="year")
     row = payments.item_row(session, item_code)
     item = parse_award_file(row.text)
     if not item.no_application:
@@ -109,7 +112,7 @@ def _decide(session: Session, *, decided_by: str, organisation_id: int, item_cod
             confirmed: bool = False) -> AwardApplicationRow:
     row = payments.item_row(session, item_code)
     item = parse_award_file(row.text)
-    basis = normalise_basis(basis)
+    label, basis = basis.strip()[:190], normalise_basis(basis)  # the key is unique; the spelling is shown
     benefits.lock_basis(session, basis)  # a voucher claim on the same bill waits for this decision
     profile = profile_of(session, organisation_id)
     claim = AwardClaim(profile.organisation, year, basis, evidence, bases or {}, parties or {}, level, reviewed_amount_fen)
@@ -130,7 +133,8 @@ def _decide(session: Session, *, decided_by: str, organisation_id: int, item_cod
     application = AwardApplicationRow(
         item_id=row.id, organisation_id=organisation_id, year=year, basis=basis, once_key=once_key,
         amount_fen=decision.total_fen, rules=[list(r) for r in rules], evidence=sorted(evidence),
-        parties={**{p: [o, a] for p, (o, a) in decision.amounts.items()}, "_tiers": list(decision.tiers)},
+        parties={**{p: [o, a] for p, (o, a) in decision.amounts.items()}, "_tiers": list(decision.tiers),
+                 "_basis": label},
         place=place, places=item.places, decided_by=decided_by)
     try:
         with session.begin_nested():  # a racing claim took the place, the once key or the basis: a 409
@@ -218,3 +222,36 @@ def payouts_out(session: Session, application_id: int) -> list[dict[str, object]
     return [{"id": p.id, "party": p.party, "organisation_id": p.organisation_id, "amount_fen": int(p.amount_fen),
              "status": p.status, "batch_id": p.batch_id, "owed_transfer": p.transfer_id}
             for p in payments.payouts_of(session, application_id)]
+
+
+def home_matches(session: Session, *, principal: Principal, organisation_id: int,
+                 today: date | None = None) -> list[dict[str, object]]:
+    """免申即享 on the home page: the calculator over every year the profile holds facts for (and last
+    year), newest first, each item once, with the year it would be claimed for."""
+    if not principal.may_read_organisation(organisation_id):
+        raise NotFound(f"organisation {organisation_id} not found")
+    profile = profile_of(session, organisation_id)
+    last_year = (today or date.today()).year - 1
+    years = {last_year} | {int(k.rsplit(":", 1)[1]) for k in profile.facts if k.rsplit(":", 1)[-1].isdigit()}
+    seen: set[object] = set()
+    out = []
+    for year in sorted(years, reverse=True):
+        for match in calculator(session, principal=principal, organisation_id=organisation_id, year=year):
+            if match["item"] not in seen:
+                seen.add(match["item"])
+                out.append({**match, "year": year})
+    return out
+
+
+def my_awards(session: Session, *, principal: Principal, organisation_id: int) -> list[dict[str, object]]:
+    """The awards an organisation is a party to, newest first: its own amount, owed or paid, and why."""
+    if not principal.may_read_organisation(organisation_id):
+        raise NotFound(f"organisation {organisation_id} not found")
+    query = (select(AwardPayoutRow, AwardApplicationRow, AwardItemRow)
+             .join(AwardApplicationRow, AwardApplicationRow.id == AwardPayoutRow.application_id)
+             .join(AwardItemRow, AwardItemRow.id == AwardApplicationRow.item_id)
+             .where(AwardPayoutRow.organisation_id == organisation_id).order_by(AwardPayoutRow.id.desc()).limit(100))
+    return [{"item": item.code, "title_zh": item.title_zh, "title_en": item.title_en, "year": app.year,
+             "party": payments.party_name(payout.party), "amount_fen": int(payout.amount_fen), "status": payout.status,
+             "why": [{"rule": r, "zh": zh, "en": en} for r, zh, en in app.rules]}
+            for payout, app, item in session.execute(query).all()]

@@ -26,6 +26,7 @@ from suanli.web.common import (
     safe_next,
 )
 from suanli.web.i18n import N_
+from suanli.web.routes.awards import home_context as awards_home
 
 router = APIRouter(include_in_schema=False)
 WORK = {
@@ -102,4 +103,5 @@ async def signout(request: Request, session: SessionDep) -> Response:
 def home(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
     view = home_view.home(session, principal=viewer)
     return render(request, "home.html", viewer=viewer, organisation=view.organisation, figures=view.figures,
-                  display_name=view.display_name, tasks=view.tasks, worklabels=WORK)
+                  display_name=view.display_name, tasks=view.tasks, worklabels=WORK,
+                  **awards_home(session, viewer))  # 免申即享: an organisation's policy matches

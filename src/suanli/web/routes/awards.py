@@ -1,9 +1,12 @@
 """Award pages: the officer's award desk (items with their sources, decided claims with the rules that
-fired, the form to decide a claim after review) and an organisation's policy matches (政策计算器:
-which items it is likely eligible for, what it would receive and why)."""
+fired, the form to decide a claim after review), the bureau's profile page (一企一档: facts that decide
+money, each with its source and date, entered by the bureau only), an organisation's policy matches
+(政策计算器: which items it is likely eligible for, what it would receive and why) and the 免申即享
+confirmation from the home page."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -13,9 +16,21 @@ from starlette.concurrency import run_in_threadpool
 
 from suanli.domain.errors import SuanliError
 from suanli.domain.organisations import Principal, Role
+from suanli.domain.profile import FACT_KINDS, KINDS_BY_KEY, fact_key, fact_kind, fact_name
 from suanli.services import awards as service
+from suanli.services import profile as profile_service
 from suanli.web import i18n
-from suanli.web.common import SessionDep, ViewerDep, form, problem_text, render, require, yuan
+from suanli.web.common import (
+    SessionDep,
+    ViewerDep,
+    form,
+    form_yuan,
+    problem_text,
+    render,
+    require,
+    submit_form,
+    yuan,
+)
 
 router = APIRouter(include_in_schema=False)
 OFFICERS = (Role.PROGRAM_OFFICER, Role.PLATFORM_OPERATOR)
@@ -60,3 +75,116 @@ def matches(request: Request, session: SessionDep, viewer: ViewerDep, year: int 
     found = service.calculator(session, principal=viewer, organisation_id=viewer.organisation_id, year=year)
     return render(request, "awards/matches.html", viewer=viewer, matches=found, year=year,
                   zh=i18n.language(request) == "zh_CN")
+
+
+# --- 免申即享: the organisation confirms from its home page -------------------------------------------------------
+
+
+def home_context(session: Session, viewer: Principal) -> dict[str, Any]:
+    """What the home page shows an organisation: its policy matches and the awards it is a party to."""
+    if viewer.role not in (Role.ORG_ADMIN, Role.ORG_MEMBER) or viewer.organisation_id is None:
+        return {}
+    return {"policy_matches": service.home_matches(session, principal=viewer, organisation_id=viewer.organisation_id),
+            "my_awards": service.my_awards(session, principal=viewer, organisation_id=viewer.organisation_id),
+            "may_confirm": viewer.role is Role.ORG_ADMIN}
+
+
+@router.post("/awards/confirm")
+async def confirm(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
+    require(viewer, Role.ORG_ADMIN)
+    fields = await form(request)
+    return await run_in_threadpool(_confirm, request, session, viewer, fields)
+
+
+def _confirm(request: Request, session: Session, viewer: Principal, fields: dict[str, str]) -> Response:
+    year = int(fields["year"]) if fields.get("year", "").strip().isdigit() else 0
+    organisation_id = viewer.organisation_id or 0
+
+    def action() -> str:
+        service.confirm(session, actor=viewer, organisation_id=organisation_id, item_code=fields.get("item", ""),
+                        year=year)
+        return "/home?confirmed=1#policy-h"
+
+    def refused(message: str) -> Response:
+        found = service.home_matches(session, principal=viewer, organisation_id=organisation_id)
+        return render(request, "awards/matches.html", 409, viewer=viewer, matches=found, year=year,
+                      zh=i18n.language(request) == "zh_CN", error=message)
+
+    return submit_form(request, session, viewer, fields, action, refused)
+
+
+# --- the bureau's profile page (一企一档) -------------------------------------------------------------------------
+
+
+def _profile_page(request: Request, session: Session, viewer: Principal, organisation: str, http_status: int = 200,
+                  **extra: Any) -> Response:
+    org_id, facts = None, []
+    if organisation:
+        try:
+            org_id = service.organisation_by_name(session, organisation)
+            facts = profile_service.facts(session, actor=viewer, organisation_id=org_id)
+        except SuanliError as exc:
+            extra.setdefault("error", problem_text(exc.detail, i18n.language(request)))
+            http_status = max(http_status, exc.status)
+    gettext = i18n.translator(i18n.language(request))
+
+    def fact_value(key: str, value: str) -> str:
+        kind, _year = fact_kind(key)
+        if kind is not None and kind.value == "money" and value.isdigit():
+            return yuan(int(value))
+        if kind is not None and kind.value == "percent":
+            return f"{value}%"
+        return gettext("yes") if value == "true" else value
+
+    return render(request, "awards/profile.html", http_status, viewer=viewer, organisation=organisation,
+                  organisation_id=org_id, facts=facts, kinds=FACT_KINDS, names_of_fact=fact_name,
+                  fact_value=fact_value, zh=i18n.language(request) == "zh_CN", today=date.today().isoformat(), **extra)
+
+
+@router.get("/awards/profile")
+def profile_page(request: Request, session: SessionDep, viewer: ViewerDep, organisation: str = "",
+                 recorded: str = "") -> Response:
+    require(viewer, *OFFICERS)
+    gettext = i18n.translator(i18n.language(request))
+    return _profile_page(request, session, viewer, organisation.strip()[:200],
+                         notice=gettext("Fact recorded.") if recorded else None)
+
+
+@router.post("/awards/profile")
+async def record_fact(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
+    require(viewer, *OFFICERS)
+    fields = await form(request)
+    return await run_in_threadpool(_record_fact, request, session, viewer, fields)
+
+
+def _record_fact(request: Request, session: Session, viewer: Principal, fields: dict[str, str]) -> Response:
+    from urllib.parse import quote
+
+    organisation = fields.get("organisation", "").strip()[:200]
+
+    def action() -> str:
+        org_id = service.organisation_by_name(session, organisation)
+        kind = KINDS_BY_KEY.get(fields.get("kind", ""))
+        year = int(fields["year"]) if fields.get("year", "").strip().isdigit() else None
+        key = fact_key(fields.get("kind", ""), year)
+        value = fields.get("value", "").strip()
+        if kind is not None and kind.value == "money":
+            value = str(form_yuan(value))
+        as_of = _day(fields.get("as_of", ""))
+        profile_service.record_fact(session, actor=viewer, organisation_id=org_id, key=key, value=value,
+                                    source=fields.get("source", "").strip(), as_of=as_of)
+        return f"/awards/profile?organisation={quote(organisation)}&recorded=1"
+
+    def refused(message: str) -> Response:
+        return _profile_page(request, session, viewer, organisation, 422, error=message, form=fields)
+
+    return submit_form(request, session, viewer, fields, action, refused)
+
+
+def _day(text: str) -> date:
+    from suanli.domain.errors import InvalidInput
+
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput("the date the source gives is required (YYYY-MM-DD) / 须填写来源日期", field="as_of") from None
