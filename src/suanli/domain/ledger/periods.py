@@ -23,8 +23,10 @@ def period_of(moment: datetime) -> str:
 
 
 def check_month(month: str) -> str:
-    if not MONTH.match(month):
-        raise InvalidInput(f"{month!r} is not a month like 2026-01")
+    # The pattern alone admits year 0000 (no such month in datetime: a 500 further on) and 9999-12
+    # (whose end is year 10000); an accounting period lies in a year an operator could mean.
+    if not MONTH.match(month) or not 1900 <= int(month[:4]) <= 9998:
+        raise InvalidInput(f"{month!r} is not a month like 2026-01", field="month")
     return month
 
 
