@@ -18,11 +18,11 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE on both databases (SQLite >= 3.35 drops columns itself): a batch copy of `pools`
+# would DROP the table, which other tables' foreign keys refuse while foreign_keys is on.
 def upgrade() -> None:
-    with op.batch_alter_table("pools") as batch:
-        batch.add_column(sa.Column("max_nodes", sa.Integer(), nullable=True))
+    op.add_column("pools", sa.Column("max_nodes", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("pools") as batch:
-        batch.drop_column("max_nodes")
+    op.drop_column("pools", "max_nodes")
