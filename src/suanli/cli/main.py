@@ -161,10 +161,16 @@ def serve(
         # longer than uvicorn's 5 s default, and a child killed for it would be spawned again forever.
         os.environ[SERVE_WORKERS_ENV] = "0" if no_workers else "1"
         uvicorn.run("suanli.api.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
-                    log_level="warning", timeout_worker_healthcheck=120)
+                    log_level="warning", timeout_worker_healthcheck=120, timeout_keep_alive=KEEP_ALIVE_S)
         return
     application = create_app(settings, run_workers=not no_workers)
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    uvicorn.run(application, host=host, port=port, log_level="warning", timeout_keep_alive=KEEP_ALIVE_S)
+
+
+# An idle keep-alive connection stays open this long (uvicorn's default is 5 s, nginx's 75 s): a busy
+# client whose next request comes after a few seconds must not find its connection closed under it
+# and get no answer at all (a reset instead of a 503 it could retry).
+KEEP_ALIVE_S = 75
 
 
 SERVE_WORKERS_ENV = "SUANLI_SERVE_RUN_WORKERS"  # read by suanli.api.app.app_from_environment

@@ -15,10 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from suanli.config import Settings
 from suanli.db.engine import make_engine
+from suanli.db.models import Base
 from suanli.db.models.jobs import JobRow, UsageRecordRow
 from suanli.db.models.ledger import LedgerChargeRow, LedgerTransferRow
 from suanli.db.uow import unit_of_work
@@ -36,11 +37,11 @@ JOBS = 8
 @pytest.fixture
 def db_url(postgres_database: str) -> Iterator[str]:
     """PostgreSQL only: this is the several-processes-on-one-server case."""
-    from conftest import _empty_postgres
-
     yield postgres_database
     engine = make_engine(postgres_database)
-    _empty_postgres(engine)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
 
 
