@@ -56,13 +56,10 @@ def test_organisation_member_sees_the_marketplace_runs_a_job_with_a_live_quote_a
     page.select_option("#pool", "local/cpu")
     page.click("text=提交作业 >> nth=-1")
     page.wait_for_url(re.compile(r"/jobs/\d+$"))
-    for _ in range(60):
-        if page.locator("[data-testid=job-state]").inner_text() in ("已成功", "失败"):
-            break
-        page.wait_for_timeout(250)
-        page.reload()
-    expect(page.locator("[data-testid=job-state]")).to_have_text("已成功")
+    # Followed live: the page refreshes state and output itself (no reload) until the job ends.
+    expect(page.locator("[data-testid=job-state]")).to_have_text("已成功", timeout=90_000)
     expect(page.locator("[data-testid=stdout]")).to_contain_text("hello from the browser")
+    expect(page.locator("form[action$='/cancel']")).to_have_count(0)  # an ended job offers no cancel
     shot(page, "job-detail-zh")
     page.click("#lang-toggle")
     expect(page.locator("[data-testid=job-state]")).to_have_text("Succeeded")

@@ -39,7 +39,7 @@
       fetch(live.dataset.live, { credentials: "same-origin", cache: "no-store" })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (body) {
-          if (!body) { return; }
+          if (!body) { setTimeout(poll, 5000); return; }  // busy (503) or signed out: ask again later
           live.textContent = body.state_text;
           live.className = "state s-" + body.state;
           document.querySelectorAll("[data-stream]").forEach(function (el) { el.textContent = body[el.dataset.stream]; });
