@@ -84,8 +84,25 @@ class RuleFired:
         return {"id": self.id, "outcome": str(self.outcome), "zh": self.zh, "en": self.en}
 
 
+# The words of a rule that passed, where CATALOGUE's text states the failure ("低于最低分", "不是指定供给方"):
+# a passing check must not read as a refusal on the application page or in a receipt.
+PASSED_TEXT: dict[str, tuple[str, str]] = {
+    "scale.minimum": ("算力规模 {scale} P，达到最低门槛 {minimum} P", "compute scale {scale} P meets the minimum {minimum} P"),
+    "review.min-score": ("评分 {score}，达到最低分 {minimum}", "score {score} meets the minimum {minimum}"),
+    "review.role": ("{stage} 环节由 {role} 办理", "stage {stage} is acted on by a {role}"),
+    "review.own-organisation": ("经办人不属于申请单位", "the officer is not from the applicant's organisation"),
+    "review.same-person": ("经办人未办理本申请的其他环节", "the officer has not acted at another stage of this application"),
+    "order.designated-provider": ("{provider} 是指定算力供给方", "{provider} is a designated provider"),
+    "order.no-affiliation": ("买方与供给方 {provider} 无关联关系", "the buyer is not affiliated with the provider {provider}"),
+    "order.contract-paid": ("合同已签订并实际支付", "the contract is signed and actually paid"),
+    "contract.signed-after": ("合同签订日 {signed_on}，不早于 {earliest}", "the contract was signed on {signed_on}, not before {earliest}"),
+    "contract.term": ("合同期限 {term} 个月，不超过 {limit} 个月", "the contract runs {term} months, within {limit}"),
+    "claim.documents": ("合同下的证明材料已齐全", "the contract's documents are all uploaded"),
+}
+
+
 def fire(rule_id: str, outcome: Outcome, **values: Any) -> RuleFired:
-    zh, en = CATALOGUE[rule_id]
+    zh, en = PASSED_TEXT[rule_id] if outcome is Outcome.PASSED and rule_id in PASSED_TEXT else CATALOGUE[rule_id]
     return RuleFired(rule_id, outcome, zh.format(**values), en.format(**values))
 
 
