@@ -7,10 +7,8 @@ delivered device-seconds come from the aggregates (`db/models/reports.py`), whic
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from suanli.db.models.federation import CenterRow, PoolRow
@@ -18,6 +16,7 @@ from suanli.db.models.jobs import JobRow
 from suanli.db.models.organisations import OrganisationRow
 from suanli.db.models.reports import ServedRow, UsageDailyRow
 from suanli.db.models.vouchers import VoucherProgramRow, VoucherRedemptionRow
+from suanli.db.repositories.dialects import upsert
 
 ACTIVE_STATES = ("dispatched", "running", "cancelling")
 
@@ -25,13 +24,9 @@ ACTIVE_STATES = ("dispatched", "running", "cancelling")
 # --- kept with the writes they sum ------------------------------------------------------------------------
 
 
-def _insert(session: Session, table: type) -> Any:
-    return postgresql.insert(table) if session.get_bind().dialect.name == "postgresql" else sqlite.insert(table)
-
-
 def count_usage(session: Session, *, center_id: int, ecosystem: str, day: date, device_seconds: int) -> None:
     """Add a usage record's device-seconds to its center's day (call in the transaction that writes it)."""
-    statement = _insert(session, UsageDailyRow).values(center_id=center_id, ecosystem=ecosystem, day=day,
+    statement = upsert(session, UsageDailyRow).values(center_id=center_id, ecosystem=ecosystem, day=day,
                                                        device_seconds=device_seconds)
     session.execute(statement.on_conflict_do_update(
         index_elements=["center_id", "ecosystem", "day"],
@@ -40,7 +35,7 @@ def count_usage(session: Session, *, center_id: int, ecosystem: str, day: date, 
 
 def mark_served(session: Session, *, organisation_id: int, user_id: int) -> None:
     """Remember that this organisation and user were served (call where a job is submitted)."""
-    statement = _insert(session, ServedRow).values([{"kind": "organisation", "member_id": organisation_id},
+    statement = upsert(session, ServedRow).values([{"kind": "organisation", "member_id": organisation_id},
                                                     {"kind": "user", "member_id": user_id}])
     session.execute(statement.on_conflict_do_nothing(index_elements=["kind", "member_id"]))
 

@@ -1,24 +1,16 @@
-"""Shared by the ledger repository modules: the row aliases and the dialect-specific INSERT."""
+"""Shared by the ledger repository modules: the row aliases, and (under their old private names) the
+dialect helpers of `repositories.dialects`."""
 
 from __future__ import annotations
-
-from typing import Any
-
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from suanli.db.models.ledger import (
     LedgerAccountRow,
     LedgerLegRow,
     LedgerTransferRow,
 )
+from suanli.db.repositories.dialects import dialect_of as _dialect
+from suanli.db.repositories.dialects import upsert as _insert
 
 A, T, L = LedgerAccountRow, LedgerTransferRow, LedgerLegRow
 
-
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
-
-
-def _insert(session: Session, table: Any) -> Any:
-    return (postgresql.insert(table) if _dialect(session) == "postgresql" else sqlite.insert(table))
+__all__ = ["A", "L", "T", "_dialect", "_insert"]
