@@ -12,11 +12,8 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import hashlib
-import os
 import secrets
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_load import start_server, stop_server  # the bench folder is a path, not a package
 
 ROOT = Path(__file__).resolve().parents[1]
 SUANLI = Path(sys.executable).parent / "suanli"
@@ -39,12 +39,6 @@ centers:
       - {name: cpu, model: CPU, nodes: 1, devices_per_node: 2, cpus_per_node: 2, memory_gb_per_node: 8, price_fen_per_device_hour: 36}
 """
 JOB = {"command": "true", "time_limit_s": 60, "center": "local", "pool": "cpu", "resources": {"devices": 1}}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _prepare(url: str) -> str:
@@ -70,23 +64,6 @@ def _prepare(url: str) -> str:
                           expires_at=utcnow() + timedelta(hours=1)))
     engine.dispose()
     return token
-
-
-def _start(url: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    env = {**os.environ, "SUANLI_DATABASE_URL": url, "SUANLI_DATA_DIR": str(data_dir)}
-    process = subprocess.Popen([str(SUANLI), "serve", "--no-workers", "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("server did not become ready in 60 s")
 
 
 async def _load(base: str, token: str, rate: float, duration_s: float) -> tuple[list[float], list[str]]:
@@ -121,15 +98,14 @@ def measure(rate: float = 100, duration_s: float = 20) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="suanli-bench-api-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         token = _prepare(url)
-        process, base = _start(url, Path(tmp) / "data")
+        process, base = start_server(url, Path(tmp) / "data")
         try:
             started = time.perf_counter()
             with concurrent.futures.ThreadPoolExecutor(1) as pool:  # a loop of its own, whatever runs here
                 latencies, errors = pool.submit(asyncio.run, _load(base, token, rate, duration_s)).result()
             wall = time.perf_counter() - started
         finally:
-            process.kill()
-            process.wait()
+            stop_server(process)
     ms = sorted(x * 1000 for x in latencies)
     p = statistics.quantiles(ms, n=100, method="inclusive") if len(ms) > 1 else ms * 99
     return {"requests": len(ms), "errors": len(errors), "first_errors": errors[:5], "p50_ms": round(p[49], 2),
