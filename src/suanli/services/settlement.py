@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from openpyxl import Workbook
@@ -34,7 +33,7 @@ from suanli.domain.billing import ChargeSplit, invoice_totals
 from suanli.domain.errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound
 from suanli.domain.exports import neutralise_row
 from suanli.domain.ledger import AccountPurpose, OwnerKind, credit, debit
-from suanli.domain.ledger.periods import check_month
+from suanli.domain.ledger.periods import check_month, month_bounds
 from suanli.domain.ledger.transfers import positive_amount
 from suanli.domain.money import Fen
 from suanli.services import ledger
@@ -224,8 +223,11 @@ def create_batch(session: Session, *, month: str, created_by: str) -> Disburseme
     for provider in repo.charge_providers(session, month, unstated=True):
         issue_statement(session, provider_account_id=provider, month=month)
     statements = repo.list_statements(session, month=month, unbatched=True)
-    payouts = voucher_repo.unbatched_payouts(session, start=_month_start(month), end=_month_start(month, 1))
-    awarded = award_payments.unbatched_payouts(session, start=_month_start(month), end=_month_start(month, 1))
+    # The month in China time, as statements and periods count it: a payout at 01:30 on the 1st (Beijing)
+    # belongs to the new month's batch, not to the old one's by its UTC clock.
+    start, end = month_bounds(month)
+    payouts = voucher_repo.unbatched_payouts(session, start=start, end=end)
+    awarded = award_payments.unbatched_payouts(session, start=start, end=end)
     if not statements and not payouts and not awarded:
         raise InvalidInput(f"no unbatched settlement statements or claimant payouts for {month}")
     total = (sum(s.payable_fen + s.from_reserve_fen for s in statements) + sum(int(p.amount_fen) for p in payouts)
@@ -245,12 +247,6 @@ def create_batch(session: Session, *, month: str, created_by: str) -> Disburseme
                  {"number": batch.number, "total_fen": batch.total_fen, "statements": [s.id for s in statements],
                   "claimant_payouts": [p.id for p in payouts], "award_payouts": [a.id for a in awarded]})
     return batch
-
-
-def _month_start(month: str, add: int = 0) -> datetime:
-    year, number = (int(x) for x in month.split("-"))
-    index = year * 12 + number - 1 + add
-    return datetime(index // 12, index % 12 + 1, 1, tzinfo=UTC)
 
 
 def approve_batch(session: Session, *, batch_id: int, approved_by: str) -> DisbursementBatchRow:

@@ -16,6 +16,7 @@ from suanli.db.models.base import utcnow
 from suanli.db.models.organisations import ApiTokenRow, UserRow
 from suanli.db.uow import unit_of_work
 from suanli.domain.ledger import AccountPurpose, OwnerKind, credit, debit
+from suanli.domain.ledger.periods import period_of
 from suanli.domain.organisations import OrganisationType, Role
 from suanli.services import accounts, audit, ledger, settlement
 from suanli_testing import PASSWORD, SMALL_FEDERATION
@@ -25,7 +26,7 @@ PROGRAMS = Path(__file__).resolve().parents[3] / "examples" / "programs"
 PROGRAM_TEXT = (PROGRAMS / "chengdu-2023.yaml").read_text().replace(
     "windows:\n  - {opens: 2023-01-02, closes: 2023-06-30}\n", "").replace("expires_on: 2023-12-31", "valid_days: 365")
 FEDERATION = SMALL_FEDERATION
-MONTH = utcnow().strftime("%Y-%m")
+MONTH = period_of(utcnow())
 
 # persona -> (role, tenant key); tenant keys name organisations in World.orgs.
 PERSONAS: dict[str, tuple[Role, str]] = {

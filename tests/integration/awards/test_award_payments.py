@@ -16,6 +16,7 @@ from suanli.db.models.audit import AuditEvent
 from suanli.db.models.awards import AwardApplicationRow, AwardBenefitRow, AwardPayoutRow
 from suanli.db.models.ledger import LedgerAccountRow, LedgerTransferRow
 from suanli.db.uow import unit_of_work
+from suanli.domain.ledger.periods import period_of
 from suanli.domain.organisations import OrganisationType, Role
 from suanli.services import ledger
 
@@ -95,7 +96,7 @@ def test_a_decided_award_is_owed_batched_paid_and_disclosed_like_a_voucher(api) 
     assert c.get(f"/api/v1/award-claims/{claim['id']}", headers=outsider).status_code == 404
     assert c.get(f"/api/v1/award-claims/{claim['id']}", headers=member).status_code == 200
 
-    month = datetime.now(UTC).strftime("%Y-%m")
+    month = period_of(datetime.now(UTC))
     batch = c.post("/api/v1/ledger/batches", json={"month": month}, headers=operator)
     assert batch.status_code == 201, batch.text
     assert batch.json()["total_fen"] == 10 * WAN

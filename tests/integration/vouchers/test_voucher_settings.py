@@ -4,6 +4,8 @@ credit on a receivable), and `management_costs` decides how much of the annual t
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -12,6 +14,7 @@ from suanli.db.models.vouchers import VoucherGrantRow, VoucherRedemptionRow
 from suanli.db.uow import unit_of_work
 from suanli.domain.errors import InvalidInput
 from suanli.domain.ledger import AccountPurpose, OwnerKind
+from suanli.domain.ledger.periods import period_of
 from suanli.domain.vouchers import Side, VoucherRuleViolation
 from suanli.services import ledger, settlement
 from suanli.services import vouchers as svc
@@ -56,7 +59,7 @@ def test_direct_to_claimant_pays_each_claimant_in_the_finance_batch(sessions, wo
     assert _balance(sessions, AccountPurpose.ORG_RECEIVABLE, OwnerKind.ORGANISATION, user_org) == 0
     cash_before = _balance(sessions, AccountPurpose.CASH, OwnerKind.PLATFORM, None)
 
-    month = utcnow().strftime("%Y-%m")
+    month = period_of(utcnow())
     with unit_of_work(sessions) as s:
         batch = settlement.create_batch(s, month=month, created_by="clerk")
         assert batch.total_fen == 230_000
@@ -94,11 +97,37 @@ def test_a_direct_claim_clawed_back_before_its_batch_is_never_paid(sessions, wor
     assert _balance(sessions, AccountPurpose.ORG_RECEIVABLE, OwnerKind.ORGANISATION, org) == 0
     with unit_of_work(sessions) as s:
         try:
-            settlement.create_batch(s, month=utcnow().strftime("%Y-%m"), created_by="clerk")
+            settlement.create_batch(s, month=period_of(utcnow()), created_by="clerk")
         except InvalidInput:
             pass
         else:
             raise AssertionError("a clawed-back redemption went into a batch")
+
+
+def test_a_payout_in_the_first_hours_of_a_month_in_beijing_goes_to_that_month_s_batch(sessions, world, contract) -> None:  # type: ignore[no-untyped-def]
+    with unit_of_work(sessions) as s:
+        program = svc.load_program(s, text=_program("direct-midnight", side="demand"), actor=world.bureau).id
+        svc.set_window(s, program_id=program, open=True, actor=world.bureau)
+        svc.apply(s, command=svc.ApplyCommand(program, "training", 10_000_000), actor=world.big_admin)
+    bill = contract(world.big_admin, "QY-USE-MIDNIGHT", 500_000, through_platform=False)
+    with unit_of_work(sessions) as s:
+        claimed = svc.claim_contract(s, claim=svc.ContractClaim(program, bill), actor=world.big_admin,
+                                     idempotency_key="u-midnight").redemption
+        # 2026-11-30 16:30 UTC is 00:30 on 1 December in Beijing: December's money, as the statements count it.
+        claimed.created_at = datetime(2026, 11, 30, 16, 30, tzinfo=UTC)
+    with unit_of_work(sessions) as s:
+        try:
+            settlement.create_batch(s, month="2026-11", created_by="clerk")
+        except InvalidInput:
+            pass
+        else:
+            raise AssertionError("November's batch took a payout made on 1 December (Beijing time)")
+    with unit_of_work(sessions) as s:
+        assert settlement.create_batch(s, month="2026-12", created_by="clerk").total_fen == claimed_amount(s)
+
+
+def claimed_amount(session: Session) -> int:
+    return sum(int(r.amount_fen) for r in session.scalars(select(VoucherRedemptionRow)))
 
 
 def test_reserve_fund_claims_pay_the_provider_not_the_claimant(sessions, world, contract) -> None:  # type: ignore[no-untyped-def]

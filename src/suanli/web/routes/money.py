@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from suanli.domain.errors import InvalidInput
+from suanli.domain.ledger.periods import period_of
 from suanli.domain.organisations import Principal, Role
 from suanli.services import settlement, vouchers
 from suanli.services.views import lists
@@ -37,7 +38,8 @@ PREPARERS = (Role.PLATFORM_OPERATOR, Role.FINANCE_OFFICER)
 
 
 def _month() -> str:
-    return datetime.now(UTC).strftime("%Y-%m")
+    """This month in China time, as the ledger's periods count it (not by the UTC clock)."""
+    return period_of(datetime.now(UTC))
 
 
 @router.get("/invoices")
