@@ -74,6 +74,22 @@ def test_jobs_page_through_search_filter_and_sort_with_the_total_shown(page: Pag
     expect(page.locator("main p.error")).to_have_text("页码须为整数。")
 
 
+def test_past_the_count_s_cap_the_page_says_more_than_and_how_to_narrow_it(page: Page, server: Server, busy_org: str,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("suanli.db.repositories.lists.COUNT_CAP", 20)  # the server runs in this process
+    sign_in(page, server, busy_org)
+    page.goto("/jobs?per_page=10&page=4")
+    total = page.locator("[data-testid=list-total]")
+    expect(total).to_contain_text("第 11–20 条，超过 20 条")
+    expect(total).to_contain_text("可翻阅第 2 / 2 页")
+    expect(page.locator("[data-testid=list-more]")).to_have_text("只能翻阅前 20 条：请用搜索或筛选缩小范围。")
+    shot(page, "jobs-list-more-zh")
+    page.select_option("#state", "failed")
+    page.click("form.filters button[type=submit]")
+    expect(total).to_contain_text("共 7 条")
+    expect(page.locator("[data-testid=list-more]")).to_have_count(0)
+
+
 def test_audit_log_filters_by_kind_and_searches_with_pages(page: Page, server: Server) -> None:
     sign_in(page, server, "auditor")
     page.goto("/audit?per_page=10")

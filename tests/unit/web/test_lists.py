@@ -106,3 +106,18 @@ def test_bad_sorts_sizes_and_states_are_refused_and_providers_have_no_job_list(s
         lists.jobs(session, principal=provider, state="", query=ListQuery())
     with pytest.raises(Forbidden):
         lists.applications(session, principal=alice, status="pending", program_id=None, query=ListQuery())
+
+
+def test_past_the_count_s_cap_a_list_says_more_than_and_pages_only_within_it(session: Session, tenants,  # type: ignore[no-untyped-def]
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    alice, bob, _member = tenants
+    monkeypatch.setattr("suanli.db.repositories.lists.COUNT_CAP", 20)
+    page = lists.jobs(session, principal=alice, state="", query=ListQuery(per_page=10))
+    assert (page.total, page.more, page.pages) == (20, True, 2)  # 30 matched: "more than 20", two pages
+    deep = lists.jobs(session, principal=alice, state="", query=ListQuery(per_page=10, page=3))
+    assert (deep.page, deep.first, deep.last) == (2, 11, 20)  # page 3 lies past the cap: the last page within it
+    assert [j.id for j in deep.rows] == sorted((j.id for j in deep.rows), reverse=True)
+    exact = lists.jobs(session, principal=bob, state="", query=ListQuery(per_page=10))
+    assert (exact.total, exact.more) == (7, False)  # under the cap the count is exact
+    narrowed = lists.jobs(session, principal=alice, state="queued", query=ListQuery(per_page=10))
+    assert (narrowed.total, narrowed.more) == (10, False)

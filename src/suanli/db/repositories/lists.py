@@ -1,6 +1,6 @@
 """Paged, searchable, sortable reads behind the web lists (jobs, applications, audit events,
-invoices): each returns one page of rows and the total that matched, so a page never silently cuts a
-list. Callers pass the tenant scope; the services decide it. Nothing here writes."""
+invoices): each returns one page of rows and the total that matched (up to COUNT_CAP, past which the
+list says "more than"), so a page never silently cuts a list. Callers pass the tenant scope; the services decide it. Nothing here writes."""
 
 from __future__ import annotations
 
@@ -34,8 +34,16 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+# Where counting stops: past it a list says "more than 10,000" instead of counting a province's rows on
+# every page view (at a year of a city's data the count was the slowest part of the page). Search and
+# filters narrow a list below it; the API pages everything by cursor, and auditors export the whole log.
+COUNT_CAP = 10_000
+
+
 def _page(session: Session, query: Select[Any], order: Sequence[Any], window: Window) -> tuple[list[Any], int]:
-    total = int(session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
+    """The window's rows and how many matched, counted up to COUNT_CAP + 1 (more than the cap: cut there)."""
+    counted = query.order_by(None).limit(COUNT_CAP + 1).subquery()
+    total = int(session.scalar(select(func.count()).select_from(counted)) or 0)
     rows = session.scalars(query.order_by(*order).offset(window.offset).limit(window.limit)).all()
     return list(rows), total
 

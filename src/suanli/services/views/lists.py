@@ -1,5 +1,6 @@
 """The web's lists (jobs, voucher applications, audit events, invoices) with search, filters, sorting
-and page numbers: every list says how many rows matched in all, so nothing is cut silently. Each
+and page numbers: every list says how many rows matched in all (or "more than" past the count's cap,
+with a hint to narrow it), so nothing is cut silently. Each
 function checks the reader's role and builds the tenant scope into its query itself (the same scope
 as the API's list for the same collection)."""
 
@@ -50,6 +51,7 @@ class Page(Generic[T]):
     sort: str
     descending: bool
     sorts: Sequence[str] = field(default_factory=tuple)
+    more: bool = False  # more rows matched than `total` (the count stopped at the cap): narrow the list
 
     @property
     def pages(self) -> int:
@@ -80,15 +82,24 @@ def _window(query: ListQuery, sorts: Sequence[str], default: str) -> repo.Window
 
 def _paged(fetch: Callable[[repo.Window], tuple[list[T], int]], query: ListQuery, sorts: Sequence[str],
            default: str) -> Page[T]:
-    """One page; a page number past the end shows the last page (the total says how many there are)."""
+    """One page; a page number past the end shows the last page (the total says how many there are),
+    and past the count's cap the last page within it (deep offsets are as slow as counting)."""
     window = _window(query, sorts, default)
+    page = min(query.page, -(-repo.COUNT_CAP // query.per_page))
+    if page != query.page:
+        window = _at_page(window, page)
     rows, total = fetch(window)
-    page = query.page
     if not rows and total and window.offset >= total:
         page = -(-total // query.per_page)
-        window = repo.Window(window.sort, window.descending, (page - 1) * query.per_page, query.per_page)
+        window = _at_page(window, page)
         rows, total = fetch(window)
-    return Page(rows, total, page, query.per_page, window.sort, window.descending, tuple(sorts))
+    more = total > repo.COUNT_CAP
+    return Page(rows, min(total, repo.COUNT_CAP), page, query.per_page, window.sort, window.descending, tuple(sorts),
+                more)
+
+
+def _at_page(window: repo.Window, page: int) -> repo.Window:
+    return repo.Window(window.sort, window.descending, (page - 1) * window.limit, window.limit)
 
 
 def jobs(session: Session, *, principal: Principal, state: str, query: ListQuery) -> Page[JobRow]:
