@@ -178,6 +178,17 @@ class Names:
         # something to read, so the kind's name stands alone and the event body keeps the code.
         return f"{name} #{ident}" if ident.isdigit() else name
 
+    def subjects_named(self, words: str) -> tuple[str, ...]:
+        """The subjects a reader means by what the page showed them ("申领 #12", "Job 7"): the log's search
+        takes these, since a person never types `voucher_application:12`. Nothing when the words name no
+        subject with a number (the search then reads them as typed)."""
+        found = re.fullmatch(r"\s*(.*?)\s*#?\s*(\d+)\s*", words or "")
+        if not found or not found.group(1):
+            return ()
+        name = found.group(1).casefold()
+        return tuple(f"{kind}:{found.group(2)}" for kind, english in SUBJECTS.items()
+                     if name in (self._(english).casefold(), english.casefold()))
+
     def outcome(self, value: Any) -> str:
         text = str(value or "")
         return self._(OUTCOMES[text]) if text in OUTCOMES else self._(label(text))

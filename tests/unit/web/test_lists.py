@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from suanli.db.engine import make_engine
@@ -121,3 +121,56 @@ def test_past_the_count_s_cap_a_list_says_more_than_and_pages_only_within_it(ses
     assert (exact.total, exact.more) == (7, False)  # under the cap the count is exact
     narrowed = lists.jobs(session, principal=alice, state="queued", query=ListQuery(per_page=10))
     assert (narrowed.total, narrowed.more) == (10, False)
+
+
+def _log(session: Session, organisation_id: int) -> None:
+    """Entries as a read model sees them (the log's hashing is not what these lists test)."""
+    from suanli.db.models.audit import AuditEvent
+
+    subjects = ["voucher_application:12", "voucher_application:120", "job:12", "ledger_transfer:7", "program:chengdu"]
+    kinds = ["voucher.application_submitted", "voucher.application_reviewed", "job.cancelled", "ledger.transfer",
+             "program.loaded"]
+    after = session.scalar(select(func.max(AuditEvent.seq)))  # the fixture's own entries come first
+    first = 100 if after is None else after + 100
+    for seq, (kind, subject) in enumerate(zip(kinds * 3, subjects * 3, strict=True), start=first):
+        session.add(AuditEvent(seq=seq, kind=kind, subject=subject, organisation_id=organisation_id if seq % 2 else None,
+                               canonical=b"{}", leaf_hash=bytes(32)))
+    session.flush()
+
+
+def test_the_log_lists_its_kinds_and_searches_by_number_or_subject(session: Session, tenants) -> None:  # type: ignore[no-untyped-def]
+    alice, _bob, _member = tenants
+    _log(session, alice.organisation_id)
+    operator = Principal(user_id=0, username="op", role=Role.PLATFORM_OPERATOR, organisation_id=alice.organisation_id)
+    from suanli.db.models.audit import AuditEvent
+
+    every = sorted(session.scalars(select(AuditEvent.kind).distinct()))
+    assert lists.audit_kinds(session, principal=operator) == every  # the skip scan finds each kind once
+    assert {"job.cancelled", "ledger.transfer", "program.loaded"} <= set(every)
+    assert set(lists.audit_kinds(session, principal=alice)) <= set(lists.audit_kinds(session, principal=operator))
+
+    def found(search: str, subjects: tuple[str, ...] = ()) -> list[str]:
+        page = lists.audit_events(session, principal=operator, kind="", query=ListQuery(search=search, per_page=100),
+                                  subjects=subjects)
+        return sorted({e.subject for e in page.rows})
+
+    assert found("voucher_application:12") == ["voucher_application:12"]  # exact, not 120
+    assert found("", ("voucher_application:12", "job:12")) == ["job:12", "voucher_application:12"]  # "作业 #12"
+    seven = session.scalar(select(AuditEvent.seq).where(AuditEvent.subject == "ledger_transfer:7"))
+    assert found(str(seven)) == ["ledger_transfer:7"]  # an entry's number (a number is the entry's)
+    assert found("application") == [] and found("program:") == []  # no substring or prefix: no index serves them
+    mine = lists.audit_events(session, principal=alice, kind="voucher", query=ListQuery(per_page=100))
+    assert mine.rows and all(e.organisation_id == alice.organisation_id and e.kind.startswith("voucher.")
+                             for e in mine.rows)
+
+
+def test_a_subject_as_the_page_names_it_is_the_subject_the_log_holds() -> None:
+    from suanli.web import i18n
+    from suanli.web.names import Names
+
+    zh = Names(i18n.translator("zh_CN"), "zh_CN")
+    assert zh.subjects_named("申领 #12") == ("voucher_application:12",)
+    assert zh.subjects_named(" 作业12 ") == ("job:12",)
+    assert zh.subjects_named("Job 12") == ("job:12",)  # the English name works on the Chinese page too
+    assert set(zh.subjects_named("算力券项目 #3")) == {"voucher_program:3", "program:3"}
+    assert zh.subjects_named("12") == () and zh.subjects_named("job:12") == () and zh.subjects_named("申领") == ()

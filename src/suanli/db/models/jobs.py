@@ -29,12 +29,17 @@ class JobRow(Base, IdMixin):
         Index("ix_jobs_organisation_id_id", "organisation_id", "id"),
         Index("ix_jobs_organisation_id_state_id", "organisation_id", "state", "id"),
         Index("ix_jobs_user_id_id", "user_id", "id"),
+        Index("ix_jobs_state_id", "state", "id"),  # the operator's jobs of one state, newest first
+        # The search over every tenant's names and commands (PostgreSQL only; migration 0026 leaves them out
+        # where pg_trgm cannot be created).
+        Index("ix_jobs_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
+        Index("ix_jobs_command_trgm", "command", postgresql_using="gin", postgresql_ops={"command": "gin_trgm_ops"}),
     )
     name: Mapped[str] = mapped_column(String(128))
     command: Mapped[str] = mapped_column(Text)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    state: Mapped[str] = mapped_column(String(16), index=True)
+    state: Mapped[str] = mapped_column(String(16))
     request: Mapped[dict[str, Any]] = mapped_column(JSON)  # the ResourceRequest as asked
     devices: Mapped[int] = mapped_column(Integer)
     time_limit_s: Mapped[int] = mapped_column(Integer)

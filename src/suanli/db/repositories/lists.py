@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from suanli.db.models.audit import AuditEvent
@@ -29,9 +29,19 @@ class Window:
     limit: int
 
 
-def _like(text: str) -> str:
-    """A LIKE pattern matching `text` anywhere, with LIKE's own wildcards taken literally."""
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+def _escaped(words: str) -> str:
+    """`words` with LIKE's own wildcards taken literally."""
+    return words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _like(words: str) -> str:
+    """A LIKE pattern matching `words` anywhere."""
+    return f"%{_escaped(words)}%"
+
+
+def _prefix(words: str) -> str:
+    """A LIKE pattern matching text that starts with `words` (an index can serve it)."""
+    return f"{_escaped(words)}%"
 
 
 # Where counting stops: past it a list says "more than 10,000" instead of counting a province's rows on
@@ -108,24 +118,43 @@ AUDIT_SORTS = {"seq": AuditEvent.seq, "kind": AuditEvent.kind}
 
 
 def audit_events(session: Session, *, organisation_id: int | None, kind_prefix: str, search: str,
-                 window: Window) -> tuple[list[AuditEvent], int]:
+                 window: Window, subjects: Sequence[str] = ()) -> tuple[list[AuditEvent], int]:
     query = select(AuditEvent)
     if organisation_id is not None:
         query = query.where(AuditEvent.organisation_id == organisation_id)
     if kind_prefix:
-        query = query.where(or_(AuditEvent.kind == kind_prefix, AuditEvent.kind.like(_like(kind_prefix + ".")[1:], escape="\\")))
-    if search:
-        matches = [AuditEvent.subject.ilike(_like(search), escape="\\"), AuditEvent.kind.ilike(_like(search), escape="\\")]
+        query = query.where(or_(AuditEvent.kind == kind_prefix, AuditEvent.kind.like(_prefix(kind_prefix + "."), escape="\\")))
+    if subjects:
+        query = query.where(AuditEvent.subject.in_(subjects))
+    elif search:
+        # An entry's number, or its subject exactly ("voucher_application:12"): an index serves both, where a
+        # substring search read every entry of the log (7.7 s at 4.4 million). Not a prefix either: "job:12"
+        # would match job:120…129999, and PostgreSQL, expecting them spread over the log, walks the log
+        # backwards to find the newest (1.5 s when they are all old). Kinds have their own filter.
+        matches = [AuditEvent.subject == search]
         if search.isdigit() and len(search) < 18:
             matches.append(AuditEvent.seq == int(search))
         query = query.where(or_(*matches))
     return _page(session, query, _order(AUDIT_SORTS[window.sort], AuditEvent.seq, window.descending), window)
 
 
+# The kinds in the log, one index probe each (a "skip scan" over ix_audit_events_kind_seq): DISTINCT read
+# every entry (1.4 s at 4.4 million), while the log holds a few dozen kinds.
+_KINDS = text("""
+    WITH RECURSIVE kinds(kind) AS (
+        SELECT min(kind) FROM audit_events
+        UNION ALL
+        SELECT (SELECT min(kind) FROM audit_events WHERE kind > kinds.kind) FROM kinds WHERE kinds.kind IS NOT NULL
+    )
+    SELECT kind FROM kinds WHERE kind IS NOT NULL""")
+
+
 def audit_kinds(session: Session, *, organisation_id: int | None) -> list[str]:
-    query = select(AuditEvent.kind).distinct().order_by(AuditEvent.kind)
-    if organisation_id is not None:
-        query = query.where(AuditEvent.organisation_id == organisation_id)
+    if organisation_id is None:
+        return list(session.scalars(_KINDS).all())
+    # One organisation's entries are few and have their own index: DISTINCT over them is cheap.
+    query = (select(AuditEvent.kind).distinct().where(AuditEvent.organisation_id == organisation_id)
+             .order_by(AuditEvent.kind))
     return list(session.scalars(query).all())
 
 

@@ -129,13 +129,17 @@ def applications(session: Session, *, principal: Principal, status: str, program
                   query, tuple(repo.APPLICATION_SORTS), "priority")
 
 
-def audit_events(session: Session, *, principal: Principal, kind: str, query: ListQuery) -> Page[AuditEvent]:
-    """The transparency log: every event for the roles that see all tenants, an organisation's own otherwise."""
+def audit_events(session: Session, *, principal: Principal, kind: str, query: ListQuery,
+                 subjects: Sequence[str] = ()) -> Page[AuditEvent]:
+    """The transparency log: every event for the roles that see all tenants, an organisation's own otherwise.
+    The search is an entry's number or the start of a subject; `subjects` (exact) stand in for the search
+    words when the edge read them as a subject's name ("申领 #12")."""
     only = None if principal.sees_all_tenants else principal.organisation_id
     if len(kind) > 100:
         raise InvalidInput("unknown event kind", field="kind")
     search = query.search.strip()
-    return _paged(lambda w: repo.audit_events(session, organisation_id=only, kind_prefix=kind, search=search, window=w),
+    return _paged(lambda w: repo.audit_events(session, organisation_id=only, kind_prefix=kind, search=search,
+                                              subjects=subjects, window=w),
                   query, tuple(repo.AUDIT_SORTS), "seq")
 
 

@@ -14,18 +14,23 @@ from suanli.domain.audit.signing import raw_public_key
 from suanli.services import audit as service
 from suanli.services.views import audit as views
 from suanli.services.views import lists
+from suanli.web import i18n
 from suanli.web.common import SessionDep, ViewerDep, render
 from suanli.web.lists import Links, list_query
+from suanli.web.names import Names
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/audit")
 def audit_log(request: Request, session: SessionDep, viewer: ViewerDep, kind: str = "") -> Response:
-    """The head, and the events (newest first) with search (subject, kind, number), a kind filter and pages."""
+    """The head, and the events (newest first) with search (number, subject as shown), a kind filter and pages."""
     signer = service.init_signer(request.app.state.settings.data_dir)
     head = service.sign_head(session, signer=signer)
-    page = lists.audit_events(session, principal=viewer, kind=kind, query=list_query(request))
+    query = list_query(request)
+    lang = i18n.language(request)
+    subjects = Names(i18n.translator(lang), lang).subjects_named(query.search)
+    page = lists.audit_events(session, principal=viewer, kind=kind, query=query, subjects=subjects)
     return render(request, "audit.html", viewer=viewer, head=head.to_dict(), key_hex=raw_public_key(signer.public_key).hex(),
                   events=page.rows, page=page, links=Links(request, page), kind=kind, q=request.query_params.get("q", ""),
                   kinds=lists.audit_kinds(session, principal=viewer))
