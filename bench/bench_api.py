@@ -24,21 +24,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_load import start_server, stop_server  # the bench folder is a path, not a package
-
-ROOT = Path(__file__).resolve().parents[1]
-SUANLI = Path(sys.executable).parent / "suanli"
-FEDERATION = """
-centers:
-  - name: local
-    name_zh: 本机
-    kind: local
-    city: 成都
-    backend: {kind: local}
-    pools:
-      - {name: cpu, model: CPU, nodes: 1, devices_per_node: 2, cpus_per_node: 2, memory_gb_per_node: 8, price_fen_per_device_hour: 36}
-"""
-JOB = {"command": "true", "time_limit_s": 60, "center": "local", "pool": "cpu", "resources": {"devices": 1}}
+from bench_load import FEDERATION, JOB, start_server, stop_server  # the bench folder is a path, not a package
 
 
 def _prepare(url: str) -> str:
