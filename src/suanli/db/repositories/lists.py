@@ -1,6 +1,7 @@
 """Paged, searchable, sortable reads behind the web lists (jobs, applications, audit events,
 invoices): each returns one page of rows and the total that matched (up to COUNT_CAP, past which the
-list says "more than"), so a page never silently cuts a list. Callers pass the tenant scope; the services decide it. Nothing here writes."""
+list says "more than"), so a page never silently cuts a list. Callers pass the tenant scope; the
+services decide it. Nothing here writes."""
 
 from __future__ import annotations
 

@@ -1,8 +1,7 @@
 """The web's lists (jobs, voucher applications, audit events, invoices) with search, filters, sorting
 and page numbers: every list says how many rows matched in all (or "more than" past the count's cap,
-with a hint to narrow it), so nothing is cut silently. Each
-function checks the reader's role and builds the tenant scope into its query itself (the same scope
-as the API's list for the same collection)."""
+with a hint to narrow it), so nothing is cut silently. Each function checks the reader's role and
+builds the tenant scope into its query itself (the same scope as the API's list for the same collection)."""
 
 from __future__ import annotations
 
@@ -132,8 +131,8 @@ def applications(session: Session, *, principal: Principal, status: str, program
 def audit_events(session: Session, *, principal: Principal, kind: str, query: ListQuery,
                  subjects: Sequence[str] = ()) -> Page[AuditEvent]:
     """The transparency log: every event for the roles that see all tenants, an organisation's own otherwise.
-    The search is an entry's number or the start of a subject; `subjects` (exact) stand in for the search
-    words when the edge read them as a subject's name ("申领 #12")."""
+    The search is an entry's number or a subject exactly; `subjects` stand in for the search words when
+    the edge read them as a subject's name ("申领 #12")."""
     only = None if principal.sees_all_tenants else principal.organisation_id
     if len(kind) > 100:
         raise InvalidInput("unknown event kind", field="kind")
