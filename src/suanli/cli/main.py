@@ -108,7 +108,7 @@ def demo_load() -> None:
     from suanli.services.demo import load_demo
 
     with database_session() as session:
-        created = load_demo(session)
+        created = load_demo(session, load_settings().data_dir)
     print_accounts(created)
 
 
@@ -185,7 +185,7 @@ def _prepare_demo(url: str) -> None:
         if is_demo(session):
             console.print("demo database already loaded; `suanli demo accounts` shows the accounts")
             return
-        created = load_demo(session)
+        created = load_demo(session, load_settings().data_dir)
     print_accounts(created)
 
 

@@ -16,6 +16,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,6 +36,8 @@ from suanli.domain.organisations import Principal, Role
 from suanli.domain.resources import Ecosystem, ResourceRequest
 from suanli.domain.vouchers import VoucherRuleViolation
 from suanli.services import accounts, ai_policies_demo, dispatch, federation, jobs, settlement, vouchers
+from suanli.services.documents.model import Column, Document, Kind
+from suanli.services.documents.pdf import FontUnavailable, to_pdf
 from suanli.services.exchange.demo import load_exchange_demo
 from suanli.services.organisations import create_organisation
 
@@ -125,8 +128,9 @@ def is_demo(session: Session) -> bool:
     return session.scalar(select(DemoMarkerRow).limit(1)) is not None
 
 
-def load_demo(session: Session) -> list[dict[str, str]]:
-    """Load everything once; a second call refuses instead of duplicating."""
+def load_demo(session: Session, data_dir: Path | None = None) -> list[dict[str, str]]:
+    """Load everything once; a second call refuses instead of duplicating. With the data directory the
+    applications also carry their project approval (立项批复) as an uploaded PDF, as a reviewer sees one."""
     if is_demo(session) or session.scalar(select(OrganisationRow).limit(1)) is not None:
         raise Conflict("this database has data already; the demo loads only into an empty database")
     providers: dict[str, int] = {}
@@ -145,7 +149,7 @@ def load_demo(session: Session) -> list[dict[str, str]]:
             accounts_out.append({"username": username, "password": password, "role": role.value,
                                  "organisation": org.name_zh})
     federation.load_federation(session, text=FEDERATION_FILE.read_text(encoding="utf-8"), provider_ids=providers)
-    _voucher_program(session, providers)
+    _voucher_program(session, providers, data_dir)
     _run_history(session)
     _documents(session)
     _submit_live_jobs(session)
@@ -166,7 +170,7 @@ def demo_program_text() -> str:
         "validity: {expires_on: 2023-12-31}", "validity: {valid_days: 365}")
 
 
-def _voucher_program(session: Session, providers: dict[str, int]) -> int:
+def _voucher_program(session: Session, providers: dict[str, int], data_dir: Path | None) -> int:
     """The officer loads and opens the program, the bureau pays the budget in, the designated
     providers get their reserve funds, organisations apply, the reviewer scores, the officer grants."""
     officer, reviewer = _principal(session, "officer"), _principal(session, "reviewer")
@@ -181,6 +185,8 @@ def _voucher_program(session: Session, providers: dict[str, int]) -> int:
         command = vouchers.ApplyCommand(program.id, project, yuan * 100, sector=sector,
                                         evidence={"project_approval": {"file": f"{username}-立项批复.pdf"}})
         application = vouchers.apply(session, command=command, actor=_principal(session, username))
+        if data_dir is not None:
+            _upload_approval(session, application.id, username, project, yuan, data_dir)
         if reached != "submitted":
             vouchers.review(session, application_id=application.id, actor=reviewer, approve=True, score=85,
                             comment="材料齐全，项目可行")
@@ -195,6 +201,26 @@ def _voucher_program(session: Session, providers: dict[str, int]) -> int:
         assert refusal.rule == "org.tech-sme", refusal.rule  # the demo's ineligible applicant, by design
     _expired_round(session, officer, reviewer)
     return int(program.id)
+
+
+def _upload_approval(session: Session, application_id: int, username: str, project: str, yuan: int,
+                     data_dir: Path) -> None:
+    """The applicant uploads its project approval (a generated PDF marked as demo material)."""
+    applicant = _principal(session, username)
+    organisation = session.get(OrganisationRow, applicant.organisation_id)
+    assert organisation is not None
+    approval = Document(title="项目立项批复（演示材料）", number=f"DEMO-LX-{application_id:04d}",
+                        header=[("申报单位", organisation.name_zh), ("项目名称", project), ("批复日期", str(date.today()))],
+                        columns=[Column("事项"), Column("金额", Kind.YUAN)],
+                        rows=[("项目总投资", yuan * 100 * 4), ("其中：算力支出", yuan * 100 * 2)],
+                        totals=[("申请算力券", yuan * 100)], notes=["本文件由演示数据生成，仅用于展示审核流程。"])
+    try:
+        data = to_pdf(approval)
+    except FontUnavailable:  # a machine without CJK fonts still gets the demo, without the file
+        return
+    vouchers.upload_document(session, upload=vouchers.Upload(
+        kind="project_approval", filename=f"{project}-立项批复.pdf", content_type="application/pdf", data=data,
+        application_id=application_id), actor=applicant, data_dir=data_dir)
 
 
 EXPIRED_ROUND = ("zhixing-admin", "城市交通大模型（上半年批次）", "transport", 30_000)

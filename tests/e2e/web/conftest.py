@@ -77,7 +77,7 @@ def _start(tmp: Path) -> Iterator[Server]:
     upgrade(engine)
     sessions = session_factory(engine)
     with unit_of_work(sessions) as s:
-        passwords = {a["username"]: a["password"] for a in load_demo(s)}
+        passwords = {a["username"]: a["password"] for a in load_demo(s, tmp / "data")}
     with unit_of_work(sessions) as s:
         officer = accounts.principal_of(user_by_username(s, "officer"))  # type: ignore[arg-type]
         row = vouchers.load_program(s, text=program_text("chengdu-web-2026", "成都市算力券（2026年度）",

@@ -66,6 +66,21 @@ def test_organisation_member_sees_the_marketplace_runs_a_job_with_a_live_quote_a
     shot(page, "job-detail-en")
 
 
+def test_a_metered_job_on_a_simulated_center_names_its_center_and_what_the_voucher_paid(page: Page, server: Server) -> None:
+    sign_in(page, server, "zhixing-admin")
+    page.goto("/jobs?q=城市交通大模型预训练")
+    page.click("a:has-text('城市交通大模型预训练')")
+    expect(page.locator("[data-testid=simulated]")).to_have_text("模拟")
+    expect(page.locator("[data-testid=stdout]")).to_contain_text("国家超级计算成都中心")
+    expect(page.locator("main")).not_to_contain_text("is simulated")  # no English sentence, no center slug
+    expect(page.locator("main")).not_to_contain_text("nscc-chengdu")
+    # 3,072 device-hours at ¥15: the 30% voucher paid ¥13,824 of ¥46,080 (the demo's invoice says the same)
+    expect(page.locator("[data-testid=charged-subsidy]")).to_have_text("¥13,824.00")
+    expect(page.locator("[data-testid=charged-due]")).to_have_text("¥32,256.00")
+    page.click("#lang-toggle")
+    expect(page.locator("[data-testid=stdout]")).to_contain_text("is simulated")
+
+
 def test_organisation_member_cancels_a_long_job_in_english(page: Page, server: Server) -> None:
     sign_in(page, server, "zhixing-dev", "en")
     page.goto("/jobs/new")

@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from suanli.db.models.jobs import JobEventRow, JobRow, UsageRecordRow
+from suanli.db.models.ledger import LedgerChargeRow
 from suanli.db.repositories.paging import keyset
 
 
@@ -61,3 +62,10 @@ def job_events(session: Session, job_id: int) -> Sequence[JobEventRow]:
 
 def usage_for_job(session: Session, job_id: int) -> Sequence[UsageRecordRow]:
     return session.scalars(select(UsageRecordRow).where(UsageRecordRow.job_id == job_id).order_by(UsageRecordRow.id)).all()
+
+
+def charges_for_job(session: Session, job_id: int) -> dict[int, LedgerChargeRow]:
+    """The ledger's priced charge of each of a job's usage records, by usage record (a record not yet
+    billed has none)."""
+    rows = session.scalars(select(LedgerChargeRow).where(LedgerChargeRow.job_id == job_id))
+    return {row.usage_record_id: row for row in rows}

@@ -114,20 +114,28 @@ def job_detail(request: Request, session: SessionDep, viewer: ViewerDep, job_id:
 def _detail_page(request: Request, session: Session, viewer: Principal, job_id: int, http_status: int = 200,
                  error: str | None = None) -> Response:
     job = jobs.get_job(session, principal=viewer, job_id=job_id)
-    backends = request.app.state.backends
-    logs = {}
-    for stream in ("stdout", "stderr"):
-        try:
-            logs[stream] = jobs.job_logs(session, principal=viewer, job_id=job.id, stream=stream, limit=65_536,
-                                         backends=backends)
-        except SuanliError as exc:
-            logs[stream] = exc.detail
+    logs = _log_tails(request, session, viewer, job.id)
     history = views.job_history(session, principal=viewer, job_id=job.id)
     return render(request, "job_detail.html", http_status, viewer=viewer, job=job, events=history.events, error=error,
                   names=page_names(request, session),
-                  usage=history.usage, logs=logs, pool=history.pool,
+                  usage=history.usage, charges=history.charges, logs=logs, pool=history.pool,
                   final=JobState(job.state).is_final, msg_lang="zh" if i18n.language(request) == "zh_CN" else "en",
                   may_cancel=viewer.may_act_on_job(job.organisation_id, job.user_id))
+
+
+def _log_tails(request: Request, session: Session, viewer: Principal, job_id: int) -> dict[str, str]:
+    """The last 64 KiB of each stream, or why there is none in the reader's language (a simulated
+    center has no output; a center that is down cannot be asked)."""
+    names = page_names(request, session)
+    tails = {}
+    for stream in ("stdout", "stderr"):
+        try:
+            tails[stream] = jobs.job_logs(session, principal=viewer, job_id=job_id, stream=stream, limit=65_536,
+                                          backends=request.app.state.backends)
+        except SuanliError as exc:  # the backends' known sentences by name ("国家超级计算成都中心为模拟中心…")
+            named = names.reason(exc.detail)
+            tails[stream] = named if named != exc.detail else error_text(exc, i18n.language(request))
+    return tails
 
 
 @router.get("/jobs/{job_id}/live")
@@ -135,13 +143,7 @@ def job_live(request: Request, session: SessionDep, viewer: ViewerDep, job_id: i
     """The job page's live part (state, reason, log tails) that static/app.js polls until the job ends."""
     job = jobs.get_job(session, principal=viewer, job_id=job_id)
     gettext = i18n.translator(i18n.language(request))
-    logs = {}
-    for stream in ("stdout", "stderr"):
-        try:
-            logs[stream] = jobs.job_logs(session, principal=viewer, job_id=job.id, stream=stream, limit=65_536,
-                                         backends=request.app.state.backends)
-        except SuanliError as exc:
-            logs[stream] = error_text(exc, i18n.language(request))
+    logs = _log_tails(request, session, viewer, job.id)
     names = page_names(request, session)
     return JSONResponse({"state": job.state, "state_text": gettext(label(job.state)),
                          "final": JobState(job.state).is_final, "reason": names.reason(job.reason),
