@@ -5,10 +5,12 @@ names, projects, commands) and document numbers are the only ASCII allowed."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -31,7 +33,8 @@ TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.:/][A-Za-z0-9]+)*")
 
 
 class Visible(HTMLParser):
-    """The text a reader sees: not scripts, code, logs or what they typed into inputs."""
+    """The text a reader sees: not scripts, code, logs or what they typed into inputs; and the words a
+    chart draws (titles, legend names, pie labels, category axes) from its `data-figure`."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -40,6 +43,9 @@ class Visible(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in SKIP_TAGS:
             self.depth += 1
+        figure = dict(attrs).get("data-figure")
+        if figure:
+            self.parts.extend(chart_words(json.loads(figure)))
 
     def handle_endtag(self, tag: str) -> None:
         if tag in SKIP_TAGS and self.depth:
@@ -48,6 +54,16 @@ class Visible(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self.depth:
             self.parts.append(data)
+
+
+def chart_words(figure: dict[str, Any]) -> list[str]:
+    words = [str(trace.get("name", "")) for trace in figure.get("data", [])]
+    for trace in figure.get("data", []):
+        words += [str(v) for v in trace.get("labels", [])]
+        for axis in ("x", "y"):  # a category axis names things; numbers and dates are not words
+            words += [v for v in trace.get(axis, []) if isinstance(v, str) and not re.match(r"^[\d:T.+-]+$", v)]
+    title = figure.get("layout", {}).get("title", {})
+    return [*words, str(title.get("text", "") if isinstance(title, dict) else title)]
 
 
 def codes_in(html: str, allowed: set[str]) -> list[str]:

@@ -34,7 +34,7 @@ def figure(view: service.IndicatorView, lang: str) -> dict[str, Any]:
                      "y": [float(y.target) if y.target is not None else None for y in view.years],
                      "connectgaps": True, "marker": {"color": "#c0392b", "size": 10}, "line": {"dash": "dot"}})
     return {"data": data, "layout": {"title": {"text": view.row.name_zh if zh else view.row.name_en},
-                                     "yaxis": {"title": {"text": unit}, "automargin": True},
+                                     "yaxis": {"title": {"text": unit}, "automargin": True, "rangemode": "tozero"},
                                      "xaxis": {"type": "category"}, "legend": {"orientation": "h"}}}
 
 

@@ -35,7 +35,7 @@ ORGS = (Role.ORG_ADMIN, Role.ORG_MEMBER, Role.PROVIDER_ADMIN)
 LABELS = {
     "supply": N_("Supply"), "demand": N_("Demand"), "compute": N_("Compute"), "datasets": N_("Datasets and corpora"),
     "hardware": N_("Base hardware"), "models": N_("Models"), "devices": N_("Smart devices"),
-    "applications": N_("Applications"), "open": N_("Open"), "closed": N_("Closed"), "draft": N_("Draft"),
+    "applications": N_("AI applications"), "open": N_("Open"), "closed": N_("Closed"), "draft": N_("Draft"),
     "in_review": N_("In review"), "published": N_("Published"), "requested": N_("Matching requested"),
     "accepted": N_("Accepted"), "declined": N_("Declined"), "withdrawn": N_("Withdrawn"),
     "concluded": N_("Concluded"), "signed": N_("Signed"), "pilot": N_("Pilot"), "no_deal": N_("No deal"),

@@ -122,12 +122,14 @@ def _program_page(request: Request, session: Session, viewer: Principal, program
         burn["data"].append({"type": "scatter", "mode": "lines", "name": gettext("Forecast"), "line": {"dash": "dot"},
                              "x": [last_day.isoformat(), result.runs_out_on.isoformat()], "y": [round(last_left / 100, 2), 0]})
     facts = views.grant_facts(session, principal=viewer, program_id=program_id)
+    names = page_names(request, session)
     none = gettext("No data yet")
     charts = {
         "burn": burn,
         "sector": _pie([(gettext(label(s or "—")), fen) for s, _t, fen in facts], gettext("Grants by sector"), none),
         "type": _pie([(gettext(label(t)), fen) for _s, t, fen in facts], gettext("Grants by organisation type"), none),
-        "center": _pie(views.redeemed_by_provider(session, principal=viewer, program_id=program_id),
+        "center": _pie([(names.center(center), fen) for center, fen in
+                        views.redeemed_by_provider(session, principal=viewer, program_id=program_id)],
                        gettext("Redemptions by center"), none),
     }
     return render(request, "program.html", code, viewer=viewer, program=row, title=_title(request, row), forecast=result,

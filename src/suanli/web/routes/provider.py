@@ -23,12 +23,13 @@ def provider(request: Request, session: SessionDep, viewer: ViewerDep) -> Respon
     centers = own.centers
     names = {c.name for c in centers}
     figures = reports.dashboard(session)
-    chart = {"data": [{"type": "scatter", "mode": "lines+markers", "name": name,
+    words = page_names(request, session)
+    chart = {"data": [{"type": "scatter", "mode": "lines+markers", "name": words.center(name),
                        "x": [d.isoformat() for d in figures.days], "y": [round(v * 100, 2) for v in shares]}
                       for name, shares in figures.daily_utilisation.items() if name in names],
              "layout": {"title": {"text": gettext("Utilisation per day")},
                         "yaxis": {"title": {"text": gettext("Device-hours used / available (%)")}}}}
-    return render(request, "provider.html", viewer=viewer, centers=centers, chart=chart, names=page_names(request, session),
+    return render(request, "provider.html", viewer=viewer, centers=centers, chart=chart, names=words,
                   now={c.name: c for c in figures.centers if c.name in names},
                   free={v.pool_id: v.free_devices for v in quotes.pool_views(session)},
                   totals=own.totals, orders=own.orders, statements=own.statements)
