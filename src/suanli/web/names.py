@@ -90,7 +90,7 @@ SUBJECTS: dict[str, str] = {
     "ledger_transfer": N_("Transfer"),
     "pool": N_("Pool"),
     "statement": N_("Settlement statement"),
-    "usage": N_("Usage"),
+    "usage": N_("Usage record"),  # the redemption names the same usage record as metering
     "usage_record": N_("Usage record"),
     "user": N_("User"),
     "voucher_application": N_("Application"),
