@@ -56,6 +56,7 @@ class Center:
     backend_options: dict[str, Any] = field(default_factory=dict)
     green_share: float = 0.0  # share of electricity from renewables, 0..1
     pools: tuple[Pool, ...] = ()
+    name_en: str | None = None  # the English name; `name` is the handle files and APIs use
 
     def pool(self, name: str) -> Pool:
         for pool in self.pools:

@@ -53,6 +53,7 @@ class CenterSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(pattern=NAME_PATTERN)
     name_zh: str = Field(min_length=1, max_length=100)
+    name_en: str | None = Field(default=None, min_length=1, max_length=100)
     kind: CenterKind
     city: str = Field(min_length=1, max_length=100)
     backend: BackendSpec
@@ -87,7 +88,7 @@ def _to_centers(spec: FederationSpec) -> list[Center]:
         check_unique([p.name for p in c.pools], f"pool in center {c.name!r}")
         options = {k: v for k, v in c.backend.model_dump().items() if k != "kind"}
         pools = tuple(Pool(**p.model_dump()) for p in c.pools)
-        centers.append(Center(c.name, c.name_zh, c.kind, c.city, c.backend.kind, options, c.green_share, pools))
+        centers.append(Center(c.name, c.name_zh, c.kind, c.city, c.backend.kind, options, c.green_share, pools, c.name_en))
     return centers
 
 

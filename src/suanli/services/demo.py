@@ -86,6 +86,19 @@ ORGS = [
     DemoOrg("jinjiang-heavy", "成都锦江重工集团有限公司", T.ENTERPRISE, sectors=("manufacturing",),
             users=(("jinjiang-admin", Role.ORG_ADMIN),)),
 ]
+# What an English page calls them (the key is their handle, not a name).
+ENGLISH_NAMES = {
+    "platform": "Chengdu Compute Platform Operations Center", "cdjxj": "Chengdu Bureau of Economy and Information Technology",
+    "cdczj": "Chengdu Finance Bureau", "shuxin-audit": "Shuxin Certified Public Accountants",
+    "nscc-chengdu": "National Supercomputing Center in Chengdu", "chengdu-aicc": "Chengdu Intelligent Computing Center",
+    "yaan-hydro": "Ya'an Hydropower Green Data Center", "dazhou-dc": "Dazhou Data Center",
+    "tianfu-cloud": "Tianfu Commercial GPU Cloud", "zhixing": "Chengdu Zhixing Transport Technology Co., Ltd.",
+    "yilian": "Sichuan Yilian Medical Imaging Technology Co., Ltd.",
+    "uestc": "University of Electronic Science and Technology of China",
+    "casit": "Chengdu Institute of Computer Application, Chinese Academy of Sciences",
+    "jingrong-makers": "Tianfu AI Makers", "rongsuan": "Rongsuan Technology Services Co., Ltd.",
+    "jinjiang-heavy": "Chengdu Jinjiang Heavy Industry Group Co., Ltd.",
+}
 
 # Voucher applications: (applicant, project, sector, requested yuan, how far review gets).
 APPLICATIONS = [
@@ -136,7 +149,8 @@ def load_demo(session: Session, data_dir: Path | None = None) -> list[dict[str, 
     providers: dict[str, int] = {}
     accounts_out = []
     for org in ORGS:
-        row = create_organisation(session, name=org.key, name_zh=org.name_zh, type=org.type, city=org.city,
+        row = create_organisation(session, name=org.key, name_zh=org.name_zh, name_en=ENGLISH_NAMES.get(org.key),
+                                  type=org.type, city=org.city,
                                   sectors=org.sectors, sme=org.sme, incubator=org.incubator,
                                   affiliated_centers=org.affiliated, demo=True)
         if org.center:

@@ -33,7 +33,7 @@ def _upsert_center(session: Session, center: Center, provider_id: int | None) ->
     if row is None:
         row = CenterRow(name=center.name)
         session.add(row)
-    row.name_zh, row.kind, row.city = center.name_zh, center.kind.value, center.city
+    row.name_zh, row.name_en, row.kind, row.city = center.name_zh, center.name_en, center.kind.value, center.city
     row.backend_kind, row.backend_options, row.green_share = center.backend_kind, center.backend_options, center.green_share
     if provider_id is not None:
         row.provider_organisation_id = provider_id

@@ -24,14 +24,17 @@ def create_organisation(
     incubator: str | None = None,
     affiliated_centers: Sequence[str] = (),
     demo: bool = False,
+    name_en: str | None = None,
 ) -> OrganisationRow:
     if not name.strip() or len(name) > 200 or not name_zh.strip() or len(name_zh) > 200:
         raise InvalidInput("name and name_zh must have 1 to 200 characters")
+    if name_en is not None and (not name_en.strip() or len(name_en) > 200):
+        raise InvalidInput("name_en must have 1 to 200 characters", field="name_en")
     if type == OrganisationType.MAKER and not incubator:
         raise InvalidInput("a maker (创客) team must name its hosting incubator")
     if repo.organisation_by_name(session, name) is not None:
         raise DuplicateName(f"organisation {name!r} exists already")
-    row = OrganisationRow(name=name, name_zh=name_zh, type=type.value, city=city, sectors=list(sectors), sme=sme,
+    row = OrganisationRow(name=name, name_zh=name_zh, name_en=name_en, type=type.value, city=city, sectors=list(sectors), sme=sme,
                           incubator=incubator, affiliated_centers=list(affiliated_centers), demo=demo)
     session.add(row)
     session.flush()

@@ -25,6 +25,7 @@ class CenterFigures:
     devices: int
     busy_devices: int
     device_hours: float
+    name_en: str | None = None
 
     @property
     def utilisation(self) -> float:
@@ -63,8 +64,8 @@ def dashboard(session: Session, *, now: datetime | None = None) -> Dashboard:
     delivered = {name: seconds for name, _zh, seconds in repo.device_seconds_by_center(session)}
     busy = repo.busy_devices_by_center(session)
     capacity = repo.center_capacity(session)
-    centers = [CenterFigures(name, zh, total, min(busy.get(cid, 0), total), delivered.get(name, 0) / 3600)
-               for cid, name, zh, total in capacity]
+    centers = [CenterFigures(name, zh, total, min(busy.get(cid, 0), total), delivered.get(name, 0) / 3600, en)
+               for cid, name, zh, en, total in capacity]
     days = [(now - timedelta(days=UTILISATION_DAYS - 1 - i)).date() for i in range(UTILISATION_DAYS)]
     return Dashboard(
         organisations_served=organisations, users_served=users, cities=repo.cities_served(session),
@@ -73,13 +74,14 @@ def dashboard(session: Session, *, now: datetime | None = None) -> Dashboard:
         programs=[ProgramFigures(*row) for row in repo.programs_budget(session)])
 
 
-def _daily_utilisation(session: Session, capacity: list[tuple[int, str, str, int]], days: list[date]) -> dict[str, list[float]]:
+def _daily_utilisation(session: Session, capacity: list[tuple[int, str, str, str | None, int]],
+                       days: list[date]) -> dict[str, list[float]]:
     """Device-seconds delivered per center per day over the devices it has (usage counted on its start day)."""
     per_day: dict[tuple[int, date], int] = defaultdict(int)
     for center_id, day, seconds in repo.usage_by_day(session, days[0]):
         per_day[(center_id, day)] += seconds
     return {name: [round(per_day.get((cid, d), 0) / (total * 86400), 4) if total else 0.0 for d in days]
-            for cid, name, _zh, total in capacity}
+            for cid, name, _zh, _en, total in capacity}
 
 
 def dashboard_csv(d: Dashboard) -> bytes:

@@ -26,7 +26,7 @@ from suanli.services.views import forms
 from suanli.services.views import names as names_view
 from suanli.web import csrf, i18n, problems
 from suanli.web.labels import label
-from suanli.web.names import Names
+from suanli.web.names import Names, display_name
 from suanli.web.nav import menu
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -138,7 +138,8 @@ def render(request: Request, template: str, http_status: int = 200, *, viewer: P
     html = env.get_template(template).render(
         request=request, _=gettext, lang=lang, html_lang=i18n.html_lang(lang), csrf_token=token,
         viewer=viewer, menu=menu(viewer), label=lambda value: gettext(label(value)), figure_json=figure_json,
-        path=request.url.path, form_key=forms.new_key, unread=getattr(request.state, "unread", 0), **context)
+        path=request.url.path, form_key=forms.new_key, unread=getattr(request.state, "unread", 0),
+        named=lambda thing: display_name(thing, lang), **context)
     response = HTMLResponse(html, status_code=http_status)
     remember(request, response)
     return response

@@ -140,6 +140,14 @@ _REASONS: list[tuple[re.Pattern[str], str]] = [(re.compile(p), m) for p, m in (
 )]
 
 
+def display_name(thing: Any, lang: str) -> str:
+    """A center's or an organisation's name in the reader's language: the Chinese name, or the English one
+    where it has one, else the Chinese name again — never `name`, which is its handle (`nscc-chengdu`)."""
+    if lang == "zh_CN":
+        return str(thing.name_zh)
+    return str(getattr(thing, "name_en", None) or thing.name_zh)
+
+
 _CODE = re.compile(r"(?<![\w-])[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*(?![\w-])")
 
 

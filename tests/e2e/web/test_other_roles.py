@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -29,20 +30,23 @@ def test_the_public_dashboard_draws_its_charts_and_offers_csv_without_sign_in(pa
 def test_provider_sees_its_offerings_orders_utilisation_and_statements(page: Page, server: Server) -> None:
     sign_in(page, server, "aicc", "en")
     page.click("nav >> text=My center")
-    expect(page.locator("h2").first).to_contain_text("chengdu-aicc")
+    expect(page.locator("h2").first).to_contain_text("Chengdu Intelligent Computing Center")  # a name, not the handle
     expect(page.locator("table").first).to_contain_text("¥")
     expect(page.locator("#chart-utilisation[data-rendered='1']")).to_be_visible()
     shot(page, "provider-en")
     page.goto("/provider?lang=zh_CN")
     expect(page.locator("h1")).to_have_text("我的算力中心")
     expect(page.locator("text=资源与价格").first).to_be_visible()
+    # 1,024 Ascend cards and no CPU pool: cards are counted as cards, never summed with CPU cores
+    expect(page.locator("[data-testid=busy-chengdu-aicc]")).to_contain_text(re.compile(r"加速卡占用: \d+ / 1024"))
+    expect(page.locator("[data-testid=busy-chengdu-aicc]")).not_to_contain_text("CPU")
 
 
 def test_operator_checks_a_center_and_lists_users_with_roles(page: Page, server: Server) -> None:
     sign_in(page, server, "operator")
     page.click("nav >> text=算力中心")
-    page.click("button[aria-label='检查 local 的健康状况']")
-    expect(page.locator("p.notice")).to_contain_text("local")
+    page.click("button[aria-label='检查 本机算力节点 的健康状况']")
+    expect(page.locator("p.notice")).to_contain_text("本机算力节点")
     expect(page.locator("[data-testid=health-local]")).to_contain_text("正常")
     shot(page, "operator-centers-zh")
     page.click("nav >> text=用户与角色")

@@ -149,3 +149,19 @@ def test_home_is_a_work_list_with_counts_per_role(demo, username: str, task: str
         assert item.group(2) == "1" and item.group(1) == "due"
     if username == "officer":  # and one application awaiting the officer
         assert int(item.group(2)) >= 1
+
+
+def test_english_pages_name_centers_and_organisations_by_their_english_names(demo) -> None:  # type: ignore[no-untyped-def]
+    client, passwords, _allowed = demo
+    client.cookies.clear()
+    page = client.get("/signin?lang=en")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    client.post("/signin", data={"csrf_token": token, "username": "zhixing-admin", "password": passwords["zhixing-admin"]})
+    for path, name in (("/market", "National Supercomputing Center in Chengdu"),
+                       ("/home", "Chengdu Zhixing Transport Technology Co., Ltd."),
+                       ("/dashboard", "Tianfu Commercial GPU Cloud")):
+        parser = Visible()
+        parser.feed(client.get(path).text)
+        visible = " ".join(parser.parts)
+        assert name in visible, path
+        assert "nscc-chengdu" not in visible and "tianfu-cloud" not in visible, path  # handles, not names

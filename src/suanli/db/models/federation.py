@@ -14,6 +14,7 @@ class CenterRow(Base, IdMixin):
     __tablename__ = "centers"
     name: Mapped[str] = mapped_column(String(63), unique=True)
     name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str | None] = mapped_column(String(100), nullable=True)  # `name` is a handle, not a name
     kind: Mapped[str] = mapped_column(String(32))
     city: Mapped[str] = mapped_column(String(100))
     backend_kind: Mapped[str] = mapped_column(String(32))

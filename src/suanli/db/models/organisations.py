@@ -14,6 +14,7 @@ class OrganisationRow(Base, IdMixin):
     __tablename__ = "organisations"
     name: Mapped[str] = mapped_column(String(200), unique=True)
     name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200), nullable=True)  # `name` is a handle, not a name
     type: Mapped[str] = mapped_column(String(32))
     city: Mapped[str] = mapped_column(String(100))
     sectors: Mapped[list[str]] = mapped_column(JSON, default=list)

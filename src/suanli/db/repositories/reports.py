@@ -70,13 +70,14 @@ def device_seconds_by_ecosystem(session: Session) -> list[tuple[str, int]]:
     return [(eco, int(ds or 0)) for eco, ds in rows]
 
 
-def center_capacity(session: Session) -> list[tuple[int, str, str, int]]:
-    """(center id, name, name_zh, total devices) for every center."""
+def center_capacity(session: Session) -> list[tuple[int, str, str, str | None, int]]:
+    """(center id, name, name_zh, name_en, total devices) for every center."""
     rows = session.execute(
-        select(CenterRow.id, CenterRow.name, CenterRow.name_zh, func.sum(PoolRow.nodes * PoolRow.devices_per_node))
+        select(CenterRow.id, CenterRow.name, CenterRow.name_zh, CenterRow.name_en,
+               func.sum(PoolRow.nodes * PoolRow.devices_per_node))
         .join(PoolRow, PoolRow.center_id == CenterRow.id)
-        .group_by(CenterRow.id, CenterRow.name, CenterRow.name_zh).order_by(CenterRow.id)).all()
-    return [(cid, name, zh, int(total or 0)) for cid, name, zh, total in rows]
+        .group_by(CenterRow.id, CenterRow.name, CenterRow.name_zh, CenterRow.name_en).order_by(CenterRow.id)).all()
+    return [(cid, name, zh, en, int(total or 0)) for cid, name, zh, en, total in rows]
 
 
 def busy_devices_by_center(session: Session) -> dict[int, int]:

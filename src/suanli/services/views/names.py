@@ -21,6 +21,6 @@ class Directory:
 def directory(session: Session, *, principal: Principal | None = None) -> Directory:
     """The federation is public to every reader (the marketplace shows it without sign-in)."""
     centers = federation.list_centers(session)
-    return Directory({c.name: (c.name_zh, c.name) for c in centers},
+    return Directory({c.name: (c.name_zh, c.name_en or c.name_zh) for c in centers},
                      frozenset(c.name for c in centers if c.backend_kind == "simulated"),
                      {(c.name, p.name): p.model for c in centers for p in c.pools})

@@ -12,6 +12,7 @@ from suanli.services import reports
 from suanli.web import i18n
 from suanli.web.common import OptionalViewerDep, SessionDep, render
 from suanli.web.labels import label
+from suanli.web.names import display_name
 
 router = APIRouter(include_in_schema=False)
 
@@ -37,7 +38,7 @@ def yuan(fen: int) -> float:
 def figures(d: reports.Dashboard, lang: str) -> dict[str, dict[str, Any]]:
     _ = i18n.translator(lang)
     zh = lang == "zh_CN"
-    names = [c.name_zh if zh else c.name for c in d.centers]
+    names = [display_name(c, lang) for c in d.centers]
     programs = [p.title_zh if zh else p.title_en for p in d.programs]
     return {
         "by_center": _hbar(names, [round(c.device_hours, 3) for c in d.centers], _("Device-hours delivered per center"),
@@ -47,7 +48,7 @@ def figures(d: reports.Dashboard, lang: str) -> dict[str, dict[str, Any]]:
         "utilisation_now": _hbar(names, [round(c.utilisation * 100, 1) for c in d.centers], _("Utilisation now"),
                                  _("Busy devices (%)"), range=[0, 100]),
         "utilisation_daily": {
-            "data": [{"type": "scatter", "mode": "lines+markers", "name": (c.name_zh if zh else c.name),
+            "data": [{"type": "scatter", "mode": "lines+markers", "name": display_name(c, lang),
                       "x": [day.isoformat() for day in d.days], "y": [round(s * 100, 2) for s in d.daily_utilisation.get(c.name, [])]}
                      for c in d.centers],
             "layout": {"title": {"text": _("Utilisation per center per day")},

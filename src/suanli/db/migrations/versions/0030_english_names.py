@@ -1,0 +1,33 @@
+"""english names: centers and organisations get an English name of their own
+
+Until now an English page showed a center's or an organisation's handle (`nscc-chengdu`, `zhixing`) where
+a name belongs: the handle identifies it in files and APIs and is not a name. Nullable: a center or an
+organisation without one is shown by its Chinese name on English pages, never by its handle.
+
+Revision ID: 0030
+Revises: 0026
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0030"
+down_revision = "0026"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("centers") as batch:
+        batch.add_column(sa.Column("name_en", sa.String(100), nullable=True))
+    with op.batch_alter_table("organisations") as batch:
+        batch.add_column(sa.Column("name_en", sa.String(200), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("organisations") as batch:
+        batch.drop_column("name_en")
+    with op.batch_alter_table("centers") as batch:
+        batch.drop_column("name_en")
