@@ -235,7 +235,8 @@ def decide_role(membership_id: int, body: DecisionIn, session: SessionDep, princ
 
 @router.get("/assessors")
 def assessors(session: SessionDep) -> list[dict[str, Any]]:
-    return [{"organisation_id": i, "name": n, "name_zh": z} for i, n, z in service.approved_assessors(session)]
+    return [{"organisation_id": a.organisation_id, "name": a.name, "name_zh": a.name_zh, "name_en": a.name_en}
+            for a in service.approved_assessors(session)]
 
 
 # --- products and versions ----------------------------------------------------------------------------------

@@ -35,10 +35,11 @@ def organisation(session: Session, organisation_id: int) -> OrganisationRow | No
     return session.get(OrganisationRow, organisation_id)
 
 
-def organisation_names(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
-    rows = session.execute(select(OrganisationRow.id, OrganisationRow.name, OrganisationRow.name_zh)
+def organisation_names(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, str, str | None]]:
+    """(handle, Chinese name, English name) by organisation id."""
+    rows = session.execute(select(OrganisationRow.id, OrganisationRow.name, OrganisationRow.name_zh, OrganisationRow.name_en)
                            .where(OrganisationRow.id.in_(sorted(set(ids))))).all()
-    return {r[0]: (r[1], r[2]) for r in rows}
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
 
 # --- memberships -------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ rejects it; every step is logged."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -70,8 +71,16 @@ def list_memberships(session: Session, *, principal: Principal, status: str | No
     return repo.list_memberships(session, organisation_id=only, status=status)
 
 
-def approved_assessors(session: Session) -> list[tuple[int, str, str]]:
-    """(organisation id, name, name_zh) of every approved assessor, for the supplier to choose from."""
+@dataclass(frozen=True)
+class Assessor:
+    organisation_id: int
+    name: str  # the organisation's handle
+    name_zh: str
+    name_en: str | None
+
+
+def approved_assessors(session: Session) -> list[Assessor]:
+    """Every approved assessor, for the supplier to choose from."""
     rows = repo.list_memberships(session, status=MembershipStatus.APPROVED.value, role=TraderRole.ASSESSOR.value)
     names = repo.organisation_names(session, [r.organisation_id for r in rows])
-    return [(r.organisation_id, *names[r.organisation_id]) for r in rows]
+    return [Assessor(r.organisation_id, *names[r.organisation_id]) for r in rows]
