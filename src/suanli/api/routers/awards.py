@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, Field
 
-from suanli.api.deps import PrincipalDep, SessionDep
+from suanli.api.deps import PageDep, PrincipalDep, SessionDep
 from suanli.domain.vouchers.disclosure import to_csv, to_xlsx
 from suanli.services import awards, profile
 
@@ -47,6 +47,20 @@ def load_item(body: ItemIn, session: SessionDep, principal: PrincipalDep) -> dic
     return {"code": row.code, "title": {"zh": row.title_zh, "en": row.title_en}, "family": row.family}
 
 
+@router.get("/award-items")
+def list_items(session: SessionDep, _principal: PrincipalDep) -> list[dict[str, Any]]:
+    """The loaded award items with what each pays (fen), the evidence it needs and its budget left."""
+    return awards.items_out(session)
+
+
+@router.get("/organisations/{organisation_id}/profile-facts")
+def list_facts(organisation_id: int, session: SessionDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    """An organisation's profile facts (一企一档) with their source and date (the bureau only)."""
+    return [{"key": r.key, "value": r.value, "source": r.source, "as_of": r.as_of.isoformat(),
+             "recorded_by": r.recorded_by}
+            for r in profile.facts(session, actor=principal, organisation_id=organisation_id)]
+
+
 @router.put("/organisations/{organisation_id}/profile-facts", status_code=200)
 def record_fact(organisation_id: int, body: FactIn, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
     row = profile.record_fact(session, actor=principal, organisation_id=organisation_id, key=body.key, value=body.value,
@@ -58,8 +72,10 @@ class FundIn(BaseModel):
     amount_fen: int = Field(gt=0, le=10**13)
 
 
-def _claim_out(session: SessionDep, row: Any) -> dict[str, Any]:
-    return {"id": row.id, "amount_fen": row.amount_fen, "place": row.place, "basis": row.basis,
+def _claim_out(session: SessionDep, row: Any, item: str | None = None) -> dict[str, Any]:
+    return {"id": row.id, "item": item or awards.item_code_of(session, row), "organisation_id": row.organisation_id,
+            "year": row.year, "status": row.status, "evidence": row.evidence, "decided_by": row.decided_by,
+            "decided_at": row.created_at.isoformat(), "amount_fen": row.amount_fen, "place": row.place, "basis": row.basis,
             "parties": {k: v for k, v in row.parties.items() if not k.startswith("_")},
             "rules": [{"rule": r, "zh": zh, "en": en} for r, zh, en in row.rules],
             "payouts": awards.payouts_out(session, row.id)}
@@ -80,6 +96,14 @@ def decide_claim(body: ClaimIn, session: SessionDep, principal: PrincipalDep) ->
                        year=body.year, basis=body.basis, evidence=frozenset(body.evidence), bases=body.bases,
                        parties=body.parties, level=body.level, reviewed_amount_fen=body.reviewed_amount_fen)
     return _claim_out(session, row)
+
+
+@router.get("/award-claims")
+def list_claims(session: SessionDep, principal: PrincipalDep, page: PageDep,
+                item: Annotated[str | None, Query(max_length=63)] = None) -> list[dict[str, Any]]:
+    """Decided claims, newest first (officers and finance: all; an organisation: those it is a party to)."""
+    rows = awards.list_claims(session, principal=principal, item_code=item, offset=page.offset, limit=page.limit)
+    return [_claim_out(session, row, code) for row, code in rows]
 
 
 @router.get("/award-claims/{claim_id}")

@@ -8,6 +8,9 @@ from suanli.services.awards.claims import (
     confirm,
     get_claim,
     home_matches,
+    item_code_of,
+    items_out,
+    list_claims,
     list_decided,
     list_items,
     load_item,
@@ -17,5 +20,6 @@ from suanli.services.awards.claims import (
 )
 from suanli.services.awards.payments import disclosure, fund_item
 
-__all__ = ["apply", "calculator", "confirm", "disclosure", "fund_item", "get_claim", "home_matches", "list_decided", "list_items",
-           "load_item", "my_awards", "organisation_by_name", "payouts_out"]
+__all__ = ["apply", "calculator", "confirm", "disclosure", "fund_item", "get_claim", "home_matches", "item_code_of",
+           "items_out", "list_claims", "list_decided", "list_items", "load_item", "my_awards", "organisation_by_name",
+           "payouts_out"]

@@ -186,6 +186,48 @@ def list_items(session: Session) -> list[AwardItem]:
     return [parse_award_file(r.text) for r in session.scalars(select(AwardItemRow).order_by(AwardItemRow.code))]
 
 
+def items_out(session: Session) -> list[dict[str, object]]:
+    """The loaded items with what each pays (fen), its evidence, and the budget left on the ledger."""
+    out: list[dict[str, object]] = []
+    for row in session.scalars(select(AwardItemRow).order_by(AwardItemRow.code)):
+        item = parse_award_file(row.text)
+        out.append({
+            "code": item.code, "title_zh": item.title_zh, "title_en": item.title_en, "source": item.source,
+            "family": item.family, "kind": item.kind, "amount_fen": item.amount_fen, "percent": item.percent,
+            "ceiling_fen": item.ceiling_fen, "measure": item.measure,
+            "tiers": [{"id": t.id, "threshold_fen": t.threshold_fen, "amount_fen": t.amount_fen} for t in item.tiers],
+            "levels": dict(item.levels), "parties": list(item.parties), "places": item.places,
+            "order_by": item.order_by, "annual_ceiling_fen": item.annual_ceiling_fen,
+            "no_application": item.no_application, "related_party": item.related_party,
+            "evidence": [{"id": i, "zh": zh, "en": en} for i, zh, en in item.evidence],
+            "budget_fen": item.budget_fen,
+            # only an item with a budget has its budget account (opened at load): a read opens none
+            "budget_left_fen": payments.budget_left(session, row.id) if item.budget_fen else None})
+    return out
+
+
+def list_claims(session: Session, *, principal: Principal, item_code: str | None = None, offset: int = 0,
+                limit: int = 50) -> list[tuple[AwardApplicationRow, str]]:
+    """Decided claims, newest first, with their item's code: the bureau's officers and finance see every
+    one, an organisation those it is a party to (as `get_claim` decides for one)."""
+    query = (select(AwardApplicationRow, AwardItemRow.code)
+             .join(AwardItemRow, AwardItemRow.id == AwardApplicationRow.item_id))
+    if principal.role not in (*OFFICERS, Role.FINANCE_OFFICER):
+        paid_to = select(AwardPayoutRow.application_id).where(AwardPayoutRow.organisation_id == principal.organisation_id)
+        query = query.where((AwardApplicationRow.organisation_id == principal.organisation_id)
+                            | AwardApplicationRow.id.in_(paid_to))
+    if item_code is not None:
+        query = query.where(AwardItemRow.code == item_code)
+    rows = session.execute(query.order_by(AwardApplicationRow.id.desc()).offset(offset).limit(limit)).all()
+    return [(a, code) for a, code in rows]
+
+
+def item_code_of(session: Session, application: AwardApplicationRow) -> str:
+    item = session.get(AwardItemRow, application.item_id)
+    assert item is not None  # a foreign key
+    return item.code
+
+
 def list_decided(session: Session) -> list[tuple[AwardApplicationRow, str, str, str]]:
     """Decided claims, newest first, with the item's code and titles."""
     rows = session.execute(select(AwardApplicationRow, AwardItemRow.code, AwardItemRow.title_zh, AwardItemRow.title_en)
