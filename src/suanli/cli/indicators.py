@@ -27,10 +27,16 @@ def _percent(share: str | None) -> str | None:
     return None if share is None else f"{Decimal(share) * 100:.1f}%"
 
 
+def _number(value: str | None) -> str | None:
+    """`900.0000` from the API reads `900` in a table (exact: Decimal, never float)."""
+    return None if value is None else format(Decimal(value).normalize(), "f")
+
+
 def _columns(lang: str) -> list[Column]:
     return [Column("code", "code"), Column("指标" if lang == "zh" else "indicator", lambda r: r["name"][lang]),
             Column("unit" if lang == "en" else "单位", lambda r: r["unit"][lang]), Column("year", "year"),
-            Column("target", "target"), Column("value", "value"), Column("period", "period"),
+            Column("target", lambda r: _number(r["target"])), Column("value", lambda r: _number(r["value"])),
+            Column("period", "period"),
             Column("progress", lambda r: _percent(r["progress"])), Column("yoy", lambda r: _percent(r["yoy"])),
             Column("platform", lambda r: "yes" if r["computed_by_platform"] else "")]
 

@@ -87,7 +87,7 @@ def show(item_id: int, output: Output = None) -> None:
 
 @app.command("close")
 def close(item_id: int, output: Output = None) -> None:
-    """Close an item (its issuer or the bureau); closed items are evaluated."""
+    """Close an item (the bureau's program officers); closed items are evaluated."""
     row = client.post(f"/api/v1/opportunities/{item_id}/close")
     show_row(row, ITEM_COLUMNS, chosen(output), f"opportunity {row['id']} {row['code']}: {row['status']}")
 
