@@ -1,6 +1,7 @@
 """`suanli award ...`: incentive awards (政策兑现) over the API as the signed-in person: the items and
-what each pays, the bureau's profile facts (一企一档), the policy calculator and 免申即享 confirmation, the
-officer's decision on an application with its evidence, paying a budget in, and the 公示 list. Awards
+what each pays, the bureau's profile facts (一企一档), the policy calculator and 免申即享 confirmation, an
+organisation's application with its evidence and the officer's review (or an officer's decision on an
+application received elsewhere), paying a budget in, and the 公示 list. Awards
 are paid by the finance disbursement batch (`suanli ledger batches --create`, `suanli ledger approve
 --pay`); `award show` follows each payout from owed to paid. Money in yuan on the command line (fen in
 JSON), `-o table|json|csv` on every command, exit 1 when the API refuses, 2 for a usage error."""
@@ -181,41 +182,89 @@ def _pairs(values: list[str] | None, flag: str, what: str) -> dict[str, str]:
     return out
 
 
-@app.command("decide")
-def decide(item: Annotated[str, typer.Argument(help="the item's code")],
-           organisation: Annotated[int, typer.Option("--organisation", help="the applicant's organisation id")],
-           year: Year,
-           basis: Annotated[str, typer.Option("--basis", help="what is paid for: a product, contract or expense "
-                                                               "(never paid twice across programs)")],
-           evidence: Annotated[list[str] | None, typer.Option("--evidence", help="an evidence id the item lists "
-                                                              "(repeat); `award items` names them")] = None,
-           base: Annotated[list[str] | None, typer.Option("--base", help="PARTY=YUAN: a declared base (R&D spending, "
-                                                          "contract value) of a percentage item; repeat")] = None,
-           party: Annotated[list[str] | None, typer.Option("--party", help="PARTY=ORGANISATION: who the other party "
-                                                           "of a two-party item is (its name); repeat")] = None,
-           level: Annotated[str | None, typer.Option("--level", help="a schedule item's level, e.g. national")] = None,
+Basis = Annotated[str, typer.Option("--basis", help="what is paid for: a product, contract or expense (never paid "
+                                                   "twice across programs)")]
+Evidence = Annotated[list[str] | None, typer.Option("--evidence", help="an evidence id the item lists (repeat); "
+                                                    "`award items` names them")]
+Bases = Annotated[list[str] | None, typer.Option("--base", help="PARTY=YUAN: a declared base (R&D spending, contract "
+                                                 "value) of a percentage item; repeat")]
+Parties = Annotated[list[str] | None, typer.Option("--party", help="PARTY=ORGANISATION: who the other party of a "
+                                                   "two-party item is (its name); repeat")]
+Level = Annotated[str | None, typer.Option("--level", help="a schedule item's level, e.g. national")]
+
+
+def _claim(item: str, organisation: int, year: int, basis: str, evidence: list[str] | None, base: list[str] | None,
+           party: list[str] | None, level: str | None) -> dict[str, Any]:
+    return {"organisation_id": organisation, "item": item, "year": year, "basis": basis, "evidence": evidence or [],
+            "bases": {p: fen_of_yuan(v, "--base") for p, v in _pairs(base, "--base", "YUAN").items()},
+            "parties": _pairs(party, "--party", "ORGANISATION"), "level": level}
+
+
+def _decided_line(row: dict[str, Any]) -> str:
+    if row["status"] == "submitted":
+        return f"award application {row['id']} on {row['item']}: submitted, the bureau reviews it next"
+    if row["status"] == "refused":
+        return f"award application {row['id']} on {row['item']}: refused ({row['rules'][0]['en']})"
+    place = f", place {row['place']}" if row["place"] else ""
+    return (f"award claim {row['id']} on {row['item']}: {format_yuan(row['amount_fen'])}{place} owed until the "
+            f"disbursement batch pays it")
+
+
+@app.command("apply")
+def apply(item: Annotated[str, typer.Argument(help="the item's code")], year: Year, basis: Basis,
+          evidence: Evidence = None, base: Bases = None, party: Parties = None, level: Level = None,
+          organisation: Organisation = None, output: Output = None) -> None:
+    """As an organisation's administrator: apply (申报) with the evidence the item lists. The item's rules
+    are checked at once (a refusal names the rule); the bureau reviews it (`award review`)."""
+    fmt = chosen(output)
+    body = _claim(item, _my_organisation(organisation), year, basis, evidence, base, party, level)
+    row = client.post("/api/v1/award-applications", body)
+    show_row(row, CLAIM_COLUMNS, fmt, _decided_line(row))
+
+
+@app.command("review")
+def review(claim_id: Annotated[int, typer.Argument(help="a submitted application's id")],
+           refuse: Annotated[bool, typer.Option("--refuse", help="refuse it (give the reason with --note)")] = False,
+           note: Annotated[str, typer.Option("--note", help="the reason of a refusal")] = "",
            reviewed: Annotated[str | None, typer.Option("--reviewed-amount", help="a reviewed item's amount after "
                                                         "expert review, in yuan")] = None,
            output: Output = None) -> None:
-    """The officer's decision on an application reviewed with its evidence: the amounts, the rules that
-    fired and the place if ranked; the amounts are owed to the parties until the disbursement batch."""
+    """As a program officer: approve a submitted application (decided: the amounts owed) or refuse it."""
     fmt = chosen(output)
-    bases = {p: fen_of_yuan(v, "--base") for p, v in _pairs(base, "--base", "YUAN").items()}
-    body = {"organisation_id": organisation, "item": item, "year": year, "basis": basis, "evidence": evidence or [],
-            "bases": bases, "parties": _pairs(party, "--party", "ORGANISATION"), "level": level,
+    if refuse and not note.strip():
+        usage("--refuse needs the reason in --note")
+    row = client.post(f"/api/v1/award-claims/{claim_id}/review", {
+        "approve": not refuse, "note": note, "reviewed_amount_fen": fen_of_yuan(reviewed, "--reviewed-amount")})
+    show_row(row, CLAIM_COLUMNS, fmt, _decided_line(row))
+
+
+@app.command("decide")
+def decide(item: Annotated[str, typer.Argument(help="the item's code")],
+           organisation: Annotated[int, typer.Option("--organisation", help="the applicant's organisation id")],
+           year: Year, basis: Basis, evidence: Evidence = None, base: Bases = None, party: Parties = None,
+           level: Level = None,
+           reviewed: Annotated[str | None, typer.Option("--reviewed-amount", help="a reviewed item's amount after "
+                                                        "expert review, in yuan")] = None,
+           output: Output = None) -> None:
+    """As a program officer: record an application received outside the platform with its evidence and
+    decide it at once (the amounts, the rules that fired, the place if ranked; owed until the batch)."""
+    fmt = chosen(output)
+    body = {**_claim(item, organisation, year, basis, evidence, base, party, level),
             "reviewed_amount_fen": fen_of_yuan(reviewed, "--reviewed-amount")}
     row = client.post("/api/v1/award-claims", body)
-    place = f", place {row['place']}" if row["place"] else ""
-    show_row(row, CLAIM_COLUMNS, fmt, f"award claim {row['id']} on {row['item']}: {format_yuan(row['amount_fen'])}"
-                                      f"{place} owed until the disbursement batch pays it")
+    show_row(row, CLAIM_COLUMNS, fmt, _decided_line(row))
 
 
 @app.command("claims")
 def claims(item: Annotated[str | None, typer.Option("--item", help="one item's code")] = None,
+           status: Annotated[str | None, typer.Option("--status", help="submitted | decided | refused")] = None,
            limit: Annotated[int, typer.Option("--limit", min=1, max=10_000)] = 200, output: Output = None) -> None:
-    """Decided claims, newest first (the bureau: all; an organisation: those it is a party to)."""
-    emit(client.get_all("/api/v1/award-claims", limit=limit, item=item), CLAIM_COLUMNS, chosen(output),
-         "奖励申请 Award claims")
+    """Applications and decided claims, newest first (the bureau: all; an organisation: those it is a
+    party to)."""
+    if status not in (None, "submitted", "decided", "refused"):
+        usage("--status is submitted, decided or refused")
+    emit(client.get_all("/api/v1/award-claims", limit=limit, item=item, status=status), CLAIM_COLUMNS,
+         chosen(output), "奖励申请 Award claims")
 
 
 @app.command("show")

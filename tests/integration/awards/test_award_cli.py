@@ -152,6 +152,50 @@ def test_award_items_facts_matches_confirm_decide_fund_pay_and_disclose(world: W
     assert ".csv or .xlsx" in one_line(w("officer", "award", "disclosure", ITEM, "--out", str(w.tmp / "g.pdf")), code=2)
 
 
+def test_an_organisation_applies_with_evidence_and_the_officer_approves_or_refuses(world: World) -> None:
+    w, developer, user = world, world.orgs["yilian"], world.orgs["zhixing"]
+    for name in ("first-version-software", "large-model-registration", "revenue-thresholds"):
+        assert w("officer", "award", "load", str(AWARDS / f"{name}.yaml")).exit_code == 0
+    w("officer", "award", "fact", str(developer), "certification:first_version_software", "true",
+      "--source", "四川省首版次软件产品认定", "--as-of", "2024-06-01")
+    software = ("award", "apply", "ai-2024-first-version-software", "--year", "2024", "--basis", "product:医联影像诊断软件V1",
+                "--evidence", "software-copyright", "--evidence", "test-report", "--base", "developer=3000000",
+                "--base", "first_user=800000", "--party", "first_user=成都智行交通科技有限公司")
+    assert "evidence.first-contract" in one_line(w("yl-admin", *software))  # refused at once, naming the rule
+    assert "evidence" in one_line(w("yl-admin", *software, "--evidence", "first-contract", "--evidence", "selfie"))
+    assert "administrator" in one_line(w("zx-member", *software, "--evidence", "first-contract"))
+    submitted = w.json("yl-admin", *software, "--evidence", "first-contract")
+    assert (submitted["status"], submitted["amount_fen"], submitted["payouts"]) == ("submitted", 0, [])
+    assert "submitted" in one_line(w("yl-admin", *software, "--evidence", "first-contract"))  # awaits review already
+    assert "no-application" in one_line(w("yl-admin", "award", "apply", ITEM, "--year", "2024", "--basis", "r:2024",
+                                          "--evidence", "audited-revenue"))
+    assert [c["id"] for c in w.json("officer", "award", "claims", "--status", "submitted")] == [submitted["id"]]
+    assert w.json("outsider", "award", "claims") == []
+
+    # Approved: decided as the officer's decision is, each party's amount owed; the first user sees it too.
+    assert "program officers" in one_line(w("yl-admin", "award", "review", str(submitted["id"])))
+    approved = w.json("officer", "award", "review", str(submitted["id"]))
+    assert (approved["status"], approved["amount_fen"]) == ("decided", 380_000_00)
+    assert {(p["party"], p["organisation_id"], p["amount_fen"]) for p in approved["payouts"]} == {
+        ("developer", developer, 300_000_00), ("first_user", user, 80_000_00)}
+    assert "ai-2024-first-version-software.evidence" in {r["rule"] for r in approved["rules"]}
+    assert "reviewed-once" in one_line(w("officer", "award", "review", str(submitted["id"])))
+    assert [c["id"] for c in w.json("zx-admin", "award", "claims")] == [submitted["id"]]
+
+    # Refused with a reason; the basis is free for a new application.
+    model = ("award", "apply", "ai-2024-large-model-registration", "--year", "2024", "--basis", "model:医联影像大模型",
+             "--evidence", "registration-notice")
+    assert "large-model.registered" in one_line(w("yl-admin", *model))  # no registration in the profile: refused
+    w("officer", "award", "fact", str(developer), "registration:large_model", "2024-04-10", "--source", "网信办备案公告",
+      "--as-of", "2024-04-10")
+    pending = w.json("yl-admin", *model)
+    assert "--note" in one_line(w("officer", "award", "review", str(pending["id"]), "--refuse"), code=2)
+    refused = w.json("officer", "award", "review", str(pending["id"]), "--refuse", "--note", "命名文件与名单不符")
+    assert refused["status"] == "refused" and "命名文件与名单不符" in refused["rules"][0]["zh"]
+    assert w.json("yl-admin", *model)["status"] == "submitted"
+    assert "--status" in one_line(w("officer", "award", "claims", "--status", "paid"), code=2)
+
+
 def test_a_malformed_award_file_is_one_line_naming_line_and_field_and_nothing_is_loaded(world: World) -> None:
     bad = world.tmp / "bad.yaml"
     bad.write_text((AWARDS / "little-giant.yaml").read_text("utf-8").replace("kind: fixed", "kind: lottery"), "utf-8")

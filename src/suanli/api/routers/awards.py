@@ -68,6 +68,23 @@ def record_fact(organisation_id: int, body: FactIn, session: SessionDep, princip
     return {"key": row.key, "value": row.value, "source": row.source, "as_of": row.as_of.isoformat()}
 
 
+class ApplicationIn(BaseModel):
+    organisation_id: int
+    item: str = Field(max_length=63)
+    year: int = Field(ge=2000, le=2100)
+    basis: str = Field(min_length=1, max_length=190)
+    evidence: list[str] = Field(default_factory=list, max_length=50)
+    bases: dict[str, int] = Field(default_factory=dict)
+    parties: dict[str, str] = Field(default_factory=dict)
+    level: str | None = None
+
+
+class ReviewIn(BaseModel):
+    approve: bool
+    reviewed_amount_fen: int | None = Field(default=None, ge=0, le=10**13)
+    note: str = Field(default="", max_length=2000)
+
+
 class FundIn(BaseModel):
     amount_fen: int = Field(gt=0, le=10**13)
 
@@ -98,11 +115,33 @@ def decide_claim(body: ClaimIn, session: SessionDep, principal: PrincipalDep) ->
     return _claim_out(session, row)
 
 
+@router.post("/award-applications", status_code=201)
+def submit_application(body: ApplicationIn, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
+    """An organisation's administrator applies (申报) with the evidence the item lists; the item's rules
+    are checked at once, the bureau reviews it (`POST /award-claims/{id}/review`)."""
+    row = awards.submit(session, actor=principal, organisation_id=body.organisation_id, item_code=body.item,
+                        year=body.year, basis=body.basis, evidence=frozenset(body.evidence), bases=body.bases,
+                        parties=body.parties, level=body.level)
+    return _claim_out(session, row, body.item)
+
+
+@router.post("/award-claims/{claim_id}/review")
+def review_application(claim_id: int, body: ReviewIn, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
+    """The officer approves a submitted application (decided: the amounts owed) or refuses it with a reason."""
+    row = awards.review(session, actor=principal, application_id=claim_id, approve=body.approve,
+                        reviewed_amount_fen=body.reviewed_amount_fen, note=body.note)
+    return _claim_out(session, row)
+
+
 @router.get("/award-claims")
 def list_claims(session: SessionDep, principal: PrincipalDep, page: PageDep,
-                item: Annotated[str | None, Query(max_length=63)] = None) -> list[dict[str, Any]]:
-    """Decided claims, newest first (officers and finance: all; an organisation: those it is a party to)."""
-    rows = awards.list_claims(session, principal=principal, item_code=item, offset=page.offset, limit=page.limit)
+                item: Annotated[str | None, Query(max_length=63)] = None,
+                status: Annotated[str | None, Query(pattern="^(submitted|decided|refused)$")] = None,
+                ) -> list[dict[str, Any]]:
+    """Applications and decided claims, newest first (officers and finance: all; an organisation: those
+    it is a party to)."""
+    rows = awards.list_claims(session, principal=principal, item_code=item, status=status, offset=page.offset,
+                              limit=page.limit)
     return [_claim_out(session, row, code) for row, code in rows]
 
 

@@ -17,9 +17,11 @@ from suanli.services.awards.claims import (
     my_awards,
     organisation_by_name,
     payouts_out,
+    review,
+    submit,
 )
 from suanli.services.awards.payments import disclosure, fund_item
 
 __all__ = ["apply", "calculator", "confirm", "disclosure", "fund_item", "get_claim", "home_matches", "item_code_of",
            "items_out", "list_claims", "list_decided", "list_items", "load_item", "my_awards", "organisation_by_name",
-           "payouts_out"]
+           "payouts_out", "review", "submit"]
