@@ -174,7 +174,8 @@ def review(session: Session, *, actor: Principal, application_id: int, approve: 
         application.rules = [["award.refused", f"不予支持：{note.strip()}", f"refused: {note.strip()}"]]
         session.flush()
         record_event(session, kind="award.refused", subject=f"award-application/{application.id}",
-                     payload={"note": note.strip(), "by": actor.username}, organisation_id=application.organisation_id)
+                     payload={"item": item_code_of(session, application), "note": note.strip(), "by": actor.username},
+                     organisation_id=application.organisation_id)
         return application
     request = application.parties.get("_request", {})
     return _decide(session, decided_by=actor.username, organisation_id=application.organisation_id,
@@ -248,6 +249,10 @@ def calculator(session: Session, *, principal: Principal, organisation_id: int, 
     """政策计算器 / 免申即享: every loaded item the organisation is likely eligible for, what and why."""
     if not principal.may_read_organisation(organisation_id):
         raise NotFound(f"organisation {organisation_id} not found")
+    return _calculate(session, organisation_id, year)
+
+
+def _calculate(session: Session, organisation_id: int, year: int) -> list[dict[str, object]]:
     profile = profile_of(session, organisation_id)
     priors = _priors(session, profile.organisation, organisation_id, "")
     out: list[dict[str, object]] = []
@@ -303,6 +308,12 @@ def list_claims(session: Session, *, principal: Principal, item_code: str | None
     return [(a, code) for a, code in rows]
 
 
+def item_titles(session: Session, code: str) -> tuple[str, str]:
+    """An item's Chinese and English titles (a notice names the item, never its code)."""
+    row = session.scalar(select(AwardItemRow).where(AwardItemRow.code == code))
+    return (row.title_zh, row.title_en) if row is not None else (code, code)
+
+
 def item_code_of(session: Session, application: AwardApplicationRow) -> str:
     item = session.get(AwardItemRow, application.item_id)
     assert item is not None  # a foreign key
@@ -354,13 +365,18 @@ def home_matches(session: Session, *, principal: Principal, organisation_id: int
     year), newest first, each item once, with the year it would be claimed for."""
     if not principal.may_read_organisation(organisation_id):
         raise NotFound(f"organisation {organisation_id} not found")
+    return likely_matches(session, organisation_id=organisation_id, today=today)
+
+
+def likely_matches(session: Session, *, organisation_id: int, today: date | None = None) -> list[dict[str, object]]:
+    """What `home_matches` shows, read for the organisation's own people (the notifier tells them)."""
     profile = profile_of(session, organisation_id)
     last_year = (today or date.today()).year - 1
     years = {last_year} | {int(k.rsplit(":", 1)[1]) for k in profile.facts if k.rsplit(":", 1)[-1].isdigit()}
     seen: set[object] = set()
     out = []
     for year in sorted(years, reverse=True):
-        for match in calculator(session, principal=principal, organisation_id=organisation_id, year=year):
+        for match in _calculate(session, organisation_id, year):
             if match["item"] not in seen:
                 seen.add(match["item"])
                 out.append({**match, "year": year})
