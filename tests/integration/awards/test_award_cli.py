@@ -294,6 +294,12 @@ def test_opportunity_batches_import_search_export_and_matching(world: World) -> 
 
 def test_indicator_definitions_figures_import_and_export(world: World) -> None:
     w = world
+    malformed = w.tmp / "indicators.yaml"
+    malformed.write_text(INDICATORS.read_text("utf-8").replace("targets: {2024: 900, 2025: 1500}",
+                                                               "targets: {2024: 900, 2030: 1500}"), "utf-8")
+    line = one_line(w("officer", "indicator", "load", str(malformed)), code=2)
+    assert "line " in line and "indicators.0" in line and "2030" in line
+    assert w.json("zx-member", "indicator", "list") == []  # nothing loaded
     assert "loaded" in w("officer", "indicator", "load", str(INDICATORS)).output
     assert w("zx-member", "indicator", "load", str(INDICATORS)).exit_code == 1
     entered = w.json("officer", "indicator", "enter", "ai-industry-scale", "2024", "912.5", "--source", "统计公报")
