@@ -83,6 +83,8 @@ def problem_line(response: httpx.Response) -> str:
     zh = body.get("detail_zh") or (message.get("zh") if isinstance(message, dict) else None)
     if zh and zh != detail:
         detail = f"{zh} / {detail}"
+    if body.get("rule"):  # a refusal by a program's rule names it, as the decision would
+        detail += f" (rule {body['rule']})"
     slug = str(body.get("type", "")).rsplit("/", 1)[-1] or str(response.status_code)
     if response.status_code == 401:
         detail += " — run `suanli login` again"

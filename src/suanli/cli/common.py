@@ -104,6 +104,14 @@ def emit(items: Sequence[Any], columns: Sequence[Column], fmt: Format, title: st
     console.print(table)
 
 
+def show_row(row: Any, columns: Sequence[Column], fmt: Format, line: str) -> None:
+    """What an action command prints: one readable line in a table's place, else the API's row."""
+    if fmt is Format.TABLE:
+        console.print(line)
+    else:
+        emit([row], columns, fmt, data=row)
+
+
 def _neutralised(cell: str) -> str:
     """A cell a spreadsheet would read as a formula is quoted (OWASP CSV injection)."""
     return "'" + cell if cell[:1] in ("=", "+", "@", "\t", "\r") or (cell[:1] == "-" and not _number(cell)) else cell

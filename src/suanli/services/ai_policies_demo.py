@@ -1,6 +1,7 @@
 """Demo data for the city's other AI policies (issue 17): a published opportunity batch of a few dozen
 items with matching requests in several states, the industry indicators for 2022-2026 with the
-figures of the city's plan, the six award items with profile facts and two decided claims. Called once from `services.demo.load_demo`, through the services."""
+figures of the city's plan, the six award items with profile facts, two decided claims and one
+application awaiting review. Called once from `services.demo.load_demo`, through the services."""
 
 from __future__ import annotations
 
@@ -98,6 +99,11 @@ def _awards(session: Session) -> None:
                  year=2024, basis="model:医联影像大模型", evidence=frozenset({"registration-notice"}))
     awards.apply(session, actor=officer, organisation_id=ids["zhixing"], item_code="ai-2024-standards", year=2024,
                  basis="standard:T/CDAI 001-2024", level="industry", evidence=frozenset({"standard-publication"}))
+    # An application awaiting the bureau's review (申报 → 审核): first-version software, developer and first user.
+    awards.submit(session, actor=_principal(session, "yilian-admin"), organisation_id=ids["yilian"],
+                  item_code="ai-2024-first-version-software", year=2024, basis="product:医联影像辅助诊断系统V2.0",
+                  evidence=frozenset({"software-copyright", "test-report", "first-contract"}),
+                  bases={"developer": 180_000_000, "first_user": 60_000_000}, parties={"first_user": "zhixing"})
     # The bureau pays the decided amounts in; the awards wait, owed, for the month's next disbursement batch.
     for code, fen in (("ai-2024-large-model-registration", 100_000_000), ("ai-2024-standards", 25_000_000)):
         awards.fund_item(session, actor=officer, item_code=code, amount_fen=fen, idempotency_key=f"demo:award-fund:{code}")

@@ -314,6 +314,13 @@ RULES.update({
         w, t, {"amount_fen": 1})),
     ("GET", f"{V1}/award-claims/{{claim_id}}"): Rule(frozenset({OA, OM, PO, OP, FO}), tenant=True),
     ("GET", f"{V1}/award-items/{{code}}/disclosure"): Rule(SIGNED_IN, public_data=True),
+    ("GET", f"{V1}/award-items"): Rule(SIGNED_IN, public_data=True),  # the policy's items: public text
+    ("GET", f"{V1}/organisations/{{organisation_id}}/profile-facts"): Rule(OFFICERS, tenant=True),
+    ("GET", f"{V1}/award-claims"): Rule(SIGNED_IN),  # an organisation: those it is a party to
+    ("POST", f"{V1}/award-applications"): Rule(frozenset({OA}), tenant=True, request=lambda w, t: {"json": {
+        "organisation_id": w.orgs[t], "item": "nope", "year": 2024, "basis": "matrix"}}),
+    ("POST", f"{V1}/award-claims/{{claim_id}}/review"): Rule(OFFICERS, request=body({"approve": False,
+                                                                                    "note": "matrix"})),
 })
 
 

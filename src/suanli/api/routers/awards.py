@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, Field
 
-from suanli.api.deps import PrincipalDep, SessionDep
+from suanli.api.deps import PageDep, PrincipalDep, SessionDep
 from suanli.domain.vouchers.disclosure import to_csv, to_xlsx
 from suanli.services import awards, profile
 
@@ -47,6 +47,20 @@ def load_item(body: ItemIn, session: SessionDep, principal: PrincipalDep) -> dic
     return {"code": row.code, "title": {"zh": row.title_zh, "en": row.title_en}, "family": row.family}
 
 
+@router.get("/award-items")
+def list_items(session: SessionDep, _principal: PrincipalDep) -> list[dict[str, Any]]:
+    """The loaded award items with what each pays (fen), the evidence it needs and its budget left."""
+    return awards.items_out(session)
+
+
+@router.get("/organisations/{organisation_id}/profile-facts")
+def list_facts(organisation_id: int, session: SessionDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    """An organisation's profile facts (一企一档) with their source and date (the bureau only)."""
+    return [{"key": r.key, "value": r.value, "source": r.source, "as_of": r.as_of.isoformat(),
+             "recorded_by": r.recorded_by}
+            for r in profile.facts(session, actor=principal, organisation_id=organisation_id)]
+
+
 @router.put("/organisations/{organisation_id}/profile-facts", status_code=200)
 def record_fact(organisation_id: int, body: FactIn, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
     row = profile.record_fact(session, actor=principal, organisation_id=organisation_id, key=body.key, value=body.value,
@@ -54,12 +68,31 @@ def record_fact(organisation_id: int, body: FactIn, session: SessionDep, princip
     return {"key": row.key, "value": row.value, "source": row.source, "as_of": row.as_of.isoformat()}
 
 
+class ApplicationIn(BaseModel):
+    organisation_id: int
+    item: str = Field(max_length=63)
+    year: int = Field(ge=2000, le=2100)
+    basis: str = Field(min_length=1, max_length=190)
+    evidence: list[str] = Field(default_factory=list, max_length=50)
+    bases: dict[str, int] = Field(default_factory=dict)
+    parties: dict[str, str] = Field(default_factory=dict)
+    level: str | None = None
+
+
+class ReviewIn(BaseModel):
+    approve: bool
+    reviewed_amount_fen: int | None = Field(default=None, ge=0, le=10**13)
+    note: str = Field(default="", max_length=2000)
+
+
 class FundIn(BaseModel):
     amount_fen: int = Field(gt=0, le=10**13)
 
 
-def _claim_out(session: SessionDep, row: Any) -> dict[str, Any]:
-    return {"id": row.id, "amount_fen": row.amount_fen, "place": row.place, "basis": row.basis,
+def _claim_out(session: SessionDep, row: Any, item: str | None = None) -> dict[str, Any]:
+    return {"id": row.id, "item": item or awards.item_code_of(session, row), "organisation_id": row.organisation_id,
+            "year": row.year, "status": row.status, "evidence": row.evidence, "decided_by": row.decided_by,
+            "decided_at": row.created_at.isoformat(), "amount_fen": row.amount_fen, "place": row.place, "basis": row.basis,
             "parties": {k: v for k, v in row.parties.items() if not k.startswith("_")},
             "rules": [{"rule": r, "zh": zh, "en": en} for r, zh, en in row.rules],
             "payouts": awards.payouts_out(session, row.id)}
@@ -80,6 +113,36 @@ def decide_claim(body: ClaimIn, session: SessionDep, principal: PrincipalDep) ->
                        year=body.year, basis=body.basis, evidence=frozenset(body.evidence), bases=body.bases,
                        parties=body.parties, level=body.level, reviewed_amount_fen=body.reviewed_amount_fen)
     return _claim_out(session, row)
+
+
+@router.post("/award-applications", status_code=201)
+def submit_application(body: ApplicationIn, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
+    """An organisation's administrator applies (申报) with the evidence the item lists; the item's rules
+    are checked at once, the bureau reviews it (`POST /award-claims/{id}/review`)."""
+    row = awards.submit(session, actor=principal, organisation_id=body.organisation_id, item_code=body.item,
+                        year=body.year, basis=body.basis, evidence=frozenset(body.evidence), bases=body.bases,
+                        parties=body.parties, level=body.level)
+    return _claim_out(session, row, body.item)
+
+
+@router.post("/award-claims/{claim_id}/review")
+def review_application(claim_id: int, body: ReviewIn, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
+    """The officer approves a submitted application (decided: the amounts owed) or refuses it with a reason."""
+    row = awards.review(session, actor=principal, application_id=claim_id, approve=body.approve,
+                        reviewed_amount_fen=body.reviewed_amount_fen, note=body.note)
+    return _claim_out(session, row)
+
+
+@router.get("/award-claims")
+def list_claims(session: SessionDep, principal: PrincipalDep, page: PageDep,
+                item: Annotated[str | None, Query(max_length=63)] = None,
+                status: Annotated[str | None, Query(pattern="^(submitted|decided|refused)$")] = None,
+                ) -> list[dict[str, Any]]:
+    """Applications and decided claims, newest first (officers and finance: all; an organisation: those
+    it is a party to)."""
+    rows = awards.list_claims(session, principal=principal, item_code=item, status=status, offset=page.offset,
+                              limit=page.limit)
+    return [_claim_out(session, row, code) for row, code in rows]
 
 
 @router.get("/award-claims/{claim_id}")

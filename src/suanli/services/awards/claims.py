@@ -34,7 +34,10 @@ from suanli.services.awards.voucher_adapter import voucher_benefits
 from suanli.services.profile import profile_of
 
 OFFICERS = (Role.PROGRAM_OFFICER, Role.PLATFORM_OPERATOR)
-CONFIRMERS = (Role.ORG_ADMIN,)
+CONFIRMERS = APPLICANTS = (Role.ORG_ADMIN,)
+# An application's status: submitted by the organisation, then decided (amounts owed) or refused by the
+# bureau. Only decided claims count as prior awards; a claim the officer records at review is decided at once.
+SUBMITTED, DECIDED, REFUSED = "submitted", "decided", "refused"
 
 
 def load_item(session: Session, *, actor: Principal, text: str) -> AwardItemRow:
@@ -58,7 +61,8 @@ def load_item(session: Session, *, actor: Principal, text: str) -> AwardItemRow:
 def _priors(session: Session, organisation: str, organisation_id: int, basis: str) -> list[PriorAward]:
     rows = session.execute(select(AwardApplicationRow, AwardItemRow)
                            .join(AwardItemRow, AwardItemRow.id == AwardApplicationRow.item_id)
-                           .where((AwardApplicationRow.organisation_id == organisation_id)
+                           .where(AwardApplicationRow.status == DECIDED,
+                                  (AwardApplicationRow.organisation_id == organisation_id)
                                   | (AwardApplicationRow.basis == basis))).all()
     names = {organisation_id: organisation}
     out = []
@@ -106,10 +110,85 @@ def confirm(session: Session, *, actor: Principal, organisation_id: int, item_co
                    year=year, basis=basis, evidence=frozenset(e[0] for e in item.evidence), confirmed=True)
 
 
+def submit(session: Session, *, actor: Principal, organisation_id: int, item_code: str, year: int, basis: str,
+           evidence: frozenset[str], bases: Mapping[str, int] | None = None, parties: Mapping[str, str] | None = None,
+           level: str | None = None) -> AwardApplicationRow:
+    """An organisation's application (申报) with the evidence it names, awaiting the bureau's review. The
+    item's rules are checked now as the decision checks them (an ineligible or repeated claim is refused
+    at once, naming the rule, nothing written) and again at the decision, on the profile as it is then."""
+    if actor.organisation_id != organisation_id:  # another tenant's organisation: as if it did not exist
+        raise NotFound(f"organisation {organisation_id} not found")
+    if actor.role not in APPLICANTS:
+        raise Forbidden("an organisation's administrator applies for its awards")
+    if not 2000 <= year <= 2100:
+        raise InvalidInput(f"year {year} is not a policy year / 年度 {year} 无效", field="year")
+    row = payments.item_row(session, item_code)
+    item = parse_award_file(row.text)
+    if item.no_application:
+        raise AwardRuleViolation(f"{item.title_en} is granted without an application: confirm it / {item.title_zh}"
+                                 "免申即享，请确认即可", rule=f"{item.code}.no-application")
+    unknown = sorted(evidence - {e[0] for e in item.evidence})
+    if unknown:
+        raise InvalidInput(f"evidence {', '.join(unknown)} is not listed by {item.code} / 证明材料 {'、'.join(unknown)} "
+                           f"不在{item.title_zh}所列材料中", field="evidence")
+    label, key = basis.strip()[:190], normalise_basis(basis)
+    profile = profile_of(session, organisation_id)
+    trial = AwardClaim(profile.organisation, year, key, evidence, bases or {}, parties or {}, level,
+                       item.ceiling_fen if item.kind == "reviewed" else None)  # the experts' amount comes at review
+    decide(item, trial, profile, _priors(session, profile.organisation, organisation_id, key))
+    application = AwardApplicationRow(
+        item_id=row.id, organisation_id=organisation_id, year=year, basis=key, once_key=f"submitted:{key}"[:190],
+        status=SUBMITTED, amount_fen=0, rules=[], evidence=sorted(evidence), place=None, places=item.places,
+        decided_by="", parties={"_basis": label, "_request": {"bases": dict(bases or {}), "parties": dict(parties or {}),
+                                                              "level": level}})
+    try:
+        with session.begin_nested():
+            session.add(application)
+            session.flush()
+    except IntegrityError:
+        raise Conflict(f"an application on {label} for {item.code} awaits review already / 该事项已有待审核的同一申请",
+                       rule=f"{item.code}.submitted") from None
+    record_event(session, kind="award.submitted", subject=f"award-application/{application.id}",
+                 payload={"item": item.code, "basis": key, "evidence": sorted(evidence), "by": actor.username},
+                 organisation_id=organisation_id)
+    return application
+
+
+def review(session: Session, *, actor: Principal, application_id: int, approve: bool,
+           reviewed_amount_fen: int | None = None, note: str = "") -> AwardApplicationRow:
+    """The officer's review of a submitted application: approved, it is decided as `apply` decides (the
+    amounts owed until the disbursement batch); refused, it keeps the reason and frees its basis."""
+    if actor.role not in OFFICERS:
+        raise Forbidden("award applications are reviewed by program officers")
+    application = session.get(AwardApplicationRow, application_id, with_for_update=True)
+    if application is None:
+        raise NotFound(f"award application {application_id} not found")
+    if application.status != SUBMITTED:
+        raise Conflict(f"award application {application_id} is {application.status} already / 该申请已审核",
+                       rule="award.reviewed-once")
+    if not approve:
+        if not note.strip():
+            raise InvalidInput("a refusal gives its reason / 不予支持须说明理由", field="note")
+        application.status, application.decided_by = REFUSED, actor.username
+        application.once_key = f"refused:{application.id}"
+        application.rules = [["award.refused", f"不予支持：{note.strip()}", f"refused: {note.strip()}"]]
+        session.flush()
+        record_event(session, kind="award.refused", subject=f"award-application/{application.id}",
+                     payload={"item": item_code_of(session, application), "note": note.strip(), "by": actor.username},
+                     organisation_id=application.organisation_id)
+        return application
+    request = application.parties.get("_request", {})
+    return _decide(session, decided_by=actor.username, organisation_id=application.organisation_id,
+                   item_code=item_code_of(session, application), year=application.year,
+                   basis=str(application.parties.get("_basis") or application.basis),
+                   evidence=frozenset(application.evidence), bases=request.get("bases"), parties=request.get("parties"),
+                   level=request.get("level"), reviewed_amount_fen=reviewed_amount_fen, submitted=application)
+
+
 def _decide(session: Session, *, decided_by: str, organisation_id: int, item_code: str, year: int, basis: str,
             evidence: frozenset[str], bases: Mapping[str, int] | None = None, parties: Mapping[str, str] | None = None,
             level: str | None = None, reviewed_amount_fen: int | None = None,
-            confirmed: bool = False) -> AwardApplicationRow:
+            confirmed: bool = False, submitted: AwardApplicationRow | None = None) -> AwardApplicationRow:
     row = payments.item_row(session, item_code)
     item = parse_award_file(row.text)
     label, basis = basis.strip()[:190], normalise_basis(basis)  # the key is unique; the spelling is shown
@@ -130,12 +209,13 @@ def _decide(session: Session, *, decided_by: str, organisation_id: int, item_cod
                       "no application: decided from the bureau's profile facts, confirmed by the organisation"))
     place = _place(session, row.id, item) if item.ranked else None
     once_key = (",".join(decision.tiers) if decision.tiers else basis if item.kind == "schedule" else "once")
-    application = AwardApplicationRow(
-        item_id=row.id, organisation_id=organisation_id, year=year, basis=basis, once_key=once_key,
-        amount_fen=decision.total_fen, rules=[list(r) for r in rules], evidence=sorted(evidence),
-        parties={**{p: [o, a] for p, (o, a) in decision.amounts.items()}, "_tiers": list(decision.tiers),
-                 "_basis": label},
-        place=place, places=item.places, decided_by=decided_by)
+    application = submitted or AwardApplicationRow(item_id=row.id, organisation_id=organisation_id, year=year)
+    application.basis, application.once_key, application.status = basis, once_key, DECIDED
+    application.amount_fen, application.rules, application.evidence = (decision.total_fen, [list(r) for r in rules],
+                                                                        sorted(evidence))
+    application.parties = {**{p: [o, a] for p, (o, a) in decision.amounts.items()}, "_tiers": list(decision.tiers),
+                           "_basis": label}
+    application.place, application.places, application.decided_by = place, item.places, decided_by
     try:
         with session.begin_nested():  # a racing claim took the place, the once key or the basis: a 409
             session.add(application)
@@ -169,6 +249,10 @@ def calculator(session: Session, *, principal: Principal, organisation_id: int, 
     """政策计算器 / 免申即享: every loaded item the organisation is likely eligible for, what and why."""
     if not principal.may_read_organisation(organisation_id):
         raise NotFound(f"organisation {organisation_id} not found")
+    return _calculate(session, organisation_id, year)
+
+
+def _calculate(session: Session, organisation_id: int, year: int) -> list[dict[str, object]]:
     profile = profile_of(session, organisation_id)
     priors = _priors(session, profile.organisation, organisation_id, "")
     out: list[dict[str, object]] = []
@@ -186,10 +270,61 @@ def list_items(session: Session) -> list[AwardItem]:
     return [parse_award_file(r.text) for r in session.scalars(select(AwardItemRow).order_by(AwardItemRow.code))]
 
 
+def items_out(session: Session) -> list[dict[str, object]]:
+    """The loaded items with what each pays (fen), its evidence, and the budget left on the ledger."""
+    out: list[dict[str, object]] = []
+    for row in session.scalars(select(AwardItemRow).order_by(AwardItemRow.code)):
+        item = parse_award_file(row.text)
+        out.append({
+            "code": item.code, "title_zh": item.title_zh, "title_en": item.title_en, "source": item.source,
+            "family": item.family, "kind": item.kind, "amount_fen": item.amount_fen, "percent": item.percent,
+            "ceiling_fen": item.ceiling_fen, "measure": item.measure,
+            "tiers": [{"id": t.id, "threshold_fen": t.threshold_fen, "amount_fen": t.amount_fen} for t in item.tiers],
+            "levels": dict(item.levels), "parties": list(item.parties), "places": item.places,
+            "order_by": item.order_by, "annual_ceiling_fen": item.annual_ceiling_fen,
+            "no_application": item.no_application, "related_party": item.related_party,
+            "evidence": [{"id": i, "zh": zh, "en": en} for i, zh, en in item.evidence],
+            "budget_fen": item.budget_fen,
+            # only an item with a budget has its budget account (opened at load): a read opens none
+            "budget_left_fen": payments.budget_left(session, row.id) if item.budget_fen else None})
+    return out
+
+
+def list_claims(session: Session, *, principal: Principal, item_code: str | None = None, status: str | None = None,
+                offset: int = 0, limit: int = 50) -> list[tuple[AwardApplicationRow, str]]:
+    """Decided claims, newest first, with their item's code: the bureau's officers and finance see every
+    one, an organisation those it is a party to (as `get_claim` decides for one)."""
+    query = (select(AwardApplicationRow, AwardItemRow.code)
+             .join(AwardItemRow, AwardItemRow.id == AwardApplicationRow.item_id))
+    if principal.role not in (*OFFICERS, Role.FINANCE_OFFICER):
+        paid_to = select(AwardPayoutRow.application_id).where(AwardPayoutRow.organisation_id == principal.organisation_id)
+        query = query.where((AwardApplicationRow.organisation_id == principal.organisation_id)
+                            | AwardApplicationRow.id.in_(paid_to))
+    if item_code is not None:
+        query = query.where(AwardItemRow.code == item_code)
+    if status is not None:
+        query = query.where(AwardApplicationRow.status == status)
+    rows = session.execute(query.order_by(AwardApplicationRow.id.desc()).offset(offset).limit(limit)).all()
+    return [(a, code) for a, code in rows]
+
+
+def item_titles(session: Session, code: str) -> tuple[str, str]:
+    """An item's Chinese and English titles (a notice names the item, never its code)."""
+    row = session.scalar(select(AwardItemRow).where(AwardItemRow.code == code))
+    return (row.title_zh, row.title_en) if row is not None else (code, code)
+
+
+def item_code_of(session: Session, application: AwardApplicationRow) -> str:
+    item = session.get(AwardItemRow, application.item_id)
+    assert item is not None  # a foreign key
+    return item.code
+
+
 def list_decided(session: Session) -> list[tuple[AwardApplicationRow, str, str, str]]:
     """Decided claims, newest first, with the item's code and titles."""
     rows = session.execute(select(AwardApplicationRow, AwardItemRow.code, AwardItemRow.title_zh, AwardItemRow.title_en)
                            .join(AwardItemRow, AwardItemRow.id == AwardApplicationRow.item_id)
+                           .where(AwardApplicationRow.status == DECIDED)
                            .order_by(AwardApplicationRow.id.desc()).limit(200)).all()
     return [(a, code, zh, en) for a, code, zh, en in rows]
 
@@ -230,13 +365,18 @@ def home_matches(session: Session, *, principal: Principal, organisation_id: int
     year), newest first, each item once, with the year it would be claimed for."""
     if not principal.may_read_organisation(organisation_id):
         raise NotFound(f"organisation {organisation_id} not found")
+    return likely_matches(session, organisation_id=organisation_id, today=today)
+
+
+def likely_matches(session: Session, *, organisation_id: int, today: date | None = None) -> list[dict[str, object]]:
+    """What `home_matches` shows, read for the organisation's own people (the notifier tells them)."""
     profile = profile_of(session, organisation_id)
     last_year = (today or date.today()).year - 1
     years = {last_year} | {int(k.rsplit(":", 1)[1]) for k in profile.facts if k.rsplit(":", 1)[-1].isdigit()}
     seen: set[object] = set()
     out = []
     for year in sorted(years, reverse=True):
-        for match in calculator(session, principal=principal, organisation_id=organisation_id, year=year):
+        for match in _calculate(session, organisation_id, year):
             if match["item"] not in seen:
                 seen.add(match["item"])
                 out.append({**match, "year": year})

@@ -55,9 +55,11 @@ def _value(text: str, where: str) -> Decimal:
     try:
         value = Decimal(text.replace(",", "").strip())
     except InvalidOperation:
-        raise InvalidInput(f"{where}: {text!r} is not a number") from None
+        raise InvalidInput(f"{where}: the value {text!r} is not a number / {where}：数值 {text!r} 不是数字",
+                           field="value") from None
     if not value.is_finite() or abs(value) >= Decimal(10) ** 20 or value != value.quantize(Decimal("0.0001")):
-        raise InvalidInput(f"{where}: {text!r} must be a number with at most 4 decimals")
+        raise InvalidInput(f"{where}: the value {text!r} must be a number with at most 4 decimals / {where}：数值 "
+                           f"{text!r} 须为最多4位小数的数字", field="value")
     return value
 
 

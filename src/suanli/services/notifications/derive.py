@@ -17,11 +17,13 @@ from suanli.db.repositories import vouchers as vouchers_repo
 from suanli.domain.jobs import JobState
 from suanli.domain.money import format_yuan
 from suanli.domain.organisations import Role
+from suanli.services import awards
 from suanli.services.notifications import webhooks
 from suanli.services.notifications.inbox import KINDS
 
+AWARD_KINDS = ("profile.fact_recorded", "award.submitted", "award.decided", "award.refused")
 AUDIT_KINDS = ("voucher.application_submitted", "voucher.application_reviewed", "voucher.grant_approved",
-               "settlement.batch_created")
+               "settlement.batch_created", *AWARD_KINDS)
 WALLET_WARNING = timedelta(days=30)
 BATCH = 1000
 JOB_STATES = {"succeeded": ("已成功", "succeeded"), "failed": ("失败", "failed"), "timed_out": ("超时", "timed out"),
@@ -86,6 +88,10 @@ def _from_audit(session: Session, public_url: str | None, now: datetime) -> int:
     filed = 0
     for event, payload in repo.events_after(session, int(cursor.position), AUDIT_KINDS, BATCH):
         cursor.position = event.seq
+        if event.kind in AWARD_KINDS:
+            filed += _from_award_event(session, event.kind, event.organisation_id, payload,
+                                       event.subject.rpartition("/")[2], public_url, now)
+            continue
         ident = event.subject.rpartition(":")[2]
         if event.kind not in AUDIT_KINDS or not ident.isdigit():
             continue
@@ -127,6 +133,51 @@ def _from_audit(session: Session, public_url: str | None, now: datetime) -> int:
                 f"算力券 {amount} 已发放，有效期至 {until}。", f"{amount} of vouchers granted, valid until {until}.",
                 link), public_url, now)
     return filed
+
+
+def _from_award_event(session: Session, kind: str, organisation_id: int | None, payload: dict[str, object],
+                      ident: str, public_url: str | None, now: datetime) -> int:
+    """Awards: a profile fact recorded tells the organisation the items it now likely qualifies for
+    (免申即享 / 政策匹配, once per item and year); an application submitted tells the program officers; a
+    decision or refusal tells the organisation."""
+    if organisation_id is None:
+        return 0
+    people = repo.users(session, roles=(Role.ORG_ADMIN.value, Role.ORG_MEMBER.value), organisation_id=organisation_id)
+    if kind == "profile.fact_recorded":
+        filed = 0
+        for match in awards.likely_matches(session, organisation_id=organisation_id, today=now.date()):
+            year, fen = match["year"], match["amount_fen"]
+            amount_zh = amount_en = format_yuan(int(str(fen))) if fen is not None else ""
+            if fen is None:  # a percentage of a declared base or an experts' amount: known only at review
+                amount_zh, amount_en = "金额经审核确定", "amount set at review"
+            how_zh, how_en = (("免申即享：管理员确认即可", "no application needed: your administrator only confirms")
+                              if match["no_application"] else ("请提交申报", "apply with the evidence it lists"))
+            filed += _tell(session, people, Notice(
+                "policy_match", f"policy-match:{organisation_id}:{match['item']}:{year}",
+                f"可享受政策：{match['title_zh']}（{amount_zh}）", f"Policy match: {match['title_en']} ({amount_en})",
+                f"依据企业档案测算，{year} 年度：{amount_zh}；{how_zh}。",
+                f"From your organisation's profile, for {year}: {amount_en}; {how_en}.", f"/awards/matches?year={year}"),
+                public_url, now)
+        return filed
+    if not ident.isdigit():
+        return 0
+    item_zh, item_en = awards.item_titles(session, str(payload.get("item", "")))
+    if kind == "award.submitted":
+        return _tell(session, repo.users(session, roles=(Role.PROGRAM_OFFICER.value,)), Notice(
+            "award_to_review", f"award-application:{ident}:submitted", f"新奖励申报待审核：{item_zh}（#{ident}）",
+            f"New award application to review: {item_en} (#{ident})", "证明材料与规则校验见奖励申报。",
+            "The evidence and the rules checked are on the award application.", "/awards"), public_url, now)
+    if kind == "award.refused":
+        return _tell(session, people, Notice(
+            "award_decided", f"award-application:{ident}:refused", f"奖励申报未获支持：{item_zh}（#{ident}）",
+            f"Award application not approved: {item_en} (#{ident})", f"审核意见：{payload.get('note', '')}",
+            f"The bureau's reason: {payload.get('note', '')}", "/home"), public_url, now)
+    amount = format_yuan(int(str(payload.get("amount_fen", 0))))
+    return _tell(session, people, Notice(
+        "award_decided", f"award-application:{ident}:decided", f"奖励已核定：{item_zh}（{amount}）",
+        f"Award decided: {item_en} ({amount})", "核定金额待拨付批次支付；依据的规则见首页。",
+        "The amount is owed until the disbursement batch pays it; the rules are on your home page.", "/home"),
+        public_url, now)
 
 
 def _from_jobs(session: Session, public_url: str | None, now: datetime) -> int:
