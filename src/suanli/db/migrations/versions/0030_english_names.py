@@ -20,14 +20,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("centers") as batch:
-        batch.add_column(sa.Column("name_en", sa.String(100), nullable=True))
-    with op.batch_alter_table("organisations") as batch:
-        batch.add_column(sa.Column("name_en", sa.String(200), nullable=True))
+    op.add_column("centers", sa.Column("name_en", sa.String(100), nullable=True))
+    op.add_column("organisations", sa.Column("name_en", sa.String(200), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("organisations") as batch:
-        batch.drop_column("name_en")
-    with op.batch_alter_table("centers") as batch:
-        batch.drop_column("name_en")
+    # Plain ALTER TABLE … DROP COLUMN (SQLite >= 3.35): a batch copy would drop and recreate these
+    # tables, which every foreign key points at, and SQLite refuses that once they hold rows.
+    op.drop_column("organisations", "name_en")
+    op.drop_column("centers", "name_en")
