@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from suanli.db.models.awards import AwardApplicationRow
 from suanli.db.models.federation import CenterRow, PoolRow
 from suanli.db.models.forms import FormKeyRow
 from suanli.db.models.jobs import JobRow, UsageRecordRow
@@ -29,6 +30,12 @@ def job_counts(session: Session, *, organisation_id: int | None, user_id: int | 
 def application_counts(session: Session) -> dict[str, int]:
     query = select(VoucherApplicationRow.status, func.count()).group_by(VoucherApplicationRow.status)
     return {status: int(n) for status, n in session.execute(query).all()}
+
+
+def award_applications_submitted(session: Session) -> int:
+    """Award applications (申报) awaiting the bureau's review."""
+    query = select(func.count()).select_from(AwardApplicationRow).where(AwardApplicationRow.status == "submitted")
+    return int(session.scalar(query) or 0)
 
 
 def organisation_names(session: Session, ids: Sequence[int]) -> dict[int, OrganisationRow]:

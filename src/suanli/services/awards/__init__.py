@@ -15,7 +15,9 @@ from suanli.services.awards.claims import (
     list_claims,
     list_decided,
     list_items,
+    list_submitted,
     load_item,
+    my_applications,
     my_awards,
     organisation_by_name,
     payouts_out,
@@ -25,5 +27,5 @@ from suanli.services.awards.claims import (
 from suanli.services.awards.payments import disclosure, fund_item
 
 __all__ = ["apply", "calculator", "confirm", "disclosure", "fund_item", "get_claim", "home_matches", "item_code_of",
-           "item_titles", "items_out", "likely_matches", "list_claims", "list_decided", "list_items", "load_item",
-           "my_awards", "organisation_by_name", "payouts_out", "review", "submit"]
+           "item_titles", "items_out", "likely_matches", "list_claims", "list_decided", "list_items", "list_submitted", "load_item",
+           "my_applications", "my_awards", "organisation_by_name", "payouts_out", "review", "submit"]

@@ -135,12 +135,14 @@ def submit(session: Session, *, actor: Principal, organisation_id: int, item_cod
     profile = profile_of(session, organisation_id)
     trial = AwardClaim(profile.organisation, year, key, evidence, bases or {}, parties or {}, level,
                        item.ceiling_fen if item.kind == "reviewed" else None)  # the experts' amount comes at review
-    decide(item, trial, profile, _priors(session, profile.organisation, organisation_id, key))
+    computed = decide(item, trial, profile, _priors(session, profile.organisation, organisation_id, key))
     application = AwardApplicationRow(
         item_id=row.id, organisation_id=organisation_id, year=year, basis=key, once_key=f"submitted:{key}"[:190],
         status=SUBMITTED, amount_fen=0, rules=[], evidence=sorted(evidence), place=None, places=item.places,
         decided_by="", parties={"_basis": label, "_request": {"bases": dict(bases or {}), "parties": dict(parties or {}),
-                                                              "level": level}})
+                                                              "level": level},
+                                # what the rules computed now (the reviewer sees it; the decision computes again)
+                                "_computed_fen": computed.total_fen, "_submitted_by": actor.username})
     try:
         with session.begin_nested():
             session.add(application)
@@ -213,8 +215,9 @@ def _decide(session: Session, *, decided_by: str, organisation_id: int, item_cod
     application.basis, application.once_key, application.status = basis, once_key, DECIDED
     application.amount_fen, application.rules, application.evidence = (decision.total_fen, [list(r) for r in rules],
                                                                         sorted(evidence))
+    kept = {k: v for k, v in (submitted.parties if submitted else {}).items() if k == "_submitted_by"}
     application.parties = {**{p: [o, a] for p, (o, a) in decision.amounts.items()}, "_tiers": list(decision.tiers),
-                           "_basis": label}
+                           "_basis": label, **kept}  # an application keeps who submitted it
     application.place, application.places, application.decided_by = place, item.places, decided_by
     try:
         with session.begin_nested():  # a racing claim took the place, the once key or the basis: a 409
@@ -395,3 +398,40 @@ def my_awards(session: Session, *, principal: Principal, organisation_id: int) -
              "party": payments.party_name(payout.party), "amount_fen": int(payout.amount_fen), "status": payout.status,
              "why": [{"rule": r, "zh": zh, "en": en} for r, zh, en in app.rules]}
             for payout, app, item in session.execute(query).all()]
+
+
+def list_submitted(session: Session, *, principal: Principal, limit: int = 200) -> list[dict[str, object]]:
+    """The applications awaiting the bureau's review, oldest first: the organisation, the item, what the
+    rules computed at submission, the evidence named (with the item's words for it), when and by whom."""
+    if principal.role not in OFFICERS:
+        raise Forbidden("award applications are reviewed by program officers")
+    rows = session.execute(select(AwardApplicationRow, AwardItemRow, OrganisationRow)
+                           .join(AwardItemRow, AwardItemRow.id == AwardApplicationRow.item_id)
+                           .join(OrganisationRow, OrganisationRow.id == AwardApplicationRow.organisation_id)
+                           .where(AwardApplicationRow.status == SUBMITTED)
+                           .order_by(AwardApplicationRow.id).limit(limit)).all()
+    out: list[dict[str, object]] = []
+    for app, item_row_, org in rows:
+        item = parse_award_file(item_row_.text)
+        names = {i: (zh, en) for i, zh, en in item.evidence}
+        out.append({"id": app.id, "organisation": org, "item": item.code, "title_zh": item.title_zh,
+                    "title_en": item.title_en, "year": app.year, "basis": app.parties.get("_basis") or app.basis,
+                    "computed_fen": app.parties.get("_computed_fen"), "reviewed": item.kind == "reviewed",
+                    "evidence": [names.get(e, (e, e)) for e in app.evidence], "submitted_at": app.created_at,
+                    "submitted_by": app.parties.get("_submitted_by", "")})
+    return out
+
+
+def my_applications(session: Session, *, principal: Principal, organisation_id: int) -> list[dict[str, object]]:
+    """The applications an organisation submitted, newest first, with where each stands: awaiting review,
+    decided (the amount owed) or refused (the bureau's reason)."""
+    if not principal.may_read_organisation(organisation_id):
+        raise NotFound(f"organisation {organisation_id} not found")
+    rows = session.execute(select(AwardApplicationRow, AwardItemRow)
+                           .join(AwardItemRow, AwardItemRow.id == AwardApplicationRow.item_id)
+                           .where(AwardApplicationRow.organisation_id == organisation_id)
+                           .order_by(AwardApplicationRow.id.desc()).limit(200)).all()
+    return [{"id": app.id, "item": item.code, "title_zh": item.title_zh, "title_en": item.title_en, "year": app.year,
+             "status": app.status, "amount_fen": app.amount_fen,
+             "reason": (app.rules[0][1], app.rules[0][2]) if app.status == REFUSED and app.rules else None}
+            for app, item in rows if "_submitted_by" in app.parties or app.status in (SUBMITTED, REFUSED)]

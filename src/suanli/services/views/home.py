@@ -44,6 +44,9 @@ def work_list(session: Session, *, principal: Principal, today: date | None = No
         counts = repo.application_counts(session)
         tasks.append(Task("applications_to_review", counts.get("submitted", 0) + counts.get("in_review", 0),
                           "/applications"))
+    if role in (Role.PROGRAM_OFFICER, Role.PLATFORM_OPERATOR):
+        tasks.append(Task("award_applications_to_review", repo.award_applications_submitted(session),
+                          "/awards/applications"))
     if role in (Role.FINANCE_OFFICER, Role.PLATFORM_OPERATOR):
         batches = repo.batch_counts(session)
         tasks.append(Task("batches_to_approve", batches.get("draft", 0), "/batches"))

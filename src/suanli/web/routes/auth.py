@@ -31,6 +31,7 @@ from suanli.web.routes.awards import home_context as awards_home
 router = APIRouter(include_in_schema=False)
 WORK = {
     "applications_to_review": N_("applications awaiting review"),
+    "award_applications_to_review": N_("award applications awaiting review"),
     "batches_to_approve": N_("disbursement batches awaiting approval"),
     "batches_to_pay": N_("approved batches awaiting payment"),
     "centers_unavailable": N_("centers unavailable"),

@@ -1,5 +1,6 @@
 """Award pages: the officer's award desk (items with their sources, decided claims with the rules that
-fired, the form to decide a claim after review), the bureau's profile page (一企一档: facts that decide
+fired, the form to decide a claim after review), the review of the applications organisations submitted
+(approve, or refuse with a reason, through `awards.review`), the bureau's profile page (一企一档: facts that decide
 money, each with its source and date, entered by the bureau only), an organisation's policy matches
 (政策计算器: which items it is likely eligible for, what it would receive and why) and the 免申即享
 confirmation from the home page."""
@@ -69,6 +70,63 @@ def _decide(request: Request, session: Session, viewer: Principal, fields: dict[
     return _desk(request, session, viewer, notice=gettext("Award decided: %(amount)s") % {"amount": yuan(row.amount_fen)})
 
 
+# --- the bureau reviews submitted applications (申报 → 审核) --------------------------------------------------------
+
+
+def _applications(request: Request, session: Session, viewer: Principal, http_status: int = 200,
+                  **extra: Any) -> Response:
+    return render(request, "awards/applications.html", http_status, viewer=viewer,
+                  submitted=service.list_submitted(session, principal=viewer), zh=i18n.language(request) == "zh_CN",
+                  **extra)
+
+
+@router.get("/awards/applications")
+def applications(request: Request, session: SessionDep, viewer: ViewerDep, decided: int = 0) -> Response:
+    require(viewer, *OFFICERS)
+    outcome = None
+    if decided:
+        try:
+            outcome = _outcome(request, service.get_claim(session, principal=viewer, claim_id=decided))
+        except SuanliError:
+            outcome = None  # a stale link: the list alone
+    return _applications(request, session, viewer, notice=outcome)
+
+
+def _outcome(request: Request, row: Any) -> str | None:
+    """The decision in the reader's words: the amount owed, or the refusal with its reason."""
+    gettext = i18n.translator(i18n.language(request))
+    if row.status == "decided":
+        return gettext("Approved: %(amount)s owed, paid with the next disbursement batch.") % {
+            "amount": yuan(row.amount_fen)}
+    if row.status == "refused" and row.rules:
+        reason = row.rules[0][1] if i18n.language(request) == "zh_CN" else row.rules[0][2]
+        return gettext("Refused. %(reason)s") % {"reason": reason}
+    return None
+
+
+@router.post("/awards/applications/{application_id}/review")
+async def review_application(request: Request, session: SessionDep, viewer: ViewerDep,
+                             application_id: int) -> Response:
+    require(viewer, *OFFICERS)
+    fields = await form(request)
+    return await run_in_threadpool(_review, request, session, viewer, application_id, fields)
+
+
+def _review(request: Request, session: Session, viewer: Principal, application_id: int,
+            fields: dict[str, str]) -> Response:
+    def action() -> str:
+        amount = fields.get("amount", "").strip()
+        service.review(session, actor=viewer, application_id=application_id,
+                       approve=fields.get("decision") == "approve",
+                       reviewed_amount_fen=form_yuan(amount) if amount else None, note=fields.get("note", ""))
+        return f"/awards/applications?decided={application_id}"
+
+    def refused(message: str) -> Response:
+        return _applications(request, session, viewer, 409, error=message, failed=application_id)
+
+    return submit_form(request, session, viewer, fields, action, refused)
+
+
 @router.get("/awards/matches")
 def matches(request: Request, session: SessionDep, viewer: ViewerDep, year: int = 2024) -> Response:
     require(viewer, Role.ORG_ADMIN, Role.ORG_MEMBER)
@@ -86,6 +144,8 @@ def home_context(session: Session, viewer: Principal) -> dict[str, Any]:
         return {}
     return {"policy_matches": service.home_matches(session, principal=viewer, organisation_id=viewer.organisation_id),
             "my_awards": service.my_awards(session, principal=viewer, organisation_id=viewer.organisation_id),
+            "my_applications": service.my_applications(session, principal=viewer,
+                                                       organisation_id=viewer.organisation_id),
             "may_confirm": viewer.role is Role.ORG_ADMIN}
 
 
