@@ -16,7 +16,7 @@ from suanli.cli import client
 from suanli.cli.common import Column, Output, chosen, emit, fail, fen_of_yuan, short_time, show_row, usage
 from suanli.cli.quote import OPTION_COLUMNS
 from suanli.cli.quote import show as show_quote
-from suanli.domain.opportunities import ItemKind, MatchOutcome, Track
+from suanli.domain.opportunities import KIND_NAMES_ZH, TRACK_NAMES_ZH, ItemKind, MatchOutcome, Track
 
 NAME = "opportunity"
 app = typer.Typer(help="The AI opportunity list (机会清单): search, items, batches with import/export, matching "
@@ -28,9 +28,10 @@ match_app = typer.Typer(help="Matching requests (对接) between organisations, 
 app.add_typer(batch_app, name="batch")
 app.add_typer(match_app, name="match")
 
-KIND_ZH = {"supply": "供给", "demand": "需求"}
-TRACK_ZH = {"compute": "算力", "datasets": "数据集与语料", "hardware": "基础硬件", "models": "模型",
-            "devices": "智能终端", "applications": "应用"}
+# The reader's words for kinds and tracks come from the domain (the web's catalog says the same; the CLI
+# must not import web): the applications track is 行业应用, as on the web.
+KIND_ZH: dict[str, str] = {k.value: v for k, v in KIND_NAMES_ZH.items()}
+TRACK_ZH: dict[str, str] = {k.value: v for k, v in TRACK_NAMES_ZH.items()}
 ITEM_COLUMNS = [Column("id", "id"), Column("code", "code"), Column("类型", lambda i: KIND_ZH.get(i["kind"], i["kind"])),
                 Column("方向", lambda i: TRACK_ZH.get(i["track"], i["track"])), Column("名称", "title"),
                 Column("发布单位", "issuer"), Column("区域", "region"), Column("场景", "scenario"),

@@ -1,7 +1,8 @@
 """Demo data for the city's other AI policies (issue 17): a published opportunity batch of a few dozen
 items with matching requests in several states, the industry indicators for 2022-2026 with the
-figures of the city's plan, the six award items with profile facts, two decided claims and one
-application awaiting review. Called once from `services.demo.load_demo`, through the services."""
+figures of the city's plan, the six award items with profile facts, two decided claims (one of them paid
+through a disbursement batch approved by a second person), one application awaiting review and one refused
+with its reason. Called once from `services.demo.load_demo`, through the services."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from suanli import EXAMPLES
+from suanli.db.models.base import utcnow
 from suanli.db.repositories.organisations import user_by_username
+from suanli.domain.ledger.periods import period_of
 from suanli.domain.opportunities import (
     ComputeNeed,
     ItemKind,
@@ -97,6 +100,11 @@ def _awards(session: Session) -> None:
         profile.record_fact(session, actor=officer, organisation_id=row.id, key=key, value=value, source=source, as_of=as_of)
     awards.apply(session, actor=officer, organisation_id=ids["yilian"], item_code="ai-2024-large-model-registration",
                  year=2024, basis="model:医联影像大模型", evidence=frozenset({"registration-notice"}))
+    # The bureau pays the decided amounts in; the large-model award is paid on the money path (a disbursement
+    # batch prepared by the operator, approved and paid by finance: four eyes); the others wait, owed.
+    for code, fen in (("ai-2024-large-model-registration", 100_000_000), ("ai-2024-standards", 25_000_000)):
+        awards.fund_item(session, actor=officer, item_code=code, amount_fen=fen, idempotency_key=f"demo:award-fund:{code}")
+    _pay_awards_decided_so_far(session)
     awards.apply(session, actor=officer, organisation_id=ids["zhixing"], item_code="ai-2024-standards", year=2024,
                  basis="standard:T/CDAI 001-2024", level="industry", evidence=frozenset({"standard-publication"}))
     # An application awaiting the bureau's review (申报 → 审核): first-version software, developer and first user.
@@ -104,9 +112,22 @@ def _awards(session: Session) -> None:
                   item_code="ai-2024-first-version-software", year=2024, basis="product:医联影像辅助诊断系统V2.0",
                   evidence=frozenset({"software-copyright", "test-report", "first-contract"}),
                   bases={"developer": 180_000_000, "first_user": 60_000_000}, parties={"first_user": "zhixing"})
-    # The bureau pays the decided amounts in; the awards wait, owed, for the month's next disbursement batch.
-    for code, fen in (("ai-2024-large-model-registration", 100_000_000), ("ai-2024-standards", 25_000_000)):
-        awards.fund_item(session, actor=officer, item_code=code, amount_fen=fen, idempotency_key=f"demo:award-fund:{code}")
+    # An application the bureau refused, with its reason (the organisation sees it on its home page).
+    refused = awards.submit(session, actor=_principal(session, "zhixing-admin"), organisation_id=ids["zhixing"],
+                            item_code="ai-2024-standards", year=2024, basis="standard:T/CDAI 003-2024",
+                            level="industry", evidence=frozenset({"standard-publication"}))
+    awards.review(session, actor=officer, application_id=refused.id, approve=False,
+                  note="标准发布公告未列明贵单位为主导起草单位")
+
+
+def _pay_awards_decided_so_far(session: Session) -> None:
+    """The month's award payouts owed so far go into a batch the operator prepares; finance approves and
+    pays it (the preparer may not approve), as every disbursement does."""
+    from suanli.services import settlement
+
+    batch = settlement.create_batch(session, month=period_of(utcnow()), created_by="operator")
+    settlement.approve_batch(session, batch_id=batch.id, approved_by="finance")
+    settlement.pay_batch(session, batch_id=batch.id, paid_by="finance")
 
 
 def _opportunities(session: Session) -> None:

@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from suanli.db.models.awards import AwardApplicationRow, AwardPayoutRow
 from suanli.db.models.jobs import JobRow
-from suanli.db.models.ledger import LedgerChargeRow, LedgerTransferRow
+from suanli.db.models.ledger import DisbursementBatchRow, LedgerAccountRow, LedgerChargeRow, LedgerTransferRow
 from suanli.db.models.vouchers import (
     VoucherApplicationRow,
     VoucherProgramRow,
@@ -42,8 +43,29 @@ def test_after_load_demo_the_whole_voucher_story_is_there(sessions: sessionmaker
     history_jobs_released_their_holds_and_live_jobs_wait_for_the_worker(sessions)
     the_ineligible_applicant_is_refused_with_the_rule_named_and_nothing_written(sessions)
     a_redemption_receipt_verifies_offline_and_the_ledger_and_log_are_clean(sessions, tmp_path)
+    awards_are_decided_paid_awaiting_review_and_refused(sessions)
     the_reserve_fund_was_drawn_and_a_batch_awaits_the_finance_officer(sessions)  # it approves the batch
     a_job_settled_after_the_load_lands_on_a_supplementary_invoice_and_statement(sessions)
+
+
+def awards_are_decided_paid_awaiting_review_and_refused(loaded: sessionmaker[Session]) -> None:
+    """Award applications in every stage; the paid one went through a batch the operator prepared and
+    finance approved and paid (four eyes), moving payable -> cash on the ledger."""
+    with loaded() as s:
+        apps = s.scalars(select(AwardApplicationRow).order_by(AwardApplicationRow.id)).all()
+        assert sorted(a.status for a in apps) == ["decided", "decided", "refused", "submitted"]
+        (refused,) = [a for a in apps if a.status == "refused"]
+        assert refused.rules[0][0] == "award.refused" and "主导起草单位" in refused.rules[0][1]
+        payouts = s.scalars(select(AwardPayoutRow).order_by(AwardPayoutRow.id)).all()
+        assert [p.status for p in payouts] == ["paid", "owed"]
+        paid = payouts[0]
+        batch = s.get(DisbursementBatchRow, paid.batch_id)
+        assert batch is not None and batch.status == "paid"
+        assert (batch.created_by, batch.approved_by, batch.total_fen) == ("operator", "finance", int(paid.amount_fen))
+        payee = s.get(LedgerAccountRow, paid.payee_account_id)
+        assert payee is not None
+        s.refresh(payee)
+        assert ledger.natural_balance(payee) == 0  # owed, then paid out of cash
 
 
 def _balance(s: Session, account_id: int | None) -> int:
@@ -183,5 +205,6 @@ def a_job_settled_after_the_load_lands_on_a_supplementary_invoice_and_statement(
         assert invoice.list_price_fen == charge.list_price_fen and invoice.subsidy_fen == charge.subsidy_fen
         (statement,) = settlement.list_statements(s, batch_id=batch.id)
         assert (statement.id, statement.sequence, statement.charges) == (charge.statement_id, 2, 1)
-        assert statement.gross_fen == charge.list_price_fen and batch.number.endswith("-000002")
+        # -000001 the vouchers' batch awaiting finance, -000002 the awards' batch already paid
+        assert statement.gross_fen == charge.list_price_fen and batch.number.endswith("-000003")
         assert ledger.check_consistency(s) == []

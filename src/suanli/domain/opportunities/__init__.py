@@ -3,6 +3,8 @@ batches, their import/export table in the bureau's column layout, Chinese-capabl
 matching requests (对接) between organisations and the evaluation of closed items."""
 
 from suanli.domain.opportunities.items import (
+    KIND_NAMES_ZH,
+    TRACK_NAMES_ZH,
     BatchStatus,
     ComputeNeed,
     ItemKind,
@@ -13,5 +15,6 @@ from suanli.domain.opportunities.items import (
 from suanli.domain.opportunities.matching import MatchOutcome, MatchStatus, check_match_transition
 from suanli.domain.opportunities.search import query_terms, terms
 
-__all__ = ["BatchStatus", "ComputeNeed", "ItemKind", "ItemStatus", "MatchOutcome", "MatchStatus", "OpportunityDraft",
+__all__ = ["KIND_NAMES_ZH", "TRACK_NAMES_ZH", "BatchStatus", "ComputeNeed", "ItemKind", "ItemStatus", "MatchOutcome",
+           "MatchStatus", "OpportunityDraft",
            "Track", "check_match_transition", "query_terms", "terms"]

@@ -33,7 +33,15 @@ class Track(StrEnum):
     HARDWARE = "hardware"  # 基础硬件
     MODELS = "models"  # 模型
     DEVICES = "devices"  # 智能终端
-    APPLICATIONS = "applications"  # 应用
+    APPLICATIONS = "applications"  # 行业应用 (the bureau's sheet says 应用: table.TRACK_ZH)
+
+
+# The words a Chinese reader sees for a kind and a track, for the edges that have no message catalog (the
+# CLI's tables). The web says the same through Babel (web/routes/opportunities.py LABELS; a unit test keeps
+# the two equal). The bureau's sheet keeps its own column words (table.KIND_ZH, table.TRACK_ZH).
+KIND_NAMES_ZH = {ItemKind.SUPPLY: "供给", ItemKind.DEMAND: "需求"}
+TRACK_NAMES_ZH = {Track.COMPUTE: "算力", Track.DATASETS: "数据集与语料", Track.HARDWARE: "基础硬件", Track.MODELS: "模型",
+                  Track.DEVICES: "智能终端", Track.APPLICATIONS: "行业应用"}
 
 
 class BatchStatus(StrEnum):
