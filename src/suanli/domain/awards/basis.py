@@ -34,11 +34,13 @@ def _key(text: str) -> str:
 def normalise_basis(basis: str) -> str:
     """`kind:rest` with `rest` spelled one way; a contract as the voucher engine keys it."""
     if not isinstance(basis, str) or ":" not in basis:
-        raise InvalidInput("a basis is kind:id, e.g. product:XX-1 or contract:<provider id>:<number>", field="basis")
+        raise InvalidInput("a basis is kind:id, e.g. product:XX-1 or contract:<provider id>:<number> / 依据须写作"
+                           "“类别:名称”，如 product:XX-1", field="basis")
     kind, _, rest = unicodedata.normalize("NFKC", basis).strip().partition(":")
     kind = kind.strip().casefold()
     if not _KIND.match(kind):
-        raise InvalidInput(f"the basis kind {kind!r} is not a word", field="basis")
+        raise InvalidInput(f"the basis kind {kind!r} is not a word (product, standard, project, ...) / 依据类别"
+                           f"“{kind}”须为英文单词，如 product、standard、project", field="basis")
     if kind == "contract":
         provider, _, number = rest.partition(":")
         if not provider.strip().isdigit():

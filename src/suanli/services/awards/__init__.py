@@ -24,8 +24,8 @@ from suanli.services.awards.claims import (
     review,
     submit,
 )
-from suanli.services.awards.payments import disclosure, fund_item
+from suanli.services.awards.payments import disclosure, fund_item, party_name
 
 __all__ = ["apply", "calculator", "confirm", "disclosure", "fund_item", "get_claim", "home_matches", "item_code_of",
            "item_titles", "items_out", "likely_matches", "list_claims", "list_decided", "list_items", "list_submitted", "load_item",
-           "my_applications", "my_awards", "organisation_by_name", "payouts_out", "review", "submit"]
+           "my_applications", "my_awards", "organisation_by_name", "party_name", "payouts_out", "review", "submit"]

@@ -132,6 +132,8 @@ def submit(session: Session, *, actor: Principal, organisation_id: int, item_cod
         raise InvalidInput(f"evidence {', '.join(unknown)} is not listed by {item.code} / 证明材料 {'、'.join(unknown)} "
                            f"不在{item.title_zh}所列材料中", field="evidence")
     label, key = basis.strip()[:190], normalise_basis(basis)
+    # another party named by its Chinese or its own name is kept by its handle, as the rules compare them
+    parties = {party: _handle(session, name) for party, name in (parties or {}).items() if name.strip()}
     profile = profile_of(session, organisation_id)
     trial = AwardClaim(profile.organisation, year, key, evidence, bases or {}, parties or {}, level,
                        item.ceiling_fen if item.kind == "reviewed" else None)  # the experts' amount comes at review
@@ -340,6 +342,12 @@ def organisation_by_name(session: Session, name: str) -> int:
     if row is None:
         raise NotFound(f"organisation {name!r} not found / 未找到单位 {name}")
     return row.id
+
+
+def _handle(session: Session, name: str) -> str:
+    row = session.get(OrganisationRow, organisation_by_name(session, name.strip()))
+    assert row is not None  # just found
+    return row.name
 
 
 def get_claim(session: Session, *, principal: Principal, claim_id: int) -> AwardApplicationRow:

@@ -32,6 +32,7 @@ from suanli.web.common import (
     submit_form,
     yuan,
 )
+from suanli.web.i18n import N_
 
 router = APIRouter(include_in_schema=False)
 OFFICERS = (Role.PROGRAM_OFFICER, Role.PLATFORM_OPERATOR)
@@ -127,12 +128,66 @@ def _review(request: Request, session: Session, viewer: Principal, application_i
     return submit_form(request, session, viewer, fields, action, refused)
 
 
+# The levels a standards item pays by (the item files name them by key only).
+LEVELS = {"international": N_("International standard"), "national": N_("National standard"),
+          "industry": N_("Industry standard")}
+
+
+# What an application is for: the kind of its basis (`kind:name`, one benefit per basis across programs).
+BASIS_KINDS = {"product": N_("Product or system"), "standard": N_("Standard"), "model": N_("Model"), "project": N_("Project"),
+               "expense": N_("Expense")}
+
+
+def _apply_context(session: Session) -> dict[str, Any]:
+    """What the application form on a match needs: each item's evidence, parties and levels."""
+    return {"award_items": {i.code: i for i in service.list_items(session)}, "levels": LEVELS,
+            "party_name": service.party_name, "basis_kinds": BASIS_KINDS}
+
+
 @router.get("/awards/matches")
-def matches(request: Request, session: SessionDep, viewer: ViewerDep, year: int = 2024) -> Response:
+def matches(request: Request, session: SessionDep, viewer: ViewerDep, year: int = 2024, applied: int = 0) -> Response:
     require(viewer, Role.ORG_ADMIN, Role.ORG_MEMBER)
+    gettext = i18n.translator(i18n.language(request))
     found = service.calculator(session, principal=viewer, organisation_id=viewer.organisation_id, year=year)
     return render(request, "awards/matches.html", viewer=viewer, matches=found, year=year,
-                  zh=i18n.language(request) == "zh_CN")
+                  zh=i18n.language(request) == "zh_CN", **_apply_context(session),
+                  notice=gettext("Application submitted: the bureau reviews it; your home page shows the outcome.")
+                  if applied else None)
+
+
+def _basis(fields: dict[str, str]) -> str:
+    kind, name = fields.get("basis_kind", "").strip(), fields.get("basis", "").strip()
+    return f"{kind}:{name}" if kind in BASIS_KINDS and name else name
+
+
+@router.post("/awards/apply")
+async def apply_for(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
+    require(viewer, Role.ORG_ADMIN)
+    fields = await form(request)
+    return await run_in_threadpool(_apply_for, request, session, viewer, fields)
+
+
+def _apply_for(request: Request, session: Session, viewer: Principal, fields: dict[str, str]) -> Response:
+    """The organisation's application (申报) from its policy matches: the evidence it ticks, the declared
+    base of each party in yuan, the other party by name; `awards.submit` checks it all."""
+    year = int(fields["year"]) if fields.get("year", "").strip().isdigit() else 0
+    organisation_id = viewer.organisation_id or 0
+
+    def action() -> str:
+        bases = {k.removeprefix("base_"): form_yuan(v) for k, v in fields.items() if k.startswith("base_") and v.strip()}
+        row = service.submit(session, actor=viewer, organisation_id=organisation_id, item_code=fields.get("item", ""),
+                             year=year, basis=_basis(fields),
+                             evidence=frozenset(k.removeprefix("evidence_") for k in fields if k.startswith("evidence_")),
+                             bases=bases or None, level=fields.get("level") or None,
+                             parties={k.removeprefix("party_"): v for k, v in fields.items() if k.startswith("party_")})
+        return f"/awards/matches?year={year}&applied={row.id}"
+
+    def refused(message: str) -> Response:
+        found = service.calculator(session, principal=viewer, organisation_id=organisation_id, year=year or 2024)
+        return render(request, "awards/matches.html", 409, viewer=viewer, matches=found, year=year or 2024,
+                      zh=i18n.language(request) == "zh_CN", error=message, **_apply_context(session))
+
+    return submit_form(request, session, viewer, fields, action, refused)
 
 
 # --- 免申即享: the organisation confirms from its home page -------------------------------------------------------
@@ -146,7 +201,7 @@ def home_context(session: Session, viewer: Principal) -> dict[str, Any]:
             "my_awards": service.my_awards(session, principal=viewer, organisation_id=viewer.organisation_id),
             "my_applications": service.my_applications(session, principal=viewer,
                                                        organisation_id=viewer.organisation_id),
-            "may_confirm": viewer.role is Role.ORG_ADMIN}
+            "may_confirm": viewer.role is Role.ORG_ADMIN, **_apply_context(session)}
 
 
 @router.post("/awards/confirm")
