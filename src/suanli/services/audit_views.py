@@ -12,18 +12,21 @@ from suanli.db.models.audit import AuditEvent
 from suanli.db.repositories import audit as repo
 from suanli.domain.audit.errors import EventNotFound
 from suanli.domain.organisations import Principal
+from suanli.services.audit import catch_up
 
 MAX_SEQ = 2**62
 
 
 def visible_events(session: Session, *, principal: Principal, offset: int = 0, limit: int = 50,
                    kind: str | None = None, after: int | None = None) -> Sequence[AuditEvent]:
-    """Events in log order from after the cursor `after` (a seq)."""
+    """Events in log order from after the cursor `after` (a seq), pending ones sequenced first."""
+    catch_up(session)
     only = None if principal.sees_all_tenants else principal.organisation_id
     return repo.list_events(session, offset=offset, limit=limit, organisation_id=only, kind=kind, after=after)
 
 
 def visible_event(session: Session, *, principal: Principal, seq: int) -> AuditEvent:
+    catch_up(session)
     row = repo.get_event(session, seq) if 0 <= seq < MAX_SEQ else None
     if row is None or not (principal.sees_all_tenants or row.organisation_id == principal.organisation_id):
         raise EventNotFound(f"no audit event with seq {seq} visible to you")

@@ -17,6 +17,7 @@ from suanli.db.repositories import vouchers as vouchers_repo
 from suanli.domain.jobs import JobState
 from suanli.domain.money import format_yuan
 from suanli.domain.organisations import Role
+from suanli.services.audit import catch_up
 from suanli.services.notifications import webhooks
 from suanli.services.notifications.inbox import KINDS
 
@@ -82,6 +83,7 @@ def _applicants(session: Session, organisation_id: int, applicant_user_id: int) 
 
 
 def _from_audit(session: Session, public_url: str | None, now: datetime) -> int:
+    catch_up(session)  # notices follow the log: what is pending gets its place first
     cursor = repo.cursor(session, "audit")
     filed = 0
     for event, payload in repo.events_after(session, int(cursor.position), AUDIT_KINDS, BATCH):
