@@ -25,9 +25,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from suanli.config import load_settings
+from suanli.db.engine import busy_reason
 from suanli.db.models.audit import AuditEvent, AuditTreeHead
 from suanli.db.models.base import utcnow
 from suanli.db.repositories import audit as repo
@@ -38,7 +40,7 @@ from suanli.domain.audit.canonical import (
     normalise,
     normalise_payload,
 )
-from suanli.domain.audit.errors import EventNotFound, InvalidProofRequest, LogInconsistent
+from suanli.domain.audit.errors import EventNotFound, InvalidProofRequest, LogInconsistent, ReceiptPending
 from suanli.domain.audit.export import event_record, head_record, header_record, verify_export
 from suanli.domain.audit.merkle import NodeKey, append_to_frontier, fold, leaf_hash, pack
 from suanli.domain.audit.proofs import consistency_proof, inclusion_proof
@@ -331,6 +333,33 @@ def issue_receipt(session: Session, *, seq: int, signer: Signer | None = None) -
     head = _head(head_row) if head_row is not None and head_row.tree_size > seq else sign_head(session, signer=signer)
     proof = inclusion_proof(seq, head.tree_size, _lookup(session))
     return make_receipt(event=event_of(row), proof=proof, head=head)
+
+
+RECEIPT_RETRY_AFTER_S = 1
+
+
+def receipt_for_outbox(session: Session, *, outbox_id: int, wait_s: float, signer: Signer | None = None,
+                       visible: Callable[[AuditEvent], bool] = lambda _row: True) -> dict[str, Any]:
+    """The receipt of the event an outbox entry became, sequencing what is pending when it is not
+    placed yet, but waiting at most `wait_s` for the log (a sequencer may hold it): ReceiptPending
+    (503 with Retry-After and the outbox id) when that is not enough, EventNotFound when no such
+    entry is committed or `visible` refuses its event."""
+    row = event_of_outbox(session, outbox_id=outbox_id)
+    if row is None:
+        try:
+            with session.begin_nested():  # a lock timeout undoes the savepoint, not the caller's transaction
+                repo.bounded_lock_wait(session, int(wait_s * 1000))
+                catch_up(session)
+        except DBAPIError as exc:
+            if busy_reason(exc) is None:
+                raise
+            raise ReceiptPending(f"audit event {outbox_id} of the outbox is not sequenced yet; retry in "
+                                 f"{RECEIPT_RETRY_AFTER_S} s", retry_after_s=RECEIPT_RETRY_AFTER_S,
+                                 outbox_id=outbox_id) from None
+        row = event_of_outbox(session, outbox_id=outbox_id)
+    if row is None or not visible(row):
+        raise EventNotFound(f"no audit event with outbox id {outbox_id}")
+    return issue_receipt(session, seq=int(row.seq), signer=signer)
 
 
 def event_of(row: AuditEvent) -> dict[str, Any]:

@@ -5,14 +5,16 @@ exist. The API, the web audit page and any other edge read the log through these
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from suanli.db.models.audit import AuditEvent
 from suanli.db.repositories import audit as repo
 from suanli.domain.audit.errors import EventNotFound
+from suanli.domain.audit.signing import Signer
 from suanli.domain.organisations import Principal
-from suanli.services.audit import catch_up
+from suanli.services.audit import catch_up, receipt_for_outbox
 
 MAX_SEQ = 2**62
 
@@ -31,3 +33,13 @@ def visible_event(session: Session, *, principal: Principal, seq: int) -> AuditE
     if row is None or not (principal.sees_all_tenants or row.organisation_id == principal.organisation_id):
         raise EventNotFound(f"no audit event with seq {seq} visible to you")
     return row
+
+
+def visible_receipt_by_outbox(session: Session, *, principal: Principal, outbox_id: int, wait_s: float,
+                              signer: Signer) -> dict[str, Any]:
+    """The receipt of an event known by its outbox id (what a write answers before it is sequenced)."""
+    if not 0 < outbox_id < MAX_SEQ:
+        raise EventNotFound(f"no audit event with outbox id {outbox_id}")
+    return receipt_for_outbox(session, outbox_id=outbox_id, wait_s=wait_s, signer=signer,
+                              visible=lambda row: principal.sees_all_tenants
+                              or row.organisation_id == principal.organisation_id)

@@ -13,6 +13,8 @@ import time
 from multiprocessing.synchronize import Event
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,7 +23,9 @@ from suanli.db.repositories import audit as repo
 from suanli.db.uow import session_factory, unit_of_work
 from suanli.domain.audit.canonical import canonical_json
 from suanli.domain.audit.merkle import MemoryTree, fold
+from suanli.domain.audit.receipts import verify_receipt
 from suanli.domain.audit.signing import Signer
+from suanli.domain.organisations import Role
 from suanli.services import audit
 from suanli.workers.sequencer import Sequencer
 
@@ -155,3 +159,39 @@ def test_a_sequencer_killed_mid_batch_loses_nothing_and_places_nothing_twice(
         placed = audit.catch_up(s)  # the killed transaction rolled back: its rows are in the outbox again
     assert [e.event["subject"] for e in placed] == [f"e:{i}" for i in range(35)]
     assert_one_gapless_tree(sessions, {f"e:{i}" for i in range(35)})
+
+
+def test_a_receipt_is_asked_for_by_outbox_id_and_waits_a_bounded_time_for_the_log(api) -> None:  # type: ignore[no-untyped-def]
+    mine, theirs = api.organisation("acme"), api.organisation("globex")
+    member = api.user("alice", Role.ORG_MEMBER, mine)
+    with unit_of_work(api.sessions) as s:
+        ours = audit.record_event(s, kind="voucher.redeemed", subject="voucher:1", payload={"amount_fen": 5},
+                                  organisation_id=mine)
+        foreign = audit.record_event(s, kind="voucher.redeemed", subject="voucher:2", payload={}, organisation_id=theirs)
+    answer = api.client.get(f"/api/v1/audit/outbox/{ours.outbox_id}/receipt", headers=member)
+    assert answer.status_code == 200
+    receipt = answer.json()
+    assert receipt["event"]["subject"] == "voucher:1"
+    key = load_pem_public_key(api.client.get("/api/v1/audit/public-key?format=pem").content)
+    assert isinstance(key, Ed25519PublicKey) and verify_receipt(receipt, key).ok
+    assert api.client.get(f"/api/v1/audit/outbox/{foreign.outbox_id}/receipt", headers=member).status_code == 404
+    assert api.client.get("/api/v1/audit/outbox/999999/receipt", headers=member).status_code == 404
+    if api.sessions.kw["bind"].dialect.name != "postgresql":
+        return  # SQLite: the request's own transaction holds the one write lock and sequences itself
+    api.client.app.state.settings = api.client.app.state.settings.model_copy(update={"receipt_wait_s": 0.3})
+    with unit_of_work(api.sessions) as s:
+        late = audit.record_event(s, kind="voucher.redeemed", subject="voucher:3", payload={}, organisation_id=mine)
+    busy = api.sessions()
+    busy.execute(text("SELECT 1 FROM audit_log_state FOR UPDATE"))  # a sequencer at work for longer than the wait
+    try:
+        started = time.monotonic()
+        pending = api.client.get(f"/api/v1/audit/outbox/{late.outbox_id}/receipt", headers=member)
+        assert time.monotonic() - started < 2
+        assert pending.status_code == 503 and pending.headers["retry-after"] == "1"
+        assert pending.headers["content-type"].startswith("application/problem+json")
+        assert pending.json()["outbox_id"] == late.outbox_id and pending.json()["type"].endswith("audit-receipt-pending")
+    finally:
+        busy.rollback()
+        busy.close()
+    again = api.client.get(f"/api/v1/audit/outbox/{late.outbox_id}/receipt", headers=member)
+    assert again.status_code == 200 and again.json()["event"]["subject"] == "voucher:3"

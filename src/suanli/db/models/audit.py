@@ -52,7 +52,7 @@ class AuditOutbox(Base):
     __tablename__ = "audit_outbox"
     # Ids are never reused (SQLite would hand out max(rowid) + 1 again once the sequencer emptied the
     # table): `audit_events.outbox_id` is unique, and a receipt is asked for by outbox id.
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True,
                                     autoincrement=True)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
@@ -135,6 +135,13 @@ def take_outbox(connection: Connection, limit: int) -> list[tuple[int, str, str,
         cursor.close()
     rows.sort(key=lambda row: row[0])
     return rows
+
+
+def bounded_lock_wait(session: Session, wait_ms: int) -> None:
+    """Wait at most `wait_ms` for a lock for the rest of this transaction (PostgreSQL; SQLite's
+    transactions already hold the database's one write lock)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL lock_timeout = {max(1, int(wait_ms))}"))
 
 
 def count_outbox(session: Session) -> int:
