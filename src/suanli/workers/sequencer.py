@@ -26,13 +26,16 @@ from suanli.services import audit
 log = structlog.get_logger("suanli.sequencer")
 
 
-def sequence_all(sessions: sessionmaker[Session], *, wait: bool = False) -> int:
+def sequence_all(sessions: sessionmaker[Session], *, wait: bool = False,
+                 on_placed: Callable[[list[audit.RecordedEvent]], None] | None = None) -> int:
     """Sequence batches, one transaction each, until the outbox is empty or another sequencer holds
-    the log (PostgreSQL); how many events this call placed."""
+    the log (PostgreSQL); how many events this call placed. `on_placed` sees each committed batch."""
     placed = 0
     while True:
         with unit_of_work(sessions) as session:
             batch = audit.sequence_pending(session, wait=wait)
+        if on_placed is not None and batch:
+            on_placed(batch)
         placed += len(batch)
         if len(batch) < audit.SEQUENCE_BATCH:
             return placed
@@ -40,8 +43,10 @@ def sequence_all(sessions: sessionmaker[Session], *, wait: bool = False) -> int:
 
 class Sequencer:
     def __init__(self, sessions: sessionmaker[Session], *, signer: Callable[[], Signer] | None = None,
-                 gather_s: float = 0.02, sweep_s: float = 1.0, head_every_s: float = 1.0) -> None:
+                 gather_s: float = 0.02, sweep_s: float = 1.0, head_every_s: float = 1.0,
+                 on_placed: Callable[[list[audit.RecordedEvent]], None] | None = None) -> None:
         self.sessions = sessions
+        self.on_placed = on_placed
         self.signer = signer
         self.gather_s = gather_s
         self.sweep_s = sweep_s
@@ -68,7 +73,7 @@ class Sequencer:
                 self._stop.wait(self.gather_s)  # let the commits of the next few milliseconds join the batch
             self._wake.clear()
             try:
-                self._unsigned |= sequence_all(self.sessions) > 0
+                self._unsigned |= sequence_all(self.sessions, on_placed=self.on_placed) > 0
                 if self._unsigned and self.signer is not None and time.monotonic() - self._signed_at >= self.head_every_s:
                     with unit_of_work(self.sessions) as session:
                         audit.sign_head(session, signer=self.signer())
