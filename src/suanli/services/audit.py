@@ -138,13 +138,8 @@ def on_outbox_commit(listener: Callable[[Engine], None]) -> Callable[[], None]:
 
 
 def _wrote_outbox(session: Session) -> None:
-    if not _commit_listeners:
-        return
-    session.info["audit_outbox"] = True
-    if not session.info.get("audit_listening"):
-        session.info["audit_listening"] = True
-        event.listen(session, "after_commit", _notify)
-        event.listen(session, "after_rollback", _forget)
+    if _commit_listeners:
+        session.info["audit_outbox"] = True
 
 
 def _notify(session: Session) -> None:
@@ -152,12 +147,17 @@ def _notify(session: Session) -> None:
         return
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
-    for listener in _commit_listeners:
+    for listener in list(_commit_listeners):
         listener(engine)
 
 
 def _forget(session: Session) -> None:
     session.info.pop("audit_outbox", None)
+
+
+# Once for every Session: a commit of a session that wrote no outbox row costs one dict lookup.
+event.listen(Session, "after_commit", _notify)
+event.listen(Session, "after_rollback", _forget)
 
 
 def sequence_pending(session: Session, *, limit: int = SEQUENCE_BATCH, wait: bool = False) -> list[RecordedEvent]:
