@@ -147,7 +147,7 @@ def _notify(session: Session) -> None:
         return
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
-    for listener in list(_commit_listeners):
+    for listener in _commit_listeners[:]:  # a copy: a sequencer may stop (unsubscribe) meanwhile
         listener(engine)
 
 
@@ -212,7 +212,7 @@ def catch_up(session: Session) -> list[RecordedEvent]:
 
 def _maybe_pending(session: Session) -> bool:
     """A cheap look before locking: readers with nothing pending take no lock."""
-    return repo.count_outbox(session) > 0
+    return repo.outbox_has_rows(session)
 
 
 def pending_count(session: Session) -> int:

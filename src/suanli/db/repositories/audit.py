@@ -148,6 +148,10 @@ def count_outbox(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(AuditOutbox)) or 0)
 
 
+def outbox_has_rows(session: Session) -> bool:
+    return session.scalar(select(AuditOutbox.id).limit(1)) is not None
+
+
 def outbox_exists(session: Session, outbox_id: int) -> bool:
     return session.scalar(select(AuditOutbox.id).where(AuditOutbox.id == outbox_id)) is not None
 
