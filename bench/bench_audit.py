@@ -1,16 +1,27 @@
 """Transparency-log benchmarks: `audit_appends_per_s` (appends inside real transactions on SQLite and
-PostgreSQL) and inclusion/consistency proof generation against a stored log of 1,000,000 entries.
+PostgreSQL), the sequencer's throughput and sequencing lag, and inclusion/consistency proof generation
+against a stored log of 1,000,000 entries.
+
+An append is what a business transaction does: `record_event` inserts the event into the audit outbox
+(no log lock). The sequencer (`services.audit.sequence_pending`) then gives outbox events their seqs
+and folds them into the tree, in batches, apart from business transactions:
+
+* `sequencer.backlog_per_s`: events placed per second when it drains the backlog the append rounds
+  left (batches of `audit.SEQUENCE_BATCH`, one transaction each).
+* `sequencer.lag_ms`: with `suanli serve`'s in-process sequencer thread running (20 ms gather window)
+  and `WRITERS` threads appending one event per unit of work, the time from each business commit to
+  the commit of the batch that placed it (p50/p99/max), and the appends/s of that mixed run.
 
 Every append figure is one event per committed transaction unless it says batch. The shapes:
 
 * `connection`: on a held connection, `with connection.begin(), Session(bind=connection) as s:
-  record_event(s, ...)` — the minimal real transaction (SQLite: BEGIN IMMEDIATE, the append, COMMIT
+  record_event(s, ...)` — the minimal real transaction (SQLite: BEGIN IMMEDIATE, the outbox insert, COMMIT
   in WAL with synchronous=NORMAL, the configuration db/engine.py gives the product). The headline.
 * `session`: one Session on a held connection, `with session.begin(): record_event(session, ...)`
   (the Session's own transaction bookkeeping added).
 * `unit_of_work`: a fresh Session per transaction from the engine's pool, as the HTTP, CLI and
   worker edges run (`unit_of_work`), so pool checkout and Session set-up are in the figure.
-* `sqlite3_floor` (SQLite only): the same statements on the bare sqlite3 module, values computed in
+* `sqlite3_floor` (SQLite only): the same statement (the outbox insert) on the bare sqlite3 module, values computed in
   advance — what SQLite's own transaction costs, the ceiling for any implementation on this disk.
 * `business`: a typical audited change in a unit of work — load a user, change their role, record
   `user.role_changed`, commit — next to the same transaction without the event, so the audit's own
@@ -33,6 +44,7 @@ import random
 import sqlite3
 import statistics
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -52,6 +64,7 @@ from suanli.domain.audit.merkle import append_to_frontier, leaf_hash
 from suanli.domain.audit.proofs import consistency_proof, inclusion_proof
 from suanli.domain.audit.signing import Signer
 from suanli.services import audit
+from suanli.workers.sequencer import Sequencer, sequence_all
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1/postgres"
 PAYLOAD: dict[str, object] = {"voucher_id": 12345, "amount_fen": 180_000, "center": "gpu-cloud", "note": "核销"}
@@ -112,27 +125,68 @@ def seed_user(engine: Engine) -> None:
 
 
 def sqlite3_floor(path: str, count: int) -> None:
-    """The same SQL an append runs, on the bare sqlite3 module with values computed in advance: what
-    SQLite itself costs per transaction in this configuration, with no Python work on the log at all."""
+    """The SQL an append runs, on the bare sqlite3 module with values computed in advance: what SQLite
+    itself costs per transaction in this configuration, with no Python work on the log at all."""
     connection = sqlite3.connect(path, isolation_level=None)
     for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=30000", "synchronous=NORMAL"):
         connection.execute(f"PRAGMA {pragma}")
-    start = connection.execute("SELECT coalesce(max(seq) + 1, 0) FROM audit_events").fetchone()[0]
-    data = canonical_json({"schema": "suanli.audit.event/1", "seq": 0, "kind": "voucher.redeemed",
-                           "subject": "voucher:12345", "organisation_id": 7,
-                           "recorded_at": "2026-05-01T08:00:00.000000Z", "payload": PAYLOAD})
-    leaf, frontier, at = leaf_hash(data), leaf_hash(data) * 12, "2026-05-01 08:00:00.000000"
-    for seq in range(start, start + count):
+    payload = canonical_json(PAYLOAD)
+    for _ in range(count):
         connection.execute("BEGIN IMMEDIATE")
-        connection.execute("UPDATE audit_log_state SET tree_size = ?, frontier = ? "
-                           "WHERE id = 1 AND tree_size = ? AND frontier = ?", (seq + 1, frontier, seq, frontier))
-        connection.execute("INSERT INTO audit_events (seq, kind, subject, organisation_id, canonical, leaf_hash, "
-                           "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           (seq, "voucher.redeemed", "voucher:12345", 7, data, leaf, at))
-        if seq & 1:
-            connection.execute("INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)", (1, seq >> 1, leaf))
+        connection.execute("INSERT INTO audit_outbox (kind, subject, organisation_id, payload, recorded_at) "
+                           "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                           ("voucher.redeemed", "voucher:12345", 7, payload, "2026-05-01T08:00:00.000000Z")).fetchone()
         connection.execute("COMMIT")
     connection.close()
+
+
+def drain(engine: Engine) -> tuple[int, float]:
+    """Sequence the whole outbox, batch by batch; (events placed, seconds)."""
+    started, placed = time.perf_counter(), 0
+    placed = sequence_all(session_factory(engine), wait=True)
+    return placed, time.perf_counter() - started
+
+
+WRITERS = 4
+
+
+def lag(engine: Engine, per_writer: int) -> dict[str, object]:
+    """Business commits from `WRITERS` threads with the in-process sequencer thread running: the time
+    from each commit to the commit of the batch that placed its event."""
+    sessions = session_factory(engine)
+    committed: dict[int, float] = {}
+    placed: dict[int, float] = {}
+
+    def on_placed(batch: list[audit.RecordedEvent]) -> None:
+        now = time.perf_counter()
+        placed.update((event.outbox_id, now) for event in batch if event.outbox_id is not None)
+
+    def write() -> None:
+        for _ in range(per_writer):
+            with unit_of_work(sessions) as s:
+                pending = audit.record_event(s, kind="voucher.redeemed", subject="voucher:12345", payload=PAYLOAD,
+                                             organisation_id=7)
+            committed[pending.outbox_id] = time.perf_counter()
+
+    sequencer = Sequencer(sessions, gather_s=0.02, sweep_s=0.5, on_placed=on_placed)
+    sequencer.start()
+    try:
+        started = time.perf_counter()
+        writers = [threading.Thread(target=write) for _ in range(WRITERS)]
+        for w in writers:
+            w.start()
+        for w in writers:
+            w.join()
+        elapsed = time.perf_counter() - started
+        deadline = time.monotonic() + 60
+        while len(placed) < len(committed) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        sequencer.stop()
+    lags = sorted((placed[i] - t) * 1000 for i, t in committed.items() if i in placed)
+    return {"writers": WRITERS, "appends": len(committed), "appends_per_s_with_sequencer": round(len(committed) / elapsed, 1),
+            "placed": len(lags), "p50_ms": round(statistics.median(lags), 1),
+            "p99_ms": round(lags[int(len(lags) * 0.99)], 1), "max_ms": round(lags[-1], 1)}
 
 
 def rates(url: str, count: int, rounds: int, floor_url: str | None = None) -> dict[str, object]:
@@ -149,9 +203,6 @@ def rates(url: str, count: int, rounds: int, floor_url: str | None = None) -> di
     }
     if floor_url is not None:
         path = str(make_url(floor_url).database)
-        with sqlite3.connect(path) as connection:
-            connection.execute("INSERT INTO audit_log_state (id, tree_size, frontier) VALUES (1, 0, ?)",
-                               (leaf_hash(b"") * 12,))
         shapes["sqlite3_floor"] = (partial(sqlite3_floor, path, count), count)
     for run, _n in shapes.values():  # warm up: connections, statement caches, the log state cache
         run()
@@ -163,13 +214,17 @@ def rates(url: str, count: int, rounds: int, floor_url: str | None = None) -> di
             run()
             samples[name].append(n / (time.perf_counter() - started))
             cpu[name].append(n / (time.process_time() - cpu_started))
+    backlog, drain_s = drain(engine)
+    sequencing = {"backlog_events": backlog, "backlog_per_s": round(backlog / drain_s, 1),
+                  "lag_ms": lag(engine, per_writer=max(50, count // 4))}
     with unit_of_work(session_factory(engine)) as s:
         size, _frontier = repo.read_state(s)
-        intact = repo.count_events(s) == size and audit.check_log(s, public_key=signer.public_key).ok
+        intact = (repo.count_events(s) == size and repo.count_outbox(s) == 0
+                  and audit.check_log(s, public_key=signer.public_key).ok)
     engine.dispose()
     median = {name: round(statistics.median(values), 1) for name, values in samples.items()}
     cost_us = 1e6 / median["business"] - 1e6 / median["business_without_audit"]
-    figures: dict[str, object] = {**median, "audit_cost_us_in_business_tx": round(cost_us, 1),
+    figures: dict[str, object] = {**median, "audit_cost_us_in_business_tx": round(cost_us, 1), "sequencer": sequencing,
                                   "log_size_after": size, "log_intact_after": intact,
                                   "rounds": {name: [round(v) for v in values] for name, values in samples.items()}}
     if url.startswith("sqlite"):  # embedded: this process does all the work, so its CPU time is the cost
@@ -262,10 +317,12 @@ def proof_figures(url: str, size: int) -> dict[str, object]:
         consistency = timed_ms([partial(consistency_proof, max(1, i), size, lookup) for i in leaves])
         receipt = timed_ms([partial(audit.issue_receipt, s, seq=i, signer=signer) for i in leaves[:200]])
         s.rollback()
-    on_connection(engine, 200)  # warm up, then appends on top of the big log (deeper indexes, wider frontier)
+    on_connection(engine, 200)  # warm up, then appends on top of the big log, and their sequencing
     started = time.perf_counter()
     on_connection(engine, 3000)
     appends = round(3000 / (time.perf_counter() - started), 1)
+    placed, drain_s = drain(engine)
+    appends = {"appends_per_s": appends, "sequenced_per_s": round(placed / drain_s, 1)}
     engine.dispose()
     return {"inclusion": inclusion, "consistency": consistency, "receipt": receipt, "bulk_load_s": round(bulk_s, 1),
             "appends_per_s_on_top": appends}
@@ -286,8 +343,11 @@ def run() -> dict[str, dict[str, object]]:
         "audit_appends_per_s": {
             "value": sqlite["connection"],
             "unit": "appends/s (SQLite WAL, synchronous=NORMAL; one event per transaction: BEGIN IMMEDIATE, "
-                    "record_event, COMMIT on a held connection; wall clock, median of 5 rounds)",
+                    "record_event (the outbox insert), COMMIT on a held connection; wall clock, median of 5 rounds)",
             "sqlite": sqlite, "postgres": postgres,
+            "sequencing_lag_p99_ms": {"sqlite": sqlite["sequencer"]["lag_ms"]["p99_ms"],  # type: ignore[index]
+                                      "postgres": postgres["sequencer"]["lag_ms"]["p99_ms"]  # type: ignore[index]
+                                      if isinstance(postgres, dict) else None},
             "goal": ">= 10000 appends/s on SQLite",
         },
         "audit_proof_ms_at_1m": {

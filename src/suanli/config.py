@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     login_lockout_seconds: int = Field(default=300, ge=1)
     login_max_failures_per_client: int = Field(default=30, ge=1)
     worker_interval_s: float = Field(default=0.5, gt=0)
+    # After a commit that wrote audit events, the in-process sequencer waits this long so one batch
+    # takes the events of the commits that follow closely (docs/audit.md).
+    sequencer_gather_ms: float = Field(default=20, ge=0, le=1000)
+    # An endpoint that answers a receipt waits at most this long for its event to be sequenced, then 503.
+    receipt_wait_s: float = Field(default=2.0, ge=0, le=30)
     # The stand-alone worker serves Prometheus metrics on 127.0.0.1:PORT (0: off).
     worker_metrics_port: int = Field(default=9464, ge=0, le=65535)
     worker_metrics_host: str = "127.0.0.1"

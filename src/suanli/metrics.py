@@ -10,6 +10,7 @@ Database series (computed at each scrape, the same whichever host is scraped):
 `suanli_jobs{state,center}`, `suanli_queue_oldest_age_seconds{center}`,
 `suanli_ledger_transfers_total`, `suanli_audit_events_total` (take `rate()` of these for write
 rates across all hosts), `suanli_audit_unsigned_entries` (entries not yet under a signed head: the
+signing lag), `suanli_audit_outbox_pending` (events committed, not yet sequenced: the
 sequencing lag), `suanli_voucher_wallets_fen{scope}`, `suanli_program_budget_fen{program}`.
 """
 
@@ -181,11 +182,13 @@ class DatabaseCollector(Collector):
                 age.add_metric([center], max(0.0, (now - oldest).total_seconds()))
             transfers = CounterMetricFamily("suanli_ledger_transfers", "Ledger transfers written (all hosts)")
             transfers.add_metric([], repo.ledger_transfer_count(session))
-            size, signed = repo.audit_sizes(session)
+            size, signed, pending = repo.audit_sizes(session)
             events = CounterMetricFamily("suanli_audit_events", "Audit log entries (all hosts)")
             events.add_metric([], size)
             lag = GaugeMetricFamily("suanli_audit_unsigned_entries", "Audit entries not yet under a signed head")
             lag.add_metric([], size - signed)
+            outbox = GaugeMetricFamily("suanli_audit_outbox_pending", "Audit events committed, not yet sequenced")
+            outbox.add_metric([], pending)
             wallets = GaugeMetricFamily("suanli_voucher_wallets_fen", "Voucher wallet balances per program scope",
                                         labels=["scope"])
             for scope, total in repo.balances_by_purpose(session, "voucher_wallet"):
@@ -194,7 +197,7 @@ class DatabaseCollector(Collector):
                                         labels=["program"])
             for program, total in repo.balances_by_purpose(session, "program_budget"):
                 budgets.add_metric([program], total)
-            return [jobs, age, transfers, events, lag, wallets, budgets]
+            return [jobs, age, transfers, events, lag, outbox, wallets, budgets]
         finally:
             session.close()
 

@@ -32,6 +32,7 @@ from suanli.metrics import build_registry
 from suanli.services import audit
 from suanli.services.backends import BackendCache
 from suanli.workers.loop import Worker
+from suanli.workers.sequencer import Sequencer
 
 access = structlog.get_logger("suanli.access")
 
@@ -51,11 +52,16 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
         limiter.total_tokens = max(limiter.total_tokens, settings.request_limit + 16)
         worker = (Worker(app.state.sessions, app.state.backends, settings.worker_interval_s, settings=settings)
                   if run_workers else None)
+        # Audit events wait in the outbox until sequenced: this process sequences its own commits.
+        sequencer = Sequencer(app.state.sessions, signer=lambda: audit.init_signer(settings.data_dir),
+                              gather_s=settings.sequencer_gather_ms / 1000)
+        sequencer.start()
         if worker:
             worker.start()
         yield
         if worker:
             worker.stop()
+        sequencer.stop()
         engine.dispose()
         if getattr(app.state, "readiness", None) is not None:
             app.state.readiness.dispose()

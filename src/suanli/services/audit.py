@@ -1,9 +1,14 @@
-"""The transparency log (审计日志) as use cases: append an event in the caller's transaction, sign a
-tree head (checkpoint), hand out receipts and consistency proofs, export the log for auditors.
+"""The transparency log (审计日志) as use cases: append an event in the caller's transaction, sequence
+pending events into the Merkle tree, sign a tree head (checkpoint), hand out receipts and consistency
+proofs, export the log for auditors.
 
 Every state change touching money, vouchers (算力券), grants, reviews, program files, prices or
 roles calls `record_event` inside the same transaction, so the change and its log entry commit or
-roll back together. Like every service this only flushes; the caller commits.
+roll back together. `record_event` only inserts into the outbox (no lock shared by business
+transactions); `sequence_pending` — run by the worker's leader every tick and by `suanli serve`'s
+sequencer thread after commits — gives outbox events their seq and folds them into the tree, and
+readers that must see everything (`catch_up`) fold what is pending first. Like every service this
+only flushes; the caller commits.
 """
 
 from __future__ import annotations
@@ -13,17 +18,18 @@ import json
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from suanli.config import load_settings
+from suanli.db.engine import busy_reason
 from suanli.db.models.audit import AuditEvent, AuditTreeHead
 from suanli.db.models.base import utcnow
 from suanli.db.repositories import audit as repo
@@ -34,7 +40,7 @@ from suanli.domain.audit.canonical import (
     normalise,
     normalise_payload,
 )
-from suanli.domain.audit.errors import EventNotFound, InvalidProofRequest, LogInconsistent
+from suanli.domain.audit.errors import EventNotFound, InvalidProofRequest, LogInconsistent, ReceiptPending
 from suanli.domain.audit.export import event_record, head_record, header_record, verify_export
 from suanli.domain.audit.merkle import NodeKey, append_to_frontier, fold, leaf_hash, pack
 from suanli.domain.audit.proofs import consistency_proof, inclusion_proof
@@ -45,8 +51,18 @@ from suanli.logs import request_id
 
 
 @dataclass(frozen=True, slots=True)
+class PendingEvent:
+    """What `record_event` hands back: the event's place in the outbox. The sequencer gives it its
+    seq after the transaction commits; `event_of_outbox` / `receipt_for_outbox` find it then."""
+
+    outbox_id: int
+    kind: str
+    subject: str
+
+
+@dataclass(frozen=True, slots=True)
 class RecordedEvent:
-    """What `record_event` hands back: the event's leaf index and the (unsigned) tree it joined.
+    """A sequenced event: its leaf index and the (unsigned) tree it joined.
 
     A full receipt with a signed head is `issue_receipt(session, seq=recorded.seq)`.
     """
@@ -56,6 +72,7 @@ class RecordedEvent:
     tree_size: int
     event: dict[str, Any]
     frontier: tuple[bytes, ...] = field(repr=False)
+    outbox_id: int | None = None
 
     @property
     def root_hash(self) -> bytes:
@@ -64,77 +81,151 @@ class RecordedEvent:
 
 
 def record_event(session: Session, *, kind: str, subject: str, payload: Mapping[str, Any],
-                 organisation_id: int | None = None) -> RecordedEvent:
-    """Append one canonical event to the log in the current transaction (O(log n) node writes)."""
+                 organisation_id: int | None = None) -> PendingEvent:
+    """Append one canonical event to the outbox in the current transaction (one INSERT, no lock)."""
     return record_events(session, [(kind, subject, payload, organisation_id)])[0]
 
 
-@dataclass(frozen=True, slots=True)
-class _LogState:
-    size: int
-    frontier: tuple[bytes, ...]
-    packed: bytes
-
-
-# The log state this process last wrote, per database. Only a guess: every append checks it against
-# the stored row in the UPDATE that locks the log, and reloads the row when another writer (another
-# process, a transaction that rolled back) moved it. (size, frontier) is all an append depends on, so
-# an append whose check matched computed exactly what an append from a fresh read would have.
-# Keyed by engine (weakly: tests and tools make and drop engines), not by URL: hashing a URL renders it.
-_states: WeakKeyDictionary[Engine, _LogState] = WeakKeyDictionary()
-
-
 def record_events(session: Session,
-                  events: Sequence[tuple[str, str, Mapping[str, Any], int | None]]) -> list[RecordedEvent]:
-    """Append several events under one lock of the log (kind, subject, payload, organisation_id)."""
-    session.flush()  # the caller's own pending changes go first, before we take the log lock
+                  events: Sequence[tuple[str, str, Mapping[str, Any], int | None]]) -> list[PendingEvent]:
+    """Append several events (kind, subject, payload, organisation_id) to the outbox in one statement.
+
+    Nothing shared is locked: the sequencer (`sequence_pending`) gives them their seq once the
+    transaction has committed, so the change and its log entry still commit or roll back together.
+    """
     if not events:
         return []
-    connection = session.connection()  # begins the transaction (SQLite: the write lock) first
-    now = utcnow()
-    recorded_at = normalise(now, "recorded_at")
-    prepared = []
+    recorded_at = normalise(utcnow(), "recorded_at")
     # An event written while an HTTP request is handled names that request (the id its response and
     # the access log carry), so an auditor can follow an event back to the request that made it.
     asked_by = request_id()
+    rows = []
     for kind, subject, payload, organisation_id in events:
         check_event_names(kind, subject)
         if asked_by and "request_id" not in payload:
             payload = {**payload, "request_id": asked_by}
-        prepared.append((kind, subject, normalise_payload(payload), organisation_id))
-    state = _states.get(connection.engine)
-    outcome = _append(connection, state, prepared, recorded_at, now) if state is not None else None
-    if outcome is None:  # no guess, or a stale one: read the row under its lock and append from it
-        size, frontier = repo.lock_state(session)
-        outcome = _append(connection, _LogState(size, tuple(frontier), pack(frontier)), prepared, recorded_at, now)
-        if outcome is None:
-            raise LogInconsistent("the audit log state changed while this transaction held its lock")
-    _states[connection.engine] = outcome[0]
-    return outcome[1]
+        rows.append((kind, subject, organisation_id, canonical_json(normalise_payload(payload)), recorded_at))
+    ids = repo.insert_outbox(session.connection(), rows)
+    _wrote_outbox(session)
+    return [PendingEvent(outbox_id, kind, subject) for outbox_id, (kind, subject, *_rest) in zip(ids, rows, strict=True)]
 
 
-def _append(connection: Connection, state: _LogState, prepared: Sequence[tuple[str, str, dict[str, Any], int | None]],
-            recorded_at: str, now: datetime) -> tuple[_LogState, list[RecordedEvent]] | None:
-    """Append the events to the log believed to be `state`; None when the stored log is not that."""
-    size, frontier = state.size, list(state.frontier)
+def record_sequenced(session: Session, *, kind: str, subject: str, payload: Mapping[str, Any],
+                     organisation_id: int | None = None) -> RecordedEvent:
+    """Append one event and sequence it now, in this transaction: for the few callers that must store
+    the event's seq with their own change (this takes the log lock until COMMIT, as every append did
+    before the outbox; money paths use `record_event`)."""
+    pending = record_event(session, kind=kind, subject=subject, payload=payload, organisation_id=organisation_id)
+    for recorded in catch_up(session):
+        if recorded.outbox_id == pending.outbox_id:
+            return recorded
+    raise LogInconsistent(f"outbox entry {pending.outbox_id} was not sequenced by its own transaction")
+
+
+# --- the sequencer ----------------------------------------------------------------------------------
+
+SEQUENCE_BATCH = 2000
+
+# Called with the session's engine when a transaction that wrote outbox rows commits (the in-process
+# sequencer of `suanli serve` listens; see `services/sequencer.py`).
+_commit_listeners: list[Callable[[Engine], None]] = []
+
+
+def on_outbox_commit(listener: Callable[[Engine], None]) -> Callable[[], None]:
+    """Call `listener(engine)` after every commit that wrote outbox rows; returns the unsubscriber."""
+    _commit_listeners.append(listener)
+    return lambda: _commit_listeners.remove(listener)
+
+
+def _wrote_outbox(session: Session) -> None:
+    if _commit_listeners:
+        session.info["audit_outbox"] = True
+
+
+def _notify(session: Session) -> None:
+    if not session.info.pop("audit_outbox", False):
+        return
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    for listener in _commit_listeners[:]:  # a copy: a sequencer may stop (unsubscribe) meanwhile
+        listener(engine)
+
+
+def _forget(session: Session) -> None:
+    session.info.pop("audit_outbox", None)
+
+
+# Once for every Session: a commit of a session that wrote no outbox row costs one dict lookup.
+event.listen(Session, "after_commit", _notify)
+event.listen(Session, "after_rollback", _forget)
+
+
+def sequence_pending(session: Session, *, limit: int = SEQUENCE_BATCH, wait: bool = False) -> list[RecordedEvent]:
+    """Give up to `limit` outbox events (oldest first) consecutive seqs, fold them into the Merkle
+    frontier and store them as log events, in this transaction (the caller commits).
+
+    Takes the log-state row lock. With `wait=False` a PostgreSQL sequencer that finds another one
+    holding it returns [] at once (that one is doing the work); `wait=True` queues behind it.
+    """
+    session.flush()  # the caller's own outbox rows go first
+    state = repo.lock_for_sequencing(session, skip_locked=not wait)
+    if state is None:
+        return []
+    size, frontier = state
+    connection = session.connection()
+    taken = repo.take_outbox(connection, limit)
+    if not taken:
+        return []
+    old_size, old_packed = size, pack(frontier)
     rows, recorded = [], []
     nodes: list[tuple[int, int, bytes]] = []
-    for kind, subject, payload, organisation_id in prepared:
+    for outbox_id, kind, subject, organisation_id, payload, recorded_at in taken:
         document = assemble_event(seq=size, kind=kind, subject=subject, organisation_id=organisation_id,
-                                  recorded_at=recorded_at, payload=payload)
+                                  recorded_at=recorded_at, payload=json.loads(payload))
         data = canonical_json(document)
         leaf = leaf_hash(data)
         created = append_to_frontier(frontier, size, leaf)
         nodes.extend((level, index, h) for (level, index), h in created[1:])
-        rows.append((size, kind, subject, organisation_id, data, leaf))
+        rows.append((size, kind, subject, organisation_id, data, leaf, outbox_id))
         size += 1
         recorded.append(RecordedEvent(seq=size - 1, leaf_hash=leaf, tree_size=size, event=document,
-                                      frontier=tuple(frontier)))
-    packed = pack(frontier)
-    if not repo.advance_state(connection, old_size=state.size, old_frontier=state.packed, new_size=size,
-                              new_frontier=packed, events=rows, created_at=now, nodes=nodes):
-        return None
-    return _LogState(size, tuple(frontier), packed), recorded
+                                      frontier=tuple(frontier), outbox_id=outbox_id))
+    if not repo.advance_state(connection, old_size=old_size, old_frontier=old_packed, new_size=size,
+                              new_frontier=pack(frontier), events=rows, created_at=utcnow(), nodes=nodes):
+        raise LogInconsistent("the audit log state changed while the sequencer held its lock")
+    return recorded
+
+
+def catch_up(session: Session) -> list[RecordedEvent]:
+    """Sequence everything pending in this transaction (waiting for a running sequencer first), so a
+    reader sees every event committed before it, and its own."""
+    session.flush()
+    if not _maybe_pending(session):
+        return []
+    done: list[RecordedEvent] = []
+    while True:
+        batch = sequence_pending(session, wait=True)
+        done.extend(batch)
+        if len(batch) < SEQUENCE_BATCH:
+            return done
+
+
+def _maybe_pending(session: Session) -> bool:
+    """A cheap look before locking: readers with nothing pending take no lock."""
+    return repo.outbox_has_rows(session)
+
+
+def pending_count(session: Session) -> int:
+    """Events committed to the outbox that the sequencer has not placed yet."""
+    return repo.count_outbox(session)
+
+
+def event_of_outbox(session: Session, *, outbox_id: int) -> AuditEvent | None:
+    """The log event an outbox entry became; None while it waits (EventNotFound when it never existed)."""
+    row = repo.event_of_outbox(session, outbox_id)
+    if row is None and not repo.outbox_exists(session, outbox_id):
+        raise EventNotFound(f"no audit event with outbox id {outbox_id}")
+    return row
 
 
 # --- signing key -----------------------------------------------------------------------------------
@@ -199,8 +290,9 @@ def _head(row: AuditTreeHead) -> SignedTreeHead:
 
 
 def sign_head(session: Session, *, signer: Signer | None = None) -> SignedTreeHead:
-    """Sign a checkpoint over the whole log as it stands in this transaction."""
+    """Sign a checkpoint over the whole log as it stands in this transaction, pending events folded first."""
     signer = signer or init_signer()
+    catch_up(session)
     size, frontier = repo.lock_state(session)
     latest = repo.latest_head(session)
     if latest is not None and latest.tree_size == size and latest.key_id == signer.key_id:
@@ -210,6 +302,14 @@ def sign_head(session: Session, *, signer: Signer | None = None) -> SignedTreeHe
     repo.insert_head(session, tree_size=head.tree_size, timestamp_ms=head.timestamp_ms, root_hash=head.root_hash,
                      key_id=head.key_id, signature=head.signature, created_at=now)
     return head
+
+
+def head_status(session: Session, *, signer: Signer | None = None) -> tuple[SignedTreeHead, int]:
+    """The newest signed head and how many entries (sequenced or still in the outbox) it does not
+    cover yet: a page view reads these without taking the log lock."""
+    head = latest_head(session, signer=signer)
+    size, _ = repo.read_state(session)
+    return head, max(0, size - head.tree_size) + repo.count_outbox(session)
 
 
 def latest_head(session: Session, *, signer: Signer | None = None) -> SignedTreeHead:
@@ -225,12 +325,41 @@ def _lookup(session: Session) -> Callable[[Sequence[NodeKey]], dict[NodeKey, byt
 def issue_receipt(session: Session, *, seq: int, signer: Signer | None = None) -> dict[str, Any]:
     """A receipt for event `seq`: inclusion proof against the newest head, signed now if none covers it."""
     row = repo.get_event(session, seq)
+    if row is None and catch_up(session):  # a seq just past the log: pending events may reach it
+        row = repo.get_event(session, seq)
     if row is None:
         raise EventNotFound(f"no audit event with seq {seq}")
     head_row = repo.latest_head(session)
     head = _head(head_row) if head_row is not None and head_row.tree_size > seq else sign_head(session, signer=signer)
     proof = inclusion_proof(seq, head.tree_size, _lookup(session))
     return make_receipt(event=event_of(row), proof=proof, head=head)
+
+
+RECEIPT_RETRY_AFTER_S = 1
+
+
+def receipt_for_outbox(session: Session, *, outbox_id: int, wait_s: float, signer: Signer | None = None,
+                       visible: Callable[[AuditEvent], bool] = lambda _row: True) -> dict[str, Any]:
+    """The receipt of the event an outbox entry became, sequencing what is pending when it is not
+    placed yet, but waiting at most `wait_s` for the log (a sequencer may hold it): ReceiptPending
+    (503 with Retry-After and the outbox id) when that is not enough, EventNotFound when no such
+    entry is committed or `visible` refuses its event."""
+    row = event_of_outbox(session, outbox_id=outbox_id)
+    if row is None:
+        try:
+            with session.begin_nested():  # a lock timeout undoes the savepoint, not the caller's transaction
+                repo.bounded_lock_wait(session, int(wait_s * 1000))
+                catch_up(session)
+        except DBAPIError as exc:
+            if busy_reason(exc) is None:
+                raise
+            raise ReceiptPending(f"audit event {outbox_id} of the outbox is not sequenced yet; retry in "
+                                 f"{RECEIPT_RETRY_AFTER_S} s", retry_after_s=RECEIPT_RETRY_AFTER_S,
+                                 outbox_id=outbox_id) from None
+        row = event_of_outbox(session, outbox_id=outbox_id)
+    if row is None or not visible(row):
+        raise EventNotFound(f"no audit event with outbox id {outbox_id}")
+    return issue_receipt(session, seq=int(row.seq), signer=signer)
 
 
 def event_of(row: AuditEvent) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The scheduler/metering loop.
 
-One tick: place jobs awaiting the broker (leader only), dispatch queued jobs, follow active ones,
+One tick: place jobs awaiting the broker and sequence the audit outbox into the transparency log
+(leader only), dispatch queued jobs, follow active ones,
 reconcile unknown ones; then the scheduled steps that are due (`workers/schedule.py`: wallet expiry,
 monthly invoices and statements, a signed tree head about once a minute, stale jobs). Every job is handled in its own unit of work so one failing center cannot
 roll back another's progress. Several loops may run at once on PostgreSQL: placement runs only in
@@ -21,7 +22,7 @@ from suanli import metrics
 from suanli.db.models.base import utcnow
 from suanli.db.uow import unit_of_work
 from suanli.domain.errors import SuanliError
-from suanli.services import dispatch, metering
+from suanli.services import audit, dispatch, metering
 from suanli.services.backends import BackendCache
 from suanli.workers import schedule
 
@@ -49,6 +50,7 @@ class Worker:
     def _tick(self) -> int:
         with metrics.PLACEMENT_SECONDS.time():
             acted = self._as_leader(dispatch.place_awaiting)
+        self._sequence()
         with unit_of_work(self.sessions) as session:
             now = utcnow()
             queued = dispatch.queued_job_ids(session, now=now, limit=BATCH)
@@ -60,6 +62,14 @@ class Worker:
         acted += self._reconcile()
         schedule.run_due(self)  # wallet expiry, invoices, statements, checkpoints (workers/schedule.py)
         return acted
+
+    def _sequence(self) -> None:
+        """Move the audit outbox into the log, one batch per unit of work, as long as batches are full."""
+        try:
+            while self._as_leader(lambda session: len(audit.sequence_pending(session))) >= audit.SEQUENCE_BATCH:
+                pass
+        except Exception:
+            log.exception("sequencing the audit outbox failed")
 
     def _reconcile(self) -> int:
         try:

@@ -172,6 +172,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", f"{V1}/audit/heads/latest"): Rule(SIGNED_IN),
     ("GET", f"{V1}/audit/events"): Rule(SIGNED_IN),
     ("GET", f"{V1}/audit/events/{{seq}}/receipt"): Rule(SIGNED_IN, tenant=True),
+    ("GET", f"{V1}/audit/outbox/{{outbox_id}}/receipt"): Rule(SIGNED_IN, tenant=True),
     ("GET", f"{V1}/audit/consistency"): Rule(SIGNED_IN, request=params({"first": 1, "second": 2})),
     # vouchers
     ("POST", f"{V1}/programs"): Rule(frozenset({PO, OP}), request=lambda w, t: {"content": PROGRAM_TEXT}),

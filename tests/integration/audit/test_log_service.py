@@ -35,6 +35,8 @@ def test_concurrent_writers_from_threads_keep_one_consistent_tree(sessions: sess
     for t in threads:
         t.join()
     with unit_of_work(sessions) as s:
+        audit.catch_up(s)
+    with unit_of_work(sessions) as s:
         size, frontier = repo.read_state(s)
         events = [json.loads(c) for _seq, c, _leaf in repo.iter_events(s, below=size)]
         assert audit.check_log(s, public_key=Signer.generate().public_key).ok

@@ -18,7 +18,7 @@ from suanli.db.models.ledger import LedgerAccountRow, LedgerTransferRow
 from suanli.db.uow import unit_of_work
 from suanli.domain.ledger.periods import period_of
 from suanli.domain.organisations import OrganisationType, Role
-from suanli.services import ledger
+from suanli.services import audit, ledger
 
 FILES = Path(__file__).resolve().parents[3] / "examples" / "awards"
 ITEM = "ai-2024-revenue-thresholds"
@@ -27,6 +27,7 @@ WAN = 1_000_000  # fen in ¥10,000
 
 def _counts(api) -> dict[str, int]:  # type: ignore[no-untyped-def]
     with unit_of_work(api.sessions) as s:
+        audit.catch_up(s)  # the log as readers see it: pending events placed
         return {t.__name__: s.scalar(select(func.count()).select_from(t)) or 0
                 for t in (AwardApplicationRow, AwardBenefitRow, AwardPayoutRow, LedgerTransferRow, AuditEvent)}
 
@@ -40,6 +41,7 @@ def _balance(api, code: str) -> int:  # type: ignore[no-untyped-def]
 
 def _kinds(api, since: int) -> list[str]:  # type: ignore[no-untyped-def]
     with unit_of_work(api.sessions) as s:
+        audit.catch_up(s)
         return list(s.scalars(select(AuditEvent.kind).where(AuditEvent.seq >= since).order_by(AuditEvent.seq)))
 
 
@@ -126,6 +128,7 @@ def test_a_decided_award_is_owed_batched_paid_and_disclosed_like_a_voucher(api) 
                                   "settlement.batch_approved", "award.paid", "settlement.batch_paid",
                                   "award.disclosure_published"]
     with unit_of_work(api.sessions) as s:
+        audit.catch_up(s)
         created = s.scalar(select(AuditEvent).where(AuditEvent.kind == "settlement.batch_created"))
         assert created is not None and json.loads(created.canonical)["payload"]["award_payouts"] == [payout["id"]]
     assert date.today().year >= 2024

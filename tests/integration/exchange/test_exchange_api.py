@@ -22,12 +22,14 @@ from suanli.db.uow import unit_of_work
 from suanli.domain.audit.signing import parse_public_key
 from suanli.domain.exchange import verify_certificate, verify_delivery
 from suanli.domain.ledger import AccountPurpose, OwnerKind, account_code
-from suanli.services import ledger
+from suanli.services import audit, ledger
 from suanli_testing import SMALL_FEDERATION
 
 
 def count(exchange: Exchange, model: Any) -> int:
-    with exchange.api.sessions() as s:
+    with unit_of_work(exchange.api.sessions) as s:
+        if model is AuditEvent:
+            audit.catch_up(s)  # the log as readers see it (the in-process sequencer may be placing events)
         return int(s.scalar(select(func.count()).select_from(model)))
 
 

@@ -26,7 +26,7 @@ from suanli.db.models.organisations import OrganisationRow, UserRow
 from suanli.db.uow import session_factory, unit_of_work
 from suanli.domain.errors import InvalidInput
 from suanli.domain.ledger.periods import period_of
-from suanli.services import billing, ledger, settlement
+from suanli.services import audit, billing, ledger, settlement
 
 MONTH = period_of(datetime.now(UTC))
 PRICE = 3_600  # fen per device-hour: one fen per device-second
@@ -259,6 +259,8 @@ def test_upgrading_existing_documents_backfills_them_so_nothing_is_invoiced_twic
         settlement.create_batch(s, month=MONTH, created_by="operator")
     with unit_of_work(sessions) as s:
         world.meter(s, device_seconds=120)  # after the documents: on none
+    with unit_of_work(sessions) as s:  # 0027's downgrade refuses to drop events still in the outbox
+        audit.catch_up(s)
     engine.dispose()
     config = alembic_config(own_db_url)
     command.downgrade(config, "0006")

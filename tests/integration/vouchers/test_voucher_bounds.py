@@ -16,6 +16,7 @@ from suanli.db.models.federation import CenterRow
 from suanli.db.models.vouchers import VoucherApplicationRow, VoucherReviewRow
 from suanli.db.uow import unit_of_work
 from suanli.domain.organisations import OrganisationType, Role
+from suanli.services import audit
 
 PROGRAMS = Path(__file__).resolve().parents[3] / "examples" / "programs"
 TEXT = (PROGRAMS / "chengdu-2023.yaml").read_text().replace(
@@ -222,6 +223,7 @@ def test_a_wallet_past_its_last_day_expires_and_its_money_returns_to_the_budget(
     assert after == before + 100_000
     assert c.post("/api/v1/wallets/expire", json={}, headers=w["officer"]).json()["expired"] == []
     with unit_of_work(api.sessions) as s:
+        audit.catch_up(s)
         assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.kind == "voucher.expired")) == 1
 
 

@@ -91,6 +91,15 @@ def event_receipt(seq: int, session: SessionDep, settings: SettingsDep, principa
     return service.issue_receipt(session, seq=seq, signer=service.init_signer(settings.data_dir))
 
 
+@router.get("/outbox/{outbox_id}/receipt")
+def outbox_receipt(outbox_id: int, session: SessionDep, settings: SettingsDep, principal: PrincipalDep) -> dict[str, Any]:
+    """The receipt of an event known by its outbox id, once sequenced: waits at most
+    `receipt_wait_s` for the log, else 503 with Retry-After and the outbox id (ask again)."""
+    return audit_views.visible_receipt_by_outbox(session, principal=principal, outbox_id=outbox_id,
+                                                 wait_s=settings.receipt_wait_s,
+                                                 signer=service.init_signer(settings.data_dir))
+
+
 @router.get("/consistency", response_model=ConsistencyOut)
 def consistency(session: SessionDep, _principal: PrincipalDep,
                 first: Annotated[int, Query(ge=0, le=2**62)], second: Annotated[int, Query(ge=0, le=2**62)]

@@ -1,13 +1,14 @@
-"""All SQL of the transparency log: the serialising lock on the log state, appends, node lookups for
-proofs, signed tree heads and event listings.
+"""All SQL of the transparency log: the outbox business transactions append to, the sequencer's
+lock on the log state, node lookups for proofs, signed tree heads and event listings.
 
-Appends are serialised by a row lock on the single `audit_log_state` row. The hot path
-(`advance_state`) takes that lock with the UPDATE that also checks and moves the state: it only
-matches when the stored (tree size, frontier) is exactly the one the caller computed from, so a
-writer that got there first makes it match nothing and the caller reloads under `lock_state`
-(`SELECT ... FOR UPDATE` on PostgreSQL; on SQLite BEGIN IMMEDIATE already holds the database lock).
-The hot path's three statements run as pre-built SQL on the session's own DBAPI connection, inside
-the session's transaction: SQLAlchemy's per-statement machinery cost several times the SQL itself.
+Business transactions only INSERT into `audit_outbox` (no shared row is touched, so two of them never
+wait on each other for the log). The sequencer serialises on a row lock of the single
+`audit_log_state` row (`lock_for_sequencing`: `FOR UPDATE SKIP LOCKED` on PostgreSQL so a second
+sequencer simply finds nothing to do; on SQLite BEGIN IMMEDIATE already holds the database lock),
+takes outbox rows with DELETE ... RETURNING and stores them as events (`advance_state`, whose UPDATE
+re-checks the state it computed from). The hot statements run as pre-built SQL on the session's own
+DBAPI connection, inside the session's transaction: SQLAlchemy's per-statement machinery cost several
+times the SQL itself.
 """
 
 from __future__ import annotations
@@ -16,12 +17,19 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
 
-from suanli.db.models.audit import LOG_STATE_ID, AuditEvent, AuditLogState, AuditNode, AuditTreeHead
+from suanli.db.models.audit import (
+    LOG_STATE_ID,
+    AuditEvent,
+    AuditLogState,
+    AuditNode,
+    AuditOutbox,
+    AuditTreeHead,
+)
 from suanli.db.repositories.paging import keyset
 from suanli.domain.audit.merkle import NodeKey, pack, unpack
 
@@ -40,8 +48,23 @@ def lock_state(session: Session) -> tuple[int, list[bytes]]:
     return int(row.tree_size), unpack(row.frontier)
 
 
+def lock_for_sequencing(session: Session, *, skip_locked: bool) -> tuple[int, list[bytes]] | None:
+    """Lock the log state for the sequencer until the transaction ends; None when `skip_locked` and
+    another sequencer holds it (PostgreSQL; SQLite's single writer never finds it held)."""
+    if not skip_locked or session.get_bind().dialect.name != "postgresql":
+        return lock_state(session)
+    row = session.execute(_STATE.with_for_update(skip_locked=True)).first()
+    if row is not None:
+        return int(row.tree_size), unpack(row.frontier)
+    if session.execute(_STATE).first() is not None:
+        return None  # it exists, so another sequencer holds it
+    return lock_state(session)  # the log's first sequencing creates the row (a second one waits for it)
+
+
+# The order of the outbox tuples `insert_outbox` takes and `take_outbox` hands back (after the id).
+OUTBOX_COLUMNS = ("kind", "subject", "organisation_id", "payload", "recorded_at")
 # The order of the event tuples `advance_state` takes.
-EVENT_COLUMNS = ("seq", "kind", "subject", "organisation_id", "canonical", "leaf_hash", "created_at")
+EVENT_COLUMNS = ("seq", "kind", "subject", "organisation_id", "canonical", "leaf_hash", "outbox_id", "created_at")
 
 
 class _HotPath:
@@ -56,6 +79,11 @@ class _HotPath:
         self.insert_event = (f"INSERT INTO audit_events ({', '.join(columns)}) VALUES ",
                              f"({', '.join([mark] * len(columns))})")
         self.insert_node = ("INSERT INTO audit_nodes (level, idx, hash) VALUES ", f"({mark}, {mark}, {mark})")
+        outbox = ", ".join(OUTBOX_COLUMNS)
+        self.insert_outbox = (f"INSERT INTO audit_outbox ({outbox}) VALUES ", f"({', '.join([mark] * len(OUTBOX_COLUMNS))})")
+        # In id order, so a batch keeps the order its writers committed in as far as ids tell it.
+        self.take_outbox = (f"DELETE FROM audit_outbox WHERE id IN (SELECT id FROM audit_outbox ORDER BY id LIMIT {mark}) "
+                            f"RETURNING id, {outbox}")
         # sqlite3 runs executemany in C; psycopg would send one statement per row, so batches there
         # become multi-row VALUES (as SQLAlchemy's insertmanyvalues does).
         self.multi_values = dialect.name != "sqlite"
@@ -67,11 +95,76 @@ class _HotPath:
 _hot_paths: dict[Dialect, _HotPath] = {}
 
 
+def _hot_path(connection: Connection) -> _HotPath:
+    sql = _hot_paths.get(connection.dialect)
+    if sql is None:
+        sql = _hot_paths[connection.dialect] = _HotPath(connection.dialect)
+    if not connection.in_transaction():  # what Core execution would do (and SQLite's BEGIN IMMEDIATE with it)
+        connection.begin()
+    return sql
+
+
+def insert_outbox(connection: Connection, rows: Sequence[tuple[str, str, int | None, bytes, str]]) -> list[int]:
+    """Append events (kind, subject, organisation_id, payload, recorded_at) to the outbox in the
+    connection's transaction; their outbox ids, in the order given. Touches no shared row."""
+    sql = _hot_path(connection)
+    head, values = sql.insert_outbox
+    cursor = connection.connection.cursor()
+    try:
+        ids: list[int] = []
+        for start in range(0, len(rows), 500):
+            part = rows[start:start + 500]
+            cursor.execute(head + ", ".join([values] * len(part)) + " RETURNING id",
+                           [value for row in part for value in row])
+            # Both databases number the rows of one INSERT in the order of its VALUES.
+            ids.extend(sorted(int(found[0]) for found in cursor.fetchall()))
+        return ids
+    finally:
+        cursor.close()
+
+
+def take_outbox(connection: Connection, limit: int) -> list[tuple[int, str, str, int | None, bytes, str]]:
+    """Delete and return up to `limit` outbox rows, oldest id first (the caller holds the log lock,
+    so no other sequencer takes the same rows; a rollback puts them back)."""
+    sql = _hot_path(connection)
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql.take_outbox, (limit,))
+        rows = [(int(r[0]), r[1], r[2], r[3], bytes(r[4]), r[5]) for r in cursor.fetchall()]
+    finally:
+        cursor.close()
+    rows.sort(key=lambda row: row[0])
+    return rows
+
+
+def bounded_lock_wait(session: Session, wait_ms: int) -> None:
+    """Wait at most `wait_ms` for a lock for the rest of this transaction (PostgreSQL; SQLite's
+    transactions already hold the database's one write lock)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL lock_timeout = {max(1, int(wait_ms))}"))
+
+
+def count_outbox(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(AuditOutbox)) or 0)
+
+
+def outbox_has_rows(session: Session) -> bool:
+    return session.scalar(select(AuditOutbox.id).limit(1)) is not None
+
+
+def outbox_exists(session: Session, outbox_id: int) -> bool:
+    return session.scalar(select(AuditOutbox.id).where(AuditOutbox.id == outbox_id)) is not None
+
+
+def event_of_outbox(session: Session, outbox_id: int) -> AuditEvent | None:
+    return session.scalar(select(AuditEvent).where(AuditEvent.outbox_id == outbox_id))
+
+
 def advance_state(connection: Connection, *, old_size: int, old_frontier: bytes, new_size: int, new_frontier: bytes,
-                  events: Sequence[tuple[int, str, str, int | None, bytes, bytes]], created_at: datetime,
+                  events: Sequence[tuple[int, str, str, int | None, bytes, bytes, int | None]], created_at: datetime,
                   nodes: Sequence[tuple[int, int, bytes]]) -> bool:
     """Move the log from (old_size, old_frontier) to (new_size, new_frontier) and store the appended
-    events (seq, kind, subject, organisation_id, canonical, leaf_hash; all recorded at `created_at`)
+    events (seq, kind, subject, organisation_id, canonical, leaf_hash, outbox_id; all stored at `created_at`)
     and complete subtrees (level >= 1, index, hash), in the connection's (the session's) transaction.
 
     Returns False, having written nothing, when the stored state is not (old_size, old_frontier):
@@ -79,11 +172,7 @@ def advance_state(connection: Connection, *, old_size: int, old_frontier: bytes,
     computed the caller's state rolled back. The matching UPDATE holds the state row's lock (or, on
     SQLite, the write lock BEGIN IMMEDIATE took) until the transaction ends.
     """
-    sql = _hot_paths.get(connection.dialect)
-    if sql is None:
-        sql = _hot_paths[connection.dialect] = _HotPath(connection.dialect)
-    if not connection.in_transaction():  # what Core execution would do (and SQLite's BEGIN IMMEDIATE with it)
-        connection.begin()
+    sql = _hot_path(connection)
     cursor = connection.connection.cursor()
     try:
         cursor.execute(sql.advance, (new_size, new_frontier, old_size, old_frontier))

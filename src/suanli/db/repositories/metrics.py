@@ -12,7 +12,7 @@ from suanli.db.models.federation import CenterRow, PoolRow
 from suanli.db.models.jobs import JobRow
 from suanli.db.models.ledger import LedgerAccountRow as A
 from suanli.db.models.ledger import LedgerTransferRow
-from suanli.db.repositories.audit import read_state
+from suanli.db.repositories.audit import count_outbox, read_state
 
 
 def jobs_by_state_and_center(session: Session) -> list[tuple[str, str, int]]:
@@ -44,8 +44,8 @@ def ledger_transfer_count(session: Session) -> int:
     return int(session.scalar(select(func.max(LedgerTransferRow.id))) or 0)
 
 
-def audit_sizes(session: Session) -> tuple[int, int]:
-    """(entries in the log, entries under the newest signed head)."""
+def audit_sizes(session: Session) -> tuple[int, int, int]:
+    """(entries in the log, entries under the newest signed head, events waiting in the outbox)."""
     size, _ = read_state(session)
     signed = session.scalar(select(func.max(AuditTreeHead.tree_size))) or 0
-    return size, int(signed)
+    return size, int(signed), count_outbox(session)

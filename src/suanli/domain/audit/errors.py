@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from suanli.domain.errors import Conflict, InvalidInput, NotFound
+from suanli.domain.errors import Conflict, InvalidInput, NotFound, ServiceBusy
 
 
 class NotCanonical(InvalidInput):
@@ -23,3 +23,9 @@ class LogInconsistent(Conflict):
     """The stored log no longer matches what was signed earlier: history was rewritten."""
 
     slug, title = "audit-log-inconsistent", "Audit log inconsistent with a signed head"
+
+
+class ReceiptPending(ServiceBusy):
+    """The event is committed but not sequenced yet (the log is busy): ask again by its outbox id."""
+
+    slug, title = "audit-receipt-pending", "Audit receipt not ready yet"

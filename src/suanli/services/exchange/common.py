@@ -12,17 +12,23 @@ from suanli.db.repositories import exchange as repo
 from suanli.domain.errors import Forbidden
 from suanli.domain.exchange import ExchangeNotFound, MembershipStatus, TraderRole, VersionStatus
 from suanli.domain.organisations import Principal, Role
-from suanli.services.audit import record_event
+from suanli.services.audit import record_event, record_sequenced
 
 ACTING_ROLES = (Role.ORG_ADMIN, Role.ORG_MEMBER, Role.PROVIDER_ADMIN)
 PUBLIC_STATUSES = frozenset({VersionStatus.IN_NOTICE.value, VersionStatus.REGISTERED.value})
 
 
 def audit(session: Session, kind: str, subject: str, payload: dict[str, Any],
-          organisation_id: int | None = None) -> dict[str, Any]:
-    """Append the step to the transparency log and keep its place there (a signed receipt for any
-    step is `services.audit.issue_receipt(seq=...)`; certificates carry theirs)."""
-    recorded = record_event(session, kind=kind, subject=subject, payload=payload, organisation_id=organisation_id)
+          organisation_id: int | None = None) -> None:
+    """Append the step to the transparency log's outbox (the sequencer places it after COMMIT)."""
+    record_event(session, kind=kind, subject=subject, payload=payload, organisation_id=organisation_id)
+
+
+def placed(session: Session, kind: str, subject: str, payload: dict[str, Any],
+           organisation_id: int | None = None) -> dict[str, Any]:
+    """Append the step and sequence it now, keeping its place in the log with the caller's row (a signed
+    receipt for it is `services.audit.issue_receipt(seq=...)`; certificates carry theirs)."""
+    recorded = record_sequenced(session, kind=kind, subject=subject, payload=payload, organisation_id=organisation_id)
     return {"seq": recorded.seq, "leaf_hash": recorded.leaf_hash.hex(), "tree_size": recorded.tree_size}
 
 

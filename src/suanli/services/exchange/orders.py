@@ -47,7 +47,7 @@ from suanli.domain.organisations import Principal
 from suanli.domain.resources import ResourceRequest
 from suanli.services import ledger
 from suanli.services.exchange import vouchers as voucher_seam
-from suanli.services.exchange.common import audit, is_operator, org_name, require_trader
+from suanli.services.exchange.common import audit, is_operator, org_name, placed, require_trader
 from suanli.services.jobs import submit_job
 
 EXCHANGE_FEE_BP = 300  # the exchange's fee: 3% of the order, rounded half up (money.percentage_share)
@@ -90,7 +90,7 @@ def place_order(session: Session, *, principal: Principal, product_id: int, quan
                                                    seller_organisation_id=product.supplier_organisation_id,
                                                    signed_on=now.date())
     key = _issue_key(session, order) if product.delivery_mode == DeliveryMode.API.value else None
-    order.receipt = audit(session, "exchange.order_settled", f"exchange_order:{order.id}",
+    order.receipt = placed(session, "exchange.order_settled", f"exchange_order:{order.id}",
                           {"product_id": product.id, "contract_sha256": order.contract_sha256, "total_fen": total,
                            "fee_fen": fee, "subsidy_fen": order.subsidy_fen, "quantity": quantity},
                           principal.organisation_id)

@@ -39,7 +39,7 @@ from suanli.domain.exchange import (
 from suanli.domain.exchange.certificates import digest
 from suanli.domain.exchange.review import MAX_NOTICE_DAYS, MIN_NOTICE_DAYS, NOTICE_DAYS, required_stages
 from suanli.domain.organisations import Principal
-from suanli.services.audit import issue_receipt, record_event
+from suanli.services.audit import issue_receipt, record_sequenced
 from suanli.services.exchange.common import audit, org_name, require_operator, require_trader, version_for
 
 
@@ -140,7 +140,7 @@ def certify(session: Session, *, principal: Principal, version_id: int, signer: 
                             sha256=version.sha256, size_bytes=version.size_bytes, delivery_mode=product.delivery_mode,
                             pi_level=product.pi_level, licence=product.licence, issued_at=normalise(now, "issued_at"))
     document = sign_certificate(body, signer)
-    recorded = record_event(session, kind="exchange.certificate_issued", subject=f"exchange_version:{version.id}",
+    recorded = record_sequenced(session, kind="exchange.certificate_issued", subject=f"exchange_version:{version.id}",
                             payload={"number": number, "sha256": version.sha256, "certificate_sha256": digest(body),
                                      "key_id": signer.key_id}, organisation_id=product.supplier_organisation_id)
     document["seq"] = recorded.seq  # the receipt is made when the certificate is read (see `document`)

@@ -18,6 +18,7 @@ from suanli.domain.jobs import JobState
 from suanli.domain.money import format_yuan
 from suanli.domain.organisations import Role
 from suanli.services import awards
+from suanli.services.audit import catch_up
 from suanli.services.notifications import webhooks
 from suanli.services.notifications.inbox import KINDS
 
@@ -84,6 +85,7 @@ def _applicants(session: Session, organisation_id: int, applicant_user_id: int) 
 
 
 def _from_audit(session: Session, public_url: str | None, now: datetime) -> int:
+    catch_up(session)  # notices follow the log: what is pending gets its place first
     cursor = repo.cursor(session, "audit")
     filed = 0
     for event, payload in repo.events_after(session, int(cursor.position), AUDIT_KINDS, BATCH):

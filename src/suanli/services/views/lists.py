@@ -19,6 +19,7 @@ from suanli.db.repositories import lists as repo
 from suanli.domain.errors import Forbidden, InvalidInput
 from suanli.domain.jobs import JobState
 from suanli.domain.organisations import Principal, Role
+from suanli.services.audit import catch_up
 from suanli.services.views.common import require_role
 from suanli.services.views.vouchers import QUEUE
 
@@ -133,6 +134,7 @@ def audit_events(session: Session, *, principal: Principal, kind: str, query: Li
     """The transparency log: every event for the roles that see all tenants, an organisation's own otherwise.
     The search is an entry's number or a subject exactly; `subjects` stand in for the search words when
     the edge read them as a subject's name ("申领 #12")."""
+    catch_up(session)  # pending events are shown with their place in the log
     only = None if principal.sees_all_tenants else principal.organisation_id
     if len(kind) > 100:
         raise InvalidInput("unknown event kind", field="kind")

@@ -33,7 +33,7 @@ from suanli.domain.vouchers.errors import VoucherNotFound
 from suanli.domain.vouchers.program import Evidence
 from suanli.domain.vouchers.review import ReviewDecision
 from suanli.services.profile import profile_of
-from suanli.services.vouchers.common import audit_event, facts_of
+from suanli.services.vouchers.common import audit_event, facts_of, placed_event
 from suanli.services.vouchers.documents import uploaded_kinds
 from suanli.services.vouchers.grants import grant, grant_limits
 from suanli.services.vouchers.programs import budget_left, program_of, program_row
@@ -163,7 +163,7 @@ def review(session: Session, *, application_id: int, actor: Principal, approve: 
     if approve and last:
         grant(session, row, program, application, amount_fen=amount_fen or int(application.requested_fen),
                actor=actor, today=today, mode=CapMode.STRICT)
-    act.receipt = audit_event(session, "voucher.application_reviewed", f"voucher_application:{application.id}",
+    act.receipt = placed_event(session, "voucher.application_reviewed", f"voucher_application:{application.id}",
                          {"stage": stage.name, "approve": approve, "score": score, "by": actor.user_id,
                           **({"verified_scale_pflops_fp16": str(verified)} if verified is not None else {})},
                          application.organisation_id)

@@ -1,5 +1,5 @@
-"""Helpers every voucher (算力券) use case shares: organisation facts for the rules, the audit hook
-that keeps a receipt, and ledger accounts by purpose."""
+"""Helpers every voucher (算力券) use case shares: organisation facts for the rules, the audit hooks
+(one that only appends, one that keeps a receipt), and ledger accounts by purpose."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from suanli.domain.ledger import AccountPurpose, OwnerKind
 from suanli.domain.organisations import OrganisationFacts, OrganisationType
 from suanli.domain.profile import ProfileFact
 from suanli.services import ledger
-from suanli.services.audit import record_event
+from suanli.services.audit import record_event, record_sequenced
 
 
 def facts_of(org: OrganisationRow, profile: tuple[ProfileFact, ...] = ()) -> OrganisationFacts:
@@ -20,9 +20,16 @@ def facts_of(org: OrganisationRow, profile: tuple[ProfileFact, ...] = ()) -> Org
                              org.incubator, frozenset(org.affiliated_centers or ()), profile)
 
 
-def audit_event(session: Session, kind: str, subject: str, payload: dict[str, Any], organisation_id: int | None = None) -> dict[str, Any]:
-    """Append the event and keep its place in the log (the full signed receipt is `receipts.receipt_for`)."""
-    recorded = record_event(session, kind=kind, subject=subject, payload=payload, organisation_id=organisation_id)
+def audit_event(session: Session, kind: str, subject: str, payload: dict[str, Any], organisation_id: int | None = None) -> None:
+    """Append the event to the log's outbox (no lock: the sequencer places it after COMMIT)."""
+    record_event(session, kind=kind, subject=subject, payload=payload, organisation_id=organisation_id)
+
+
+def placed_event(session: Session, kind: str, subject: str, payload: dict[str, Any],
+                 organisation_id: int | None = None) -> dict[str, Any]:
+    """Append the event and sequence it now, to keep its place in the log with the row it is a receipt
+    of (the full signed receipt is `receipts.receipt_for`). This holds the log lock until COMMIT."""
+    recorded = record_sequenced(session, kind=kind, subject=subject, payload=payload, organisation_id=organisation_id)
     return {"seq": recorded.seq, "leaf_hash": recorded.leaf_hash.hex(), "tree_size": recorded.tree_size,
             "root_hash": recorded.root_hash.hex()}
 

@@ -28,7 +28,7 @@ from suanli.domain.vouchers.contracts import (
 )
 from suanli.domain.vouchers.errors import VoucherConflict, VoucherNotFound
 from suanli.domain.vouchers.program import ItemKind
-from suanli.services.vouchers.common import audit_event
+from suanli.services.vouchers.common import audit_event, placed_event
 
 MAX_ITEMS, MAX_TERM_MONTHS = 50, 240
 
@@ -98,7 +98,7 @@ def declare_contract(session: Session, *, command: DeclareContract, actor: Princ
         provider_organisation_id=provider.id, buyer_organisation_id=buyer, number=command.number.strip(),
         number_key=key, amount_fen=amount, signed_on=command.signed_on, term_months=term, items=items,
         through_platform=through_platform, status="declared", declared_by=actor.user_id, paid_fen=0))
-    row.receipt = audit_event(session, "voucher.contract_declared", f"voucher_contract:{row.id}",
+    row.receipt = placed_event(session, "voucher.contract_declared", f"voucher_contract:{row.id}",
                               {"provider": provider.id, "buyer": buyer, "number_key": key, "amount_fen": amount,
                                "through_platform": through_platform, "by": actor.user_id}, buyer)
     return row
@@ -190,7 +190,7 @@ def record_platform_order(session: Session, *, buyer: Principal, seller_organisa
         number=number.strip(), number_key=normalise_contract_number(number), amount_fen=amount,
         signed_on=signed_on, term_months=None, items=_items(items, amount), through_platform=True,
         status="confirmed", bill=bill, declared_by=buyer.user_id, paid_fen=amount))
-    row.receipt = audit_event(session, "voucher.contract_declared", f"voucher_contract:{row.id}",
+    row.receipt = placed_event(session, "voucher.contract_declared", f"voucher_contract:{row.id}",
                               {"provider": seller_organisation_id, "buyer": buyer.organisation_id, "bill": bill,
                                "amount_fen": amount, "through_platform": True, "by": "platform"},
                               buyer.organisation_id)

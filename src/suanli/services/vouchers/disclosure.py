@@ -11,7 +11,7 @@ from suanli.db.repositories import vouchers as repo
 from suanli.domain.errors import Forbidden
 from suanli.domain.organisations import Principal, Role
 from suanli.domain.vouchers import disclosure as disclosure_format
-from suanli.services.vouchers.common import audit_event
+from suanli.services.vouchers.common import placed_event
 from suanli.services.vouchers.programs import program_row
 
 
@@ -27,7 +27,7 @@ def disclosure(session: Session, *, program_id: int, actor: Principal | None = N
         expires_on=grant.expires_on.isoformat()) for grant, org, app in repo.disclosure_rows(session, row.id)]
     if publish and actor is not None:
         digest = disclosure_format.rows_hash(rows)
-        receipt = audit_event(session, "voucher.disclosure_published", f"voucher_program:{row.id}",
+        receipt = placed_event(session, "voucher.disclosure_published", f"voucher_program:{row.id}",
                          {"rows": len(rows), "sha256": digest})
         repo.add(session, VoucherDisclosureRow(program_id=row.id, published_by=actor.user_id, rows=rows,
                                                rows_hash=digest, receipt=receipt))

@@ -27,7 +27,7 @@ from suanli.domain.organisations import Principal, Role
 from suanli.domain.vouchers.bounds import check_member
 from suanli.domain.vouchers.errors import DocumentTooLarge, VoucherConflict, VoucherNotFound
 from suanli.domain.vouchers.program import Evidence
-from suanli.services.vouchers.common import audit_event
+from suanli.services.vouchers.common import placed_event
 from suanli.services.vouchers.contracts import readable_contract
 
 MAX_DOCUMENT_BYTES = 1_000_000
@@ -101,7 +101,7 @@ def upload_document(session: Session, *, upload: Upload, actor: Principal, data_
         uploaded_by=actor.user_id))
     subject = (f"voucher_application:{upload.application_id}" if upload.application_id is not None
                else f"voucher_contract:{upload.contract_id}")
-    row.receipt = audit_event(session, "voucher.document_uploaded", subject,
+    row.receipt = placed_event(session, "voucher.document_uploaded", subject,
                               {"document": row.id, "kind": kind.value, "sha256": digest, "size_bytes": len(upload.data),
                                "filename": filename, "by": actor.user_id}, owner)
     session.flush()

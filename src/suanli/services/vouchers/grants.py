@@ -20,7 +20,7 @@ from suanli.domain.organisations import Principal
 from suanli.domain.vouchers import CapMode, VoucherConflict, VoucherProgram, grant_amount, grant_expiry
 from suanli.domain.vouchers.funders import funder_split
 from suanli.services import ledger
-from suanli.services.vouchers.common import audit_event, known_id, ledger_account
+from suanli.services.vouchers.common import known_id, ledger_account, placed_event
 from suanli.services.vouchers.programs import budget_left, program_of
 
 
@@ -42,7 +42,7 @@ def grant(session: Session, row: VoucherProgramRow, program: VoucherProgram, app
     wallet.granted_fen = int(wallet.granted_fen) + amount
     wallet.expires_on, wallet.status = max(wallet.expires_on, expires), "active"
     application.status = "granted"
-    receipt = audit_event(session, "voucher.grant_approved", f"voucher_application:{application.id}",
+    receipt = placed_event(session, "voucher.grant_approved", f"voucher_application:{application.id}",
                      {"program": row.code, "amount_fen": amount, "expires_on": expires.isoformat(),
                       "by": actor.user_id, "transfer": result.id}, application.organisation_id)
     granted = repo.add(session, VoucherGrantRow(

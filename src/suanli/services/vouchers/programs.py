@@ -27,7 +27,7 @@ from suanli.domain.vouchers import (
 from suanli.domain.vouchers.errors import VoucherNotFound
 from suanli.domain.vouchers.forecast import Forecast, burn_down
 from suanli.services import ledger
-from suanli.services.vouchers.common import audit_event, ledger_account
+from suanli.services.vouchers.common import audit_event, ledger_account, placed_event
 
 _programs: dict[str, VoucherProgram] = {}  # parsed program files by text hash (immutable once loaded)
 
@@ -75,7 +75,7 @@ def load_program(session: Session, *, text: str, actor: Principal | None = None,
             Leg(equity, program.budget_fen), Leg(budget, -program.budget_fen)],
             memo=f"annual budget of {program.id}", source_kind="voucher_program", source_id=str(row.id))
     row.budget_account_id = budget
-    row.receipt = audit_event(session, "voucher.program_loaded", f"voucher_program:{row.id}",
+    row.receipt = placed_event(session, "voucher.program_loaded", f"voucher_program:{row.id}",
                          {"code": program.id, "sha256": digest, "budget_fen": program.budget_fen})
     session.flush()
     return row

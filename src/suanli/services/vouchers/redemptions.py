@@ -42,7 +42,7 @@ from suanli.domain.vouchers.errors import VoucherNotFound
 from suanli.domain.vouchers.program import Evidence
 from suanli.domain.vouchers.ratios import OrderLine
 from suanli.services import ledger
-from suanli.services.vouchers.common import audit_event, facts_of, known_id, ledger_account
+from suanli.services.vouchers.common import facts_of, known_id, ledger_account, placed_event
 from suanli.services.vouchers.contracts import contract_facts, readable_contract
 from suanli.services.vouchers.programs import program_of, program_row
 from suanli.services.vouchers.wallets import best_wallet, prior_claims_on, wallet_state
@@ -133,7 +133,7 @@ def record_redemption(session: Session, wallet: VoucherWalletRow, order: Order, 
     amount = decision.amount_fen
     wallet.reserved_fen = int(wallet.reserved_fen) - from_hold_fen
     wallet.redeemed_fen = int(wallet.redeemed_fen) + amount
-    receipt = audit_event(session, "voucher.redeemed", order.basis,
+    receipt = placed_event(session, "voucher.redeemed", order.basis,
                           {"program": row.code, "amount_fen": amount, "order_fen": order.amount_fen,
                            "from_hold_fen": from_hold_fen, "provider": order.provider, "side": order.side.value},
                           wallet.organisation_id)
@@ -354,7 +354,7 @@ def clawback(session: Session, *, redemption_id: int, actor: Principal, reason: 
                              source_id=str(redemption.id))
     redemption.status = "clawed_back"
     row.clawed_back_fen = int(row.clawed_back_fen) + amount
-    receipt = audit_event(session, "voucher.clawed_back", f"voucher_redemption:{redemption.id}",
+    receipt = placed_event(session, "voucher.clawed_back", f"voucher_redemption:{redemption.id}",
                      {"amount_fen": amount, "reason": reason, "by": actor.user_id}, redemption.organisation_id)
     return repo.add(session, VoucherClawbackRow(redemption_id=redemption.id, amount_fen=amount, reason=reason,
                                                 user_id=actor.user_id, transfer_id=result.id, receipt=receipt))

@@ -24,14 +24,15 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/audit")
 def audit_log(request: Request, session: SessionDep, viewer: ViewerDep, kind: str = "") -> Response:
-    """The head, and the events (newest first) with search (number, subject as shown), a kind filter and pages."""
+    """The latest signed head (the sequencer signs one about every second; a page view signs nothing),
+    and the events (newest first) with search (number, subject as shown), a kind filter and pages."""
     signer = service.init_signer(request.app.state.settings.data_dir)
-    head = service.sign_head(session, signer=signer)
+    head, unsigned = service.head_status(session, signer=signer)
     query = list_query(request)
     lang = i18n.language(request)
     subjects = Names(i18n.translator(lang), lang).subjects_named(query.search)
     page = lists.audit_events(session, principal=viewer, kind=kind, query=query, subjects=subjects)
-    return render(request, "audit.html", viewer=viewer, head=head.to_dict(), key_hex=raw_public_key(signer.public_key).hex(),
+    return render(request, "audit.html", viewer=viewer, head=head.to_dict(), unsigned=unsigned, key_hex=raw_public_key(signer.public_key).hex(),
                   events=page.rows, page=page, links=Links(request, page), kind=kind, q=request.query_params.get("q", ""),
                   kinds=lists.audit_kinds(session, principal=viewer))
 

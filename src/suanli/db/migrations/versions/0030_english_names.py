@@ -5,7 +5,7 @@ a name belongs: the handle identifies it in files and APIs and is not a name. Nu
 organisation without one is shown by its Chinese name on English pages, never by its handle.
 
 Revision ID: 0030
-Revises: 0026
+Revises: 0027
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0030"
-down_revision = "0026"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 
