@@ -27,6 +27,7 @@ TITLES: dict[str, str] = {
     "too-many-requests": N_("Too many requests; please wait a moment"),
     "backend-unavailable": N_("The center cannot be reached right now"),
     "backend-rejected": N_("The center refused the job"),
+    "webhook-target-refused": N_("The webhook address is not allowed"),
 }
 
 # Field names (form fields and the services' `field=`) as a reader knows them.
@@ -84,6 +85,10 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [(re.compile(p), m) for p, m in (
     (r"^the e-mail address is not valid$", N_("The e-mail address is not valid.")),
     (r"^the webhook address must be an http\(s\) URL$", N_("The webhook address must start with https:// or http://.")),
     (r"^choose the kinds of notice the webhook receives$", N_("Choose which notifications the webhook receives.")),
+    (r"^the webhook address is not allowed",
+     N_("The webhook address points into a private or reserved network; the platform only sends to public "
+        "addresses (an operator can allow an on-premise receiver).")),
+    (r"^the webhook host .* cannot be resolved$", N_("The webhook's host name cannot be found; check the address.")),
 )]
 
 

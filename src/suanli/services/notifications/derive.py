@@ -23,6 +23,9 @@ from suanli.services.notifications.inbox import KINDS
 AUDIT_KINDS = ("voucher.application_submitted", "voucher.application_reviewed", "voucher.grant_approved",
                "settlement.batch_created")
 WALLET_WARNING = timedelta(days=30)
+# A fresh deployment (or one upgraded to notifications) tells people of the last day's facts, not of
+# its whole history: the cursors' first position is the last fact before this.
+FIRST_LOOK_BACK = timedelta(days=1)
 BATCH = 1000
 JOB_STATES = {"succeeded": ("已成功", "succeeded"), "failed": ("失败", "failed"), "timed_out": ("超时", "timed out"),
               "cancelled": ("已取消", "was cancelled"), "lost": ("已丢失", "was lost")}
@@ -82,7 +85,7 @@ def _applicants(session: Session, organisation_id: int, applicant_user_id: int) 
 
 
 def _from_audit(session: Session, public_url: str | None, now: datetime) -> int:
-    cursor = repo.cursor(session, "audit")
+    cursor = repo.cursor(session, "audit", start=lambda: repo.last_audit_seq_before(session, now - FIRST_LOOK_BACK))
     filed = 0
     for event, payload in repo.events_after(session, int(cursor.position), AUDIT_KINDS, BATCH):
         cursor.position = event.seq
@@ -130,7 +133,7 @@ def _from_audit(session: Session, public_url: str | None, now: datetime) -> int:
 
 
 def _from_jobs(session: Session, public_url: str | None, now: datetime) -> int:
-    cursor = repo.cursor(session, "jobs")
+    cursor = repo.cursor(session, "jobs", start=lambda: repo.last_job_event_before(session, now - FIRST_LOOK_BACK))
     filed = 0
     for event_id, state, job in repo.job_events_after(session, int(cursor.position), BATCH):
         cursor.position = event_id
