@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from suanli.db.models.base import utcnow
 from suanli.db.models.jobs import JobEventRow, JobRow
 from suanli.db.models.notifications import NotificationRow, OutboundEmailRow
+from suanli.db.models.vouchers import VoucherProgramRow
 from suanli.db.repositories.organisations import user_by_username
 from suanli.domain.errors import InvalidInput, NotFound
 from suanli.services import accounts, notifications
@@ -117,6 +118,24 @@ def test_a_fresh_deployment_tells_the_last_day_and_not_its_whole_history(demo: S
     demo.flush()
     assert derive.derive(demo, now=later) == 1  # what happens after the first run is told
     assert [n.key for n in _notices(demo, "zhixing-admin", "job_ended")] == [f"job:{job.id}:ended"]
+
+
+def test_program_officers_are_told_once_when_a_programs_grants_reach_80_and_100_percent(demo: Session) -> None:
+    programs = demo.scalars(select(VoucherProgramRow).where(VoucherProgramRow.granted_fen > 0)
+                            .order_by(VoucherProgramRow.id)).all()
+    full, quiet = programs[0], programs[-1]
+    assert full.id != quiet.id
+    full.budget_fen = int(full.granted_fen) - int(full.returned_fen) - int(full.clawed_back_fen)  # all of it granted
+    quiet.budget_fen = int(quiet.granted_fen) * 2  # half of it
+    demo.flush()
+    derive.derive(demo, now=NOW)
+    told = {n.key: n for n in _notices(demo, "officer", "budget_threshold")}
+    assert {f"program:{full.id}:budget:80", f"program:{full.id}:budget:100"} <= set(told)
+    assert not any(k.startswith(f"program:{quiet.id}:") for k in told)
+    assert "100%" in told[f"program:{full.id}:budget:100"].subject_zh and told[f"program:{full.id}:budget:100"].link \
+        == f"/programs/{full.id}"
+    assert _notices(demo, "zhixing-admin", "budget_threshold") == []  # officers only
+    assert derive.derive(demo, now=NOW) == 0  # once per threshold per program
 
 
 def test_vouchers_about_to_expire_are_announced_to_the_organisation_once(demo: Session) -> None:

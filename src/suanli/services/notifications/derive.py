@@ -17,6 +17,7 @@ from suanli.db.repositories import vouchers as vouchers_repo
 from suanli.domain.jobs import JobState
 from suanli.domain.money import format_yuan
 from suanli.domain.organisations import Role
+from suanli.domain.vouchers.budget_use import percent_used, thresholds_reached, used_fen
 from suanli.services.notifications import webhooks
 from suanli.services.notifications.inbox import KINDS
 
@@ -129,6 +130,29 @@ def _from_audit(session: Session, public_url: str | None, now: datetime) -> int:
                 f"申领已核定：{application.project}（{amount}）", f"Application granted: {application.project} ({amount})",
                 f"算力券 {amount} 已发放，有效期至 {until}。", f"{amount} of vouchers granted, valid until {until}.",
                 link), public_url, now)
+            filed += _budget_thresholds(session, application.program_id, public_url, now)
+    return filed
+
+
+def _budget_thresholds(session: Session, program_id: int, public_url: str | None, now: datetime) -> int:
+    """After a grant: the program's officers are told once per threshold (80%, 100% of the budget) reached."""
+    program = vouchers_repo.get_program(session, program_id)
+    if program is None:
+        return 0
+    used = used_fen(granted_fen=int(program.granted_fen), returned_fen=int(program.returned_fen or 0),
+                    clawed_back_fen=int(program.clawed_back_fen or 0))
+    budget = int(program.budget_fen)
+    filed = 0
+    for threshold in thresholds_reached(used=used, budget_fen=budget):
+        share = percent_used(used=used, budget_fen=budget)
+        left = format_yuan(max(0, budget - used))
+        filed += _tell(session, repo.users(session, roles=(Role.PROGRAM_OFFICER.value,)), Notice(
+            "budget_threshold", f"program:{program.id}:budget:{threshold}",
+            f"{program.title_zh} 已核定 {share}% 预算（达到 {threshold}%）",
+            f"{program.title_en}: {share}% of the budget granted ({threshold}% reached)",
+            f"已核定 {format_yuan(used)}，预算 {format_yuan(budget)}，剩余 {left}。",
+            f"{format_yuan(used)} granted of {format_yuan(budget)}; {left} left.",
+            f"/programs/{program.id}"), public_url, now)
     return filed
 
 
