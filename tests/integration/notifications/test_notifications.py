@@ -23,7 +23,7 @@ from suanli.db.models.notifications import NotificationRow, OutboundEmailRow
 from suanli.db.models.vouchers import VoucherProgramRow
 from suanli.db.repositories.organisations import user_by_username
 from suanli.domain.errors import InvalidInput, NotFound
-from suanli.services import accounts, notifications
+from suanli.services import accounts, awards, notifications, profile
 from suanli.services.demo import load_demo
 from suanli.services.notifications import derive, mail
 from suanli.workers.deliveries import deliver_mail
@@ -136,6 +136,29 @@ def test_program_officers_are_told_once_when_a_programs_grants_reach_80_and_100_
         == f"/programs/{full.id}"
     assert _notices(demo, "zhixing-admin", "budget_threshold") == []  # officers only
     assert derive.derive(demo, now=NOW) == 0  # once per threshold per program
+
+
+def test_administrators_are_told_once_of_each_policy_they_newly_match_a_few_organisations_per_run(
+        demo: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(derive, "MAX_POLICY_ORGANISATIONS", 1)
+    zhixing, yilian = _who(demo, "zhixing-admin"), _who(demo, "yilian-admin")
+    expected = {who.username: {f"policy:{who.organisation_id}:{m['item']}:{m['year']}"
+                               for m in awards.home_matches(demo, principal=who, organisation_id=who.organisation_id,
+                                                            today=NOW.date())} for who in (zhixing, yilian)}
+    assert expected["zhixing-admin"] and expected["yilian-admin"]
+    derive.derive(demo, now=NOW)  # one organisation's changed profile this run …
+    told = {u: {n.key for n in _notices(demo, u, "policy_match")} for u in expected}
+    assert [bool(keys) for keys in told.values()].count(True) == 1
+    for _ in range(5):  # … the other's at the next ones
+        derive.derive(demo, now=NOW)
+    told = {u: {n.key for n in _notices(demo, u, "policy_match")} for u in expected}
+    assert told == expected
+    assert derive.derive(demo, now=NOW) == 0  # once per item
+    assert _notices(demo, "zhixing-dev", "policy_match") == []  # administrators only
+    # A new fact in one profile recomputes that organisation only, and tells nothing already told.
+    profile.record_fact(demo, actor=_who(demo, "officer"), organisation_id=zhixing.organisation_id, key="note",
+                        value="x", source="test", as_of=NOW.date())
+    assert derive.derive(demo, now=NOW) == 0
 
 
 def test_vouchers_about_to_expire_are_announced_to_the_organisation_once(demo: Session) -> None:

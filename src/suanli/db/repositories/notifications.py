@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from suanli.db.models.audit import AuditEvent
+from suanli.db.models.awards import ProfileFactRow
 from suanli.db.models.jobs import JobEventRow, JobRow
 from suanli.db.models.notifications import (
     NotificationCursorRow,
@@ -198,3 +199,10 @@ def deliveries_of(session: Session, user_id: int, limit: int = 50) -> list[Any]:
                                 .join(WebhookEndpointRow, WebhookEndpointRow.id == WebhookDeliveryRow.endpoint_id)
                                 .where(WebhookEndpointRow.user_id == user_id)
                                 .order_by(WebhookDeliveryRow.id.desc()).limit(limit)).all())
+
+
+def organisations_with_facts(session: Session, *, after: int, limit: int) -> list[int]:
+    """Organisations holding profile facts with an id after `after`, in id order (the policy sweep)."""
+    return [int(i) for i in session.scalars(select(ProfileFactRow.organisation_id).distinct()
+                                            .where(ProfileFactRow.organisation_id > after)
+                                            .order_by(ProfileFactRow.organisation_id).limit(limit))]

@@ -169,6 +169,10 @@ def calculator(session: Session, *, principal: Principal, organisation_id: int, 
     """政策计算器 / 免申即享: every loaded item the organisation is likely eligible for, what and why."""
     if not principal.may_read_organisation(organisation_id):
         raise NotFound(f"organisation {organisation_id} not found")
+    return _likely(session, organisation_id, year)
+
+
+def _likely(session: Session, organisation_id: int, year: int) -> list[dict[str, object]]:
     profile = profile_of(session, organisation_id)
     priors = _priors(session, profile.organisation, organisation_id, "")
     out: list[dict[str, object]] = []
@@ -230,13 +234,18 @@ def home_matches(session: Session, *, principal: Principal, organisation_id: int
     year), newest first, each item once, with the year it would be claimed for."""
     if not principal.may_read_organisation(organisation_id):
         raise NotFound(f"organisation {organisation_id} not found")
+    return likely_matches(session, organisation_id=organisation_id, today=today)
+
+
+def likely_matches(session: Session, *, organisation_id: int, today: date | None = None) -> list[dict[str, object]]:
+    """What `home_matches` shows, for the notifier (a system reader: no principal, so never an edge's)."""
     profile = profile_of(session, organisation_id)
     last_year = (today or date.today()).year - 1
     years = {last_year} | {int(k.rsplit(":", 1)[1]) for k in profile.facts if k.rsplit(":", 1)[-1].isdigit()}
     seen: set[object] = set()
     out = []
     for year in sorted(years, reverse=True):
-        for match in calculator(session, principal=principal, organisation_id=organisation_id, year=year):
+        for match in _likely(session, organisation_id, year):
             if match["item"] not in seen:
                 seen.add(match["item"])
                 out.append({**match, "year": year})

@@ -18,11 +18,18 @@ from suanli.domain.jobs import JobState
 from suanli.domain.money import format_yuan
 from suanli.domain.organisations import Role
 from suanli.domain.vouchers.budget_use import percent_used, thresholds_reached, used_fen
+from suanli.services.awards.claims import likely_matches
 from suanli.services.notifications import webhooks
 from suanli.services.notifications.inbox import KINDS
 
 AUDIT_KINDS = ("voucher.application_submitted", "voucher.application_reviewed", "voucher.grant_approved",
                "settlement.batch_created")
+# 免申即享: an organisation's matches are computed again when its profile facts change (its events) or,
+# for every organisation with a profile, when award items change (a sweep over organisation ids);
+# at most this many organisations per run, the rest at the next.
+FACT_RECORDED, ITEM_LOADED = "profile.fact_recorded", "award.item_loaded"
+MAX_POLICY_ORGANISATIONS = 20
+SWEEP_IDLE = -1
 WALLET_WARNING = timedelta(days=30)
 # A fresh deployment (or one upgraded to notifications) tells people of the last day's facts, not of
 # its whole history: the cursors' first position is the last fact before this.
@@ -88,8 +95,17 @@ def _applicants(session: Session, organisation_id: int, applicant_user_id: int) 
 def _from_audit(session: Session, public_url: str | None, now: datetime) -> int:
     cursor = repo.cursor(session, "audit", start=lambda: repo.last_audit_seq_before(session, now - FIRST_LOOK_BACK))
     filed = 0
+    changed: list[int] = []  # organisations whose profile changed, in the order they did
     for event, payload in repo.events_after(session, int(cursor.position), AUDIT_KINDS, BATCH):
+        if event.kind == FACT_RECORDED and event.organisation_id is not None:
+            if event.organisation_id not in changed and len(changed) >= MAX_POLICY_ORGANISATIONS:
+                break  # this event and the rest at the next run
+            if event.organisation_id not in changed:
+                changed.append(int(event.organisation_id))
         cursor.position = event.seq
+        if event.kind == ITEM_LOADED:
+            repo.cursor(session, "policy-sweep", start=lambda: SWEEP_IDLE).position = 0  # (re)start the sweep
+            continue
         ident = event.subject.rpartition(":")[2]
         if event.kind not in AUDIT_KINDS or not ident.isdigit():
             continue
@@ -131,6 +147,41 @@ def _from_audit(session: Session, public_url: str | None, now: datetime) -> int:
                 f"算力券 {amount} 已发放，有效期至 {until}。", f"{amount} of vouchers granted, valid until {until}.",
                 link), public_url, now)
             filed += _budget_thresholds(session, application.program_id, public_url, now)
+    for organisation_id in changed:
+        filed += _policy_matches(session, organisation_id, public_url, now)
+    return filed + _policy_sweep(session, MAX_POLICY_ORGANISATIONS - len(changed), public_url, now)
+
+
+def _policy_sweep(session: Session, budget: int, public_url: str | None, now: datetime) -> int:
+    """The next organisations of a sweep the award items' change started (none when it is idle)."""
+    sweep = repo.cursor(session, "policy-sweep", start=lambda: SWEEP_IDLE)
+    if sweep.position == SWEEP_IDLE or budget <= 0:
+        return 0
+    organisations = repo.organisations_with_facts(session, after=int(sweep.position), limit=budget)
+    sweep.position = organisations[-1] if len(organisations) == budget else SWEEP_IDLE
+    return sum(_policy_matches(session, organisation_id, public_url, now) for organisation_id in organisations)
+
+
+def _policy_matches(session: Session, organisation_id: int, public_url: str | None, now: datetime) -> int:
+    """免申即享: the organisation's administrators are told once of each item it is newly likely to receive."""
+    people = repo.users(session, roles=ORG_ROLES, organisation_id=organisation_id)
+    if not people:
+        return 0
+    filed = 0
+    for match in likely_matches(session, organisation_id=organisation_id, today=now.date()):
+        fen = match["amount_fen"]
+        amount = format_yuan(fen) if isinstance(fen, int) else None  # None: a share of a base not declared yet
+        amount_zh, amount_en = (amount, amount) if amount else ("金额按申报基数核定", "amount from the declared base")
+        confirm_zh, confirm_en = (("免申即享：在首页确认即可。", "No application needed: confirm it on your home page.")
+                                  if match["no_application"] else
+                                  ("请按政策要求准备材料并申报。", "Apply with the documents the policy asks for."))
+        filed += _tell(session, people, Notice(
+            "policy_match", f"policy:{organisation_id}:{match['item']}:{match['year']}",
+            f"可能符合：{match['title_zh']}（{match['year']} 年度，{amount_zh}）",
+            f"You may qualify: {match['title_en']} ({match['year']}, {amount_en})",
+            f"依据贵单位的企业档案，可能获得该项奖励（{amount_zh}）。{confirm_zh}",
+            f"From your organisation's profile you may receive this award ({amount_en}). {confirm_en}", "/home"),
+            public_url, now)
     return filed
 
 

@@ -23,6 +23,7 @@ KINDS: dict[str, tuple[str, str, tuple[Role, ...]]] = {
     "wallet_expiring": ("算力券即将到期", "Vouchers about to expire", (Role.ORG_ADMIN, Role.PROVIDER_ADMIN)),
     "batch_awaiting_approval": ("拨付批次待审批", "Disbursement batches awaiting approval", (Role.FINANCE_OFFICER,)),
     "budget_threshold": ("预算使用提醒", "Program budget thresholds", (Role.PROGRAM_OFFICER,)),
+    "policy_match": ("可能符合的政策", "Policies you may qualify for", (Role.ORG_ADMIN, Role.PROVIDER_ADMIN)),
 }
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 PAGE = 20
