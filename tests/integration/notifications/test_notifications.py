@@ -24,7 +24,6 @@ from suanli.db.models.vouchers import VoucherProgramRow
 from suanli.db.repositories.organisations import user_by_username
 from suanli.domain.errors import InvalidInput, NotFound
 from suanli.services import accounts, awards, notifications, profile
-from suanli.services.demo import load_demo
 from suanli.services.notifications import derive, mail
 from suanli.workers.deliveries import deliver_mail
 from suanli_testing import free_port
@@ -52,8 +51,7 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 
 @pytest.fixture
 def demo(session: Session) -> Session:
-    load_demo(session)
-    session.commit()  # the delivery workers read it in their own transactions
+    """The demo, loaded once per database kind and copied for this test (conftest.py)."""
     return session
 
 

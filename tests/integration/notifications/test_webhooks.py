@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from suanli.db.repositories.organisations import user_by_username
 from suanli.domain.errors import InvalidInput, NotFound
 from suanli.services import accounts
-from suanli.services.demo import load_demo
 from suanli.services.notifications import derive, webhooks
 from suanli.workers.deliveries import deliver_webhooks
 
@@ -66,8 +65,7 @@ def loopback_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def demo(session: Session) -> Session:
-    load_demo(session)
-    session.commit()
+    """The demo, loaded once per database kind and copied for this test (conftest.py)."""
     return session
 
 
