@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     # The address people reach the web UI at, for links in notification mail (none: paths only).
     public_url: str | None = None
+    # Webhook receivers let through the SSRF rule (docs/notifications.md): host names or CIDRs,
+    # comma-separated, e.g. "hooks.intra.example,10.20.0.0/16" (an on-premise receiver); empty: public only.
+    webhook_allowed_targets: str = ""
     token_ttl_hours: int = Field(default=12, ge=1, le=24 * 90)
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_seconds: int = Field(default=300, ge=1)

@@ -27,6 +27,7 @@ TITLES: dict[str, str] = {
     "too-many-requests": N_("Too many requests; please wait a moment"),
     "backend-unavailable": N_("The center cannot be reached right now"),
     "backend-rejected": N_("The center refused the job"),
+    "webhook-target-refused": N_("The webhook address is not allowed"),
 }
 
 # Field names (form fields and the services' `field=`) as a reader knows them.
@@ -34,6 +35,8 @@ FIELDS: dict[str, str] = {
     "devices": N_("Devices"),
     "hours": N_("Hours"),
     "min_memory_gb": N_("Minimum device memory (GB)"),
+    "nodes": N_("Nodes"),
+    "tasks_per_node": N_("Tasks per node"),
     "prefer": N_("Preference"),
     "score": N_("Score"),
     "amount_yuan": N_("Amount (yuan)"),
@@ -76,6 +79,8 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [(re.compile(p), m) for p, m in (
     (r"^the change conflicts with data written meanwhile", N_("The database refused the change; nothing was saved. Please try again.")),
     (r"^unknown preference", N_("Choose one of the offered preferences.")),
     (r"^(?P<field>\w+) is too long", N_("%(field)s is too long.")),
+    (r"^(?P<devices>\d+) devices cannot be split evenly over (?P<nodes>\d+) nodes$",
+     N_("%(devices)s devices cannot be split evenly over %(nodes)s nodes; choose a number of nodes that divides them.")),
     (r"^choose approve or reject$", N_("Choose approve or reject.")),
     (r"line (?P<line>\d+): the file must be UTF-8 text",
      N_("Line %(line)s: the file must be UTF-8 text (save it as UTF-8; GBK and binary files are not read).")),
@@ -84,6 +89,10 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [(re.compile(p), m) for p, m in (
     (r"^the e-mail address is not valid$", N_("The e-mail address is not valid.")),
     (r"^the webhook address must be an http\(s\) URL$", N_("The webhook address must start with https:// or http://.")),
     (r"^choose the kinds of notice the webhook receives$", N_("Choose which notifications the webhook receives.")),
+    (r"^the webhook address is not allowed",
+     N_("The webhook address points into a private or reserved network; the platform only sends to public "
+        "addresses (an operator can allow an on-premise receiver).")),
+    (r"^the webhook host .* cannot be resolved$", N_("The webhook's host name cannot be found; check the address.")),
 )]
 
 

@@ -3,7 +3,9 @@
 One tick: place jobs awaiting the broker and sequence the audit outbox into the transparency log
 (leader only), dispatch queued jobs, follow active ones,
 reconcile unknown ones; then the scheduled steps that are due (`workers/schedule.py`: wallet expiry,
-monthly invoices and statements, a signed tree head about once a minute, stale jobs). Every job is handled in its own unit of work so one failing center cannot
+monthly invoices and statements, a signed tree head about once a minute, stale jobs, notices), and
+at most every `DELIVERY_EVERY_S` the due mails and webhooks, sent with no transaction open
+(`workers/deliveries.py`; every worker takes part, each claiming its own). Every job is handled in its own unit of work so one failing center cannot
 roll back another's progress. Several loops may run at once on PostgreSQL: placement runs only in
 the holder of an advisory lock (leader election); dispatch and follow lock job rows.
 """
@@ -11,6 +13,7 @@ the holder of an advisory lock (leader election); dispatch and follow lock job r
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,16 +22,19 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from suanli import metrics
+from suanli.config import Settings
 from suanli.db.models.base import utcnow
 from suanli.db.uow import unit_of_work
 from suanli.domain.errors import SuanliError
 from suanli.services import audit, dispatch, metering
 from suanli.services.backends import BackendCache
-from suanli.workers import schedule
+from suanli.services.notifications import mail
+from suanli.workers import deliveries, schedule
 
 log = structlog.get_logger("suanli.worker")
 LEADER_LOCK_KEY = 0x5A4E4C49  # "SUANLI"-ish: one scheduler leader per database
 BATCH = 200
+DELIVERY_EVERY_S = 5.0
 
 
 class Worker:
@@ -39,6 +45,7 @@ class Worker:
         self.interval_s = interval_s
         # The process's Settings (SMTP relay, public URL for notification mail); None: read from the environment.
         self.settings = settings
+        self._next_delivery = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -61,6 +68,7 @@ class Worker:
             acted += self._each(job_id, dispatch.follow_job)
         acted += self._reconcile()
         schedule.run_due(self)  # wallet expiry, invoices, statements, checkpoints (workers/schedule.py)
+        self._deliver()
         return acted
 
     def _sequence(self) -> None:
@@ -70,6 +78,21 @@ class Worker:
                 pass
         except Exception:
             log.exception("sequencing the audit outbox failed")
+
+    def _deliver(self) -> None:
+        if time.monotonic() < self._next_delivery:
+            return
+        self._next_delivery = time.monotonic() + DELIVERY_EVERY_S
+        settings = self.settings if self.settings is not None else Settings()
+        for channel, send in (("mail", lambda: deliveries.deliver_mail(self.sessions, relay=mail.relay_of(settings))),
+                              ("webhooks", lambda: deliveries.deliver_webhooks(self.sessions))):
+            try:
+                done, refused = send()
+            except Exception:
+                log.exception("notification delivery failed", channel=channel)
+                continue
+            if done or refused:
+                log.info("notifications delivered", channel=channel, delivered=done, refused=refused)
 
     def _reconcile(self) -> int:
         try:

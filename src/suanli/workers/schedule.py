@@ -7,7 +7,7 @@
 | `monthly-statements` | 1 h | a provider statement for charges of closed months not yet on one |
 | `audit-checkpoint` | 60 s | sign a tree head of the transparency log |
 | `stale-jobs` | 5 min | ask the centers again about jobs in state `unknown` (beyond the per-tick pass) |
-| `notifications` | 30 s | file the notices new facts call for (inbox, mail outbox) and hand due mail to the SMTP relay |
+| `notifications` | 30 s | file the notices new facts call for (inbox, mail outbox, webhook deliveries); the worker sends them outside any transaction (`workers/deliveries.py`) |
 
 Each step is idempotent (running it twice issues nothing twice: the services refuse or skip what
 is already done) and runs under the scheduler leader's lock on PostgreSQL; its row in
@@ -34,7 +34,6 @@ from suanli.domain.errors import Conflict
 from suanli.domain.ledger.periods import period_of
 from suanli.services import audit, metering, settlement, vouchers
 from suanli.services.notifications import derive as notifications
-from suanli.services.notifications import mail, webhooks
 
 if TYPE_CHECKING:
     from suanli.workers.loop import Worker
@@ -90,9 +89,7 @@ def _stale_jobs(session: Session, now: datetime, worker: Worker) -> str:
 def _notifications(session: Session, now: datetime, worker: Worker) -> str:
     settings = worker.settings if getattr(worker, "settings", None) is not None else Settings()
     filed = notifications.derive(session, now=now, public_url=settings.public_url)
-    sent, failed = mail.deliver(session, relay=mail.relay_of(settings), now=now)
-    posted, refused = webhooks.deliver(session, now=now)
-    return f"{filed} notices filed, {sent} mails sent, {failed} refused, {posted} webhooks delivered, {refused} refused"
+    return f"{filed} notices filed"
 
 
 STEPS: tuple[Step, ...] = (

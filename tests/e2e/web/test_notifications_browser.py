@@ -53,7 +53,8 @@ def test_the_finance_officer_is_told_of_the_batch_and_chooses_what_arrives(page:
     expect(page.locator("#inbox-batch_awaiting_approval")).to_be_checked()
 
 
-def test_a_webhook_is_refused_in_chinese_then_added_with_its_secret_and_removed(page: Page, server: Server) -> None:
+def test_a_webhook_is_refused_in_chinese_then_added_with_its_secret_and_removed(
+        page: Page, server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
     sign_in(page, server, "finance")
     page.goto("/notifications/settings")
     page.evaluate("document.querySelector('#url').type = 'text'")  # past the browser's own check: the server's
@@ -61,6 +62,12 @@ def test_a_webhook_is_refused_in_chinese_then_added_with_its_secret_and_removed(
     page.check("#hook-batch_awaiting_approval")
     page.click("text=添加回调")
     expect(page.locator("p.error")).to_have_text("回调地址须以 https:// 或 http:// 开头。")
+    page.fill("#url", "http://169.254.169.254/latest/meta-data")  # the SSRF rule: not into the platform's network
+    page.check("#hook-batch_awaiting_approval")
+    page.click("text=添加回调")
+    expect(page.locator("p.error")).to_have_text(re.compile("^回调地址指向内网或保留地址"))
+    # The operator allows the bureau's receiver by name (its name does not resolve here).
+    monkeypatch.setenv("SUANLI_WEBHOOK_ALLOWED_TARGETS", "hooks.cdczj.example")
     page.fill("#url", "https://hooks.cdczj.example/suanli")
     page.check("#hook-batch_awaiting_approval")
     page.click("text=添加回调")

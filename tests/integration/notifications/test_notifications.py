@@ -15,15 +15,17 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from suanli.db.models.base import utcnow
 from suanli.db.models.jobs import JobEventRow, JobRow
 from suanli.db.models.notifications import NotificationRow, OutboundEmailRow
+from suanli.db.models.vouchers import VoucherProgramRow
 from suanli.db.repositories.organisations import user_by_username
 from suanli.domain.errors import InvalidInput, NotFound
-from suanli.services import accounts, notifications
-from suanli.services.demo import load_demo
+from suanli.services import accounts, awards, notifications, profile
 from suanli.services.notifications import derive, mail
+from suanli.workers.deliveries import deliver_mail
 from suanli_testing import free_port
 
 
@@ -49,8 +51,7 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 
 @pytest.fixture
 def demo(session: Session) -> Session:
-    load_demo(session)
-    session.flush()
+    """The demo, loaded once per database kind and copied for this test (conftest.py)."""
     return session
 
 
@@ -102,6 +103,62 @@ def test_each_person_is_told_of_each_fact_once_and_as_they_chose(demo: Session) 
     assert notifications.unread_count(demo, principal=_who(demo, "finance")) == 1
 
 
+def test_a_fresh_deployment_tells_the_last_day_and_not_its_whole_history(demo: Session) -> None:
+    later = utcnow() + timedelta(days=3)  # the demo's facts are now three days old
+    assert derive.derive(demo, now=later) == 0
+    assert _notices(demo, "finance") == [] and _notices(demo, "officer") == []
+    zhixing = _who(demo, "zhixing-admin")
+    job = JobRow(name="新作业", command="echo", organisation_id=zhixing.organisation_id, user_id=zhixing.user_id,
+                 state="failed", request={}, devices=1, time_limit_s=60)
+    demo.add(job)
+    demo.flush()
+    demo.add(JobEventRow(job_id=job.id, from_state="running", to_state="failed", reason="exit 1"))
+    demo.flush()
+    assert derive.derive(demo, now=later) == 1  # what happens after the first run is told
+    assert [n.key for n in _notices(demo, "zhixing-admin", "job_ended")] == [f"job:{job.id}:ended"]
+
+
+def test_program_officers_are_told_once_when_a_programs_grants_reach_80_and_100_percent(demo: Session) -> None:
+    programs = demo.scalars(select(VoucherProgramRow).where(VoucherProgramRow.granted_fen > 0)
+                            .order_by(VoucherProgramRow.id)).all()
+    full, quiet = programs[0], programs[-1]
+    assert full.id != quiet.id
+    full.budget_fen = int(full.granted_fen) - int(full.returned_fen) - int(full.clawed_back_fen)  # all of it granted
+    quiet.budget_fen = int(quiet.granted_fen) * 2  # half of it
+    demo.flush()
+    derive.derive(demo, now=NOW)
+    told = {n.key: n for n in _notices(demo, "officer", "budget_threshold")}
+    assert {f"program:{full.id}:budget:80", f"program:{full.id}:budget:100"} <= set(told)
+    assert not any(k.startswith(f"program:{quiet.id}:") for k in told)
+    assert "100%" in told[f"program:{full.id}:budget:100"].subject_zh and told[f"program:{full.id}:budget:100"].link \
+        == f"/programs/{full.id}"
+    assert _notices(demo, "zhixing-admin", "budget_threshold") == []  # officers only
+    assert derive.derive(demo, now=NOW) == 0  # once per threshold per program
+
+
+def test_administrators_are_told_once_of_each_policy_they_newly_match_a_few_organisations_per_run(
+        demo: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(derive, "MAX_POLICY_ORGANISATIONS", 1)
+    zhixing, yilian = _who(demo, "zhixing-admin"), _who(demo, "yilian-admin")
+    expected = {who.username: {f"policy:{who.organisation_id}:{m['item']}:{m['year']}"
+                               for m in awards.home_matches(demo, principal=who, organisation_id=who.organisation_id,
+                                                            today=NOW.date())} for who in (zhixing, yilian)}
+    assert expected["zhixing-admin"] and expected["yilian-admin"]
+    derive.derive(demo, now=NOW)  # one organisation's changed profile this run …
+    told = {u: {n.key for n in _notices(demo, u, "policy_match")} for u in expected}
+    assert [bool(keys) for keys in told.values()].count(True) == 1
+    for _ in range(5):  # … the other's at the next ones
+        derive.derive(demo, now=NOW)
+    told = {u: {n.key for n in _notices(demo, u, "policy_match")} for u in expected}
+    assert told == expected
+    assert derive.derive(demo, now=NOW) == 0  # once per item
+    assert _notices(demo, "zhixing-dev", "policy_match") == []  # administrators only
+    # A new fact in one profile recomputes that organisation only, and tells nothing already told.
+    profile.record_fact(demo, actor=_who(demo, "officer"), organisation_id=zhixing.organisation_id, key="note",
+                        value="x", source="test", as_of=NOW.date())
+    assert derive.derive(demo, now=NOW) == 0
+
+
 def test_vouchers_about_to_expire_are_announced_to_the_organisation_once(demo: Session) -> None:
     derive.derive(demo, now=NOW)
     assert _notices(demo, "zhixing-admin", "wallet_expiring") == []  # a year left
@@ -112,38 +169,72 @@ def test_vouchers_about_to_expire_are_announced_to_the_organisation_once(demo: S
     assert derive.derive(demo, now=later + timedelta(days=1)) == 0
 
 
-def test_mail_reaches_a_real_smtp_server_in_chinese(demo: Session, smtp: tuple[Inbox, int]) -> None:
+def test_mail_reaches_a_real_smtp_server_in_chinese(demo: Session, sessions: sessionmaker[Session],
+                                                    smtp: tuple[Inbox, int]) -> None:
     handler, port = smtp
     notifications.save_settings(demo, principal=_who(demo, "finance"), email="finance@cdczj.example",
                                 inbox_kinds=["batch_awaiting_approval"], mail_kinds=["batch_awaiting_approval"])
     derive.derive(demo, now=NOW, public_url="https://suanli.example")
-    sent, failed = mail.deliver(demo, relay=mail.Relay("127.0.0.1", port, "noreply@suanli.example"), now=NOW)
-    assert (sent, failed) == (1, 0)
+    demo.commit()
+    relay = mail.Relay("127.0.0.1", port, "noreply@suanli.example")
+    assert deliver_mail(sessions, relay=relay, now=NOW) == (1, 0)
     assert len(handler.messages) == 1
     message = handler.messages[0]
     assert message["To"] == "finance@cdczj.example" and message["From"] == "noreply@suanli.example"
     assert "拨付批次" in message["Subject"] and "待审批" in message["Subject"]
     body = message.get_content()
     assert "制单" in body and "https://suanli.example/batches" in body and "awaits approval" in body
+    demo.expire_all()
     row = demo.scalars(select(OutboundEmailRow)).one()
-    assert row.status == "sent" and row.sent_at is not None
-    assert mail.deliver(demo, relay=mail.Relay("127.0.0.1", port, "noreply@suanli.example"), now=NOW) == (0, 0)
+    assert row.status == "sent" and row.sent_at is not None and row.attempts == 1
+    demo.commit()  # SQLite has one writer: the reading session lets the delivery worker in
+    assert deliver_mail(sessions, relay=relay, now=NOW) == (0, 0)
 
 
-def test_a_relay_that_cannot_be_reached_is_retried_then_marked_failed(demo: Session) -> None:
+def test_a_relay_that_cannot_be_reached_is_retried_then_marked_failed(demo: Session, sessions: sessionmaker[Session]) -> None:
     notifications.save_settings(demo, principal=_who(demo, "finance"), email="finance@cdczj.example",
                                 inbox_kinds=[], mail_kinds=["batch_awaiting_approval"])
     derive.derive(demo, now=NOW)
     assert _notices(demo, "finance") == []  # inbox muted
+    demo.commit()
     dead = mail.Relay("127.0.0.1", free_port(), "noreply@suanli.example", timeout_s=2)
     at = NOW
     for attempt in range(1, mail.MAX_ATTEMPTS + 1):
-        assert mail.deliver(demo, relay=dead, now=at) == (0, 1)
+        assert deliver_mail(sessions, relay=dead, now=at) == (0, 1)
+        demo.expire_all()
         row = demo.scalars(select(OutboundEmailRow)).one()
-        assert row.attempts == attempt and row.last_error
-        assert mail.deliver(demo, relay=dead, now=at) == (0, 0)  # not due again yet
+        assert row.attempts == attempt and row.last_error and row.status in ("pending", "failed")
+        demo.commit()
+        assert deliver_mail(sessions, relay=dead, now=at) == (0, 0)  # not due again yet
         at = row.next_attempt_at
     assert row.status == "failed"
+
+
+def test_a_claimed_mail_is_not_sent_by_a_second_worker_and_a_dead_workers_lease_runs_out(
+        demo: Session, sessions: sessionmaker[Session], smtp: tuple[Inbox, int]) -> None:
+    handler, port = smtp
+    notifications.save_settings(demo, principal=_who(demo, "finance"), email="finance@cdczj.example",
+                                inbox_kinds=[], mail_kinds=["batch_awaiting_approval"])
+    derive.derive(demo, now=NOW)
+    demo.commit()
+    relay = mail.Relay("127.0.0.1", port, "noreply@suanli.example")
+    # A worker claims the mail, commits the claim and dies before sending it.
+    with sessions.begin() as dying:
+        (claimed,) = mail.claim(dying, now=NOW)
+    assert claimed.attempt == 1
+    # While its lease lasts another worker finds nothing to send; no transaction is open meanwhile.
+    assert deliver_mail(sessions, relay=relay, now=NOW + mail.LEASE - timedelta(seconds=1)) == (0, 0)
+    assert handler.messages == []
+    # The lease runs out: the next worker sends it, once; the dead worker's late record is refused.
+    assert deliver_mail(sessions, relay=relay, now=NOW + mail.LEASE) == (1, 0)
+    assert len(handler.messages) == 1
+    with sessions.begin() as late:
+        assert mail.record(late, claimed, None, now=NOW) is False
+    demo.expire_all()
+    row = demo.scalars(select(OutboundEmailRow)).one()
+    assert (row.status, row.attempts) == ("sent", 2)
+    demo.commit()
+    assert deliver_mail(sessions, relay=relay, now=NOW + 2 * mail.LEASE) == (0, 0)
 
 
 def test_settings_are_checked_and_another_persons_notice_does_not_exist(demo: Session) -> None:

@@ -4,7 +4,7 @@ role, people's settings, the inbox and the e-mail outbox."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from suanli.db.models.audit import AuditEvent
+from suanli.db.models.awards import ProfileFactRow
 from suanli.db.models.jobs import JobEventRow, JobRow
 from suanli.db.models.notifications import (
     NotificationCursorRow,
@@ -25,13 +26,23 @@ from suanli.db.models.organisations import UserRow
 from suanli.db.models.vouchers import VoucherProgramRow, VoucherWalletRow
 
 
-def cursor(session: Session, name: str) -> NotificationCursorRow:
+def cursor(session: Session, name: str, *, start: Callable[[], int] = lambda: 0) -> NotificationCursorRow:
+    """The cursor `name`; one that does not exist yet starts at `start()` (its first run)."""
     row = session.get(NotificationCursorRow, name)
     if row is None:
-        row = NotificationCursorRow(name=name, position=0)
+        row = NotificationCursorRow(name=name, position=start())
         session.add(row)
         session.flush()
     return row
+
+
+def last_audit_seq_before(session: Session, at: datetime) -> int:
+    """The last audit event recorded before `at` (0: none); read once, at the notifier's first run."""
+    return int(session.scalar(select(func.max(AuditEvent.seq)).where(AuditEvent.created_at < at)) or 0)
+
+
+def last_job_event_before(session: Session, at: datetime) -> int:
+    return int(session.scalar(select(func.max(JobEventRow.id)).where(JobEventRow.created_at < at)) or 0)
 
 
 def events_after(session: Session, seq: int, kinds: Sequence[str], limit: int) -> list[tuple[AuditEvent, dict[str, Any]]]:
@@ -110,10 +121,42 @@ def mark_all_read(session: Session, user_id: int, now: datetime) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def due_emails(session: Session, now: datetime, limit: int) -> list[OutboundEmailRow]:
-    return list(session.scalars(select(OutboundEmailRow).where(OutboundEmailRow.status == "pending",
-                                                               OutboundEmailRow.next_attempt_at <= now)
-                                .order_by(OutboundEmailRow.id).limit(limit)).all())
+LEASED = "sending"  # claimed by a worker until `next_attempt_at` (the lease's end)
+
+
+def claim_due(session: Session, model: type[Any], *, now: datetime, lease_until: datetime, limit: int) -> list[Any]:
+    """Claim up to `limit` due rows of the outbox `model` (mail or webhook deliveries): pending ones
+    whose time has come and leased ones whose lease ran out (their worker died). A claim counts an
+    attempt and moves `next_attempt_at` to the lease's end; the attempt count is the claim's token,
+    so a worker whose lease another took over records nothing. PostgreSQL skips rows another
+    worker is claiming at this moment (SKIP LOCKED); on both databases the conditional UPDATE lets
+    exactly one claimant have each row."""
+    due = (select(model.id, model.attempts)
+           .where(model.status.in_(("pending", LEASED)), model.next_attempt_at <= now)
+           .order_by(model.next_attempt_at, model.id).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    claimed = []
+    for row_id, attempts in session.execute(due).all():
+        result = session.execute(update(model)
+                                 .where(model.id == row_id, model.attempts == attempts,
+                                        model.status.in_(("pending", LEASED)), model.next_attempt_at <= now)
+                                 .values(status=LEASED, attempts=int(attempts or 0) + 1, next_attempt_at=lease_until)
+                                 .execution_options(synchronize_session=False))
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            claimed.append(row_id)
+    if not claimed:
+        return []
+    return list(session.scalars(select(model).where(model.id.in_(claimed))
+                                .order_by(model.id).execution_options(populate_existing=True)).all())
+
+
+def finish_claim(session: Session, model: type[Any], row_id: int, attempt: int, **values: Any) -> bool:
+    """Record the outcome of the claim `attempt` of a row; False when the lease was lost meanwhile
+    (another worker claimed the row again after it ran out)."""
+    result = session.execute(update(model).where(model.id == row_id, model.attempts == attempt, model.status == LEASED)
+                             .values(**values).execution_options(synchronize_session=False))
+    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def emails(session: Session, *, status: str | None = None) -> list[OutboundEmailRow]:
@@ -147,12 +190,8 @@ def delivery_exists(session: Session, endpoint_id: int, key: str) -> bool:
                                                               WebhookDeliveryRow.key == key)) is not None
 
 
-def due_deliveries(session: Session, now: datetime, limit: int) -> list[Any]:
-    rows = session.execute(select(WebhookDeliveryRow, WebhookEndpointRow)
-                           .join(WebhookEndpointRow, WebhookEndpointRow.id == WebhookDeliveryRow.endpoint_id)
-                           .where(WebhookDeliveryRow.status == "pending", WebhookDeliveryRow.next_attempt_at <= now)
-                           .order_by(WebhookDeliveryRow.id).limit(limit)).all()
-    return [(d, e) for d, e in rows]
+def endpoint_of(session: Session, endpoint_id: int) -> WebhookEndpointRow | None:
+    return session.get(WebhookEndpointRow, endpoint_id)
 
 
 def deliveries_of(session: Session, user_id: int, limit: int = 50) -> list[Any]:
@@ -160,3 +199,10 @@ def deliveries_of(session: Session, user_id: int, limit: int = 50) -> list[Any]:
                                 .join(WebhookEndpointRow, WebhookEndpointRow.id == WebhookDeliveryRow.endpoint_id)
                                 .where(WebhookEndpointRow.user_id == user_id)
                                 .order_by(WebhookDeliveryRow.id.desc()).limit(limit)).all())
+
+
+def organisations_with_facts(session: Session, *, after: int, limit: int) -> list[int]:
+    """Organisations holding profile facts with an id after `after`, in id order (the policy sweep)."""
+    return [int(i) for i in session.scalars(select(ProfileFactRow.organisation_id).distinct()
+                                            .where(ProfileFactRow.organisation_id > after)
+                                            .order_by(ProfileFactRow.organisation_id).limit(limit))]

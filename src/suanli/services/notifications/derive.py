@@ -17,15 +17,26 @@ from suanli.db.repositories import vouchers as vouchers_repo
 from suanli.domain.jobs import JobState
 from suanli.domain.money import format_yuan
 from suanli.domain.organisations import Role
+from suanli.domain.vouchers.budget_use import percent_used, thresholds_reached, used_fen
 from suanli.services import awards
 from suanli.services.audit import catch_up
+from suanli.services.awards.claims import likely_matches
 from suanli.services.notifications import webhooks
 from suanli.services.notifications.inbox import KINDS
 
-AWARD_KINDS = ("profile.fact_recorded", "award.submitted", "award.decided", "award.refused")
+AWARD_KINDS = ("award.submitted", "award.decided", "award.refused")
 AUDIT_KINDS = ("voucher.application_submitted", "voucher.application_reviewed", "voucher.grant_approved",
                "settlement.batch_created", *AWARD_KINDS)
+# 免申即享: an organisation's matches are computed again when its profile facts change (its events) or,
+# for every organisation with a profile, when award items change (a sweep over organisation ids);
+# at most this many organisations per run, the rest at the next.
+FACT_RECORDED, ITEM_LOADED = "profile.fact_recorded", "award.item_loaded"
+MAX_POLICY_ORGANISATIONS = 20
+SWEEP_IDLE = -1
 WALLET_WARNING = timedelta(days=30)
+# A fresh deployment (or one upgraded to notifications) tells people of the last day's facts, not of
+# its whole history: the cursors' first position is the last fact before this.
+FIRST_LOOK_BACK = timedelta(days=1)
 BATCH = 1000
 JOB_STATES = {"succeeded": ("已成功", "succeeded"), "failed": ("失败", "failed"), "timed_out": ("超时", "timed out"),
               "cancelled": ("已取消", "was cancelled"), "lost": ("已丢失", "was lost")}
@@ -86,13 +97,22 @@ def _applicants(session: Session, organisation_id: int, applicant_user_id: int) 
 
 def _from_audit(session: Session, public_url: str | None, now: datetime) -> int:
     catch_up(session)  # notices follow the log: what is pending gets its place first
-    cursor = repo.cursor(session, "audit")
+    cursor = repo.cursor(session, "audit", start=lambda: repo.last_audit_seq_before(session, now - FIRST_LOOK_BACK))
     filed = 0
+    changed: list[int] = []  # organisations whose profile changed, in the order they did
     for event, payload in repo.events_after(session, int(cursor.position), AUDIT_KINDS, BATCH):
+        if event.kind == FACT_RECORDED and event.organisation_id is not None:
+            if event.organisation_id not in changed and len(changed) >= MAX_POLICY_ORGANISATIONS:
+                break  # this event and the rest at the next run
+            if event.organisation_id not in changed:
+                changed.append(int(event.organisation_id))
         cursor.position = event.seq
         if event.kind in AWARD_KINDS:
             filed += _from_award_event(session, event.kind, event.organisation_id, payload,
                                        event.subject.rpartition("/")[2], public_url, now)
+            continue
+        if event.kind == ITEM_LOADED:
+            repo.cursor(session, "policy-sweep", start=lambda: SWEEP_IDLE).position = 0  # (re)start the sweep
             continue
         ident = event.subject.rpartition(":")[2]
         if event.kind not in AUDIT_KINDS or not ident.isdigit():
@@ -134,33 +154,74 @@ def _from_audit(session: Session, public_url: str | None, now: datetime) -> int:
                 f"申领已核定：{application.project}（{amount}）", f"Application granted: {application.project} ({amount})",
                 f"算力券 {amount} 已发放，有效期至 {until}。", f"{amount} of vouchers granted, valid until {until}.",
                 link), public_url, now)
+            filed += _budget_thresholds(session, application.program_id, public_url, now)
+    for organisation_id in changed:
+        filed += _policy_matches(session, organisation_id, public_url, now)
+    return filed + _policy_sweep(session, MAX_POLICY_ORGANISATIONS - len(changed), public_url, now)
+
+
+def _policy_sweep(session: Session, budget: int, public_url: str | None, now: datetime) -> int:
+    """The next organisations of a sweep the award items' change started (none when it is idle)."""
+    sweep = repo.cursor(session, "policy-sweep", start=lambda: SWEEP_IDLE)
+    if sweep.position == SWEEP_IDLE or budget <= 0:
+        return 0
+    organisations = repo.organisations_with_facts(session, after=int(sweep.position), limit=budget)
+    sweep.position = organisations[-1] if len(organisations) == budget else SWEEP_IDLE
+    return sum(_policy_matches(session, organisation_id, public_url, now) for organisation_id in organisations)
+
+
+def _policy_matches(session: Session, organisation_id: int, public_url: str | None, now: datetime) -> int:
+    """免申即享: the organisation's administrators are told once of each item it is newly likely to receive."""
+    people = repo.users(session, roles=ORG_ROLES, organisation_id=organisation_id)
+    if not people:
+        return 0
+    filed = 0
+    for match in likely_matches(session, organisation_id=organisation_id, today=now.date()):
+        fen = match["amount_fen"]
+        amount = format_yuan(fen) if isinstance(fen, int) else None  # None: a share of a base not declared yet
+        amount_zh, amount_en = (amount, amount) if amount else ("金额按申报基数核定", "amount from the declared base")
+        confirm_zh, confirm_en = (("免申即享：在首页确认即可。", "No application needed: confirm it on your home page.")
+                                  if match["no_application"] else
+                                  ("请按政策要求准备材料并申报。", "Apply with the documents the policy asks for."))
+        filed += _tell(session, people, Notice(
+            "policy_match", f"policy:{organisation_id}:{match['item']}:{match['year']}",
+            f"可能符合：{match['title_zh']}（{match['year']} 年度，{amount_zh}）",
+            f"You may qualify: {match['title_en']} ({match['year']}, {amount_en})",
+            f"依据贵单位的企业档案，可能获得该项奖励（{amount_zh}）。{confirm_zh}",
+            f"From your organisation's profile you may receive this award ({amount_en}). {confirm_en}", "/home"),
+            public_url, now)
+    return filed
+
+
+def _budget_thresholds(session: Session, program_id: int, public_url: str | None, now: datetime) -> int:
+    """After a grant: the program's officers are told once per threshold (80%, 100% of the budget) reached."""
+    program = vouchers_repo.get_program(session, program_id)
+    if program is None:
+        return 0
+    used = used_fen(granted_fen=int(program.granted_fen), returned_fen=int(program.returned_fen or 0),
+                    clawed_back_fen=int(program.clawed_back_fen or 0))
+    budget = int(program.budget_fen)
+    filed = 0
+    for threshold in thresholds_reached(used=used, budget_fen=budget):
+        share = percent_used(used=used, budget_fen=budget)
+        left = format_yuan(max(0, budget - used))
+        filed += _tell(session, repo.users(session, roles=(Role.PROGRAM_OFFICER.value,)), Notice(
+            "budget_threshold", f"program:{program.id}:budget:{threshold}",
+            f"{program.title_zh} 已核定 {share}% 预算（达到 {threshold}%）",
+            f"{program.title_en}: {share}% of the budget granted ({threshold}% reached)",
+            f"已核定 {format_yuan(used)}，预算 {format_yuan(budget)}，剩余 {left}。",
+            f"{format_yuan(used)} granted of {format_yuan(budget)}; {left} left.",
+            f"/programs/{program.id}"), public_url, now)
     return filed
 
 
 def _from_award_event(session: Session, kind: str, organisation_id: int | None, payload: dict[str, object],
                       ident: str, public_url: str | None, now: datetime) -> int:
-    """Awards: a profile fact recorded tells the organisation the items it now likely qualifies for
-    (免申即享 / 政策匹配, once per item and year); an application submitted tells the program officers; a
-    decision or refusal tells the organisation."""
+    """Award applications: one submitted tells the program officers; a decision or refusal tells the
+    organisation. (What a profile fact makes likely is `_policy_matches`'.)"""
     if organisation_id is None:
         return 0
     people = repo.users(session, roles=(Role.ORG_ADMIN.value, Role.ORG_MEMBER.value), organisation_id=organisation_id)
-    if kind == "profile.fact_recorded":
-        filed = 0
-        for match in awards.likely_matches(session, organisation_id=organisation_id, today=now.date()):
-            year, fen = match["year"], match["amount_fen"]
-            amount_zh = amount_en = format_yuan(int(str(fen))) if fen is not None else ""
-            if fen is None:  # a percentage of a declared base or an experts' amount: known only at review
-                amount_zh, amount_en = "金额经审核确定", "amount set at review"
-            how_zh, how_en = (("免申即享：管理员确认即可", "no application needed: your administrator only confirms")
-                              if match["no_application"] else ("请提交申报", "apply with the evidence it lists"))
-            filed += _tell(session, people, Notice(
-                "policy_match", f"policy-match:{organisation_id}:{match['item']}:{year}",
-                f"可享受政策：{match['title_zh']}（{amount_zh}）", f"Policy match: {match['title_en']} ({amount_en})",
-                f"依据企业档案测算，{year} 年度：{amount_zh}；{how_zh}。",
-                f"From your organisation's profile, for {year}: {amount_en}; {how_en}.", f"/awards/matches?year={year}"),
-                public_url, now)
-        return filed
     if not ident.isdigit():
         return 0
     item_zh, item_en = awards.item_titles(session, str(payload.get("item", "")))
@@ -183,7 +244,7 @@ def _from_award_event(session: Session, kind: str, organisation_id: int | None, 
 
 
 def _from_jobs(session: Session, public_url: str | None, now: datetime) -> int:
-    cursor = repo.cursor(session, "jobs")
+    cursor = repo.cursor(session, "jobs", start=lambda: repo.last_job_event_before(session, now - FIRST_LOOK_BACK))
     filed = 0
     for event_id, state, job in repo.job_events_after(session, int(cursor.position), BATCH):
         cursor.position = event_id

@@ -22,7 +22,8 @@ KINDS: dict[str, tuple[str, str, tuple[Role, ...]]] = {
     "job_ended": ("作业结束", "A job ended", (Role.ORG_ADMIN, Role.ORG_MEMBER)),
     "wallet_expiring": ("算力券即将到期", "Vouchers about to expire", (Role.ORG_ADMIN, Role.PROVIDER_ADMIN)),
     "batch_awaiting_approval": ("拨付批次待审批", "Disbursement batches awaiting approval", (Role.FINANCE_OFFICER,)),
-    "policy_match": ("可享受的政策", "Policy matches", (Role.ORG_ADMIN, Role.ORG_MEMBER)),
+    "budget_threshold": ("预算使用提醒", "Program budget thresholds", (Role.PROGRAM_OFFICER,)),
+    "policy_match": ("可能符合的政策", "Policies you may qualify for", (Role.ORG_ADMIN, Role.PROVIDER_ADMIN)),
     "award_to_review": ("待审核奖励申报", "Award applications to review", (Role.PROGRAM_OFFICER,)),
     "award_decided": ("奖励结果", "Award decisions", (Role.ORG_ADMIN, Role.ORG_MEMBER)),
 }

@@ -15,7 +15,7 @@ from suanli.domain.errors import SuanliError
 from suanli.domain.jobs import JobSpec, JobState
 from suanli.domain.organisations import Principal
 from suanli.domain.placement import PlacementRequest
-from suanli.domain.placement.requests import placement_request
+from suanli.domain.placement.requests import integer, placement_request
 from suanli.domain.resources import Ecosystem, ResourceRequest
 from suanli.services import federation, jobs, quotes
 from suanli.services.views import jobs as views
@@ -43,6 +43,15 @@ def _placement_request(fields: Mapping[str, Any], ecosystems: list[str]) -> Plac
     return placement_request({"devices": fields.get("devices") or "1", "ecosystems": ecosystems,
                               "min_device_memory_gb": fields.get("min_memory_gb"), "hours": fields.get("hours"),
                               "prefer": fields.get("prefer")})
+
+
+def _gang(fields: Mapping[str, Any]) -> tuple[int | None, int]:
+    """节点数 / 每节点任务数 as the API's `nodes` and `tasks_per_node` (blank nodes: the broker's choice);
+    the whole-number check here, the rest (even split, ranges) the request's own."""
+    nodes = (fields.get("nodes") or "").strip()
+    tasks = (fields.get("tasks_per_node") or "").strip()
+    return (integer("nodes", nodes, 1, 10_000) if nodes else None,
+            integer("tasks_per_node", tasks, 1, 1024) if tasks else 1)
 
 
 @router.get("/jobs")
@@ -91,9 +100,11 @@ def _submit(request: Request, session: Session, viewer: Principal, fields: dict[
 
     def action() -> str:
         placement = _placement_request(fields, chosen)
+        nodes, tasks_per_node = _gang(fields)
         spec = JobSpec(name=fields.get("name", "").strip(), command=fields.get("command", ""),
                        resources=ResourceRequest(devices=int(placement.devices or 1), ecosystems=placement.ecosystems,
-                                                 min_device_memory_gb=placement.min_device_memory_gb),
+                                                 min_device_memory_gb=placement.min_device_memory_gb,
+                                                 nodes=nodes, tasks_per_node=tasks_per_node),
                        time_limit_s=max(1, int(placement.hours * 3600)), center=center or None, pool=pool or None,
                        preferences=({"prefer": placement.prefer, "allow_simulated": fields.get("allow_simulated") == "1"}
                                     if not center else {}))
