@@ -426,6 +426,9 @@ WEB: dict[tuple[str, str], Page] = {
     ("POST", "/awards"): Page(),
     ("GET", "/awards/matches"): Page(),
     ("POST", "/awards/confirm"): Page(),
+    ("POST", "/awards/apply"): Page(),  # the organisation applies for itself (its id comes from the session)
+    ("GET", "/awards/applications"): Page(),  # the bureau's review queue: officers and operators only
+    ("POST", "/awards/applications/{application_id}/review"): Page(),
     ("GET", "/awards/profile"): Page(),
     ("POST", "/awards/profile"): Page(),
 }
