@@ -113,7 +113,12 @@ def test_quote_shows_the_subsidy_of_the_signed_in_organisation(server: Server, c
     assert all(o["price_fen"] == o["list_price_fen"] - o["subsidy_fen"] for o in subsidised["options"])
     same = httpx.post(f"{server.url}/api/v1/quotes", headers=auth(cli), json={
         "devices": 16, "min_device_memory_gb": 64, "hours": 12, "prefer": "cheapest"}).json()
-    assert subsidised == same
+    # The same prices and subsidies as the API's; free devices and expected starts may move between the
+    # two calls (the demo's live jobs are being placed meanwhile), so they are not compared.
+    def money(quote: dict) -> list[tuple[int, int, int, int]]:  # type: ignore[type-arg]
+        return sorted((o["pool_id"], o["list_price_fen"], o["subsidy_fen"], o["price_fen"]) for o in quote["options"])
+
+    assert money(subsidised) == money(same)
     table = cli(*QUOTE, "--lang", "en")
     assert table.exit_code == 0 and "subsidy" in table.output
     first = subsidised["options"][0]
