@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from suanli.cli import client
-from suanli.cli.common import Column, Output, chosen, emit, fail, fen_of_yuan, show_row, usage
+from suanli.cli.common import Column, Output, chosen, emit, fen_of_yuan, show_row, usage
 from suanli.domain.awards import parse_award_file
 from suanli.domain.errors import SuanliError
 from suanli.domain.money import format_yuan
@@ -313,14 +313,7 @@ def disclosure(item: Annotated[str, typer.Argument(help="the item's code")],
         return
     if out.suffix not in (".csv", ".xlsx"):
         usage("--out must end in .csv or .xlsx")
-    response = client.request("GET", f"/api/v1/award-items/{item}/disclosure", raw=True,
-                              params={**params, "format": out.suffix[1:]})
-    if response.status_code >= 400:
-        fail(client.problem_line(response))
-    try:
-        out.write_bytes(response.content)
-    except OSError as err:
-        usage(f"cannot write {out}: {err.strerror}")
-    show_row({"item": item, "file": str(out), "bytes": len(response.content)},
+    size = client.download(f"/api/v1/award-items/{item}/disclosure", out, params={**params, "format": out.suffix[1:]})
+    show_row({"item": item, "file": str(out), "bytes": size},
              [Column("item", "item"), Column("file", "file"), Column("bytes", "bytes")], fmt,
              f"disclosure list of {item} written to {out}")

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from suanli.cli import client
-from suanli.cli.common import Column, Output, chosen, emit, fail, show_row, usage
+from suanli.cli.common import Column, Output, chosen, emit, show_row, usage
 from suanli.domain.errors import SuanliError
 from suanli.domain.indicators import parse_indicator_file
 
@@ -125,12 +125,6 @@ def export(out: Annotated[Path, typer.Option("--out", help="the .xlsx file to wr
     fmt = chosen(output)
     if out.suffix.lower() != ".xlsx":
         usage("--out must end in .xlsx")
-    response = client.request("GET", "/api/v1/indicators.xlsx", raw=True, authenticated=False)
-    if response.status_code >= 400:
-        fail(client.problem_line(response))
-    try:
-        out.write_bytes(response.content)
-    except OSError as err:
-        usage(f"cannot write {out}: {err.strerror}")
-    show_row({"file": str(out), "bytes": len(response.content)}, [Column("file", "file"), Column("bytes", "bytes")],
+    size = client.download("/api/v1/indicators.xlsx", out, authenticated=False)
+    show_row({"file": str(out), "bytes": size}, [Column("file", "file"), Column("bytes", "bytes")],
              fmt, f"indicators written to {out}")

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from suanli.cli import client
-from suanli.cli.common import Column, Output, chosen, emit, fail, fen_of_yuan, short_time, show_row, usage
+from suanli.cli.common import Column, Output, chosen, emit, fen_of_yuan, short_time, show_row, usage
 from suanli.cli.quote import OPTION_COLUMNS
 from suanli.cli.quote import show as show_quote
 from suanli.domain.opportunities import KIND_NAMES_ZH, TRACK_NAMES_ZH, ItemKind, MatchOutcome, Track
@@ -156,15 +156,9 @@ def export(batch_id: int, out: Annotated[Path, typer.Option("--out", help="a .xl
     fmt = chosen(output)
     if out.suffix.lower() not in SHEETS:
         usage("--out must end in .xlsx or .csv")
-    response = client.request("GET", f"/api/v1/opportunity-batches/{batch_id}/export", raw=True,
-                              params={"format": out.suffix.lower()[1:]})
-    if response.status_code >= 400:
-        fail(client.problem_line(response))
-    try:
-        out.write_bytes(response.content)
-    except OSError as err:
-        usage(f"cannot write {out}: {err.strerror}")
-    show_row({"batch": batch_id, "file": str(out), "bytes": len(response.content)},
+    size = client.download(f"/api/v1/opportunity-batches/{batch_id}/export", out,
+                           params={"format": out.suffix.lower()[1:]})
+    show_row({"batch": batch_id, "file": str(out), "bytes": size},
              [Column("batch", "batch"), Column("file", "file"), Column("bytes", "bytes")], fmt,
              f"batch {batch_id} written to {out}")
 

@@ -29,7 +29,7 @@ class FactIn(BaseModel):
     as_of: date
 
 
-class ClaimIn(BaseModel):
+class ApplicationIn(BaseModel):
     organisation_id: int
     item: str = Field(max_length=63)
     year: int = Field(ge=2000, le=2100)
@@ -38,6 +38,11 @@ class ClaimIn(BaseModel):
     bases: dict[str, int] = Field(default_factory=dict)
     parties: dict[str, str] = Field(default_factory=dict)
     level: str | None = None
+
+
+class ClaimIn(ApplicationIn):
+    """A claim the bureau records and decides at once: an application plus the experts' amount."""
+
     reviewed_amount_fen: int | None = Field(default=None, ge=0, le=10**13)
 
 
@@ -66,17 +71,6 @@ def record_fact(organisation_id: int, body: FactIn, session: SessionDep, princip
     row = profile.record_fact(session, actor=principal, organisation_id=organisation_id, key=body.key, value=body.value,
                               source=body.source, as_of=body.as_of)
     return {"key": row.key, "value": row.value, "source": row.source, "as_of": row.as_of.isoformat()}
-
-
-class ApplicationIn(BaseModel):
-    organisation_id: int
-    item: str = Field(max_length=63)
-    year: int = Field(ge=2000, le=2100)
-    basis: str = Field(min_length=1, max_length=190)
-    evidence: list[str] = Field(default_factory=list, max_length=50)
-    bases: dict[str, int] = Field(default_factory=dict)
-    parties: dict[str, str] = Field(default_factory=dict)
-    level: str | None = None
 
 
 class ReviewIn(BaseModel):
