@@ -12,7 +12,8 @@ Options (federation file, backend block): `partition` (default for pools without
 jobs' working directories and output files; must be on a filesystem the nodes share),
 `gpu_flag` ("gres" -> `--gres=gpu:N`, or "gpus" -> `--gpus=N`), `gres_type` (e.g. "a100"),
 `account`, `qos`, `command_timeout_s` (15), `lookup_days` (30), `name_prefix` ("suanli"),
-`parent_account` and `account_prefix` ("<name_prefix>-org").
+`parent_account`, `account_prefix` ("<name_prefix>-org") and `accounting_wait_s` (300: how long a
+finished job whose accounting still lacks its start, end or allocation is reported running).
 
 With `parent_account`, each organisation's jobs run under its own account below it
 (`ensure_account`, called by the dispatch: created with `sacctmgr -i add account`, the submitting
@@ -65,6 +66,8 @@ FINAL = {"COMPLETED": Observed.SUCCEEDED, "FAILED": Observed.FAILED, "NODE_FAIL"
          "BOOT_FAIL": Observed.FAILED, "OUT_OF_MEMORY": Observed.FAILED, "DEADLINE": Observed.TIMED_OUT,
          "PREEMPTED": Observed.FAILED, "TIMEOUT": Observed.TIMED_OUT, "CANCELLED": Observed.CANCELLED,
          "REVOKED": Observed.CANCELLED}
+# Final states only a job that started can reach: its accounting must have a start, an end and an allocation.
+RAN = frozenset({"COMPLETED", "OUT_OF_MEMORY", "TIMEOUT"})
 # Messages that mean "try again later", never "this job is wrong".
 TRANSIENT = ("unable to contact slurm controller", "socket timed out", "connection refused", "connect failure",
              "communication connection failure", "temporarily unavailable", "zero bytes were transmitted",
@@ -111,6 +114,8 @@ class SlurmBackend(Backend):
             self.env["SLURM_CONF"] = str(options["conf"])
         self.snapshot_ttl = float(options.get("snapshot_ttl_s", 0.4))
         self.watch_s = float(options.get("watch_s", 600))
+        self.accounting_wait_s = float(options.get("accounting_wait_s", 300))
+        self._incomplete_since: dict[str, float] = {}
         self._watched: dict[str, float] = {}
         self._snapshot_at = -math.inf
         self._queue: dict[str, tuple[str, str]] = {}
@@ -290,8 +295,22 @@ class SlurmBackend(Backend):
         self._snapshot(backend_job_id)
         return self._acct.get(backend_job_id)
 
+    def _incomplete(self, backend_job_id: str, record: dict[str, Any]) -> bool:
+        """A final record of a job that ran, still without its start, end or allocation: slurmdbd
+        writes the job's end before the rest of it has caught up. Settling now would meter nothing
+        (a job run for free), so we wait, up to `accounting_wait_s`: a job that never ran
+        (cancelled while pending, failed to boot) has no start and must still end."""
+        ran = record["state"] in RAN or record["elapsed"] > 0 or record["start"] is not None
+        if not ran or (record["start"] is not None and record["end"] is not None and record["tres"]):
+            self._incomplete_since.pop(backend_job_id, None)
+            return False
+        since = self._incomplete_since.setdefault(backend_job_id, time.monotonic())
+        return time.monotonic() - since < self.accounting_wait_s
+
     def observe(self, backend_job_id: str) -> Observation:
         record = self._accounting(backend_job_id)
+        if record is not None and record["state"] in FINAL and self._incomplete(backend_job_id, record):
+            return Observation(Observed.RUNNING, reason="waiting for accounting")
         if record is not None and record["state"] in FINAL:
             return Observation(FINAL[record["state"]], _exit_code(record["exit"]), record["start"], record["end"],
                                f"slurm: {record['state'].lower()}")
