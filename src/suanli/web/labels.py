@@ -61,6 +61,7 @@ LABELS: dict[str, str] = {
     "closed": N_("Closed"),
     "submitted": N_("Submitted"),
     "in_review": N_("In review"),
+    "needs_documents": N_("Awaiting more documents"),
     "approved": N_("Approved"),
     "rejected": N_("Rejected"),
     "granted": N_("Granted"),

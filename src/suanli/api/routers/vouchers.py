@@ -141,6 +141,12 @@ def list_applications(session: SessionDep, principal: PrincipalDep, page: PageDe
     return [_application_out(r) for r in rows]
 
 
+@router.get("/applications/{application_id}", response_model=ApplicationOut)
+def get_application(application_id: int, session: SessionDep, principal: PrincipalDep) -> ApplicationOut:
+    """One application; another organisation's is a 404."""
+    return _application_out(service.get_application(session, application_id=application_id, actor=principal))
+
+
 class ReviewIn(Body):
     """`decision` (approve | reject) or the older `approve` (true | false); the score's range is the
     stage's, checked by the service."""

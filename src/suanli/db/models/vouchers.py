@@ -5,7 +5,7 @@ so no race can take them past the budget or the grant; the ledger holds the mone
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -19,10 +19,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from suanli.db.models.base import Base, IdMixin, Money
+from suanli.db.models.base import Base, IdMixin, Money, UTCDateTime
 
 
 class VoucherProgramRow(Base, IdMixin):
@@ -61,7 +62,8 @@ class VoucherApplicationRow(Base, IdMixin):
     requested_fen: Mapped[int] = mapped_column(Money)
     scale_pflops_fp16: Mapped[str | None] = mapped_column(String(32), nullable=True)
     evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # kind -> metadata (not the files)
-    status: Mapped[str] = mapped_column(String(16), default="submitted")  # submitted|in_review|approved|rejected|granted
+    # submitted | in_review | needs_documents (a reviewer asked for more) | approved | rejected | granted
+    status: Mapped[str] = mapped_column(String(16), default="submitted")
     priority: Mapped[bool] = mapped_column(Boolean, default=False)
     rules: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
 
@@ -234,3 +236,26 @@ class VoucherDocumentRow(Base, IdMixin):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class VoucherDocumentRequestRow(Base, IdMixin):
+    """A reviewer's request for more documents (需补充材料) on an application: the stage it was asked
+    at, who asked, why and which document types; the application waits in `needs_documents` until
+    the applicant answers, then goes back to the state it had (`status_before`). One open request per
+    application (a partial unique index), so two reviewers racing cannot both park it."""
+
+    __tablename__ = "voucher_document_requests"
+    __table_args__ = (
+        Index("uq_voucher_document_requests_open", "application_id", unique=True,
+              sqlite_where=text("answered_at IS NULL"), postgresql_where=text("answered_at IS NULL")),
+    )
+    application_id: Mapped[int] = mapped_column(ForeignKey("voucher_applications.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(63))
+    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(32))
+    kinds: Mapped[list[str]] = mapped_column(JSON, default=list)  # Evidence values; empty: "see the reason"
+    reason: Mapped[str] = mapped_column(String(2000))
+    status_before: Mapped[str] = mapped_column(String(16))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    answer: Mapped[str] = mapped_column(String(2000), default="")

@@ -58,6 +58,16 @@ class Evidence(StrEnum):
     PROJECT_APPROVAL = "project_approval"
 
 
+# What a person reads for each type, in Chinese and English (the web catalogue has the same words;
+# tests/unit/web keeps them equal): messages outside the web, such as notices, use these.
+EVIDENCE_WORDS: dict[Evidence, tuple[str, str]] = {
+    Evidence.CONTRACT: ("合同", "contract"), Evidence.INVOICE: ("发票", "invoice"),
+    Evidence.ELECTRICITY_USE: ("用电证明", "electricity use"),
+    Evidence.THIRD_PARTY_VERIFICATION: ("第三方核验", "third-party verification"),
+    Evidence.PROJECT_APPROVAL: ("立项批复", "project approval"),
+}
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -6,6 +6,7 @@ two stages of the same application; each stage names the role that acts there.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from decimal import Decimal
@@ -106,3 +107,13 @@ def raise_review_refusal(decision: Decision) -> None:
     if failed.id == "review.score-range":
         raise VoucherRuleViolation(detail, rule=failed.id, field="score", rules=decision.explain())
     decision.raise_if_refused()
+
+
+def check_documents_supplied(asked: Sequence[Evidence], uploaded_since: AbstractSet[Evidence]) -> Decision:
+    """May the applicant answer a request for more documents? Each type asked for needs a file
+    uploaded after the request (one from before is what the reviewer found wanting). A request that
+    names no type is answered on the applicant's word: the reviewer reads the files at the stage."""
+    missing = [e.value for e in asked if e not in uploaded_since]
+    if missing:
+        return decide([fire("documents.supplied", Outcome.FAILED, missing=", ".join(missing))])
+    return decide([fire("documents.supplied", Outcome.PASSED)])

@@ -68,6 +68,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "scale.verified": ("核验算力规模 {scale} P（最低 {minimum} P）", "verified compute scale {scale} P (minimum {minimum} P)"),
     "scale.unverified": ("{stage} 环节须由审核人记录核验的算力规模", "at stage {stage} the reviewer records the verified compute scale"),
     "review.stage": ("申请当前不处于可审核环节", "the application is not awaiting review"),
+    "review.awaiting-documents": ("申请正在等待补充材料（{stage} 环节提出）",
+                                  "the application is waiting for the documents asked for at stage {stage}"),
+    "documents.supplied": ("所要求的补充材料尚未上传：{missing}", "the documents asked for are not uploaded yet: {missing}"),
     "clawback.amount": ("追回兑付金额 {amount}，退回项目预算", "clawed back {amount}, returned to the program budget"),
     "clawback.once": ("该兑付已被追回", "this redemption has already been clawed back"),
 }
@@ -98,6 +101,7 @@ PASSED_TEXT: dict[str, tuple[str, str]] = {
     "contract.signed-after": ("合同签订日 {signed_on}，不早于 {earliest}", "the contract was signed on {signed_on}, not before {earliest}"),
     "contract.term": ("合同期限 {term} 个月，不超过 {limit} 个月", "the contract runs {term} months, within {limit}"),
     "claim.documents": ("合同下的证明材料已齐全", "the contract's documents are all uploaded"),
+    "documents.supplied": ("所要求的补充材料已上传", "the documents asked for are uploaded"),
 }
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from suanli.db.models.notifications import NotificationRow, OutboundEmailRow
 from suanli.db.models.organisations import UserRow
+from suanli.db.models.vouchers import VoucherApplicationRow
 from suanli.db.repositories import ledger as ledger_repo
 from suanli.db.repositories import notifications as repo
 from suanli.db.repositories import vouchers as vouchers_repo
@@ -18,6 +19,7 @@ from suanli.domain.jobs import JobState
 from suanli.domain.money import format_yuan
 from suanli.domain.organisations import Role
 from suanli.domain.vouchers.budget_use import percent_used, thresholds_reached, used_fen
+from suanli.domain.vouchers.program import EVIDENCE_WORDS, Evidence
 from suanli.services import awards
 from suanli.services.audit import catch_up
 from suanli.services.awards.claims import likely_matches
@@ -26,7 +28,7 @@ from suanli.services.notifications.inbox import KINDS
 
 AWARD_KINDS = ("award.submitted", "award.decided", "award.refused")
 AUDIT_KINDS = ("voucher.application_submitted", "voucher.application_reviewed", "voucher.grant_approved",
-               "settlement.batch_created", *AWARD_KINDS)
+               "voucher.documents_requested", "voucher.documents_supplied", "settlement.batch_created", *AWARD_KINDS)
 # 免申即享: an organisation's matches are computed again when its profile facts change (its events) or,
 # for every organisation with a profile, when award items change (a sweep over organisation ids);
 # at most this many organisations per run, the rest at the next.
@@ -146,6 +148,8 @@ def _from_audit(session: Session, public_url: str | None, now: datetime) -> int:
                 f"Application not approved: {application.project} (#{application.id})",
                 "审核意见与触发的规则见申领详情。", "The reviewers' opinion and the rules are on the application's page.",
                 link), public_url, now)
+        elif event.kind in ("voucher.documents_requested", "voucher.documents_supplied"):
+            filed += _tell_documents(session, event.kind, application, payload, link, public_url, now)
         elif event.kind == "voucher.grant_approved":
             amount = format_yuan(int(payload.get("amount_fen", 0)))
             until = str(payload.get("expires_on", ""))
@@ -158,6 +162,30 @@ def _from_audit(session: Session, public_url: str | None, now: datetime) -> int:
     for organisation_id in changed:
         filed += _policy_matches(session, organisation_id, public_url, now)
     return filed + _policy_sweep(session, MAX_POLICY_ORGANISATIONS - len(changed), public_url, now)
+
+
+def _tell_documents(session: Session, kind: str, application: VoucherApplicationRow, payload: dict[str, object],
+                    link: str, public_url: str | None, now: datetime) -> int:
+    """需补充材料: the applicant is told what is asked and why; the officers, that the answer is in."""
+    request = payload.get("request")
+    if kind == "voucher.documents_requested":
+        wanted = [str(k) for k in payload.get("kinds") or []]  # type: ignore[attr-defined]
+        kinds_zh = "、".join(EVIDENCE_WORDS[Evidence(k)][0] for k in wanted)
+        kinds_en = ", ".join(EVIDENCE_WORDS[Evidence(k)][1] for k in wanted)
+        reason = str(payload.get("reason", ""))
+        return _tell(session, _applicants(session, application.organisation_id, application.applicant_user_id), Notice(
+            "documents_requested", f"application:{application.id}:documents:{request}",
+            f"申领需补充材料：{application.project}（#{application.id}）",
+            f"More documents needed: {application.project} (#{application.id})",
+            f"审核人意见：{reason}" + (f"\n请上传：{kinds_zh}。" if kinds_zh else "") + "\n上传后在申领详情中提交，审核继续。",
+            f"The reviewer writes: {reason}" + (f"\nPlease upload: {kinds_en}." if kinds_en else "")
+            + "\nThen answer on the application's page and the review goes on.", link), public_url, now)
+    return _tell(session, repo.users(session, roles=(Role.PROGRAM_OFFICER.value,)), Notice(
+        "application_to_review", f"application:{application.id}:supplied:{request}",
+        f"申领已补充材料：{application.project}（#{application.id}）",
+        f"Documents supplied: {application.project} (#{application.id})",
+        "申请单位已按要求补充材料，审核可以继续。", "The applicant has supplied the documents asked for; the review can go on.",
+        link), public_url, now)
 
 
 def _policy_sweep(session: Session, budget: int, public_url: str | None, now: datetime) -> int:

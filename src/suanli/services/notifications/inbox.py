@@ -18,6 +18,7 @@ from suanli.domain.organisations import Principal, Role
 # kind -> (zh, en, the roles that receive it)
 KINDS: dict[str, tuple[str, str, tuple[Role, ...]]] = {
     "application_decided": ("申领结果", "Application decisions", (Role.ORG_ADMIN, Role.ORG_MEMBER, Role.PROVIDER_ADMIN)),
+    "documents_requested": ("需补充材料", "Documents requested", (Role.ORG_ADMIN, Role.ORG_MEMBER, Role.PROVIDER_ADMIN)),
     "application_to_review": ("待审核申领", "Applications to review", (Role.PROGRAM_OFFICER,)),
     "job_ended": ("作业结束", "A job ended", (Role.ORG_ADMIN, Role.ORG_MEMBER)),
     "wallet_expiring": ("算力券即将到期", "Vouchers about to expire", (Role.ORG_ADMIN, Role.PROVIDER_ADMIN)),

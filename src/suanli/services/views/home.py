@@ -44,6 +44,8 @@ def work_list(session: Session, *, principal: Principal, today: date | None = No
         counts = repo.application_counts(session)
         tasks.append(Task("applications_to_review", counts.get("submitted", 0) + counts.get("in_review", 0),
                           "/applications"))
+        tasks.append(Task("applications_awaiting_documents", counts.get("needs_documents", 0),
+                          "/applications?status=needs_documents"))
     if role in (Role.PROGRAM_OFFICER, Role.PLATFORM_OPERATOR):
         tasks.append(Task("award_applications_to_review", repo.award_applications_submitted(session),
                           "/awards/applications"))
@@ -65,6 +67,7 @@ def work_list(session: Session, *, principal: Principal, today: date | None = No
             session, organisation_id=org, before=today + timedelta(days=EXPIRY_WARNING_DAYS)), "/vouchers"))
         own = repo.own_application_counts(session, org)
         tasks.append(Task("own_applications_pending", own.get("submitted", 0) + own.get("in_review", 0), "/vouchers"))
+        tasks.append(Task("documents_requested", own.get("needs_documents", 0), "/vouchers#apps-h"))
     if role == Role.PROVIDER_ADMIN:
         tasks.append(Task("orders_running", repo.running_orders(session, org), "/provider"))
     return tasks

@@ -28,6 +28,7 @@ PER_PAGE = (10, 25, 50, 100)
 MAX_SEARCH = 100
 # The queue's "awaiting review" is two statuses; the others are one each ("" is every status).
 APPLICATION_STATUSES = {"pending": ("submitted", "in_review"), "submitted": ("submitted",), "in_review": ("in_review",),
+                        "needs_documents": ("needs_documents",),
                         "approved": ("approved",), "rejected": ("rejected",), "granted": ("granted",), "": ()}
 
 

@@ -25,7 +25,7 @@ from suanli.services.views.common import require_role
 APPLICANTS = (Role.ORG_ADMIN, Role.PROVIDER_ADMIN, Role.ORG_MEMBER)
 OFFICE = (Role.PROGRAM_OFFICER, Role.PLATFORM_OPERATOR, Role.FINANCE_OFFICER, Role.AUDITOR)
 QUEUE = (Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER, Role.PLATFORM_OPERATOR)
-STATUSES = ("pending", "submitted", "in_review", "approved", "rejected", "granted", "")
+STATUSES = ("pending", "submitted", "in_review", "needs_documents", "approved", "rejected", "granted", "")
 
 
 @dataclass

@@ -31,6 +31,7 @@ from suanli.services.vouchers.contracts import (
     record_platform_order,
 )
 from suanli.services.vouchers.disclosure import disclosure
+from suanli.services.vouchers.document_requests import answer_request, document_requests, request_documents
 from suanli.services.vouchers.documents import (
     Upload,
     document_content,
@@ -102,6 +103,7 @@ __all__ = [
     "ReserveReport",
     "Upload",
     "WalletView",
+    "answer_request",
     "apply",
     "best_wallet",
     "budget_left",
@@ -113,6 +115,7 @@ __all__ = [
     "deposit_budget",
     "disclosure",
     "document_content",
+    "document_requests",
     "expire_due_wallets",
     "expire_wallets",
     "facts_of",
@@ -148,6 +151,7 @@ __all__ = [
     "redemption_receipt",
     "release_for_job",
     "release_job_hold",
+    "request_documents",
     "reserve_for_job",
     "reserve_report",
     "review",

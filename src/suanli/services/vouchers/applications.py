@@ -138,6 +138,9 @@ def review(session: Session, *, application_id: int, actor: Principal, approve: 
     application = repo.get_application(session, application_id, for_update=True)
     if application is None or not actor.may_read_organisation(application.organisation_id):
         raise VoucherNotFound(f"application {application_id} does not exist")
+    if application.status == "needs_documents":  # decided once the applicant answers (document_requests)
+        raise VoucherConflict(f"application {application_id} is waiting for the documents a reviewer asked for",
+                              rule="review.awaiting-documents")
     if application.status not in ("submitted", "in_review"):
         raise VoucherConflict(f"application {application_id} is already {application.status}", rule="review.stage")
     row = program_row(session, application.program_id, for_update=True)

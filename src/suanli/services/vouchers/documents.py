@@ -32,7 +32,7 @@ from suanli.services.vouchers.contracts import readable_contract
 
 MAX_DOCUMENT_BYTES = 1_000_000
 UPLOADERS = (Role.ORG_ADMIN, Role.PROVIDER_ADMIN)
-OPEN_APPLICATION = ("submitted", "in_review")
+OPEN_APPLICATION = ("submitted", "in_review", "needs_documents")
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,7 +57,7 @@ def list_applications(session: Session, *, actor: Principal, program_id: int | N
 
 
 def get_application(session: Session, *, application_id: int, actor: Principal) -> VoucherApplicationRow:
-    row = repo.get_application(session, application_id)
+    row = repo.get_application(session, application_id) if 0 < application_id < 2**62 else None
     if row is None or not actor.may_read_organisation(row.organisation_id):
         raise VoucherNotFound(f"application {application_id} does not exist")
     return row

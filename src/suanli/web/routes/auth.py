@@ -39,6 +39,8 @@ WORK = {
     "jobs_queued": N_("jobs queued"),
     "vouchers_expiring": N_("voucher wallets expiring within 30 days"),
     "own_applications_pending": N_("own applications awaiting a decision"),
+    "documents_requested": N_("applications that need more documents"),
+    "applications_awaiting_documents": N_("applications waiting for the applicant's documents"),
     "orders_running": N_("orders running on your centers"),
 }
 
