@@ -108,7 +108,9 @@ APPLICATIONS = [
     ("maker-admin", "AI短视频创作工具", "media", 20_000, "granted"),
     ("casit-admin", "电网负荷预测大模型", "energy", 300_000, "expert-reviewed"),  # awaits the officer
     ("rongsuan-admin", "中小企业算力撮合服务", "finance", 50_000, "submitted"),  # awaits the reviewer
+    ("yilian-admin", "病理切片分析模型微调", "healthcare", 80_000, "documents-requested"),  # 需补充材料
 ]
+DOCUMENTS_ASKED = "立项批复未加盖单位公章，请上传盖章版本，并补充项目预算明细。"
 REFUSED = ("jinjiang-admin", "重工装备视觉质检", "manufacturing", 500_000)
 RESERVE_FUNDS = {"nscc-chengdu": 50_000, "chengdu-aicc": 2_000}  # yuan placed with designated providers
 
@@ -201,7 +203,10 @@ def _voucher_program(session: Session, providers: dict[str, int], data_dir: Path
         application = vouchers.apply(session, command=command, actor=_principal(session, username))
         if data_dir is not None:
             _upload_approval(session, application.id, username, project, yuan, data_dir)
-        if reached != "submitted":
+        if reached == "documents-requested":
+            vouchers.request_documents(session, application_id=application.id, actor=reviewer,
+                                       reason=DOCUMENTS_ASKED, kinds=["project_approval"])
+        elif reached != "submitted":
             vouchers.review(session, application_id=application.id, actor=reviewer, approve=True, score=85,
                             comment="材料齐全，项目可行")
         if reached == "granted":

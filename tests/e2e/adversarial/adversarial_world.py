@@ -171,6 +171,14 @@ def _vouchers(w: World) -> None:
                           headers=api.auth(admin))
         assert document.status_code == 201, document.text
         w.ids[tenant]["document_id"] = document.json()["id"]
+        # A request for more documents (需补充材料), answered, so the application goes on to its grant.
+        asked = c.post(f"/api/v1/applications/{application}/document-requests", json={"reason": "请补充材料"},
+                       headers=api.auth("officer"))
+        assert asked.status_code == 201, asked.text
+        w.ids[tenant]["request_id"] = asked.json()["id"]
+        answered = c.post(f"/api/v1/applications/{application}/document-requests/{asked.json()['id']}/answer",
+                          json={}, headers=api.auth(admin))
+        assert answered.status_code == 200, answered.text
         for officer, review in (("officer", {"approve": True, "score": 80}), ("officer2", {"approve": True})):
             reviewed = c.post(f"/api/v1/applications/{application}/reviews", json=review, headers=api.auth(officer))
             assert reviewed.status_code == 201, reviewed.text

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from suanli.db.models.organisations import OrganisationRow
 from suanli.db.models.vouchers import (
     VoucherApplicationRow,
+    VoucherDocumentRequestRow,
     VoucherDocumentRow,
     VoucherGrantRow,
     VoucherProgramRow,
@@ -22,7 +23,8 @@ from suanli.db.repositories import web as web_repo
 from suanli.domain.organisations import Principal
 from suanli.domain.vouchers.errors import VoucherNotFound
 from suanli.domain.vouchers.program import ReviewStage
-from suanli.services.vouchers.documents import list_documents
+from suanli.services.vouchers.document_requests import document_requests, may_answer, may_request
+from suanli.services.vouchers.documents import OPEN_APPLICATION, list_documents
 from suanli.services.vouchers.programs import program_of
 from suanli.services.vouchers.reads import get_application
 
@@ -45,6 +47,17 @@ class ApplicationDetail:
     stages: Sequence[StageAct]
     grant: VoucherGrantRow | None
     documents: Sequence[VoucherDocumentRow] = ()  # the uploaded evidence files (issue 14)
+    requests: Sequence[DocumentRequest] = ()  # reviewers' requests for more documents (需补充材料), oldest first
+    may_request: bool = False  # the viewer may ask for more documents now
+    may_upload: bool = False  # the viewer is the applicant's administrator and the application is open
+    open_request: DocumentRequest | None = None  # the request the application waits on
+
+
+@dataclass
+class DocumentRequest:
+    row: VoucherDocumentRequestRow
+    requested_by: str
+    answered_by: str | None
 
 
 def application_detail(session: Session, *, principal: Principal, application_id: int) -> ApplicationDetail:
@@ -58,6 +71,13 @@ def application_detail(session: Session, *, principal: Principal, application_id
     stages = [StageAct(stage, reviews.get(stage.name), people.get(reviews[stage.name].user_id) if stage.name in reviews else None)
               for stage in program_of(program).review_stages]
     applicant = web_repo.organisation_names(session, [application.organisation_id])[application.organisation_id]
+    asked = document_requests(session, application_id=application.id, actor=principal)
+    names = web_repo.usernames(session, [r.requested_by for r in asked] + [r.answered_by for r in asked if r.answered_by])
+    requests = [DocumentRequest(r, names.get(r.requested_by, ""), names.get(r.answered_by) if r.answered_by else None)
+                for r in asked]
     return ApplicationDetail(application, applicant, people.get(application.applicant_user_id, ""), program, stages,
                              repo.grant_of(session, application.id),
-                             list_documents(session, actor=principal, application_id=application.id))
+                             list_documents(session, actor=principal, application_id=application.id), requests,
+                             may_request(session, application=application, actor=principal),
+                             may_answer(application, principal) and application.status in OPEN_APPLICATION,
+                             next((r for r in requests if r.row.answered_at is None), None))

@@ -115,3 +115,19 @@ def document_requests(session: Session, *, application_id: int, actor: Principal
     if application is None or not actor.may_read_organisation(application.organisation_id):
         raise VoucherNotFound(f"application {application_id} does not exist")
     return requests_repo.requests_of(session, application.id)
+
+
+def may_request(session: Session, *, application: VoucherApplicationRow, actor: Principal) -> bool:
+    """Would `request_documents` accept this reviewer now? (Pages show the form only then.)"""
+    if application.status not in UNDER_REVIEW or not actor.may_read_organisation(application.organisation_id):
+        return False
+    program = program_of(program_row(session, application.program_id))
+    done = [ReviewAct(r.stage, r.user_id) for r in repo.reviews_of(session, application.id) if r.approve]
+    stage, verdict = check_review(program, done=done, actor=actor, applicant_organisation_id=application.organisation_id,
+                                  approve=False)
+    return stage is not None and verdict.allowed
+
+
+def may_answer(application: VoucherApplicationRow, actor: Principal) -> bool:
+    """Is `actor` the applicant's administrator, who uploads evidence and answers requests?"""
+    return actor.organisation_id == application.organisation_id and actor.role in ANSWERERS
