@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from suanli.cli import client
+from suanli.cli import client, document_requests
 from suanli.cli.common import (
     Column,
     Format,
@@ -39,6 +39,9 @@ app.add_typer(program_app, name="program")
 app.add_typer(contract_app, name="contract")
 app.add_typer(claim_app, name="claim")
 app.add_typer(document_app, name="document")
+app.command("ask-documents")(document_requests.ask)
+app.command("answer-documents")(document_requests.answer)
+app.command("document-requests")(document_requests.listing)
 As = Annotated[str, typer.Option("--as", hidden=True, help="(old spelling) must be the signed-in user")]
 PROGRAM_COLUMNS = [Column("id", "id"), Column("code", "code"), Column("名称", "title_zh"), Column("status", "status"),
                    Column("side", "side"), Column("budget", "budget_fen", money=True),

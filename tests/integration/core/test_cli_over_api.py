@@ -278,3 +278,29 @@ def test_a_budget_deposit_in_yuan_is_idempotent_by_its_key_and_only_for_money_ro
     assert moved == [100000, 100000]  # one balanced transfer of ¥1,000.00, not two
     reserves = cli("voucher", "reserves", "1", "-o", "json")
     assert reserves.exit_code == 0 and isinstance(json.loads(reserves.output), list)
+
+
+def test_a_reviewer_asks_for_documents_and_the_applicant_uploads_and_answers(server: Server, cli: Cli,
+                                                                            tmp_path: Path) -> None:
+    cli.login(server, "reviewer")
+    listed = json.loads(cli("voucher", "applications", "-o", "json").output)
+    app_id = str(next(a["id"] for a in listed if a["project"] == "中小企业算力撮合服务"))
+    bad_kind = cli("voucher", "ask-documents", app_id, "--reason", "x", "--kind", "passport")
+    assert bad_kind.exit_code == 2
+    asked = cli("voucher", "ask-documents", app_id, "--reason", "请补充服务合同", "--kind", "contract", "-o", "json")
+    assert asked.exit_code == 0, asked.output
+    request = json.loads(asked.output)
+    assert request["kinds"] == ["contract"] and request["application_status"] == "needs_documents"
+    again = cli("voucher", "ask-documents", app_id, "--reason", "again")
+    assert again.exit_code == 1 and "[voucher-conflict]" in one_line(again.output)
+
+    cli.login(server, "rongsuan-admin")
+    early = cli("voucher", "answer-documents", app_id, str(request["id"]))
+    assert early.exit_code == 1 and "contract" in one_line(early.output)
+    contract = tmp_path / "服务合同.pdf"
+    contract.write_bytes(b"%PDF-1.4 contract")
+    assert cli("voucher", "document", "upload", str(contract), "--kind", "contract", "--application", app_id).exit_code == 0
+    answered = cli("voucher", "answer-documents", app_id, str(request["id"]), "--note", "已上传")
+    assert answered.exit_code == 0 and "back to submitted" in answered.output, answered.output
+    shown = cli("voucher", "document-requests", app_id, "-o", "csv")
+    assert shown.exit_code == 0 and "请补充服务合同" in shown.output and "已上传" in shown.output
