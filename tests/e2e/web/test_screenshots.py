@@ -19,7 +19,8 @@ pytestmark = pytest.mark.browser
 OUT = os.environ.get("SUANLI_SCREENSHOTS")
 INBOX = ["/notifications", "/notifications/settings"]
 ROLES = {"zhixing-admin": ["/jobs/1", "/applications/1", *INBOX], "uestc-student": [*INBOX],
-         "officer": ["/programs/1", "/applications/1", "/awards/applications", *INBOX], "finance": [*INBOX], "nscc": [*INBOX],
+         "officer": ["/programs/1", "/applications/1", "/applications/7", "/awards/applications", *INBOX],
+         "yilian-admin": ["/applications/7"],  # the demo's application parked for documents (需补充材料) "finance": [*INBOX], "nscc": [*INBOX],
          "operator": [*INBOX], "auditor": ["/audit/receipt/1", *INBOX]}
 WIDTHS = (390, 1366)
 only = {r for r in os.environ.get("SUANLI_SCREENSHOT_ROLES", "").split(",") if r}
