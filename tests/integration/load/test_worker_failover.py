@@ -11,15 +11,12 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from suanli.config import Settings
-from suanli.db.engine import make_engine
-from suanli.db.models import Base
 from suanli.db.models.jobs import JobRow, UsageRecordRow
 from suanli.db.models.ledger import LedgerChargeRow, LedgerTransferRow
 from suanli.db.uow import unit_of_work
@@ -35,14 +32,8 @@ JOBS = 8
 
 
 @pytest.fixture
-def db_url(postgres_database: str) -> Iterator[str]:
-    """PostgreSQL only: this is the several-processes-on-one-server case."""
-    yield postgres_database
-    engine = make_engine(postgres_database)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+def db_url(postgres_url: str) -> str:
+    return postgres_url
 
 
 def _worker(settings: Settings, db_url: str, log: Path) -> subprocess.Popen[bytes]:
