@@ -75,3 +75,29 @@ def test_the_platform_computes_organisations_cities_device_hours_and_utilisation
         assert utilisation[2024][0] == Decimal("0.01")  # 12 of 18 x 8,784 h (2024 is a leap year)
         with pytest.raises(InvalidInput, match="computed by the platform"):
             service.enter_figure(s, actor=actor, code="platform-utilisation", period="2024", value="50")
+
+
+def test_subsidies_paid_are_the_years_standing_redemptions_and_a_clawback_takes_its_amount_out(
+        sessions: sessionmaker[Session]) -> None:
+    from suanli.db.models.vouchers import VoucherRedemptionRow
+    from suanli.db.repositories.organisations import user_by_username
+    from suanli.services.demo import load_demo
+    from suanli.services.vouchers import clawback
+
+    with unit_of_work(sessions) as s:
+        load_demo(s)
+    with unit_of_work(sessions) as s:
+        redemptions = s.scalars(select(VoucherRedemptionRow).order_by(VoucherRedemptionRow.id)).all()
+        assert len(redemptions) >= 2, "the demo redeems vouchers"
+        year = redemptions[0].created_at.year
+        total = sum(r.amount_fen for r in redemptions if r.created_at.year == year)
+        assert service.platform_value(s, "subsidies_paid_yuan", year) == Decimal(total) / 100
+        last_year = redemptions[-1]
+        last_year.created_at = last_year.created_at.replace(year=year - 1)  # one paid the year before
+        officer = principal_of(user_by_username(s, "officer"))  # type: ignore[arg-type]
+        clawed = clawback(s, redemption_id=redemptions[0].id, actor=officer, reason="重复申领")
+        assert clawed is not None
+        s.flush()
+        expected = total - redemptions[0].amount_fen - last_year.amount_fen
+        assert service.platform_value(s, "subsidies_paid_yuan", year) == Decimal(expected) / 100
+        assert service.platform_value(s, "subsidies_paid_yuan", year - 1) == Decimal(last_year.amount_fen) / 100
