@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from suanli.cli.main import app as cli
+from suanli.db.models.organisations import UserRow
 from suanli.db.models.vouchers import VoucherGrantRow, VoucherRedemptionRow
 from suanli.db.uow import unit_of_work
 from suanli.domain.audit.errors import ReceiptPending
@@ -23,8 +24,11 @@ from suanli.domain.audit.receipts import verify_receipt
 from suanli.domain.audit.signing import Signer, public_key_pem
 from suanli.services import audit
 from suanli.services import vouchers as svc
+from suanli.services.accounts import hash_password
+from suanli.web.common import TOKEN_COOKIE
 
 KEY = Signer.generate()
+PASSWORD = "Receipts-2026-pass"
 DAY = date(2023, 3, 1)
 PROGRAMS = Path(__file__).resolve().parents[3] / "examples" / "programs"
 
@@ -123,3 +127,36 @@ def test_receipts_read_later_verify_offline_and_a_row_that_keeps_a_seq_still_rea
         old_shape = svc.grant_receipt(s, application_id=application_id, signer=KEY)
     assert old_shape["leaf_index"] == placed.seq and old_shape["event"]["kind"] == "voucher.grant_approved"
     verify_offline(old_shape, tmp_path, "grant")
+
+
+def test_the_vouchers_page_says_a_receipt_is_being_written_until_the_sequencer_places_it(
+        engine: Engine, sessions: sessionmaker[Session], world, metered, api) -> None:  # type: ignore[no-untyped-def]
+    postgres_only(engine)
+    with unit_of_work(sessions) as s:  # the log's state row exists
+        audit.record_event(s, kind="test.opened", subject="log", payload={})
+    with unit_of_work(sessions) as s:
+        audit.catch_up(s)
+        s.get(UserRow, world.sme_admin.user_id).password_hash = hash_password(PASSWORD)
+    signed_in = api.client.post("/api/v1/auth/login", json={"username": "sme", "password": PASSWORD})
+    api.client.cookies.set(TOKEN_COOKIE, signed_in.json()["token"])
+    with unit_of_work(sessions) as s:
+        audit.record_event(s, kind="test.batch", subject="held", payload={})
+    sequencer = sessions()
+    assert len(audit.sequence_pending(sequencer)) == 1  # holds the log lock: nothing more is placed
+    try:
+        _, redemption_id = grant_and_redeem(sessions, world, metered)
+        page = api.client.get("/vouchers", headers={"Accept-Language": "zh-CN"})
+        assert page.status_code == 200
+        assert '<span data-testid="receipt-pending">正在写入审计日志</span>' in page.text
+    finally:
+        sequencer.commit()
+        sequencer.close()
+    with unit_of_work(sessions) as s:
+        audit.catch_up(s)
+        redemption = s.get(VoucherRedemptionRow, redemption_id)
+        assert redemption is not None
+        placed = audit.event_of_outbox(s, outbox_id=redemption.receipt["outbox_id"])
+        assert placed is not None
+    page = api.client.get("/vouchers", headers={"Accept-Language": "zh-CN"})
+    assert "receipt-pending" not in page.text and f">#{placed.seq}</small>" in page.text
+    assert f'href="/api/v1/redemptions/{redemption_id}/receipt"' in page.text

@@ -188,23 +188,19 @@ def open_objections(session: Session, *, principal: Principal) -> list[ExchangeO
     return list(repo.open_objections(session))
 
 
-LOG_REFERENCE_KEYS = ("seq", "outbox_id")
-
-
 def document(session: Session, *, row: ExchangeCertificateRow, signer: Signer, wait_s: float = 2.0) -> dict[str, Any]:
     """The certificate as handed out: body, signature and a receipt proving the log holds its issuance,
     against the log's newest head (signed now when none covers it yet, so no head is signed by any
     key but the serving one). Waits at most `wait_s` for the sequencer (else ReceiptPending)."""
-    stored = row.document
-    receipt = receipt_of_reference(session, reference=stored, wait_s=wait_s, signer=signer)
-    return {**{k: v for k, v in stored.items() if k not in LOG_REFERENCE_KEYS}, "receipt": receipt}
+    receipt = receipt_of_reference(session, reference=row.document, wait_s=wait_s, signer=signer)
+    return {**row.document, "receipt": receipt}
 
 
 def issued(row: ExchangeCertificateRow) -> dict[str, Any]:
-    """The certificate as its issuing request answers it: body and signature, and the outbox id of its
+    """The certificate as its issuing request answers it: body, signature and the outbox id of its
     issuance event instead of a receipt (the event is placed in the log after COMMIT; the receipt
     comes with the certificate read later)."""
-    return {k: v for k, v in row.document.items() if k != "seq"}
+    return dict(row.document)
 
 
 def certificate(session: Session, *, version_id: int) -> ExchangeCertificateRow:
