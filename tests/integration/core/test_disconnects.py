@@ -7,6 +7,7 @@ sends no `SELECT 1`."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, event, text
@@ -33,7 +34,7 @@ def kill_others(killer: Engine) -> int:
                                   "WHERE datname = current_database() AND pid <> pg_backend_pid()")).all())
 
 
-def test_a_connection_killed_in_the_pool_is_replaced_and_the_next_request_succeeds(api, killer) -> None:  # type: ignore[no-untyped-def]
+def test_a_connection_killed_in_the_pool_is_replaced_and_the_next_request_succeeds(api: Any, killer: Engine) -> None:
     org = api.organisation("chengdu-lab")
     admin = api.user("lab-admin", Role.ORG_ADMIN, org)
     assert api.client.get("/api/v1/auth/me", headers=admin).status_code == 200  # a connection waits in the pool
@@ -44,7 +45,7 @@ def test_a_connection_killed_in_the_pool_is_replaced_and_the_next_request_succee
         assert answer.json()["username"] == "lab-admin"
 
 
-def test_a_connection_killed_mid_transaction_is_a_503_to_retry_and_the_retry_succeeds(api, killer) -> None:  # type: ignore[no-untyped-def]
+def test_a_connection_killed_mid_transaction_is_a_503_to_retry_and_the_retry_succeeds(api: Any, killer: Engine) -> None:
     with pytest.raises(ServiceBusy) as busy, unit_of_work(api.sessions) as s:
         s.execute(text("SELECT 1"))  # the transaction has begun on its connection
         kill_others(killer)
@@ -55,10 +56,15 @@ def test_a_connection_killed_mid_transaction_is_a_503_to_retry_and_the_retry_suc
         assert s.execute(text("SELECT 2")).scalar() == 2
 
 
-def test_a_checkout_sends_no_ping(api, killer, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_checkout_sends_no_ping(api: Any, killer: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     engine = api.sessions.kw["bind"]
     pings: list[object] = []
-    monkeypatch.setattr(engine.dialect, "do_ping", lambda connection: pings.append(connection) or True)
+
+    def ping(connection: object) -> bool:
+        pings.append(connection)
+        return True
+
+    monkeypatch.setattr(engine.dialect, "do_ping", ping)
     sent: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda _c, _cur, statement, *_a: sent.append(statement))
     for n in range(3):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select, text
@@ -38,7 +39,7 @@ def postgres_only(engine: Engine) -> None:
         pytest.skip("SQLite has one writer: two write transactions never overlap there")
 
 
-def grant_and_redeem(sessions: sessionmaker[Session], world, metered) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def grant_and_redeem(sessions: sessionmaker[Session], world: Any, metered: Any) -> tuple[int, int]:
     """Approve a grant and redeem a bill against it, each in a transaction that may wait for no lock
     longer than half a second (the log lock held elsewhere would fail them)."""
     with unit_of_work(sessions) as s:
@@ -66,7 +67,7 @@ def _fail_fast(session: Session) -> None:
         session.execute(text("SET LOCAL lock_timeout = '500ms'"))
 
 
-def verify_offline(receipt: dict, tmp_path: Path, name: str) -> None:  # type: ignore[type-arg]
+def verify_offline(receipt: dict[str, Any], tmp_path: Path, name: str) -> None:
     """The receipt as an auditor receives it (plain JSON), checked with the public key alone, by the
     domain verifier and by `suanli audit verify-receipt`."""
     receipt = json.loads(json.dumps(receipt))
@@ -79,7 +80,7 @@ def verify_offline(receipt: dict, tmp_path: Path, name: str) -> None:  # type: i
 
 
 def test_a_grant_and_a_redemption_commit_while_a_sequencer_holds_the_log_lock(
-        engine: Engine, sessions: sessionmaker[Session], world, metered, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        engine: Engine, sessions: sessionmaker[Session], world: Any, metered: Any, tmp_path: Path) -> None:
     postgres_only(engine)
     with unit_of_work(sessions) as s:  # the log's state row exists and nothing waits
         audit.record_event(s, kind="test.opened", subject="log", payload={})
@@ -113,7 +114,7 @@ def test_a_grant_and_a_redemption_commit_while_a_sequencer_holds_the_log_lock(
 
 
 def test_receipts_read_later_verify_offline_and_a_row_that_keeps_a_seq_still_reads(
-        sessions: sessionmaker[Session], world, metered, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        sessions: sessionmaker[Session], world: Any, metered: Any, tmp_path: Path) -> None:
     application_id, redemption_id = grant_and_redeem(sessions, world, metered)
     with unit_of_work(sessions) as s:
         receipt = svc.redemption_receipt(s, redemption_id=redemption_id, signer=KEY, wait_s=2)
@@ -130,7 +131,7 @@ def test_receipts_read_later_verify_offline_and_a_row_that_keeps_a_seq_still_rea
 
 
 def test_the_vouchers_page_says_a_receipt_is_being_written_until_the_sequencer_places_it(
-        engine: Engine, sessions: sessionmaker[Session], world, metered, api) -> None:  # type: ignore[no-untyped-def]
+        engine: Engine, sessions: sessionmaker[Session], world: Any, metered: Any, api: Any) -> None:
     postgres_only(engine)
     with unit_of_work(sessions) as s:  # the log's state row exists
         audit.record_event(s, kind="test.opened", subject="log", payload={})
