@@ -188,3 +188,15 @@ class UsageOut(BaseModel):
 class JobDetailOut(JobOut):
     events: list[JobEventOut]
     usage: list[UsageOut]
+
+
+def receipt_reference(stored: dict[str, Any] | None, url: str | None = None) -> dict[str, Any] | None:
+    """A row's audit receipt as a write or read answers it: what the row keeps (the outbox id of its
+    event; rows from before the outbox keep seq and leaf hash) and `url`, where the signed receipt is
+    handed out once the sequencer has placed the event (503 + Retry-After until then)."""
+    if not stored:
+        return None
+    if url is None:
+        url = (f"/api/v1/audit/outbox/{stored['outbox_id']}/receipt" if "outbox_id" in stored
+               else f"/api/v1/audit/events/{stored['seq']}/receipt")
+    return {**stored, "url": url}

@@ -10,10 +10,19 @@ PostgreSQL sessions of an engine built from settings (`engine_from_settings`) ca
 `statement_timeout` and `idle_in_transaction_session_timeout`, and the pool waits at most
 `db_pool_timeout_s` for a connection: under load a request fails fast instead of queueing behind a
 lock holder that can never finish (docs/operations-load.md).
+
+Disconnects cost no round trip on the hot path (no `pool_pre_ping`, which sent a `SELECT 1` on every
+checkout): a pooled connection is replaced after `pool_recycle_s`; at checkout a zero-timeout poll of
+its socket finds one the server closed while it sat in the pool (a restart, `pg_terminate_backend`,
+an idle timeout: the server's goodbye is waiting to be read), and the pool opens a fresh one in its
+place before any statement of the transaction ran; a connection lost in the middle of a transaction
+is invalidated by SQLAlchemy (the pool's older connections with it) and the request answers 503 with
+Retry-After (`busy_reason`), never a 500.
 """
 
 from __future__ import annotations
 
+import select
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -22,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 if TYPE_CHECKING:
@@ -40,6 +49,8 @@ class Limits:
     statement_timeout_ms: int = 0
     idle_in_transaction_timeout_ms: int = 0
     sqlite_busy_timeout_ms: int = 30000
+    # Below the usual server, proxy and firewall idle cut-offs (often one or two hours).
+    pool_recycle_s: int = 1800
 
 
 def limits_from(settings: Settings) -> Limits:
@@ -101,7 +112,7 @@ def make_engine(url: str, *, limits: Limits | None = None, **kwargs: Any) -> Eng
     kwargs.setdefault("pool_size", limits.pool_size)
     kwargs.setdefault("max_overflow", limits.max_overflow)
     kwargs.setdefault("pool_timeout", limits.pool_timeout_s)
-    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_recycle", limits.pool_recycle_s)
     options = [f"-c {name}={value}" for name, value in (
         ("lock_timeout", limits.lock_timeout_ms), ("statement_timeout", limits.statement_timeout_ms),
         ("idle_in_transaction_session_timeout", limits.idle_in_transaction_timeout_ms)) if value]
@@ -109,7 +120,29 @@ def make_engine(url: str, *, limits: Limits | None = None, **kwargs: Any) -> Eng
         connect_args = dict(kwargs.pop("connect_args", {}))
         connect_args["options"] = " ".join([connect_args.get("options", ""), *options]).strip()
         kwargs["connect_args"] = connect_args
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "checkout", _replace_if_closed_by_server)
+    return engine
+
+
+def _replace_if_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """At checkout: a pooled connection whose socket has something to read was closed by the server
+    (an idle connection in the pool is owed nothing else), so the pool replaces it with a fresh one
+    (it retries a checkout that raises DisconnectionError) before the transaction sends anything."""
+    if _server_hung_up(dbapi_connection):
+        raise DisconnectionError("the server closed this pooled connection")
+
+
+def _server_hung_up(dbapi_connection: Any) -> bool:
+    if not hasattr(select, "poll"):  # no poll(2) (Windows): the disconnect shows at the first statement
+        return False
+    try:
+        fd = dbapi_connection.fileno()
+    except Exception:  # noqa: BLE001 - a closed or broken connection has no socket: replace it
+        return True
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))  # readable, hung up or in error: the server said goodbye
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -210,6 +243,8 @@ def busy_reason(exc: BaseException) -> str | None:
                 "25P03": "the transaction stayed idle too long"}.get(state, "too many database connections")
     if isinstance(exc, OperationalError) and "database is locked" in str(exc.orig):
         return "the database is locked by another writer"
+    if exc.connection_invalidated:  # lost mid-transaction: the pool has replaced it for the retry
+        return "the database connection was lost"
     return None
 
 

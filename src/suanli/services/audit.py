@@ -110,16 +110,10 @@ def record_events(session: Session,
     return [PendingEvent(outbox_id, kind, subject) for outbox_id, (kind, subject, *_rest) in zip(ids, rows, strict=True)]
 
 
-def record_sequenced(session: Session, *, kind: str, subject: str, payload: Mapping[str, Any],
-                     organisation_id: int | None = None) -> RecordedEvent:
-    """Append one event and sequence it now, in this transaction: for the few callers that must store
-    the event's seq with their own change (this takes the log lock until COMMIT, as every append did
-    before the outbox; money paths use `record_event`)."""
-    pending = record_event(session, kind=kind, subject=subject, payload=payload, organisation_id=organisation_id)
-    for recorded in catch_up(session):
-        if recorded.outbox_id == pending.outbox_id:
-            return recorded
-    raise LogInconsistent(f"outbox entry {pending.outbox_id} was not sequenced by its own transaction")
+def log_reference(pending: PendingEvent) -> dict[str, Any]:
+    """What a row keeps of the event that is its receipt: the outbox id (its seq comes after COMMIT;
+    `receipt_of_reference` turns either shape into a signed receipt)."""
+    return {"outbox_id": pending.outbox_id}
 
 
 # --- the sequencer ----------------------------------------------------------------------------------
@@ -353,13 +347,56 @@ def receipt_for_outbox(session: Session, *, outbox_id: int, wait_s: float, signe
         except DBAPIError as exc:
             if busy_reason(exc) is None:
                 raise
-            raise ReceiptPending(f"audit event {outbox_id} of the outbox is not sequenced yet; retry in "
-                                 f"{RECEIPT_RETRY_AFTER_S} s", retry_after_s=RECEIPT_RETRY_AFTER_S,
+            raise ReceiptPending(f"audit event {outbox_id} of the outbox is not sequenced yet (it is being "
+                                 f"written to the audit log); retry in {RECEIPT_RETRY_AFTER_S} s",
+                                 retry_after_s=RECEIPT_RETRY_AFTER_S,
                                  outbox_id=outbox_id) from None
         row = event_of_outbox(session, outbox_id=outbox_id)
     if row is None or not visible(row):
         raise EventNotFound(f"no audit event with outbox id {outbox_id}")
     return issue_receipt(session, seq=int(row.seq), signer=signer)
+
+
+def receipt_of_reference(session: Session, *, reference: Mapping[str, Any] | None, wait_s: float,
+                         signer: Signer | None = None) -> dict[str, Any] | None:
+    """The signed receipt a row's stored reference points to: `{"outbox_id": N}` (written since the
+    outbox, resolved with a bounded wait: ReceiptPending while the sequencer has not placed it) or the
+    older `{"seq": N, ...}` (sequenced in the business transaction). None when the row keeps neither."""
+    if reference and "outbox_id" in reference:
+        return receipt_for_outbox(session, outbox_id=int(reference["outbox_id"]), wait_s=wait_s, signer=signer)
+    if reference and "seq" in reference:
+        return issue_receipt(session, seq=int(reference["seq"]), signer=signer)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class LogPlace:
+    """Where the event a row refers to stands in the log, for a page: its seq and leaf hash once
+    sequenced, None for both while it waits in the outbox."""
+
+    seq: int | None
+    leaf_hash: str | None
+
+    @property
+    def pending(self) -> bool:
+        return self.seq is None
+
+
+def places_of(session: Session, references: Sequence[Mapping[str, Any] | None]) -> list[LogPlace | None]:
+    """The log place of each stored reference (None where a row keeps none), with one query and no
+    lock: a page shows "being written to the audit log" for a pending one instead of waiting."""
+    outbox_ids = [int(r["outbox_id"]) for r in references if r and "outbox_id" in r]
+    placed = repo.places_of_outbox(session, outbox_ids) if outbox_ids else {}
+    places: list[LogPlace | None] = []
+    for reference in references:
+        if reference and "outbox_id" in reference:
+            found = placed.get(int(reference["outbox_id"]))
+            places.append(LogPlace(found[0], found[1].hex()) if found else LogPlace(None, None))
+        elif reference and "seq" in reference:
+            places.append(LogPlace(int(reference["seq"]), reference.get("leaf_hash")))
+        else:
+            places.append(None)
+    return places
 
 
 def event_of(row: AuditEvent) -> dict[str, Any]:

@@ -28,6 +28,7 @@ TITLES: dict[str, str] = {
     "backend-unavailable": N_("The center cannot be reached right now"),
     "backend-rejected": N_("The center refused the job"),
     "webhook-target-refused": N_("The webhook address is not allowed"),
+    "audit-receipt-pending": N_("Being written to the audit log"),
 }
 
 # Field names (form fields and the services' `field=`) as a reader knows them.
@@ -93,6 +94,8 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [(re.compile(p), m) for p, m in (
      N_("The webhook address points into a private or reserved network; the platform only sends to public "
         "addresses (an operator can allow an on-premise receiver).")),
     (r"^the webhook host .* cannot be resolved$", N_("The webhook's host name cannot be found; check the address.")),
+    (r"of the outbox is not sequenced yet",
+     N_("The receipt is being written to the audit log; reload the page in a moment.")),
 )]
 
 

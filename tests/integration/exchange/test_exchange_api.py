@@ -64,7 +64,11 @@ def test_a_dataset_goes_from_registration_through_notice_and_certificate_to_a_ve
     assert count(exchange, ExchangeObjectionRow) == 1
     certificate = c.post(f"/api/v1/exchange/versions/{vid}/certificate", headers=h("operator"))
     assert certificate.status_code == 201, certificate.text
-    cert = certificate.json()
+    issued = certificate.json()  # its issuance event is placed in the log after COMMIT: named by outbox id
+    assert "receipt" not in issued and issued["outbox_id"] > 0
+    cert = c.get(issued["receipt_url"]).json()  # the certificate with the log's receipt of its issuance
+    assert cert["receipt"]["event"]["kind"] == "exchange.certificate_issued"
+    assert cert["body"] == issued["body"] and cert["signature"] == issued["signature"]
     assert cert["body"]["sha256"] == hashlib.sha256(CSV).hexdigest()
     events = count(exchange, AuditEvent)
     assert_problem(c.post(f"/api/v1/exchange/versions/{vid}/certificate", headers=h("operator")), 409,

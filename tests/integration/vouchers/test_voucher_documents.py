@@ -15,6 +15,7 @@ from suanli.db.models.audit import AuditEvent
 from suanli.db.models.vouchers import VoucherReviewRow
 from suanli.db.uow import unit_of_work
 from suanli.domain.organisations import OrganisationType, Role
+from suanli.services import audit
 
 PROBLEM = "application/problem+json"
 PROGRAM = """\
@@ -120,9 +121,12 @@ def test_documents_are_content_addressed_audited_and_readable_by_reviewers_only(
     assert [p.name for p in (settings.data_dir / "documents").rglob("*") if p.is_file()] == [digest]  # stored once
 
     with unit_of_work(api.sessions) as s:
+        audit.catch_up(s)  # the upload answered its outbox id; the sequencer places the event after COMMIT
         events = s.scalars(select(AuditEvent).where(AuditEvent.kind == "voucher.document_uploaded")).all()
         assert len(events) == 2 and all(digest.encode() in e.canonical for e in events)
-    assert first.json()["receipt"]["seq"] == events[0].seq
+    receipt = first.json()["receipt"]
+    assert receipt["outbox_id"] == events[0].outbox_id
+    assert receipt["url"] == f"/api/v1/audit/outbox/{receipt['outbox_id']}/receipt"
 
     doc = first.json()["id"]
     listed = c.get(docs, headers=people["officer"])

@@ -341,20 +341,22 @@ def resolve_objection(objection_id: int, body: ResolutionIn, session: SessionDep
 def certify(version_id: int, session: SessionDep, settings: SettingsDep, principal: PrincipalDep) -> dict[str, Any]:
     signer = init_signer(settings.data_dir)
     row = service.certify(session, principal=principal, version_id=version_id, signer=signer)
-    return service.document(session, row=row, signer=signer)
+    # The issuance event is placed in the log after COMMIT: the answer names it by outbox id and
+    # points to the certificate's URL, which carries the receipt once it is placed.
+    return {**service.issued(row), "receipt_url": f"/api/v1/exchange/certificates/{row.number}"}
 
 
 @router.get("/versions/{version_id}/certificate")
 def get_certificate(version_id: int, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     row = service.certificate(session, version_id=version_id)
-    return service.document(session, row=row, signer=init_signer(settings.data_dir))
+    return service.document(session, row=row, signer=init_signer(settings.data_dir), wait_s=settings.receipt_wait_s)
 
 
 @router.get("/certificates/{number}")
 def certificate_by_number(number: Annotated[str, Path(max_length=32)], session: SessionDep,
                           settings: SettingsDep) -> dict[str, Any]:
     row = service.certificate_by_number(session, number=number)
-    return service.document(session, row=row, signer=init_signer(settings.data_dir))
+    return service.document(session, row=row, signer=init_signer(settings.data_dir), wait_s=settings.receipt_wait_s)
 
 
 @router.get("/disclosure", response_model=None)

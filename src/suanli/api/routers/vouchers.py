@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from suanli.api.deps import PageDep, PrincipalDep, SessionDep, SettingsDep, require_roles
+from suanli.api.schemas import receipt_reference
 from suanli.domain.organisations import Principal, Role
 from suanli.domain.vouchers import Side
 from suanli.domain.vouchers.disclosure import to_csv, to_xlsx
@@ -67,7 +68,7 @@ def _program_out(row: Any) -> ProgramOut:
     return ProgramOut(management_costs=program.management_costs, management_costs_fen=program.management_costs_fen(),
                       grantable_fen=program.grantable_fen(), id=row.id, code=row.code, year=row.year, title_zh=row.title_zh, title_en=row.title_en,
                       status=row.status, side=row.side_mode, budget_fen=row.budget_fen, granted_fen=row.granted_fen,
-                      budget_left_fen=service.budget_left(row), text_hash=row.text_hash, receipt=row.receipt)
+                      budget_left_fen=service.budget_left(row), text_hash=row.text_hash, receipt=receipt_reference(row.receipt))
 
 
 @router.post("/programs", status_code=201, response_model=ProgramOut)
@@ -177,7 +178,7 @@ def review(application_id: int, body: ReviewIn, session: SessionDep, reviewer: R
                          verified_scale_pflops_fp16=body.verified_scale_pflops_fp16)
     application = service.get_application(session, application_id=application_id, actor=reviewer)
     return ReviewOut(id=act.id, application_id=application_id, stage=act.stage, approve=act.approve,
-                     application_status=application.status, rules=act.rules, receipt=act.receipt)
+                     application_status=application.status, rules=act.rules, receipt=receipt_reference(act.receipt))
 
 
 class GrantOut(BaseModel):
@@ -193,7 +194,8 @@ class GrantOut(BaseModel):
 def get_grant(application_id: int, session: SessionDep, principal: PrincipalDep) -> GrantOut:
     grant = service.get_grant(session, application_id=application_id, actor=principal)
     return GrantOut(application_id=application_id, organisation_id=grant.organisation_id, amount_fen=grant.amount_fen,
-                    expires_on=grant.expires_on, rules=grant.rules, receipt=grant.receipt)
+                    expires_on=grant.expires_on, rules=grant.rules,
+                    receipt=receipt_reference(grant.receipt, f"/api/v1/applications/{application_id}/grant/receipt"))
 
 
 @router.get("/applications/{application_id}/grant/receipt")
@@ -202,7 +204,7 @@ def grant_receipt(application_id: int, session: SessionDep, settings: SettingsDe
     """The grant's audit receipt: inclusion proof and signed tree head, verifiable offline with
     `suanli audit verify-receipt RECEIPT --pubkey KEY`."""
     return service.grant_receipt(session, application_id=application_id, actor=principal,
-                                 signer=init_signer(settings.data_dir))
+                                 signer=init_signer(settings.data_dir), wait_s=settings.receipt_wait_s)
 
 
 class WalletOut(BaseModel):
@@ -245,7 +247,8 @@ class RedemptionOut(BaseModel):
 def _redemption_out(r: Any) -> RedemptionOut:
     return RedemptionOut(id=r.id, program_id=r.program_id, organisation_id=r.organisation_id, basis=r.basis,
                          side=r.side, kind=r.kind, provider=r.provider, order_amount_fen=r.order_amount_fen,
-                         amount_fen=r.amount_fen, status=r.status, rules=r.rules, receipt=r.receipt)
+                         amount_fen=r.amount_fen, status=r.status, rules=r.rules,
+                         receipt=receipt_reference(r.receipt, f"/api/v1/redemptions/{r.id}/receipt"))
 
 
 @router.get("/redemptions", response_model=list[RedemptionOut])
@@ -261,7 +264,7 @@ def redemption_receipt(redemption_id: int, session: SessionDep, settings: Settin
                        principal: PrincipalDep) -> dict[str, Any]:
     """The redemption's audit receipt (核销凭证), verifiable offline like a grant's."""
     return service.redemption_receipt(session, redemption_id=redemption_id, actor=principal,
-                                      signer=init_signer(settings.data_dir))
+                                      signer=init_signer(settings.data_dir), wait_s=settings.receipt_wait_s)
 
 
 class ContractClaimIn(Body):
@@ -292,7 +295,7 @@ class ClawbackIn(Body):
 @router.post("/redemptions/{redemption_id}/clawback", status_code=201)
 def clawback(redemption_id: int, body: ClawbackIn, session: SessionDep, officer: Officer) -> dict[str, Any]:
     row = service.clawback(session, redemption_id=redemption_id, actor=officer, reason=body.reason)
-    return {"redemption_id": redemption_id, "amount_fen": row.amount_fen, "receipt": row.receipt}
+    return {"redemption_id": redemption_id, "amount_fen": row.amount_fen, "receipt": receipt_reference(row.receipt)}
 
 
 @router.get("/programs/{program_id}/forecast")
@@ -462,7 +465,7 @@ def _document_out(row: Any) -> DocumentOut:
     return DocumentOut(id=row.id, organisation_id=row.organisation_id, application_id=row.application_id,
                        contract_id=row.contract_id, kind=row.kind, filename=row.filename,
                        content_type=row.content_type, size_bytes=row.size_bytes, sha256=row.sha256,
-                       receipt=row.receipt)
+                       receipt=receipt_reference(row.receipt))
 
 
 DocumentKind = Annotated[str, Form(description="contract | invoice | electricity_use | third_party_verification | "

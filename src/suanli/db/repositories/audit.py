@@ -160,6 +160,13 @@ def event_of_outbox(session: Session, outbox_id: int) -> AuditEvent | None:
     return session.scalar(select(AuditEvent).where(AuditEvent.outbox_id == outbox_id))
 
 
+def places_of_outbox(session: Session, outbox_ids: Sequence[int]) -> dict[int, tuple[int, bytes]]:
+    """(seq, leaf hash) of the log events these outbox entries became (those not sequenced yet are absent)."""
+    rows = session.execute(select(AuditEvent.outbox_id, AuditEvent.seq, AuditEvent.leaf_hash)
+                           .where(AuditEvent.outbox_id.in_(sorted(set(outbox_ids)))))
+    return {int(outbox_id): (int(seq), bytes(leaf)) for outbox_id, seq, leaf in rows}
+
+
 def advance_state(connection: Connection, *, old_size: int, old_frontier: bytes, new_size: int, new_frontier: bytes,
                   events: Sequence[tuple[int, str, str, int | None, bytes, bytes, int | None]], created_at: datetime,
                   nodes: Sequence[tuple[int, int, bytes]]) -> bool:

@@ -35,6 +35,7 @@ from suanli.services.exchange.review import (
     certificate_by_number,
     certify,
     document,
+    issued,
     lodge_objection,
     objections,
     open_objections,
@@ -48,8 +49,8 @@ from suanli.services.exchange.vouchers import EXCHANGE_PROVIDER
 __all__ = [
     "EXCHANGE_FEE_BP", "EXCHANGE_PROVIDER", "Download", "Placed", "add_version", "api_call", "apply_for_role",
     "approved_assessors", "catalogue", "certificate", "certificate_by_number", "certify", "compute_runs",
-    "create_product", "decide_role", "disclosure", "document", "download", "get_order", "get_product", "in_notice", "invoice",
-    "list_memberships", "list_orders", "lodge_objection", "my_products", "objections", "open_objections",
-    "place_order", "resolve_objection", "review_queue", "review_stage", "run_compute", "statistics", "steps",
-    "submit_for_review", "visible_versions",
+    "create_product", "decide_role", "disclosure", "document", "download", "get_order", "get_product", "in_notice",
+    "invoice", "issued", "list_memberships", "list_orders", "lodge_objection", "my_products", "objections",
+    "open_objections", "place_order", "resolve_objection", "review_queue", "review_stage", "run_compute",
+    "statistics", "steps", "submit_for_review", "visible_versions",
 ]

@@ -12,7 +12,7 @@ from suanli.db.repositories import exchange as repo
 from suanli.domain.errors import Forbidden
 from suanli.domain.exchange import ExchangeNotFound, MembershipStatus, TraderRole, VersionStatus
 from suanli.domain.organisations import Principal, Role
-from suanli.services.audit import record_event, record_sequenced
+from suanli.services.audit import log_reference, record_event
 
 ACTING_ROLES = (Role.ORG_ADMIN, Role.ORG_MEMBER, Role.PROVIDER_ADMIN)
 PUBLIC_STATUSES = frozenset({VersionStatus.IN_NOTICE.value, VersionStatus.REGISTERED.value})
@@ -26,10 +26,10 @@ def audit(session: Session, kind: str, subject: str, payload: dict[str, Any],
 
 def placed(session: Session, kind: str, subject: str, payload: dict[str, Any],
            organisation_id: int | None = None) -> dict[str, Any]:
-    """Append the step and sequence it now, keeping its place in the log with the caller's row (a signed
-    receipt for it is `services.audit.issue_receipt(seq=...)`; certificates carry theirs)."""
-    recorded = record_sequenced(session, kind=kind, subject=subject, payload=payload, organisation_id=organisation_id)
-    return {"seq": recorded.seq, "leaf_hash": recorded.leaf_hash.hex(), "tree_size": recorded.tree_size}
+    """Append the step to the outbox and return what the caller's row keeps of it, `{"outbox_id": N}`
+    (no log lock; `services.audit.receipt_of_reference` makes the signed receipt once it is placed)."""
+    return log_reference(record_event(session, kind=kind, subject=subject, payload=payload,
+                                      organisation_id=organisation_id))
 
 
 def is_operator(principal: Principal | None) -> bool:

@@ -39,8 +39,15 @@ from suanli.domain.exchange import (
 from suanli.domain.exchange.certificates import digest
 from suanli.domain.exchange.review import MAX_NOTICE_DAYS, MIN_NOTICE_DAYS, NOTICE_DAYS, required_stages
 from suanli.domain.organisations import Principal
-from suanli.services.audit import issue_receipt, record_sequenced
-from suanli.services.exchange.common import audit, org_name, require_operator, require_trader, version_for
+from suanli.services.audit import receipt_of_reference
+from suanli.services.exchange.common import (
+    audit,
+    org_name,
+    placed,
+    require_operator,
+    require_trader,
+    version_for,
+)
 
 
 def review_stage(session: Session, *, principal: Principal, version_id: int, stage: str, passed: bool,
@@ -140,10 +147,11 @@ def certify(session: Session, *, principal: Principal, version_id: int, signer: 
                             sha256=version.sha256, size_bytes=version.size_bytes, delivery_mode=product.delivery_mode,
                             pi_level=product.pi_level, licence=product.licence, issued_at=normalise(now, "issued_at"))
     document = sign_certificate(body, signer)
-    recorded = record_sequenced(session, kind="exchange.certificate_issued", subject=f"exchange_version:{version.id}",
-                            payload={"number": number, "sha256": version.sha256, "certificate_sha256": digest(body),
-                                     "key_id": signer.key_id}, organisation_id=product.supplier_organisation_id)
-    document["seq"] = recorded.seq  # the receipt is made when the certificate is read (see `document`)
+    # The receipt is made when the certificate is read (see `document`), once the sequencer placed
+    # the event: the certificate keeps its outbox id (older ones their seq) and takes no log lock.
+    document.update(placed(session, "exchange.certificate_issued", f"exchange_version:{version.id}",
+                           {"number": number, "sha256": version.sha256, "certificate_sha256": digest(body),
+                            "key_id": signer.key_id}, product.supplier_organisation_id))
     version.status = VersionStatus.REGISTERED.value
     product.registered = True
     return repo.add(session, ExchangeCertificateRow(version_id=version.id, product_id=product.id, number=number,
@@ -180,11 +188,19 @@ def open_objections(session: Session, *, principal: Principal) -> list[ExchangeO
     return list(repo.open_objections(session))
 
 
-def document(session: Session, *, row: ExchangeCertificateRow, signer: Signer) -> dict[str, Any]:
+def document(session: Session, *, row: ExchangeCertificateRow, signer: Signer, wait_s: float = 2.0) -> dict[str, Any]:
     """The certificate as handed out: body, signature and a receipt proving the log holds its issuance,
     against the log's newest head (signed now when none covers it yet, so no head is signed by any
-    key but the serving one)."""
-    return {**row.document, "receipt": issue_receipt(session, seq=int(row.document["seq"]), signer=signer)}
+    key but the serving one). Waits at most `wait_s` for the sequencer (else ReceiptPending)."""
+    receipt = receipt_of_reference(session, reference=row.document, wait_s=wait_s, signer=signer)
+    return {**row.document, "receipt": receipt}
+
+
+def issued(row: ExchangeCertificateRow) -> dict[str, Any]:
+    """The certificate as its issuing request answers it: body, signature and the outbox id of its
+    issuance event instead of a receipt (the event is placed in the log after COMMIT; the receipt
+    comes with the certificate read later)."""
+    return dict(row.document)
 
 
 def certificate(session: Session, *, version_id: int) -> ExchangeCertificateRow:

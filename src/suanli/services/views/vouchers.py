@@ -3,8 +3,8 @@ officers' program list, a program with its charts' facts, and the application qu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,7 @@ from suanli.db.repositories import vouchers as repo
 from suanli.db.repositories import web as web_repo
 from suanli.domain.errors import InvalidInput, NotFound
 from suanli.domain.organisations import Principal, Role
+from suanli.services.audit import LogPlace, places_of
 from suanli.services.views.common import require_role
 
 APPLICANTS = (Role.ORG_ADMIN, Role.PROVIDER_ADMIN, Role.ORG_MEMBER)
@@ -34,15 +35,20 @@ class OwnVouchers:
     applications: Sequence[VoucherApplicationRow]
     wallets: Sequence[VoucherWalletRow]
     redemptions: Sequence[VoucherRedemptionRow]
+    # Each redemption's place in the audit log (by id): seq and leaf hash, or pending while the
+    # sequencer has not placed its event yet; None for a row with no receipt.
+    receipt_places: Mapping[int, LogPlace | None] = field(default_factory=dict)
 
 
 def own_vouchers(session: Session, *, principal: Principal) -> OwnVouchers:
     """The signed-in organisation's voucher business (never another organisation's)."""
     require_role(principal, *APPLICANTS)
     org = principal.organisation_id
+    redemptions = repo.list_redemptions(session, organisation_id=org, limit=200)
+    places = places_of(session, [r.receipt for r in redemptions])
     return OwnVouchers(repo.list_programs(session), repo.list_applications(session, organisation_id=org, limit=200),
-                       repo.list_wallets(session, organisation_id=org),
-                       repo.list_redemptions(session, organisation_id=org, limit=200))
+                       repo.list_wallets(session, organisation_id=org), redemptions,
+                       {r.id: place for r, place in zip(redemptions, places, strict=True)})
 
 
 def list_programs(session: Session, *, principal: Principal) -> Sequence[VoucherProgramRow]:

@@ -1,5 +1,5 @@
 """Helpers every voucher (算力券) use case shares: organisation facts for the rules, the audit hooks
-(one that only appends, one that keeps a receipt), and ledger accounts by purpose."""
+(one that only appends, one that keeps a reference to its receipt), and ledger accounts by purpose."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from suanli.domain.ledger import AccountPurpose, OwnerKind
 from suanli.domain.organisations import OrganisationFacts, OrganisationType
 from suanli.domain.profile import ProfileFact
 from suanli.services import ledger
-from suanli.services.audit import record_event, record_sequenced
+from suanli.services.audit import log_reference, record_event
 
 
 def facts_of(org: OrganisationRow, profile: tuple[ProfileFact, ...] = ()) -> OrganisationFacts:
@@ -27,11 +27,11 @@ def audit_event(session: Session, kind: str, subject: str, payload: dict[str, An
 
 def placed_event(session: Session, kind: str, subject: str, payload: dict[str, Any],
                  organisation_id: int | None = None) -> dict[str, Any]:
-    """Append the event and sequence it now, to keep its place in the log with the row it is a receipt
-    of (the full signed receipt is `receipts.receipt_for`). This holds the log lock until COMMIT."""
-    recorded = record_sequenced(session, kind=kind, subject=subject, payload=payload, organisation_id=organisation_id)
-    return {"seq": recorded.seq, "leaf_hash": recorded.leaf_hash.hex(), "tree_size": recorded.tree_size,
-            "root_hash": recorded.root_hash.hex()}
+    """Append the event to the outbox and return what its row keeps as a receipt: `{"outbox_id": N}`.
+    No log lock is taken (the sequencer places it after COMMIT); the signed receipt is read later
+    (`receipts.grant_receipt` / `redemption_receipt`, or the outbox receipt URL)."""
+    return log_reference(record_event(session, kind=kind, subject=subject, payload=payload,
+                                      organisation_id=organisation_id))
 
 
 def ledger_account(session: Session, purpose: AccountPurpose, owner_kind: OwnerKind, owner_id: int | None,

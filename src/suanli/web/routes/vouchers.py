@@ -30,6 +30,7 @@ def _page(request: Request, session: Session, viewer: Principal, status: int = 2
                   open_programs=[p for p in own.programs if p.status == "open"],
                   titles={p.id: (p.title_zh if i18n.language(request) == "zh_CN" else p.title_en) for p in own.programs},
                   applications=own.applications, wallets=own.wallets, redemptions=own.redemptions,
+                  receipt_places=own.receipt_places,
                   msg_lang="zh" if i18n.language(request) == "zh_CN" else "en", names=page_names(request, session), **extra)
 
 
