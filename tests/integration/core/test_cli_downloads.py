@@ -14,20 +14,7 @@ from suanli.domain.ledger.periods import period_of
 from suanli.domain.organisations import OrganisationType, Role
 from suanli_testing import served
 
-PROGRAM = """\
-id: cli-downloads
-title: {zh: 测试, en: test}
-issuer: {zh: 局, en: bureau}
-year: 2026
-budget_fen: 100_000_000
-side: demand
-settlement: reimbursement
-apply_and_enjoy: true
-demand:
-  ratios: {compute: 20}
-orders: {through_platform: false}
-validity: {valid_days: 365}
-"""
+PROGRAM = (Path(__file__).resolve().parents[3] / "examples" / "programs" / "chengdu-2023.yaml").read_bytes()
 
 
 def one_line(result, code: int) -> str:  # type: ignore[no-untyped-def]
