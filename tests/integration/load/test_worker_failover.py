@@ -15,16 +15,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from suanli.config import Settings
 from suanli.db.engine import make_engine
-from suanli.db.models import Base
 from suanli.db.models.jobs import JobRow, UsageRecordRow
 from suanli.db.models.ledger import LedgerChargeRow, LedgerTransferRow
 from suanli.db.uow import unit_of_work
 from suanli.domain.organisations import Role
 from suanli.services import audit, settlement
+from suanli_testing import empty_postgres
 
 SRC = Path(__file__).resolve().parents[3] / "src"
 sys.path.insert(0, str(SRC.parent / "bench"))
@@ -39,9 +39,7 @@ def db_url(postgres_database: str) -> Iterator[str]:
     """PostgreSQL only: this is the several-processes-on-one-server case."""
     yield postgres_database
     engine = make_engine(postgres_database)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    empty_postgres(engine)
     engine.dispose()
 
 
