@@ -32,6 +32,20 @@ def postgres_admin_url() -> str | None:
     return url
 
 
+@pytest.fixture(autouse=True)
+def quick_password_hashes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id at its lightest cost for the passwords the tests create: each user made and signed in
+    otherwise costs a quarter of a second of hashing (the product's 64 MiB and three passes), and the
+    suite makes hundreds. The hashing and verifying code is the product's; only the cost written into
+    each new hash differs. Tests marked `product_password_hashes` (the password tests) keep the product's."""
+    if request.node.get_closest_marker("product_password_hashes") is None:
+        from argon2 import PasswordHasher
+
+        from suanli.services import accounts
+
+        monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
