@@ -14,14 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from suanli.db.engine import make_engine
 from suanli.db.migrate import upgrade
-from suanli.db.models import Base
 from suanli.db.uow import session_factory
-from suanli_testing import PASSWORD, SMALL_FEDERATION, migrated_postgres_database
+from suanli_testing import PASSWORD, SMALL_FEDERATION, empty_postgres, migrated_postgres_database
 
 POSTGRES_ENV = "SUANLI_TEST_POSTGRES_URL"
 
@@ -31,6 +30,20 @@ def postgres_admin_url() -> str | None:
     if not url and os.environ.get("CI"):
         raise RuntimeError(f"{POSTGRES_ENV} must be set in CI")
     return url
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id at its lightest cost for the passwords the tests create: each user made and signed in
+    otherwise costs a quarter of a second of hashing (the product's 64 MiB and three passes), and the
+    suite makes hundreds. The hashing and verifying code is the product's; only the cost written into
+    each new hash differs. Tests marked `product_password_hashes` (the password tests) keep the product's."""
+    if request.node.get_closest_marker("product_password_hashes") is None:
+        from argon2 import PasswordHasher
+
+        from suanli.services import accounts
+
+        monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture(scope="session")
@@ -51,12 +64,6 @@ def postgres_database() -> Iterator[str]:
         yield url
 
 
-def _empty_postgres(engine: Engine) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated, empty database URL: SQLite and PostgreSQL."""
@@ -68,7 +75,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     url = request.getfixturevalue("postgres_database")
     yield url
     engine = make_engine(url)
-    _empty_postgres(engine)
+    empty_postgres(engine)
     engine.dispose()
 
 

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from suanli.cli import client
-from suanli.cli.common import Column, Output, chosen, emit, fen_of_yuan, show_row, usage
+from suanli.cli.common import Column, Output, chosen, emit, fen_of_yuan, read_text, show_row, usage
 from suanli.domain.awards import parse_award_file
 from suanli.domain.errors import SuanliError
 from suanli.domain.money import format_yuan
@@ -92,13 +92,9 @@ def items(lang: Lang = "zh", output: Output = None) -> None:
 def load(file: Path, output: Output = None) -> None:
     """Load (or reload) an award program file (YAML) as a program officer; it is checked here first."""
     fmt = chosen(output)
+    text = read_text(file)
     try:
-        text = file.read_text(encoding="utf-8")
         parse_award_file(text)  # the same line-and-field error, before anything is sent
-    except OSError as err:
-        usage(f"cannot read {file}: {err.strerror}")
-    except UnicodeDecodeError:
-        usage(f"{file} is not UTF-8 text")
     except SuanliError as err:
         usage(f"{file}: {err.detail}")
     row = client.post("/api/v1/award-items", {"text": text})

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from suanli.cli.common import fail, usage
+from suanli.cli.common import fail, write_file
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 TIMEOUT_S = 30.0
@@ -134,14 +134,15 @@ def get_all(path: str, *, limit: int | None = None, **params: Any) -> list[Any]:
     return found
 
 
-def download(path: str, out: Path, *, authenticated: bool = True, **kwargs: Any) -> int:
-    """GET a file into `out`: a refusal is the API's one line (exit 1), a file that cannot be written a
-    usage error (exit 2). The number of bytes written."""
+def fetch(path: str, *, authenticated: bool = True, **kwargs: Any) -> bytes:
+    """GET a file's bytes: a refusal is the API's one line (exit 1)."""
     response = request("GET", path, raw=True, authenticated=authenticated, **kwargs)
     if response.status_code >= 400:
         fail(problem_line(response))
-    try:
-        out.write_bytes(response.content)
-    except OSError as err:
-        usage(f"cannot write {out}: {err.strerror}")
-    return len(response.content)
+    return bytes(response.content)
+
+
+def download(path: str, out: Path, *, authenticated: bool = True, **kwargs: Any) -> int:
+    """GET a file into `out`: a refusal is the API's one line (exit 1), a file that cannot be written a
+    usage error (exit 2). The number of bytes written."""
+    return write_file(out, fetch(path, authenticated=authenticated, **kwargs))

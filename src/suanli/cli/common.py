@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -38,6 +39,34 @@ def fail(message: str, code: int = REFUSED) -> NoReturn:
 def usage(message: str) -> NoReturn:
     """A command line that cannot be right whatever the server says: exit 2."""
     fail(message, USAGE)
+
+
+def read_file(path: Path) -> bytes:
+    """A file named on the command line, or a usage error (exit 2): the user named it, so the user can fix it."""
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        usage(f"cannot read {path}: {err.strerror}")
+
+
+def read_text(path: Path) -> str:
+    """A UTF-8 text file named on the command line (lines ending as `Path.read_text` reads them), or a
+    usage error (exit 2)."""
+    try:
+        text = read_file(path).decode("utf-8")
+    except UnicodeDecodeError:
+        usage(f"{path} is not UTF-8 text")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def write_file(path: Path, data: bytes) -> int:
+    """Write `data` to a file named on the command line (`--out`), or a usage error (exit 2). The bytes
+    written."""
+    try:
+        path.write_bytes(data)
+    except OSError as err:
+        usage(f"cannot write {path}: {err.strerror}")
+    return len(data)
 
 
 def print_json(data: Any) -> None:

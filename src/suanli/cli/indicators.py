@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from suanli.cli import client
-from suanli.cli.common import Column, Output, chosen, emit, show_row, usage
+from suanli.cli.common import Column, Output, chosen, emit, read_file, read_text, show_row, usage
 from suanli.domain.errors import SuanliError
 from suanli.domain.indicators import parse_indicator_file
 
@@ -66,13 +66,9 @@ def overview(year: Annotated[int | None, typer.Option("--year", min=2000, max=21
 def load(file: Path, output: Output = None) -> None:
     """Load (or update) the indicator definitions and targets from an indicator file (YAML), checked here first."""
     fmt = chosen(output)
+    text = read_text(file)
     try:
-        text = file.read_text(encoding="utf-8")
         parse_indicator_file(text)
-    except OSError as err:
-        usage(f"cannot read {file}: {err.strerror}")
-    except UnicodeDecodeError:
-        usage(f"{file} is not UTF-8 text")
     except SuanliError as err:
         usage(f"{file}: {err.detail}")
     row = client.request("PUT", "/api/v1/indicators", json={"text": text})
@@ -110,10 +106,7 @@ def import_sheet(file: Annotated[Path, typer.Argument(help="a .xlsx or .csv shee
     fmt = chosen(output)
     if file.suffix.lower() not in SHEETS:
         usage(f"{file}: the sheet must be .xlsx or .csv")
-    try:
-        data = file.read_bytes()
-    except OSError as err:
-        usage(f"cannot read {file}: {err.strerror}")
+    data = read_file(file)
     row = client.request("POST", "/api/v1/indicator-figures/import",
                          files={"file": (file.name, data, "application/octet-stream")})
     show_row(row, [Column("imported", "imported")], fmt, f"imported {row['imported']} figures from {file}")

@@ -10,7 +10,18 @@ from typing import Annotated, Any
 import typer
 
 from suanli.cli import client
-from suanli.cli.common import LOCAL_ADMIN, Column, JsonFlag, Output, chosen, console, emit, fail, usage
+from suanli.cli.common import (
+    LOCAL_ADMIN,
+    Column,
+    JsonFlag,
+    Output,
+    chosen,
+    console,
+    emit,
+    fail,
+    usage,
+    write_file,
+)
 from suanli.domain.errors import InvalidInput
 from suanli.domain.ledger.periods import check_month
 from suanli.domain.money import format_yuan
@@ -33,14 +44,6 @@ def _format(out: Path) -> str:
     if out.suffix.lower() not in (".csv", ".xlsx"):
         usage("--out must end in .csv or .xlsx")
     return out.suffix.lower()[1:]
-
-
-def _download(path: str, out: Path) -> None:
-    response = client.request("GET", path, params={"format": _format(out)}, raw=True)
-    if response.status_code >= 400:
-        fail(client.problem_line(response))
-    out.write_bytes(response.content)
-    console.print(f"wrote {out}")
 
 
 ACCOUNT_COLUMNS = [Column("id", "id"), Column("account", "code"), Column("name", "name"), Column("type", "type"),
@@ -78,7 +81,8 @@ def invoices(month: Month, organisation: Annotated[int | None, typer.Option("--o
     if out is not None:
         if len(found) != 1:
             fail(f"--out writes one invoice's lines and {len(found)} invoices match: name --organisation")
-        _download(f"/api/v1/ledger/invoices/{found[0]['id']}/export", out)
+        client.download(f"/api/v1/ledger/invoices/{found[0]['id']}/export", out, params={"format": _format(out)})
+        console.print(f"wrote {out}")
         return
     emit(found, INVOICE_COLUMNS, fmt, f"发票 Invoices {month}")
 
@@ -107,7 +111,7 @@ def _write_table(found: list[dict[str, Any]], out: Path, name: str) -> None:
     kind = _format(out)
     keys = [str(c.read) for c in STATEMENT_COLUMNS]  # every statement column reads a field by name
     rows: list[list[Any]] = [list(keys), *[[r.get(k) for k in keys] for r in found]]
-    out.write_bytes(settlement.to_xlsx(rows, name) if kind == "xlsx" else settlement.to_csv(rows))
+    write_file(out, settlement.to_xlsx(rows, name) if kind == "xlsx" else settlement.to_csv(rows))
     console.print(f"wrote {out}")
 
 

@@ -13,7 +13,17 @@ from typing import Annotated, Any
 import typer
 
 from suanli.cli import client
-from suanli.cli.common import Column, Output, chosen, emit, fen_of_yuan, short_time, show_row, usage
+from suanli.cli.common import (
+    Column,
+    Output,
+    chosen,
+    emit,
+    fen_of_yuan,
+    read_file,
+    short_time,
+    show_row,
+    usage,
+)
 from suanli.cli.quote import OPTION_COLUMNS
 from suanli.cli.quote import show as show_quote
 from suanli.domain.opportunities import KIND_NAMES_ZH, TRACK_NAMES_ZH, ItemKind, MatchOutcome, Track
@@ -137,10 +147,7 @@ def import_sheet(batch_id: int, file: Annotated[Path, typer.Argument(help="the b
     fmt = chosen(output)
     if file.suffix.lower() not in SHEETS:
         usage(f"{file}: the sheet must be .xlsx or .csv")
-    try:
-        data = file.read_bytes()
-    except OSError as err:
-        usage(f"cannot read {file}: {err.strerror}")
+    data = read_file(file)
     rows = client.request("POST", f"/api/v1/opportunity-batches/{batch_id}/items",
                           files={"file": (file.name, data, "application/octet-stream")})
     if fmt.value == "table":

@@ -14,7 +14,19 @@ from typing import Annotated, Any
 import typer
 
 from suanli.cli import client
-from suanli.cli.common import Column, Format, Output, chosen, console, emit, fail, fen_of_yuan, usage
+from suanli.cli.common import (
+    Column,
+    Format,
+    Output,
+    chosen,
+    console,
+    emit,
+    fail,
+    fen_of_yuan,
+    read_file,
+    usage,
+    write_file,
+)
 from suanli.domain.money import format_yuan
 
 contract_app = typer.Typer(help="Contracts (合同): declared by the buyer, confirmed (and confirmed paid) by the "
@@ -153,10 +165,7 @@ def upload(file: Annotated[Path, typer.Argument(help="the document")],
         usage("name exactly one of --application or --contract")
     if kind not in EVIDENCE:
         usage(f"--kind is one of {', '.join(EVIDENCE)}")
-    try:
-        data = file.read_bytes()
-    except OSError as err:
-        usage(f"cannot read {file}: {err.strerror}")
+    data = read_file(file)
     path = f"/api/v1/applications/{application}/documents" if application is not None \
         else f"/api/v1/contracts/{contract}/documents"
     media = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
@@ -182,10 +191,8 @@ def download(document_id: int, out: Annotated[Path, typer.Option("--out", help="
     import hashlib
 
     meta = client.get(f"/api/v1/documents/{document_id}")
-    response = client.request("GET", f"/api/v1/documents/{document_id}/content", raw=True)
-    if response.status_code >= 400:
-        fail(client.problem_line(response))
-    if hashlib.sha256(response.content).hexdigest() != meta["sha256"]:
+    content = client.fetch(f"/api/v1/documents/{document_id}/content")
+    if hashlib.sha256(content).hexdigest() != meta["sha256"]:  # checked before anything is written
         fail(f"document {document_id}: the downloaded bytes do not match the recorded SHA-256")
-    out.write_bytes(response.content)
+    write_file(out, content)
     console.print(f"document {document_id} written to {out} (sha256 {meta['sha256']})")

@@ -24,7 +24,9 @@ from suanli.cli.common import (
     emit,
     fail,
     fen_of_yuan,
+    read_file,
     usage,
+    write_file,
 )
 from suanli.cli.voucher_claims import claim_app, contract_app, document_app
 from suanli.domain.errors import SuanliError
@@ -60,11 +62,9 @@ def _acting(actor: str) -> None:
 def program_load(file: Path, actor: As = "") -> None:
     """Validate and load a program file (YAML) as a program officer."""
     _acting(actor)
+    data = read_file(file)
     try:
-        data = file.read_bytes()
         parse_program_file(data, str(file))  # the same one-line error, before anything is sent
-    except OSError as err:
-        usage(f"cannot read {file}: {err.strerror}")
     except SuanliError as err:
         usage(err.detail)
     row = client.request("POST", "/api/v1/programs", content=data,
@@ -78,9 +78,7 @@ def program_check(file: Path) -> None:
     """Validate a program file without a server or database: one line naming the file, line and field
     of the first errors (exit 2), e.g. a non-UTF-8 file, a duplicated key or an impossible date."""
     try:
-        program = parse_program_file(file.read_bytes(), str(file))
-    except OSError as err:
-        usage(f"cannot read {file}: {err.strerror}")
+        program = parse_program_file(read_file(file), str(file))
     except SuanliError as err:
         usage(err.detail)
     typer.echo(f"{file}: program {program.id} is valid")
@@ -91,7 +89,7 @@ def program_schema(out: Annotated[Path | None, typer.Option("--out")] = None) ->
     """Print (or write) the JSON Schema of program files."""
     text = json.dumps(program_json_schema(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     if out:
-        out.write_text(text)
+        write_file(out, text.encode("utf-8"))
     else:
         typer.echo(text, nl=False)
 
@@ -292,11 +290,8 @@ def disclosure(program_id: int, out: Annotated[Path, typer.Option("--out")], act
     if out.suffix not in (".csv", ".xlsx"):
         usage("--out must end in .csv or .xlsx")
     _acting(actor)
-    response = client.request("GET", f"/api/v1/programs/{program_id}/disclosure", raw=True,
-                              params={"format": out.suffix[1:], "publish": str(publish or bool(actor)).lower()})
-    if response.status_code >= 400:
-        fail(client.problem_line(response))
-    out.write_bytes(response.content)
+    client.download(f"/api/v1/programs/{program_id}/disclosure", out,
+                    params={"format": out.suffix[1:], "publish": str(publish or bool(actor)).lower()})
     console.print(f"disclosure list of program {program_id} written to {out}")
 
 

@@ -9,6 +9,7 @@ import inspect
 import logging
 from datetime import timedelta
 
+import pytest
 import structlog
 from sqlalchemy import select, update
 
@@ -18,6 +19,7 @@ from suanli.db.uow import unit_of_work
 from suanli.domain.organisations import Role
 from suanli.services import accounts
 
+pytestmark = pytest.mark.product_password_hashes  # the passwords here are hashed at the product's cost
 PROBLEM = "application/problem+json"
 PASSWORD = "correct-horse-42"  # tests/conftest.py signs users up with it
 LOGIN = "/api/v1/auth/login"

@@ -22,6 +22,7 @@ from suanli.domain.organisations import OrganisationType, Principal, Role
 from suanli.services import awards, profile
 from suanli.services.accounts import principal_of
 from suanli.services.organisations import create_organisation
+from suanli_testing import empty_postgres
 
 FILES = Path(__file__).resolve().parents[3] / "examples" / "awards"
 WAN = 1_000_000
@@ -86,13 +87,7 @@ def test_concurrent_claims_never_win_more_places_than_the_item_has(postgres_data
         assert places == list(range(1, 11)), places
         assert outcomes.count("won") == 10 and outcomes.count("full") == 6
     finally:
-        from sqlalchemy import text
-
-        with engine.begin() as conn:
-            from suanli.db.models import Base
-
-            tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        empty_postgres(engine)
         engine.dispose()
 
 

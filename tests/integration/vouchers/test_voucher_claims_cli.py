@@ -102,3 +102,7 @@ def test_contracts_claims_and_documents_from_the_command_line(api, tmp_path: Pat
         assert run("officer", "document", "get", str(document["id"]), "--out", str(back)).exit_code == 0
         assert back.read_bytes() == invoice.read_bytes()
         assert run("stranger", "document", "get", str(document["id"]), "--out", str(back)).exit_code == 1
+        unwritable = run("officer", "document", "get", str(document["id"]), "--out", str(tmp_path / "no" / "x.pdf"))
+        assert unwritable.exit_code == 2 and unwritable.output.startswith("error: cannot write"), unwritable.output
+        missing = run("buyer", "document", "upload", str(tmp_path / "none.pdf"), "--kind", "invoice", "--contract", cid)
+        assert missing.exit_code == 2 and missing.output.startswith("error: cannot read"), missing.output

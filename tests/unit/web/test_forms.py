@@ -16,11 +16,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, text
 
 from suanli.db.engine import make_engine
-from suanli.db.models import Base
 from suanli.db.models.jobs import JobRow
 from suanli.db.models.organisations import ApiTokenRow
 from suanli.domain.organisations import OrganisationType, Role
-from suanli_testing import PASSWORD
+from suanli_testing import PASSWORD, empty_postgres
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -32,9 +31,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     url = request.getfixturevalue("postgres_database")
     yield url
     engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-                          + " RESTART IDENTITY CASCADE"))
+    empty_postgres(engine)
     engine.dispose()
 
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from suanli.db.engine import make_engine
-from suanli.db.models import Base
 from suanli.db.models.jobs import JobRow
 from suanli.domain.errors import Forbidden, InvalidInput
 from suanli.domain.organisations import OrganisationType, Principal, Role
@@ -19,7 +18,7 @@ from suanli.services import accounts
 from suanli.services.organisations import create_organisation
 from suanli.services.views import lists
 from suanli.services.views.lists import ListQuery
-from suanli_testing import PASSWORD
+from suanli_testing import PASSWORD, empty_postgres
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -31,9 +30,7 @@ def db_url(request: pytest.FixtureRequest) -> Iterator[str]:
     url = request.getfixturevalue("postgres_database")
     yield url
     engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-                          + " RESTART IDENTITY CASCADE"))
+    empty_postgres(engine)
     engine.dispose()
 
 
