@@ -32,9 +32,11 @@ import httpx
 from sqlalchemy import text
 
 from suanli.db.engine import make_engine
+from suanli.db.models.audit import LOG_STATE_ID
 from suanli.db.models.base import utcnow
 from suanli.db.models.organisations import ApiTokenRow
 from suanli.db.uow import session_factory, unit_of_work
+from suanli.domain.audit.merkle import append_to_frontier, frontier_keys, pack
 from suanli.services import federation
 
 HERE = Path(__file__).resolve().parent
@@ -124,11 +126,33 @@ def load_city_year(url: str, scale: float = 1.0) -> dict[str, Any]:
     with engine.begin() as conn:
         for statement in statements[2:]:
             conn.execute(text(statement))
+    _set_log_state(engine)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("ANALYZE"))
     loaded_s = time.perf_counter() - started
     engine.dispose()
     return {"counts": n, "load_s": round(loaded_s, 1)}
+
+
+def _set_log_state(engine: Any) -> None:
+    """The loaded entries become the log's tree: its size and frontier in `audit_log_state` (folded
+    from the leaf hashes in seq order) and the frontier's subtrees in `audit_nodes`, so the sequencer
+    appends what the server's own requests write after them (seq 4.4 million on), as on a real log."""
+    frontier: list[bytes] = []
+    size = 0
+    with engine.connect() as conn:
+        rows = conn.execution_options(stream_results=True, yield_per=50_000).execute(
+            text("SELECT leaf_hash FROM audit_events ORDER BY seq"))
+        for (leaf,) in rows:
+            append_to_frontier(frontier, size, bytes(leaf))
+            size += 1
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO audit_log_state (id, tree_size, frontier) VALUES (:id, :size, :frontier) "
+                          "ON CONFLICT (id) DO UPDATE SET tree_size = :size, frontier = :frontier"),
+                     {"id": LOG_STATE_ID, "size": size, "frontier": pack(frontier)})
+        for (level, idx), digest in zip(frontier_keys(size), frontier, strict=True):
+            conn.execute(text("INSERT INTO audit_nodes (level, idx, hash) VALUES (:level, :idx, :hash) "
+                              "ON CONFLICT DO NOTHING"), {"level": level, "idx": idx, "hash": digest})
 
 
 def _tokens(url: str, small: str) -> dict[str, str]:
