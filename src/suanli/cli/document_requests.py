@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from suanli.cli import client
-from suanli.cli.common import Column, Format, Output, chosen, console, emit
+from suanli.cli.common import Column, Output, chosen, emit, show_row
 from suanli.domain.vouchers.program import Evidence
 
 COLUMNS = [Column("id", "id"), Column("stage", "stage"), Column("kinds", lambda r: ", ".join(r["kinds"])),
@@ -25,12 +25,8 @@ def ask(application_id: int,
     """Ask the applicant for more documents; the application waits until it answers."""
     row = client.post(f"/api/v1/applications/{application_id}/document-requests",
                       {"reason": reason, "kinds": [k.value for k in kind or ()]})
-    fmt = chosen(output)
-    if fmt is Format.TABLE:
-        console.print(f"application {application_id}: documents requested (request {row['id']}, "
-                      f"stage {row['stage']}); it waits for the applicant")
-    else:
-        emit([row], COLUMNS, fmt, data=row)
+    show_row(row, COLUMNS, chosen(output), f"application {application_id}: documents requested (request "
+             f"{row['id']}, stage {row['stage']}); it waits for the applicant")
 
 
 def answer(application_id: int, request_id: int,
@@ -38,11 +34,8 @@ def answer(application_id: int, request_id: int,
     """Say the documents asked for are uploaded; the review goes on."""
     row = client.post(f"/api/v1/applications/{application_id}/document-requests/{request_id}/answer",
                       {"answer": note})
-    fmt = chosen(output)
-    if fmt is Format.TABLE:
-        console.print(f"application {application_id}: documents supplied; back to {row['application_status']}")
-    else:
-        emit([row], COLUMNS, fmt, data=row)
+    show_row(row, COLUMNS, chosen(output),
+             f"application {application_id}: documents supplied; back to {row['application_status']}")
 
 
 def listing(application_id: int, output: Output = None) -> None:

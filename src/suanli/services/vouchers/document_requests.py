@@ -20,10 +20,12 @@ from suanli.domain.organisations import Principal, Role
 from suanli.domain.vouchers import ReviewAct, VoucherConflict, check_review, raise_review_refusal
 from suanli.domain.vouchers.bounds import check_member, check_text
 from suanli.domain.vouchers.errors import VoucherNotFound
-from suanli.domain.vouchers.program import Evidence
+from suanli.domain.vouchers.program import Evidence, ReviewStage
 from suanli.domain.vouchers.review import check_documents_supplied
+from suanli.domain.vouchers.rules import Decision
 from suanli.services.vouchers.common import audit_event
 from suanli.services.vouchers.programs import program_of, program_row
+from suanli.services.vouchers.reads import get_application
 
 NEEDS_DOCUMENTS = "needs_documents"
 UNDER_REVIEW = ("submitted", "in_review")
@@ -37,6 +39,16 @@ def _application(session: Session, application_id: int, actor: Principal) -> Vou
     if application is None or not actor.may_read_organisation(application.organisation_id):
         raise VoucherNotFound(f"application {application_id} does not exist")
     return application
+
+
+def _who_may_act(session: Session, application: VoucherApplicationRow,
+                 actor: Principal) -> tuple[ReviewStage | None, Decision]:
+    """The current stage and whether `actor` may act there: the same rules as a decision at the stage
+    (its role, not the applicant's own organisation, one person one stage)."""
+    program = program_of(program_row(session, application.program_id))
+    done = [ReviewAct(r.stage, r.user_id) for r in repo.reviews_of(session, application.id) if r.approve]
+    return check_review(program, done=done, actor=actor, applicant_organisation_id=application.organisation_id,
+                        approve=False)
 
 
 def _kinds(kinds: Sequence[str] | None) -> list[str]:
@@ -58,11 +70,7 @@ def request_documents(session: Session, *, application_id: int, actor: Principal
                               rule="review.awaiting-documents")
     if application.status not in UNDER_REVIEW:
         raise VoucherConflict(f"application {application_id} is already {application.status}", rule="review.stage")
-    program = program_of(program_row(session, application.program_id))
-    done = [ReviewAct(r.stage, r.user_id) for r in repo.reviews_of(session, application.id) if r.approve]
-    # The same who-may-act rules as a decision at this stage: role, own organisation, one person one stage.
-    stage, verdict = check_review(program, done=done, actor=actor, applicant_organisation_id=application.organisation_id,
-                                  approve=False)
+    stage, verdict = _who_may_act(session, application, actor)
     raise_review_refusal(verdict)
     assert stage is not None
     row = VoucherDocumentRequestRow(application_id=application.id, stage=stage.name, requested_by=actor.user_id,
@@ -111,20 +119,14 @@ def answer_request(session: Session, *, application_id: int, request_id: int, ac
 
 def document_requests(session: Session, *, application_id: int, actor: Principal) -> Sequence[VoucherDocumentRequestRow]:
     """An application's requests for documents, oldest first, for whoever may read the application."""
-    application = repo.get_application(session, application_id) if 0 < application_id < 2**62 else None
-    if application is None or not actor.may_read_organisation(application.organisation_id):
-        raise VoucherNotFound(f"application {application_id} does not exist")
-    return requests_repo.requests_of(session, application.id)
+    return requests_repo.requests_of(session, get_application(session, application_id=application_id, actor=actor).id)
 
 
 def may_request(session: Session, *, application: VoucherApplicationRow, actor: Principal) -> bool:
     """Would `request_documents` accept this reviewer now? (Pages show the form only then.)"""
     if application.status not in UNDER_REVIEW or not actor.may_read_organisation(application.organisation_id):
         return False
-    program = program_of(program_row(session, application.program_id))
-    done = [ReviewAct(r.stage, r.user_id) for r in repo.reviews_of(session, application.id) if r.approve]
-    stage, verdict = check_review(program, done=done, actor=actor, applicant_organisation_id=application.organisation_id,
-                                  approve=False)
+    stage, verdict = _who_may_act(session, application, actor)
     return stage is not None and verdict.allowed
 
 
