@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -15,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 
 from suanli.api.deps import get_session
 from suanli.domain.errors import Conflict, InvalidInput, SuanliError, Unauthenticated
@@ -123,10 +125,29 @@ def secret(request: Request) -> bytes:
 
 async def form(request: Request) -> dict[str, str]:
     """The posted form fields (single values), after the CSRF check."""
+    fields, _file = await form_with_file(request, max_bytes=0)
+    return fields
+
+
+@dataclass(frozen=True)
+class PostedFile:
+    """The file a multipart form carried (empty when none was chosen)."""
+
+    data: bytes = b""
+    filename: str = ""
+    content_type: str = ""
+
+
+async def form_with_file(request: Request, *, field: str = "file", max_bytes: int) -> tuple[dict[str, str], PostedFile]:
+    """The posted form fields and its file `field`, after the CSRF check. At most `max_bytes + 1` bytes
+    are read: one past the limit is enough for the service to refuse the file with the limit named."""
     data = await request.form()
     fields = {k: v for k, v in data.items() if isinstance(v, str)}
     csrf.check(request, secret(request), fields.get(csrf.FIELD))
-    return fields
+    upload = data.get(field)
+    if not isinstance(upload, UploadFile) or max_bytes <= 0:
+        return fields, PostedFile()
+    return fields, PostedFile(await upload.read(max_bytes + 1), upload.filename or "", upload.content_type or "")
 
 
 def render(request: Request, template: str, http_status: int = 200, *, viewer: Principal | None = None,

@@ -12,14 +12,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from suanli.domain.organisations import Principal
 from suanli.domain.vouchers.program import Evidence
 from suanli.services import vouchers as service
 from suanli.services.views import applications as views
-from suanli.web import csrf, i18n
-from suanli.web.common import SessionDep, ViewerDep, form, page_names, render, secret, submit_form
+from suanli.web import i18n
+from suanli.web.common import SessionDep, ViewerDep, form, form_with_file, page_names, render, submit_form
 
 router = APIRouter(include_in_schema=False)
 DONE = {"requested": i18n.N_("The request for more documents was sent to the applicant."),
@@ -78,17 +77,10 @@ async def answer_request(request: Request, session: SessionDep, viewer: ViewerDe
 
 @router.post("/applications/{application_id}/documents")
 async def upload_document(request: Request, session: SessionDep, viewer: ViewerDep, application_id: int) -> Response:
-    data = await request.form()
-    fields = {k: v for k, v in data.items() if isinstance(v, str)}
-    csrf.check(request, secret(request), fields.get(csrf.FIELD))
     settings = request.app.state.settings
-    file = data.get("file")
-    # One byte past the limit is enough for the service to refuse it with the limit named.
-    content = await file.read(settings.max_document_bytes + 1) if isinstance(file, UploadFile) else b""
-    named = file if isinstance(file, UploadFile) else None
-    upload = service.Upload(kind=fields.get("kind", ""), filename=(named.filename or "") if named else "",
-                            content_type=(named.content_type or "") if named else "", data=content,
-                            application_id=application_id)
+    fields, file = await form_with_file(request, max_bytes=settings.max_document_bytes)
+    upload = service.Upload(kind=fields.get("kind", ""), filename=file.filename, content_type=file.content_type,
+                            data=file.data, application_id=application_id)
     return await run_in_threadpool(_act, request, session, viewer, application_id, fields, lambda: service.upload_document(
         session, upload=upload, actor=viewer, data_dir=settings.data_dir, max_bytes=settings.max_document_bytes),
         "uploaded")

@@ -15,7 +15,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from suanli.domain.errors import SuanliError
 from suanli.domain.exchange import (
@@ -32,18 +31,18 @@ from suanli.services import exchange as service
 from suanli.services.audit import init_signer
 from suanli.services.exchange.common import org_name
 from suanli.services.exchange.products import MAX_CONTENT_BYTES
-from suanli.web import csrf, i18n
+from suanli.web import i18n
 from suanli.web.common import (
     OptionalViewerDep,
     SessionDep,
     ViewerDep,
     form,
+    form_with_file,
     form_yuan,
     problem_text,
     redirect,
     render,
     require,
-    secret,
 )
 from suanli.web.i18n import N_
 
@@ -252,12 +251,8 @@ async def create_product(request: Request, session: SessionDep, viewer: ViewerDe
 @router.post("/exchange/products/{product_id}/versions")
 async def add_version(request: Request, product_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
     require(viewer, *TRADERS)
-    data = await request.form()
-    token = data.get(csrf.FIELD)
-    csrf.check(request, secret(request), token if isinstance(token, str) else None)
-    upload = data.get("content")
-    content = await upload.read(MAX_CONTENT_BYTES + 1) if isinstance(upload, UploadFile) else b""
-    label = str(data.get("label") or "")
+    fields, file = await form_with_file(request, field="content", max_bytes=MAX_CONTENT_BYTES)
+    content, label = file.data, fields.get("label") or ""
     return await run_in_threadpool(_act, request, session, viewer, {"label": label}, lambda: service.add_version(
         session, principal=viewer, product_id=product_id, label=label, content=content),
         N_("The version was uploaded."), _my)

@@ -15,8 +15,16 @@ from starlette.concurrency import run_in_threadpool
 from suanli.domain.errors import SuanliError
 from suanli.domain.organisations import Principal, Role
 from suanli.services import indicators as service
-from suanli.web import csrf, i18n
-from suanli.web.common import OptionalViewerDep, SessionDep, ViewerDep, problem_text, render, require, secret
+from suanli.web import i18n
+from suanli.web.common import (
+    OptionalViewerDep,
+    SessionDep,
+    ViewerDep,
+    form_with_file,
+    problem_text,
+    render,
+    require,
+)
 
 router = APIRouter(include_in_schema=False)
 OFFICERS = (Role.PROGRAM_OFFICER, Role.PLATFORM_OPERATOR)
@@ -68,13 +76,8 @@ def manage(request: Request, session: SessionDep, viewer: ViewerDep) -> Response
 @router.post("/indicators/manage")
 async def manage_post(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
     require(viewer, *OFFICERS)
-    data = await request.form()
-    fields = {k: v for k, v in data.items() if isinstance(v, str)}
-    csrf.check(request, secret(request), fields.get(csrf.FIELD))
-    upload = data.get("file")
-    content = await upload.read(5 * 1024 * 1024) if upload is not None and not isinstance(upload, str) else b""
-    return await run_in_threadpool(_manage_post, request, session, viewer, fields, content,
-                                   getattr(upload, "filename", "") or "")
+    fields, file = await form_with_file(request, max_bytes=5 * 1024 * 1024 - 1)
+    return await run_in_threadpool(_manage_post, request, session, viewer, fields, file.data, file.filename)
 
 
 def _manage_post(request: Request, session: Session, viewer: Principal, fields: dict[str, str], content: bytes,

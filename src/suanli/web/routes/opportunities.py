@@ -15,17 +15,17 @@ from suanli.domain.errors import SuanliError
 from suanli.domain.opportunities import ItemKind, ItemStatus, Track
 from suanli.domain.organisations import Principal, Role
 from suanli.services import opportunities as service
-from suanli.web import csrf, i18n
+from suanli.web import i18n
 from suanli.web.common import (
     OptionalViewerDep,
     SessionDep,
     ViewerDep,
     form,
+    form_with_file,
     problem_text,
     redirect,
     render,
     require,
-    secret,
 )
 from suanli.web.i18n import N_
 
@@ -129,13 +129,8 @@ def batches(request: Request, session: SessionDep, viewer: ViewerDep) -> Respons
 @router.post("/opportunities/batches")
 async def batch_action(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
     require(viewer, *OFFICERS)
-    data = await request.form()
-    fields = {k: v for k, v in data.items() if isinstance(v, str)}
-    csrf.check(request, secret(request), fields.get(csrf.FIELD))
-    upload = data.get("file")
-    content = await upload.read(20 * 1024 * 1024) if upload is not None and not isinstance(upload, str) else b""
-    filename = getattr(upload, "filename", "") or ""
-    return await run_in_threadpool(_batch_action, request, session, viewer, fields, content, filename)
+    fields, file = await form_with_file(request, max_bytes=20 * 1024 * 1024 - 1)
+    return await run_in_threadpool(_batch_action, request, session, viewer, fields, file.data, file.filename)
 
 
 def _batch_action(request: Request, session: Session, viewer: Principal, fields: dict[str, str], content: bytes,

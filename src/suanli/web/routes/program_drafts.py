@@ -11,14 +11,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from suanli.domain.errors import NotFound
 from suanli.domain.organisations import Principal, Role
 from suanli.domain.vouchers.program_file import MAX_FILE_BYTES
 from suanli.services import vouchers as service
-from suanli.web import csrf, i18n
-from suanli.web.common import SessionDep, ViewerDep, form, render, require, secret, submit_form
+from suanli.web import i18n
+from suanli.web.common import SessionDep, ViewerDep, form, form_with_file, render, require, submit_form
 
 router = APIRouter(include_in_schema=False)
 EDITORS = (Role.PROGRAM_OFFICER, Role.PLATFORM_OPERATOR)
@@ -29,13 +28,9 @@ READERS = (*EDITORS, Role.FINANCE_OFFICER, Role.AUDITOR)
 async def propose(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
     """The programs page's form: the uploaded file when one was chosen, else the pasted text."""
     require(viewer, *EDITORS)
-    data = await request.form()
-    fields = {k: v for k, v in data.items() if isinstance(v, str)}
-    csrf.check(request, secret(request), fields.get(csrf.FIELD))
-    upload = data.get("file")
-    body = await upload.read(MAX_FILE_BYTES + 1) if isinstance(upload, UploadFile) and upload.filename else b""
-    content = body or fields.get("text", "").encode()
-    name = upload.filename if isinstance(upload, UploadFile) and upload.filename else "pasted program file"
+    fields, file = await form_with_file(request, max_bytes=MAX_FILE_BYTES)
+    content = (file.data if file.filename else b"") or fields.get("text", "").encode()
+    name = file.filename or "pasted program file"
     return await run_in_threadpool(_propose, request, session, viewer, fields, content, name)
 
 
