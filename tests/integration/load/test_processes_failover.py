@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -22,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from load_processes import bench_load, start_worker
 from sqlalchemy import func, select
 
 from suanli.db.engine import make_engine
@@ -30,21 +29,7 @@ from suanli.db.models.ledger import LedgerChargeRow
 from suanli.db.uow import session_factory, unit_of_work
 from suanli.services import audit
 
-SRC = Path(__file__).resolve().parents[3] / "src"
-sys.path.insert(0, str(SRC.parent / "bench"))
-
-import bench_load
-
 STREAM, CLIENTS = 120, 8  # requests in all, and how many are in flight at once
-
-
-def _worker(db_url: str, data_dir: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SUANLI_")}
-    env.update(PYTHONPATH=f"{SRC}{os.pathsep}{env.get('PYTHONPATH', '')}", SUANLI_DATABASE_URL=db_url,
-               SUANLI_DATA_DIR=str(data_dir), SUANLI_WORKER_METRICS_PORT=str(bench_load.free_port()))
-    with log.open("wb") as out:  # a file, never an undrained pipe
-        return subprocess.Popen([sys.executable, "-m", "suanli", "worker", "--interval", "0.2"], env=env,
-                                stdout=subprocess.DEVNULL, stderr=out)
 
 
 class Stream:
@@ -109,7 +94,7 @@ def test_an_api_process_and_a_worker_killed_mid_stream_lose_nothing_and_do_nothi
     data_dir = tmp_path / "data"
     (first, base_a), (second, base_b) = (bench_load.start_server(db_url, data_dir),
                                          bench_load.start_server(db_url, data_dir))
-    workers = [_worker(db_url, data_dir, tmp_path / f"worker-{n}.log") for n in "ab"]
+    workers = [start_worker(db_url, data_dir, tmp_path / f"worker-{n}.log") for n in "ab"]
     engine = make_engine(db_url)
     sessions = session_factory(engine)
     stream = Stream(world, [base_a, base_b])

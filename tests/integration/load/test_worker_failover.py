@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from load_processes import start_worker
 from sqlalchemy import func, select
 
 from suanli.config import Settings
@@ -23,27 +22,12 @@ from suanli.db.uow import unit_of_work
 from suanli.domain.organisations import Role
 from suanli.services import audit, settlement
 
-SRC = Path(__file__).resolve().parents[3] / "src"
-sys.path.insert(0, str(SRC.parent / "bench"))
-
-import bench_load
-
 JOBS = 8
 
 
 @pytest.fixture
 def db_url(postgres_url: str) -> str:
     return postgres_url
-
-
-def _worker(settings: Settings, db_url: str, log: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SUANLI_")}
-    # Each worker on one host gets a /metrics port of its own, as two systemd instances would.
-    env.update(PYTHONPATH=f"{SRC}{os.pathsep}{env.get('PYTHONPATH', '')}", SUANLI_DATABASE_URL=db_url,
-               SUANLI_DATA_DIR=str(settings.data_dir), SUANLI_WORKER_METRICS_PORT=str(bench_load.free_port()))
-    with log.open("wb") as out:  # a file, never an undrained pipe
-        return subprocess.Popen([sys.executable, "-m", "suanli", "worker", "--interval", "0.2"], env=env,
-                                stdout=subprocess.DEVNULL, stderr=out)
 
 
 def _states(api) -> Counter[str]:
@@ -64,8 +48,8 @@ def test_a_worker_killed_mid_stream_loses_nothing_and_does_nothing_twice(api, se
             "resources": {"devices": 1}}
     ids = [api.client.post("/api/v1/jobs", json={**body, "name": f"j{i}"}, headers=api.auth("alice")).json()["id"]
            for i in range(JOBS)]
-    first = _worker(settings, db_url, tmp_path / "worker-a.log")
-    second = _worker(settings, db_url, tmp_path / "worker-b.log")
+    first = start_worker(db_url, settings.data_dir, tmp_path / "worker-a.log")
+    second = start_worker(db_url, settings.data_dir, tmp_path / "worker-b.log")
     try:
         deadline = time.monotonic() + 120
         while _states(api)["succeeded"] + _states(api)["running"] < 2:  # mid-stream: some handed over
