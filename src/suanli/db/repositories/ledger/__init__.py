@@ -55,15 +55,12 @@ from suanli.db.repositories.ledger.transfers import (
     update_transfer,
 )
 from suanli.db.repositories.ledger.writes import (
-    _CLEARING_OF,
     _CLOSED,
     _EXISTING,
-    _HOLDS,
     _INSERT_LEGS,
     _INSERT_TRANSFERS,
     _KEYS,
     _LEGS,
-    _LOCK,
     _PG_WRITE,
     _SEAL,
     _SETTLE_HOLD,
@@ -74,7 +71,6 @@ from suanli.db.repositories.ledger.writes import (
     PT,
     TT,
     Locked,
-    _count,
     _ids,
     _utc,
     _write_postgres,
@@ -98,7 +94,7 @@ __all__ = [  # noqa: RUF022  (grouped: public names, then the old module's priva
     "period_closed", "statement_charges", "sum_before", "transfers_with_legs", "unbilled_charges",
     "update_transfer", "used_keys", "write_transfers",
     # the old module's private names, for code that reached into it
-    "_CLEARING_OF", "_CLOSED", "_EXISTING", "_HOLDS", "_INSERT_LEGS", "_INSERT_TRANSFERS", "_KEYS", "_LEGS",
-    "_LOCK", "_PG_WRITE", "_SEAL", "_SETTLE_HOLD", "_TRANSFERS", "_TRANSFER_COLUMNS", "_count", "_dialect",
+    "_CLOSED", "_EXISTING", "_INSERT_LEGS", "_INSERT_TRANSFERS", "_KEYS", "_LEGS",
+    "_PG_WRITE", "_SEAL", "_SETTLE_HOLD", "_TRANSFERS", "_TRANSFER_COLUMNS", "_dialect",
     "_ids", "_insert", "_utc", "_write_postgres",
 ]

@@ -1,5 +1,6 @@
-"""The write path: pre-built Core statements that lock accounts and holds, insert transfers and
-their legs and settle holds (one statement over arrays on PostgreSQL), and forget stale ORM copies."""
+"""The write path: lock accounts and holds and write one transfer through the pre-built SQL of `hot`;
+write a batch of transfers with their legs and settled holds (one statement over arrays on
+PostgreSQL); the rarer look-ups as Core statements; forget stale ORM copies."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import String, Table, bindparam, func, insert, literal, select, text, update
-from sqlalchemy import cast as sql_cast
+from sqlalchemy import Table, bindparam, insert, select, text, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
@@ -17,42 +17,21 @@ from sqlalchemy.orm.util import identity_key
 from suanli.db.models.ledger import (
     LedgerPeriodRow,
 )
+from suanli.db.repositories.ledger import hot
 from suanli.db.repositories.ledger._common import A, L, T, _dialect
 from suanli.domain.ledger import AccountState, Hold, Leg
 
-# --- the write path: pre-built Core statements -------------------------------------------------------------
+# --- Core statements for batches and the rarer look-ups ---------------------------------------------------
 # Built once at import with expanding IN parameters, so SQLAlchemy's compiled cache answers every call,
-# and executed on the session's connection: no ORM statement building, no ORM objects on the hot path.
+# and executed on the session's connection: no ORM statement building, no ORM objects.
 
 AT, TT, LT, PT = (cast(Table, x.__table__) for x in (A, T, L, LedgerPeriodRow))
-_debit, _clearing, _credit = AT.alias("debit_account"), AT.alias("clearing_account"), AT.alias("credit_account")
 
 
 def _ids(name: str) -> Any:
     return bindparam(name, expanding=True)
 
 
-def _count(table: Any, where: Any) -> Any:
-    return select(func.count()).select_from(table).where(where).scalar_subquery()
-
-
-# The owner's clearing account, by its code (= account_code(CLEARING, kind, id)) on the unique index.
-_CLEARING_OF = select(_clearing.c.id).join(_debit, _clearing.c.code == (
-    literal("clearing:") + _debit.c.owner_kind
-    + func.coalesce(literal(":") + sql_cast(_debit.c.owner_id, String), ""))).where(_debit.c.id.in_(_ids("debits")))
-
-# One statement locks the accounts (plus the clearing accounts of hold debits) in id order and counts
-# used keys, closed periods and existing credit accounts: the common case is one round trip.
-_LOCK = (select(AT.c.id, AT.c.code, AT.c.purpose, AT.c.owner_kind, AT.c.owner_id, AT.c.normal_sign,
-                AT.c.non_negative, AT.c.balance_fen, AT.c.currency,
-                _count(TT, TT.c.idempotency_key.in_(_ids("keys"))).label("replays"),
-                _count(PT, PT.c.closed & PT.c.month.in_(_ids("months"))).label("closed"),
-                _count(_credit, _credit.c.id.in_(_ids("credits"))).label("credits"))
-         .where(AT.c.id.in_(_ids("ids")) | AT.c.id.in_(_CLEARING_OF))
-         .order_by(AT.c.id).with_for_update(key_share=True, of=AT))
-_HOLDS = (select(TT.c.id, TT.c.kind, TT.c.status, TT.c.amount_fen, TT.c.posted_fen, TT.c.released_fen,
-                 TT.c.debit_account_id, TT.c.credit_account_id, TT.c.clearing_account_id, TT.c.source_kind,
-                 TT.c.source_id).where(TT.c.id.in_(_ids("ids"))).order_by(TT.c.id).with_for_update(key_share=True))
 _KEYS = select(TT.c.idempotency_key, TT.c.request_hash, TT.c.id).where(TT.c.idempotency_key.in_(_ids("keys")))
 _CLOSED = select(PT.c.month).where(PT.c.closed, PT.c.month.in_(_ids("months")))
 _EXISTING = select(AT.c.id).where(AT.c.id.in_(_ids("ids")))
@@ -112,9 +91,8 @@ def lock_accounts(session: Session, account_ids: Iterable[int], *, hold_debits: 
     `FOR NO KEY UPDATE`, not `FOR UPDATE`: a transfer that merely references an account by foreign key
     (KEY SHARE) must not wait behind, or deadlock with, a writer holding that account. None when no
     account matched (the counts are then unknown)."""
-    rows = session.connection().execute(_LOCK, {
-        "ids": sorted(set(account_ids)), "debits": sorted(set(hold_debits)), "keys": list(keys),
-        "months": sorted(set(months)), "credits": sorted(set(credits))}).all()
+    rows = hot.lock_accounts(session, sorted(set(account_ids)), sorted(set(hold_debits)), list(keys),
+                             sorted(set(months)), sorted(set(credits)))
     if not rows:
         return None
     first = rows[0]
@@ -126,7 +104,7 @@ def lock_accounts(session: Session, account_ids: Iterable[int], *, hold_debits: 
 def lock_holds(session: Session, transfer_ids: Iterable[int]) -> dict[int, Any]:
     """Lock transfers (holds to post or void) in id order; those that exist, by id."""
     ids = sorted(set(transfer_ids))
-    return {row.id: row for row in session.connection().execute(_HOLDS, {"ids": ids})} if ids else {}
+    return {row.id: row for row in hot.lock_holds(session, ids)} if ids else {}
 
 
 def used_keys(session: Session, keys: Sequence[str]) -> dict[str, tuple[str, int]]:
@@ -154,6 +132,9 @@ def write_transfers(session: Session, rows: Sequence[dict[str, Any]], legs: Sequ
     once); transfers are born sealed, the deferred constraint trigger checks them at commit.
     SQLite (in-process, no round trips): one statement each; a transfer is born unsealed and sealed
     after its legs (the seal trigger checks they sum to zero)."""
+    if len(rows) == 1:  # one request per transaction: scalar parameters, no arrays to dump
+        transfer_id = hot.write_one(session, rows[0], [one for _, one in legs], holds[0] if holds else None)
+        return {} if transfer_id is None else {rows[0]["idempotency_key"]: transfer_id}
     if _dialect(session) == "postgresql":
         return _write_postgres(session, rows, legs, holds)
     connection = session.connection()
