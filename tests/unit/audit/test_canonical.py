@@ -37,6 +37,10 @@ def test_values_without_one_canonical_form_are_refused(bad: object) -> None:
 def test_the_payload_fast_path_refuses_the_same_values_as_normalise(bad: object) -> None:
     with pytest.raises(NotCanonical):
         normalise_payload({"x": bad})
+    with pytest.raises(NotCanonical, match=r"payload\.legs\[1\]\[0\]"):  # nested: still says where
+        normalise_payload({"legs": [[1, 2], [bad, 3]]})
+    with pytest.raises(NotCanonical):
+        normalise_payload({"nested": {1: "non-string key"}})
     with pytest.raises(NotCanonical):
         normalise_payload({1: "non-string key"})
 
@@ -48,7 +52,11 @@ class Colour(StrEnum):
 @given(st.dictionaries(st.text(max_size=5),
                        st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5),
                                  st.floats(allow_nan=False, allow_infinity=False),
-                                 st.sampled_from(list(Colour)), st.lists(st.integers(), max_size=3)),
+                                 st.sampled_from(list(Colour)), st.lists(st.integers(), max_size=3),
+                                 st.lists(st.tuples(st.integers(), st.integers()), max_size=3),
+                                 st.dictionaries(st.text(max_size=3), st.lists(st.one_of(
+                                     st.integers(), st.text(max_size=3), st.sampled_from(list(Colour))), max_size=2),
+                                     max_size=2)),
                        max_size=6))
 def test_the_payload_fast_path_encodes_exactly_like_normalise(payload: dict[str, object]) -> None:
     fast = normalise_payload(payload)

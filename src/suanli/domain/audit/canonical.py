@@ -54,10 +54,37 @@ def normalise(value: Any, path: str = "payload") -> Any:
 _PLAIN = frozenset({str, int, bool, type(None)})
 
 
+class _NotPlain(Exception):
+    """Raised by `_plain` for anything but plain JSON types (`normalise` then says where)."""
+
+
+def _plain(value: Any) -> Any:
+    """A copy of `value` if it is made of dicts with string keys, lists, tuples and plain scalars only:
+    the shape of nearly every event (a ledger event's legs are lists of lists), checked without
+    building a path string for every element."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dict:
+        out = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _NotPlain
+            out[key] = item if type(item) in _PLAIN else _plain(item)
+        return out
+    if kind is list or kind is tuple:
+        return [item if type(item) in _PLAIN else _plain(item) for item in value]
+    raise _NotPlain
+
+
 def normalise_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
-    """`normalise` for an event payload, with a fast path for the common flat dict of plain values."""
-    if type(payload) is dict and all(type(k) is str and type(v) in _PLAIN for k, v in payload.items()):
-        return dict(payload)
+    """`normalise` for an event payload, with a fast path for payloads of plain JSON types."""
+    if type(payload) is dict:
+        try:
+            plain: dict[str, Any] = _plain(payload)
+            return plain
+        except _NotPlain:
+            pass
     normal: dict[str, Any] = normalise(dict(payload))
     return normal
 

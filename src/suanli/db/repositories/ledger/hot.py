@@ -78,7 +78,7 @@ class _Sql:
             lock_accounts, lock_holds, closed = " FOR NO KEY UPDATE OF a", " FOR NO KEY UPDATE", "p.closed"
         else:
             ints = texts = "(SELECT value FROM json_each(?))"
-            self.int_list = self.text_list = _json_list
+            self.int_list, self.text_list = _json_ints, _json_list
             has = "IN {}".format
             lock_accounts = lock_holds = ""  # BEGIN IMMEDIATE already holds the database
             closed = "p.closed = 1"
@@ -192,6 +192,10 @@ def _int_array(values: Iterable[int]) -> str:
 def _text_array(values: Iterable[str]) -> str:
     """A PostgreSQL array literal of strings: each element quoted, `"` and `\\` escaped."""
     return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
+
+
+def _json_ints(values: Iterable[int]) -> str:
+    return "[" + ",".join(str(int(v)) for v in values) + "]"
 
 
 def _json_list(values: Iterable[Any]) -> str:
