@@ -61,9 +61,15 @@ def checkpoint() -> None:
 
 
 @app.command("receipt")
-def receipt(seq: int, out: Annotated[Path | None, typer.Option("--out")] = None) -> None:
-    """Write the receipt (inclusion proof + signed head) for event SEQ, from the server."""
-    _write_json(client.get(f"/api/v1/audit/events/{seq}/receipt"), out)
+def receipt(seq: Annotated[int | None, typer.Argument(help="the event's sequence number")] = None,
+            outbox: Annotated[int | None, typer.Option("--outbox", help="the outbox id a write answered with")] = None,
+            out: Annotated[Path | None, typer.Option("--out")] = None) -> None:
+    """Write the receipt (inclusion proof + signed head) for event SEQ, or for the event a write
+    answered with `{"outbox_id": N}` (--outbox N), from the server."""
+    if (seq is None) == (outbox is None):
+        fail("name the event: its SEQ, or --outbox ID (the outbox id a write answered with), not both", USAGE)
+    path = f"/api/v1/audit/events/{seq}/receipt" if outbox is None else f"/api/v1/audit/outbox/{outbox}/receipt"
+    _write_json(client.get(path), out)
 
 
 @app.command("export", help=f"Export every event and signed head (a fresh head signed now comes last). {LOCAL_ADMIN}")

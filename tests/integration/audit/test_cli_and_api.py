@@ -55,8 +55,8 @@ def test_a_receipt_from_the_server_verifies_offline_with_only_the_public_key(api
     platform = api.organisation("platform-op")
     api.user("audrey", Role.AUDITOR, platform)
     with unit_of_work(api.sessions) as s:
-        for i in range(10):
-            audit.record_event(s, kind="voucher.redeemed", subject=f"voucher:{i}", payload={"amount_fen": i})
+        pending = [audit.record_event(s, kind="voucher.redeemed", subject=f"voucher:{i}", payload={"amount_fen": i})
+                   for i in range(10)]
     pubkey = tmp_path / "audit.pem"
     pubkey.write_text(api.client.get("/api/v1/audit/public-key?format=pem").text)
     receipt = tmp_path / "receipt.json"
@@ -64,8 +64,19 @@ def test_a_receipt_from_the_server_verifies_offline_with_only_the_public_key(api
         env = {"SUANLI_URL": url, "SUANLI_TOKEN": api.tokens["audrey"], "SUANLI_CREDENTIALS": str(tmp_path / "none")}
         written = runner.invoke(cli, ["audit", "receipt", "7", "--out", str(receipt)], env=env)
         assert written.exit_code == 0, written.output
-    result = runner.invoke(app, ["verify-receipt", str(receipt), "--pubkey", str(pubkey)])
-    assert result.exit_code == 0, result.output
+        # An event named by the outbox id its write answered with.
+        by_outbox = tmp_path / "by-outbox.json"
+        written = runner.invoke(cli, ["audit", "receipt", "--outbox", str(pending[7].outbox_id), "--out",
+                                      str(by_outbox)], env=env)
+        assert written.exit_code == 0, written.output
+        assert json.loads(by_outbox.read_text())["event"]["subject"] == "voucher:7"
+        for wrong in (["audit", "receipt"], ["audit", "receipt", "7", "--outbox", "3"]):
+            refused = runner.invoke(cli, [*wrong, "--out", str(tmp_path / "never.json")], env=env)
+            assert refused.exit_code == 2 and "--outbox" in refused.output and "Traceback" not in refused.output
+        assert not (tmp_path / "never.json").exists()
+    for written_receipt in (receipt, by_outbox):
+        result = runner.invoke(app, ["verify-receipt", str(written_receipt), "--pubkey", str(pubkey)])
+        assert result.exit_code == 0, result.output
     data = json.loads(receipt.read_text())
     data["event"]["payload"]["amount_fen"] = 7000
     receipt.write_text(json.dumps(data))
