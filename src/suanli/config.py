@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     db_lock_timeout_ms: int = Field(default=2000, ge=0)
     db_statement_timeout_ms: int = Field(default=30000, ge=0)
     db_idle_in_transaction_timeout_ms: int = Field(default=15000, ge=0)
+    # A pooled connection older than this is replaced at checkout: below the usual server, proxy and
+    # firewall idle cut-offs (often one or two hours).
+    db_pool_recycle_s: int = Field(default=1800, ge=1)
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
     # SQLite runs one transaction at a time: more requests in flight only queue (and compete for the GIL).
     sqlite_request_limit: int = Field(default=8, ge=1)

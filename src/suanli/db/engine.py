@@ -58,7 +58,7 @@ def limits_from(settings: Settings) -> Limits:
                   pool_timeout_s=settings.db_pool_timeout_s, lock_timeout_ms=settings.db_lock_timeout_ms,
                   statement_timeout_ms=settings.db_statement_timeout_ms,
                   idle_in_transaction_timeout_ms=settings.db_idle_in_transaction_timeout_ms,
-                  sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+                  sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms, pool_recycle_s=settings.db_pool_recycle_s)
 
 
 def engine_from_settings(settings: Settings, **kwargs: Any) -> Engine:

@@ -77,10 +77,11 @@ def test_the_request_limit_never_exceeds_what_the_pool_holds() -> None:
 def test_postgres_sessions_carry_the_configured_timeouts(postgres_database: str, tmp_path: Path) -> None:
     settings = Settings(database_url=postgres_database, data_dir=tmp_path, db_pool_size=3,  # type: ignore[arg-type]
                         db_max_overflow=1, db_lock_timeout_ms=750, db_statement_timeout_ms=9000,
-                        db_idle_in_transaction_timeout_ms=11000)
+                        db_idle_in_transaction_timeout_ms=11000, db_pool_recycle_s=600)
     engine = engine_from_settings(settings)
     try:
         assert engine.pool.size() == 3  # type: ignore[attr-defined]
+        assert engine.pool._recycle == 600  # type: ignore[attr-defined]
         with engine.connect() as conn:
             shown = [conn.execute(text(f"SHOW {name}")).scalar() for name in
                      ("lock_timeout", "statement_timeout", "idle_in_transaction_session_timeout")]
