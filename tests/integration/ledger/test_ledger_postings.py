@@ -96,6 +96,29 @@ def test_same_key_and_body_replays_and_a_different_body_is_a_conflict(sessions: 
         assert counts(s) == before and natural(s, chart.wallet) == 4_990
 
 
+@pytest.mark.parametrize("key", ['quote"d', "back\\slash", "comma,{brace}", "space and 算力券", "NULL", "'"])
+def test_a_key_with_array_or_json_syntax_in_it_is_found_again(sessions: sessionmaker[Session], chart: Any,
+                                                              fund: Any, key: str) -> None:
+    """The lock pass passes keys as one array literal (PostgreSQL) or JSON list (SQLite): a key that
+    looks like that syntax is still one key, found again on replay, a hold and its post alike."""
+    with unit_of_work(sessions) as s:
+        fund(s, chart, 5_000)
+        first = ledger.transfer(s, idempotency_key=key, legs=[debit(chart.wallet, 10), credit(chart.payable, 10)])
+        hold = ledger.reserve(s, idempotency_key=key + ":hold", debit_account_id=chart.wallet,
+                              credit_account_id=chart.payable, amount_fen=20)
+    with unit_of_work(sessions) as s:
+        again = ledger.transfer(s, idempotency_key=key, legs=[debit(chart.wallet, 10), credit(chart.payable, 10)])
+        assert again.id == first.id and again.replayed
+        with pytest.raises(IdempotencyConflict):
+            ledger.transfer(s, idempotency_key=key, legs=[debit(chart.wallet, 11), credit(chart.payable, 11)])
+    with unit_of_work(sessions) as s:
+        assert ledger.reserve(s, idempotency_key=key + ":hold", debit_account_id=chart.wallet,
+                              credit_account_id=chart.payable, amount_fen=20).id == hold.id
+        posted = ledger.post(s, idempotency_key=key + ":post", pending_id=hold.id, amount_fen=15)
+        assert ledger.post(s, idempotency_key=key + ":post", pending_id=hold.id, amount_fen=15).id == posted.id
+        assert natural(s, chart.wallet) == 5_000 - 10 - 15 and ledger.check_consistency(s) == []
+
+
 @pytest.mark.parametrize(("legs", "error"), [
     (lambda c: [debit(c.wallet, 10), credit(c.payable, 9)], UnbalancedTransfer),
     (lambda c: [debit(c.wallet, 0), credit(c.payable, 0)], InvalidAmount),
