@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table
@@ -119,8 +119,10 @@ class _Sql:
             self.seal = "UPDATE ledger_transfers SET sealed = 1 WHERE id = ?"
             self.settle_hold = "UPDATE ledger_transfers SET posted_fen = ?, released_fen = ?, status = ? WHERE id = ?"
         table = cast(Table, LedgerTransferRow.__table__)
+        # What UTCDateTime does for one value (to UTC; on SQLite, also to its text form).
         processor = table.c.effective_at.type.dialect_impl(dialect).bind_processor(dialect)
-        self.moment: Callable[[datetime], Any] = processor or _utc
+        assert processor is not None
+        self.moment: Callable[[datetime], Any] = processor
 
 
 _statements: dict[Dialect, _Sql] = {}
@@ -139,7 +141,7 @@ def _run(session: Session, statement: Callable[[_Sql], str], params: Callable[[_
     cursor = connection.connection.cursor()
     try:
         cursor.execute(statement(sql), params(sql))
-        return cursor.fetchall()
+        return list(cursor.fetchall())
     finally:
         cursor.close()
 
@@ -201,8 +203,3 @@ def _json_ints(values: Iterable[int]) -> str:
 def _json_list(values: Iterable[Any]) -> str:
     return json.dumps(list(values), ensure_ascii=False)
 
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime")
-    return moment.astimezone(UTC)
