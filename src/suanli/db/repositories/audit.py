@@ -30,6 +30,7 @@ from suanli.db.models.audit import (
     AuditOutbox,
     AuditTreeHead,
 )
+from suanli.db.repositories.dialects import driver_cursor
 from suanli.db.repositories.paging import keyset
 from suanli.domain.audit.merkle import NodeKey, pack, unpack
 
@@ -109,8 +110,7 @@ def insert_outbox(connection: Connection, rows: Sequence[tuple[str, str, int | N
     connection's transaction; their outbox ids, in the order given. Touches no shared row."""
     sql = _hot_path(connection)
     head, values = sql.insert_outbox
-    cursor = connection.connection.cursor()
-    try:
+    with driver_cursor(connection) as cursor:
         ids: list[int] = []
         for start in range(0, len(rows), 500):
             part = rows[start:start + 500]
@@ -119,20 +119,15 @@ def insert_outbox(connection: Connection, rows: Sequence[tuple[str, str, int | N
             # Both databases number the rows of one INSERT in the order of its VALUES.
             ids.extend(sorted(int(found[0]) for found in cursor.fetchall()))
         return ids
-    finally:
-        cursor.close()
 
 
 def take_outbox(connection: Connection, limit: int) -> list[tuple[int, str, str, int | None, bytes, str]]:
     """Delete and return up to `limit` outbox rows, oldest id first (the caller holds the log lock,
     so no other sequencer takes the same rows; a rollback puts them back)."""
     sql = _hot_path(connection)
-    cursor = connection.connection.cursor()
-    try:
+    with driver_cursor(connection) as cursor:
         cursor.execute(sql.take_outbox, (limit,))
         rows = [(int(r[0]), r[1], r[2], r[3], bytes(r[4]), r[5]) for r in cursor.fetchall()]
-    finally:
-        cursor.close()
     rows.sort(key=lambda row: row[0])
     return rows
 
@@ -180,8 +175,7 @@ def advance_state(connection: Connection, *, old_size: int, old_frontier: bytes,
     SQLite, the write lock BEGIN IMMEDIATE took) until the transaction ends.
     """
     sql = _hot_path(connection)
-    cursor = connection.connection.cursor()
-    try:
+    with driver_cursor(connection) as cursor:
         cursor.execute(sql.advance, (new_size, new_frontier, old_size, old_frontier))
         if cursor.rowcount != 1:
             return False
@@ -189,8 +183,6 @@ def advance_state(connection: Connection, *, old_size: int, old_frontier: bytes,
         _insert(cursor, sql.insert_event, [(*row, at) for row in events], sql.multi_values)
         _insert(cursor, sql.insert_node, nodes, sql.multi_values)
         return True
-    finally:
-        cursor.close()
 
 
 def _insert(cursor: Any, statement: tuple[str, str], rows: Sequence[tuple[Any, ...]], multi_values: bool,
@@ -253,8 +245,7 @@ def fetch_nodes(session: Session, keys: Sequence[NodeKey]) -> dict[NodeKey, byte
         return found
     connection = session.connection()
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    cursor = connection.connection.cursor()
-    try:
+    with driver_cursor(connection) as cursor:
         if leaves:
             cursor.execute(f"SELECT seq, leaf_hash FROM audit_events WHERE seq IN ({', '.join([mark] * len(leaves))})",
                            leaves)
@@ -266,8 +257,6 @@ def fetch_nodes(session: Session, keys: Sequence[NodeKey]) -> dict[NodeKey, byte
             cursor.execute(f"SELECT level, idx, hash FROM audit_nodes WHERE {where}",
                            [value for key in inner for value in key])
             found.update({(int(level), int(idx)): bytes(h) for level, idx, h in cursor.fetchall()})
-    finally:
-        cursor.close()
     return found
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
 
 from suanli.db.models.ledger import LedgerTransferRow
+from suanli.db.repositories.dialects import driver_cursor
 from suanli.domain.ledger import Hold, Leg
 
 
@@ -138,12 +139,9 @@ def _sql(connection: Connection) -> _Sql:
 def _run(session: Session, statement: Callable[[_Sql], str], params: Callable[[_Sql], Sequence[Any]]) -> list[Any]:
     connection = session.connection()  # begins the session's transaction (SQLite: BEGIN IMMEDIATE)
     sql = _sql(connection)
-    cursor = connection.connection.cursor()
-    try:
+    with driver_cursor(connection) as cursor:
         cursor.execute(statement(sql), params(sql))
         return list(cursor.fetchall())
-    finally:
-        cursor.close()
 
 
 def lock_accounts(session: Session, ids: Sequence[int], debits: Sequence[int], keys: Sequence[str],
@@ -165,8 +163,7 @@ def write_one(session: Session, row: dict[str, Any], legs: Sequence[Leg], hold: 
     sql = _sql(connection)
     values = [row[c] for c in TRANSFER_COLUMNS]
     values[10], values[17] = sql.moment(values[10]), sql.moment(values[17])  # effective_at, created_at
-    cursor = connection.connection.cursor()
-    try:
+    with driver_cursor(connection) as cursor:
         if sql.postgres:
             settle = (hold.posted_fen, hold.released_fen, hold.status.value, hold.transfer_id) if hold else (None,) * 4
             cursor.execute(sql.write_one, (*values, _int_array(x.account_id for x in legs),
@@ -183,8 +180,6 @@ def write_one(session: Session, row: dict[str, Any], legs: Sequence[Leg], hold: 
         if hold is not None:
             cursor.execute(sql.settle_hold, (hold.posted_fen, hold.released_fen, hold.status.value, hold.transfer_id))
         return transfer_id
-    finally:
-        cursor.close()
 
 
 def _int_array(values: Iterable[int]) -> str:
