@@ -54,6 +54,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 HEADERS = tuple(h for _, h in COLUMNS)
 REQUIRED = ("code", "kind", "track", "title", "issuer", "region", "scenario")
 FEN_PER_WAN = 1_000_000  # 1 万元 = 10,000 yuan = 1,000,000 fen
+MAX_BUDGET_FEN = 10**15  # OpportunityDraft's bound
 MAX_ROWS = 5000
 MAX_COLUMNS = 64  # the 17 columns in any order, with room for the bureau's own notes
 
@@ -162,7 +163,9 @@ def _draft(cells: dict[str, str], number: int) -> OpportunityDraft:
             value = Decimal(cells["budget"].replace(",", "")) * FEN_PER_WAN
         except InvalidOperation:
             raise fail("budget", f"{cells['budget']!r} is not a number of 万元") from None
-        if value != value.to_integral_value() or value < 0:
+        if not value.is_finite() or not 0 <= value <= MAX_BUDGET_FEN:
+            raise fail("budget", f"{cells['budget']!r} is not between 0 and {_wan(MAX_BUDGET_FEN)} 万元")
+        if value != value.to_integral_value():
             raise fail("budget", f"{cells['budget']!r} is not a whole number of fen")
         budget = int(value)
     deadline = None
