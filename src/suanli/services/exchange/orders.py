@@ -242,7 +242,10 @@ def _rows(content: bytes) -> list[dict[str, str]]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ExchangeInvalid("this product's content is not UTF-8 CSV") from None
-    return list(csv.DictReader(io.StringIO(text)))
+    try:
+        return list(csv.DictReader(io.StringIO(text)))
+    except csv.Error as exc:  # e.g. a field over the csv module's 128 KB limit
+        raise ExchangeInvalid(f"this product's content cannot be read as CSV: {exc}") from None
 
 
 def run_compute(session: Session, *, principal: Principal, order_id: int, command: str, time_limit_s: int,
