@@ -72,6 +72,8 @@ def place_order(session: Session, *, principal: Principal, product_id: int, quan
         raise ExchangeInvalid("an organisation does not buy its own product", field="product_id")
     if not accept_licence:
         raise ExchangeInvalid("accept the licence terms to sign the contract (请先同意许可条款)", field="accept_licence")
+    if voucher_program_id is not None:
+        voucher_seam.check_program(session, voucher_program_id)
     total = order_total(int(product.price_fen), quantity)
     fee = percentage_share(total, EXCHANGE_FEE_BP)
     contract = _contract(session, principal, product, cert, quantity, total, fee)
