@@ -1,6 +1,6 @@
-"""Configuration files refuse YAML aliases: a few hundred bytes of nested aliases ("billion laughs")
-stand for billions of nodes, and reading one held a request for minutes. Each parser refuses it at
-once, naming the line, in its own problem type."""
+"""Configuration files refuse YAML bombs: a few hundred bytes of nested aliases ("billion laughs")
+stand for billions of nodes, and deep flow nesting is quadratic in the scanner; either held a request
+for minutes. Each parser refuses them at once, naming the line, in its own problem type."""
 
 from __future__ import annotations
 
@@ -39,3 +39,11 @@ def test_a_billion_laughs_file_is_refused_at_once_naming_the_line(parser: Callab
 def test_one_alias_is_refused_too(parser: Callable[[str], Any]) -> None:
     with pytest.raises(SuanliError, match=r"aliases \(\*t\)"):
         parser("title: &t 成都\nagain: *t\n")
+
+
+@pytest.mark.parametrize("parser", PARSERS.values(), ids=PARSERS.keys())
+def test_flow_nesting_ten_thousand_deep_is_refused_before_the_quadratic_scanner(parser: Callable[[str], Any]) -> None:
+    started = time.monotonic()
+    with pytest.raises(SuanliError, match="line 1: file nested too deeply.*more than 64 levels"):
+        parser("[" * 10_000 + "]" * 10_000)
+    assert time.monotonic() - started < 2
