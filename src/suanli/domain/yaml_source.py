@@ -27,6 +27,8 @@ def parse_yaml(text: str, error: type[SuanliError], *, max_bytes: int, what: str
         data = yaml.safe_load(text)
     except RecursionError:
         raise error("file nested too deeply to be a real configuration") from None
+    except ValueError:  # an integer of more than 4,300 digits (Python's int-from-text limit)
+        raise error("a number in the file has too many digits to be a real figure") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None

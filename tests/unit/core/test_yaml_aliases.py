@@ -47,3 +47,9 @@ def test_flow_nesting_ten_thousand_deep_is_refused_before_the_quadratic_scanner(
     with pytest.raises(SuanliError, match="line 1: file nested too deeply.*more than 64 levels"):
         parser("[" * 10_000 + "]" * 10_000)
     assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize("parser", PARSERS.values(), ids=PARSERS.keys())
+def test_a_five_thousand_digit_number_is_a_refusal_not_a_crash(parser: Callable[[str], Any]) -> None:
+    with pytest.raises(SuanliError, match="too many digits"):
+        parser("id: x\nbudget_fen: 1" + "0" * 5000 + "\n")
