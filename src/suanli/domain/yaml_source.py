@@ -1,5 +1,10 @@
 """YAML configuration text (federation files, program files) read with its line numbers, so every
-validation error can name the line and the field it is about."""
+validation error can name the line and the field it is about.
+
+Aliases (`*name`) are refused: a few hundred bytes of nested aliases ("billion laughs") stand for
+billions of nodes, which every walk over the tree then visits, and a configuration that officers sign
+reads better with each value written where it applies. So is flow nesting past MAX_FLOW_DEPTH:
+PyYAML's scanner takes time quadratic in it (40 s for 10,000 `[`), before any of its own limits."""
 
 from __future__ import annotations
 
@@ -9,22 +14,50 @@ import yaml
 
 from suanli.domain.errors import SuanliError
 
+MAX_FLOW_DEPTH = 64  # brackets counted in the raw text (quoted ones too: no real file nears this)
+
 
 def parse_yaml(text: str, error: type[SuanliError], *, max_bytes: int, what: str) -> tuple[Any, Any]:
     """The data and its node tree (for `line_of`); a bad file raises `error` naming the line."""
     if len(text.encode()) > max_bytes:
         raise error(f"{what} larger than {max_bytes} bytes")
+    refuse_bombs(text, error)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except RecursionError:
         raise error("file nested too deeply to be a real configuration") from None
+    except ValueError:  # an integer of more than 4,300 digits (Python's int-from-text limit)
+        raise error("a number in the file has too many digits to be a real figure") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         where = f"line {line}: " if line else ""
         raise error(f"{where}not valid YAML ({getattr(exc, 'problem', exc)})", line=line) from None
     return data, node
+
+
+def refuse_bombs(text: str, error: type[SuanliError]) -> None:
+    """Raise `error` for flow nesting past MAX_FLOW_DEPTH or at the first alias; text that is not
+    YAML is left to the parser to name."""
+    depth = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        for char in line:
+            if char in "[{":
+                depth += 1
+                if depth > MAX_FLOW_DEPTH:
+                    raise error(f"line {number}: file nested too deeply to be a real configuration (more than "
+                                f"{MAX_FLOW_DEPTH} levels)", line=number)
+            elif char in "]}":
+                depth = max(0, depth - 1)
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                line = event.start_mark.line + 1
+                raise error(f"line {line}: YAML aliases (*{event.anchor}) are not allowed; write the value out",
+                            line=line)
+    except yaml.YAMLError:
+        return
 
 
 def line_of(node: Any, path: list[Any]) -> int:

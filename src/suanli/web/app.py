@@ -17,9 +17,11 @@ from typing import Any
 import plotly  # type: ignore[import-untyped]
 import swagger_ui  # type: ignore[import-untyped]
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from suanli.domain.errors import SuanliError
 from suanli.web import routes as routes_package
@@ -103,6 +105,8 @@ def _is_page(request: Request) -> bool:
 
 def _install_errors(app: FastAPI) -> None:
     api_handler = app.exception_handlers.get(SuanliError)
+    http_handler = app.exception_handlers.get(StarletteHTTPException)
+    validation_handler = app.exception_handlers.get(RequestValidationError)
 
     async def sign_in(request: Request, _exc: Exception) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -124,6 +128,21 @@ def _install_errors(app: FastAPI) -> None:
         return render(request, "error.html", exc.status, viewer=viewer, code=exc.status,
                       detail=error_text(exc, language(request)))
 
+    async def request_error(request: Request, exc: Exception) -> Response:
+        """A page that does not exist, a method it does not take, a malformed form or path: the error
+        page in the reader's language (problem+json stays the API's answer)."""
+        handler = validation_handler if isinstance(exc, RequestValidationError) else http_handler
+        if not _is_page(request) and handler is not None:
+            return await handler(request, exc)  # type: ignore[no-any-return,misc]
+        status = exc.status_code if isinstance(exc, StarletteHTTPException) else 422
+        viewer = await run_in_threadpool(_viewer, request)
+        response = render(request, "error.html", status, viewer=viewer, code=status, detail=None)
+        if isinstance(exc, StarletteHTTPException) and exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    app.add_exception_handler(StarletteHTTPException, request_error)
+    app.add_exception_handler(RequestValidationError, request_error)
     app.add_exception_handler(SignInRequired, sign_in)
     app.add_exception_handler(PageForbidden, forbidden)
     app.add_exception_handler(CsrfRefused, refused_csrf)

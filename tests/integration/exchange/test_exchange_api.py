@@ -266,3 +266,17 @@ def test_an_upheld_objection_rejects_the_version_and_it_can_never_be_certified(e
     assert_problem(c.post(f"/api/v1/exchange/versions/{vid}/certificate", headers=h("operator")), 409,
                    "exchange-conflict")
     assert_problem(c.get(f"/api/v1/exchange/products/{pid}"), 404, "exchange-not-found")  # never listed
+
+
+def test_an_api_product_whose_csv_cannot_be_read_is_a_refusal_that_uses_no_call(exchange) -> None:
+    c, h = exchange.c, exchange.h
+    content = b'a,b\n"' + b"x" * 200_000 + b'",1\n'  # one field over the csv module's limit
+    pid, _vid, _cert = exchange.listed(content=content, title="过长字段接口", delivery_mode="api",
+                                       price_model="per_call", price_fen=50, sector="环境")
+    order = c.post("/api/v1/exchange/orders", json={"product_id": pid, "quantity": 2, "accept_licence": True},
+                   headers=h("buyer")).json()
+    refused = assert_problem(c.get(f"/api/v1/exchange/data/{pid}/rows", headers={"X-Exchange-Key": order["api_key"]}),
+                             422, "exchange-invalid")
+    assert "cannot be read as CSV" in refused["detail"]
+    with exchange.api.sessions() as s:
+        assert s.get(ExchangeOrderRow, order["id"]).used == 0

@@ -97,3 +97,12 @@ def test_a_voucher_the_buyer_does_not_hold_refuses_the_order_and_nothing_is_writ
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert c.get("/api/v1/exchange/statistics").json()["trades"] == 0
     assert_problem(c.get("/api/v1/exchange/orders/1", headers=h("stranger")), 404, "exchange-not-found")
+
+
+def test_an_order_naming_a_program_that_does_not_exist_is_a_404_and_nothing_is_written(exchange: Any) -> None:
+    c, h = exchange.c, exchange.h
+    pid, _vid, _cert = exchange.listed(price_fen=10_000)
+    refused = c.post("/api/v1/exchange/orders", headers=h("buyer"),
+                     json={"product_id": pid, "accept_licence": True, "voucher_program_id": 987_654})
+    assert assert_problem(refused, 404, "voucher-not-found")["detail"] == "voucher program 987654 does not exist"
+    assert c.get("/api/v1/exchange/statistics").json()["trades"] == 0

@@ -52,3 +52,9 @@ def test_missing_columns_are_named() -> None:
 def test_budget_in_wan_yuan_is_exact_fen() -> None:
     (draft,) = read_table(_csv(_row("A-1", **{"预算（万元）": "12.3456"})), "x.csv")
     assert draft.budget_fen == 12_345_600
+
+
+@pytest.mark.parametrize("budget", ["Infinity", "-Infinity", "inf", "1e400", "-1"])
+def test_a_budget_that_is_no_sum_of_money_names_its_cell(budget: str) -> None:
+    with pytest.raises(OpportunityError, match="row 2, column 预算.*between 0 and"):
+        read_table(_csv(_row("A-1", **{"预算（万元）": budget})), "x.csv")

@@ -167,3 +167,25 @@ def test_another_organisations_job_and_invoice_are_404_pages(web) -> None:  # ty
     cancel = web.client.post(f"{job}/cancel", data={"csrf_token": _hidden(page.text, "csrf_token"),
                                                      "form_key": "k" * 24}, follow_redirects=False)
     assert cancel.status_code == 404
+
+
+@pytest.mark.parametrize(("method", "path", "status", "headline"), [
+    ("GET", "/no-such-page", 404, "未找到"),
+    ("GET", "/no-such-page?lang=en", 404, "Not found"),
+    ("DELETE", "/jobs", 405, "请求被拒绝"),
+    ("POST", "/jobs/not-a-number/cancel", 422, "请求被拒绝"),
+])
+def test_a_missing_page_a_wrong_method_or_a_malformed_path_is_an_error_page_not_json(  # type: ignore[no-untyped-def]
+        web, method: str, path: str, status: int, headline: str) -> None:
+    _sign_in(web.client, "alice")
+    response = web.client.request(method, path, follow_redirects=False)
+    assert response.status_code == status and response.headers["content-type"].startswith("text/html")
+    assert headline in response.text
+    api = web.client.get("/api/v1/no-such-thing")
+    assert api.status_code == 404 and api.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_multipart_form_without_a_boundary_is_an_error_page(web) -> None:  # type: ignore[no-untyped-def]
+    _sign_in(web.client, "alice")
+    response = web.client.post("/jobs", content=b"abc", headers={"content-type": "multipart/form-data"})
+    assert response.status_code == 400 and response.headers["content-type"].startswith("text/html")

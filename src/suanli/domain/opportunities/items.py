@@ -104,7 +104,7 @@ class OpportunityDraft:
             if len(getattr(self, name)) > MAX_TEXT:
                 raise OpportunityError(f"{name} must have at most {MAX_TEXT} characters")
         if self.budget_fen is not None and not 0 <= self.budget_fen <= 10**15:
-            raise OpportunityError("budget must not be negative")
+            raise OpportunityError("budget must be 0 to 10^15 fen")
         if self.compute is not None and not (self.kind == ItemKind.DEMAND and self.track == Track.COMPUTE):
             raise OpportunityError("only a compute-demand item states a compute need")
 

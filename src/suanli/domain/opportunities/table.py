@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from suanli.domain.opportunities.items import (
@@ -26,6 +25,7 @@ from suanli.domain.opportunities.items import (
     OpportunityError,
     Track,
 )
+from suanli.domain.sheets import read_sheet
 
 KIND_ZH = {ItemKind.SUPPLY: "供给", ItemKind.DEMAND: "需求"}
 TRACK_ZH = {Track.COMPUTE: "算力", Track.DATASETS: "数据集与语料", Track.HARDWARE: "基础硬件", Track.MODELS: "模型",
@@ -54,7 +54,9 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 HEADERS = tuple(h for _, h in COLUMNS)
 REQUIRED = ("code", "kind", "track", "title", "issuer", "region", "scenario")
 FEN_PER_WAN = 1_000_000  # 1 万元 = 10,000 yuan = 1,000,000 fen
+MAX_BUDGET_FEN = 10**15  # OpportunityDraft's bound
 MAX_ROWS = 5000
+MAX_COLUMNS = 64  # the 17 columns in any order, with room for the bureau's own notes
 
 
 def _neutralise(value: str) -> str:
@@ -117,23 +119,17 @@ def to_xlsx(drafts: Iterable[OpportunityDraft]) -> bytes:
 
 def read_table(data: bytes, filename: str) -> list[OpportunityDraft]:
     """Parse an uploaded sheet (`.xlsx` or `.csv` by name) into drafts; the first error raises."""
-    rows = _xlsx_rows(data) if filename.lower().endswith(".xlsx") else _csv_rows(data)
-    if not rows:
+    sheet = read_sheet(data, filename, columns=MAX_COLUMNS, max_rows=MAX_ROWS, error=OpportunityError)
+    if not any(sheet.header):
         raise OpportunityError("the sheet is empty: the first row must be the headers")
-    header = [str(h).strip() for h in rows[0]]
-    missing = [h for h in HEADERS if h not in header]
+    missing = [h for h in HEADERS if h not in sheet.header]
     if missing:
         raise OpportunityError(f"missing columns: {'、'.join(missing)}")
-    index = {field: header.index(h) for field, h in COLUMNS}
-    body = [r for r in rows[1:] if any(str(c).strip() for c in r)]
-    if len(body) > MAX_ROWS:
-        raise OpportunityError(f"at most {MAX_ROWS} rows per import")
+    index = {field: sheet.header.index(h) for field, h in COLUMNS}
     drafts: list[OpportunityDraft] = []
     seen: dict[str, int] = {}
-    for number, raw in enumerate(rows[1:], start=2):
-        if not any(str(c).strip() for c in raw):
-            continue
-        cells = {f: _restore(str(raw[i]).strip()) if i < len(raw) else "" for f, i in index.items()}
+    for number, raw in sheet.rows:
+        cells = {f: _restore(raw[i]) for f, i in index.items()}
         draft = _draft(cells, number)
         for key, what in ((f"code:{draft.code}", f"清单编号 {draft.code}"),
                           (f"name:{draft.title}\x00{draft.issuer}", f"名称和发布单位 {draft.title}/{draft.issuer}")):
@@ -167,7 +163,9 @@ def _draft(cells: dict[str, str], number: int) -> OpportunityDraft:
             value = Decimal(cells["budget"].replace(",", "")) * FEN_PER_WAN
         except InvalidOperation:
             raise fail("budget", f"{cells['budget']!r} is not a number of 万元") from None
-        if value != value.to_integral_value() or value < 0:
+        if not value.is_finite() or not 0 <= value <= MAX_BUDGET_FEN:
+            raise fail("budget", f"{cells['budget']!r} is not between 0 and {_wan(MAX_BUDGET_FEN)} 万元")
+        if value != value.to_integral_value():
             raise fail("budget", f"{cells['budget']!r} is not a whole number of fen")
         budget = int(value)
     deadline = None
@@ -194,39 +192,3 @@ def _draft(cells: dict[str, str], number: int) -> OpportunityDraft:
             contact_email=cells["contact_email"], compute=compute)
     except OpportunityError as exc:
         raise OpportunityError(f"row {number}: {exc.detail}", row=number) from None
-
-
-def _csv_rows(data: bytes) -> list[list[str]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("gb18030")  # sheets saved by Chinese Excel as CSV
-        except UnicodeDecodeError:
-            raise OpportunityError("the CSV is neither UTF-8 nor GB18030 text") from None
-    return [row for row in csv.reader(io.StringIO(text))]
-
-
-def _xlsx_rows(data: bytes) -> list[Sequence[Any]]:
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - openpyxl raises many types for a file that is not a workbook
-        raise OpportunityError("the file is not a readable XLSX workbook") from None
-    sheet = book.worksheets[0]
-    rows: list[Sequence[Any]] = []
-    for row in sheet.iter_rows(values_only=True):
-        rows.append([_cell(c) for c in row])
-    book.close()
-    return rows
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)

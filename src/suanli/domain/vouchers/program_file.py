@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from suanli.domain.vouchers.errors import InvalidProgramFile
 from suanli.domain.vouchers.program import SideMode, VoucherProgram
-from suanli.domain.yaml_source import line_of, parse_yaml
+from suanli.domain.yaml_source import line_of, parse_yaml, refuse_bombs
 
 MAX_FILE_BYTES = 200_000
 Problem = tuple[tuple[Any, ...], str]
@@ -69,6 +69,7 @@ def _read(text: str) -> tuple[Any, Any]:
         line = text[: text.index("\x00")].count("\n") + 1
         raise InvalidProgramFile(f"line {line}: the file contains a NUL byte (is it a binary file?)", line=line,
                                  field="")
+    refuse_bombs(text, InvalidProgramFile)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except RecursionError:

@@ -72,6 +72,8 @@ def place_order(session: Session, *, principal: Principal, product_id: int, quan
         raise ExchangeInvalid("an organisation does not buy its own product", field="product_id")
     if not accept_licence:
         raise ExchangeInvalid("accept the licence terms to sign the contract (请先同意许可条款)", field="accept_licence")
+    if voucher_program_id is not None:
+        voucher_seam.check_program(session, voucher_program_id)
     total = order_total(int(product.price_fen), quantity)
     fee = percentage_share(total, EXCHANGE_FEE_BP)
     contract = _contract(session, principal, product, cert, quantity, total, fee)
@@ -242,7 +244,10 @@ def _rows(content: bytes) -> list[dict[str, str]]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ExchangeInvalid("this product's content is not UTF-8 CSV") from None
-    return list(csv.DictReader(io.StringIO(text)))
+    try:
+        return list(csv.DictReader(io.StringIO(text)))
+    except csv.Error as exc:  # e.g. a field over the csv module's 128 KB limit
+        raise ExchangeInvalid(f"this product's content cannot be read as CSV: {exc}") from None
 
 
 def run_compute(session: Session, *, principal: Principal, order_id: int, command: str, time_limit_s: int,

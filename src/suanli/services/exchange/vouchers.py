@@ -21,6 +21,14 @@ EXCHANGE_PROVIDER = "suanli-data-exchange"
 CORPORA_SECTORS = frozenset({"corpora", "语料"})
 
 
+def check_program(session: Session, program_id: int) -> None:
+    """The program an order names exists (a 404 otherwise), asked before the order is written: the
+    database's foreign key would only refuse it at flush, as an unexplained conflict."""
+    from suanli.services import vouchers
+
+    vouchers.program_row(session, program_id)
+
+
 def subsidise(session: Session, *, buyer: Principal, program_id: int, order_id: int, amount_fen: Fen,
               sector: str, seller_organisation_id: int, signed_on: date) -> Fen:
     """Redeem the voucher's share of a paid data order; returns the fen the voucher paid (the wallet's

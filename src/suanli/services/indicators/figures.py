@@ -3,11 +3,8 @@ a sheet of them (指标代码, 期间, 数值, 来源) imported all or nothing, 
 
 from __future__ import annotations
 
-import csv
-import io
 from decimal import Decimal, InvalidOperation
 
-from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
 from suanli.db.models.indicators import IndicatorFigureRow, IndicatorRow, IndicatorTargetRow
@@ -15,10 +12,12 @@ from suanli.db.repositories import indicators as repo
 from suanli.domain.errors import Forbidden, InvalidInput, NotFound, SuanliError
 from suanli.domain.indicators import parse_indicator_file, parse_period
 from suanli.domain.organisations import Principal, Role
+from suanli.domain.sheets import read_sheet
 from suanli.services.audit import record_event
 
 OFFICERS = (Role.PROGRAM_OFFICER, Role.PLATFORM_OPERATOR)
 SHEET_HEADERS = ("指标代码", "期间", "数值", "来源")
+MAX_SHEET_ROWS = 10_000  # years of monthly figures for every indicator of the file
 
 
 def _officer(actor: Principal) -> None:
@@ -84,15 +83,12 @@ def enter_figure(session: Session, *, actor: Principal, code: str, period: str, 
 
 def import_figures(session: Session, *, actor: Principal, data: bytes, filename: str) -> list[IndicatorFigureRow]:
     _officer(actor)
-    rows = _sheet(data, filename)
-    if not rows or tuple(str(c).strip() for c in rows[0][:4]) != SHEET_HEADERS:
+    sheet = read_sheet(data, filename, columns=len(SHEET_HEADERS), max_rows=MAX_SHEET_ROWS)
+    if sheet.header != SHEET_HEADERS:
         raise InvalidInput(f"the first row must be the headers {'、'.join(SHEET_HEADERS)}")
     out = []
     with session.begin_nested():  # all or nothing: the first bad row leaves no figure behind
-        for number, raw in enumerate(rows[1:], start=2):
-            cells = [str(c).strip() if c is not None else "" for c in (list(raw) + [""] * 4)[:4]]
-            if not any(cells):
-                continue
+        for number, cells in sheet.rows:
             try:
                 out.append(enter_figure(session, actor=actor, code=cells[0], period=cells[1], value=cells[2],
                                         source=cells[3]))
@@ -107,17 +103,3 @@ def _on_row(number: int, detail: str) -> str:
     if len(parts) == 2:
         return f"row {number}: {parts[0]} / 第{number}行：{parts[1]}"
     return f"row {number}: {detail}"
-
-
-def _sheet(data: bytes, filename: str) -> list[list[object]]:
-    if filename.lower().endswith(".xlsx"):
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:  # noqa: BLE001 - openpyxl raises many types for a file that is not a workbook
-            raise InvalidInput("the file is not a readable XLSX workbook") from None
-        return [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput("the CSV is not UTF-8 text") from None
-    return [list(r) for r in csv.reader(io.StringIO(text))]
