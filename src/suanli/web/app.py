@@ -130,9 +130,11 @@ def _install_errors(app: FastAPI) -> None:
 
     async def request_error(request: Request, exc: Exception) -> Response:
         """A page that does not exist, a method it does not take, a malformed form or path: the error
-        page in the reader's language (problem+json stays the API's answer)."""
+        page in the reader's language for a browser (it asks for text/html); problem+json for the API
+        and for every other client (the outward contract: errors are problem+json)."""
         handler = validation_handler if isinstance(exc, RequestValidationError) else http_handler
-        if not _is_page(request) and handler is not None:
+        wants_page = _is_page(request) and "text/html" in request.headers.get("accept", "")
+        if not wants_page and handler is not None:
             return await handler(request, exc)  # type: ignore[no-any-return,misc]
         status = exc.status_code if isinstance(exc, StarletteHTTPException) else 422
         viewer = await run_in_threadpool(_viewer, request)

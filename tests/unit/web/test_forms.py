@@ -178,14 +178,19 @@ def test_another_organisations_job_and_invoice_are_404_pages(web) -> None:  # ty
 def test_a_missing_page_a_wrong_method_or_a_malformed_path_is_an_error_page_not_json(  # type: ignore[no-untyped-def]
         web, method: str, path: str, status: int, headline: str) -> None:
     _sign_in(web.client, "alice")
-    response = web.client.request(method, path, follow_redirects=False)
+    browser = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    response = web.client.request(method, path, headers=browser, follow_redirects=False)
     assert response.status_code == status and response.headers["content-type"].startswith("text/html")
     assert headline in response.text
-    api = web.client.get("/api/v1/no-such-thing")
+    # A client that does not ask for a page (curl, scripts) gets the problem+json of the contract.
+    plain = web.client.request(method, path, follow_redirects=False)
+    assert plain.status_code == status and plain.headers["content-type"].startswith("application/problem+json")
+    api = web.client.get("/api/v1/no-such-thing", headers=browser)
     assert api.status_code == 404 and api.headers["content-type"].startswith("application/problem+json")
 
 
 def test_a_multipart_form_without_a_boundary_is_an_error_page(web) -> None:  # type: ignore[no-untyped-def]
     _sign_in(web.client, "alice")
-    response = web.client.post("/jobs", content=b"abc", headers={"content-type": "multipart/form-data"})
+    response = web.client.post("/jobs", content=b"abc", headers={"content-type": "multipart/form-data",
+                                                                 "accept": "text/html"})
     assert response.status_code == 400 and response.headers["content-type"].startswith("text/html")
