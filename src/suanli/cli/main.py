@@ -236,7 +236,25 @@ _mount_discovered()
 
 
 def main() -> None:
+    """The `suanli` program: Typer's usage errors (a bad flag, a value of the wrong type, a missing
+    argument) become one line with the command's --help to read, exit 2 -- not Typer's box."""
     try:
-        app()
+        result = app(standalone_mode=False)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:
+        if not type(exc).__module__.startswith(("typer", "click")):
+            raise
+        format_message = getattr(exc, "format_message", None)
+        if format_message is None:  # Abort (Ctrl-D at a prompt)
+            sys.exit(130)
+        code = int(getattr(exc, "exit_code", 2))
+        if not format_message():  # no arguments: the help was the answer
+            sys.exit(code)
+        context = getattr(exc, "ctx", None)
+        hint = f" (see: {context.command_path} --help)" if context is not None else ""
+        try:
+            fail(f"{format_message()}{hint}", code)
+        except typer.Exit as done:
+            sys.exit(done.exit_code)
+    sys.exit(result if isinstance(result, int) else 0)

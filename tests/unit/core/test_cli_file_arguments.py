@@ -5,6 +5,9 @@ command that reached for the network would exit 1 instead."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -66,3 +69,21 @@ def test_an_out_file_that_cannot_be_written_is_one_line_exit_2(tmp_path: Path) -
     written = tmp_path / "schema.json"
     assert run(tmp_path, "voucher", "program", "schema", "--out", str(written)).exit_code == 0
     assert '"title"' in written.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("args", [
+    ("opportunity", "batch", "import", "abc", "x.xlsx"),  # a value of the wrong type
+    ("jobs", "list", "--no-such-flag"),  # an unknown option
+    ("audit", "verify"),  # a missing argument
+])
+def test_a_usage_error_of_the_suanli_program_is_one_line_and_exit_2(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """The installed program (`main`), not only the Typer app: Typer's boxed usage message becomes one
+    line naming what is wrong and where the help is."""
+    env = {**os.environ, "SUANLI_URL": f"http://127.0.0.1:{free_port()}", "SUANLI_TOKEN": "t",
+           "SUANLI_CREDENTIALS": str(tmp_path / "none.json")}
+    done = subprocess.run([sys.executable, "-m", "suanli", *args], env=env, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 2, done
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "--help" in lines[0], done.stderr
+    assert done.stdout == "" and "Traceback" not in done.stderr
