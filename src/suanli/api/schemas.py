@@ -13,6 +13,13 @@ from suanli.domain.organisations import OrganisationType, Role
 Name = Field(min_length=1, max_length=200)
 
 
+
+class Body(BaseModel):
+    """A request body: a field the endpoint does not know is refused (422), never silently dropped
+    (a misspelt field would otherwise look accepted)."""
+
+    model_config = ConfigDict(extra="forbid")
+
 class LoginIn(BaseModel):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)

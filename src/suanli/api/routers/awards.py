@@ -8,9 +8,10 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from suanli.api.deps import PageDep, PrincipalDep, SessionDep
+from suanli.api.schemas import Body
 from suanli.domain.vouchers.disclosure import to_csv, to_xlsx
 from suanli.services import awards, profile
 
@@ -18,18 +19,18 @@ router = APIRouter(prefix="/api/v1", tags=["awards"])
 Key = Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=200)]
 
 
-class ItemIn(BaseModel):
+class ItemIn(Body):
     text: str = Field(max_length=200_000)
 
 
-class FactIn(BaseModel):
+class FactIn(Body):
     key: str = Field(max_length=100)
     value: str = Field(max_length=200)
     source: str = Field(max_length=500)
     as_of: date
 
 
-class ApplicationIn(BaseModel):
+class ApplicationIn(Body):
     organisation_id: int
     item: str = Field(max_length=63)
     year: int = Field(ge=2000, le=2100)
@@ -73,13 +74,13 @@ def record_fact(organisation_id: int, body: FactIn, session: SessionDep, princip
     return {"key": row.key, "value": row.value, "source": row.source, "as_of": row.as_of.isoformat()}
 
 
-class ReviewIn(BaseModel):
+class ReviewIn(Body):
     approve: bool
     reviewed_amount_fen: int | None = Field(default=None, ge=0, le=10**13)
     note: str = Field(default="", max_length=2000)
 
 
-class FundIn(BaseModel):
+class FundIn(Body):
     amount_fen: int = Field(gt=0, le=10**13)
 
 

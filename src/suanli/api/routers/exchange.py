@@ -19,6 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 
 from suanli.api.deps import PrincipalDep, SessionDep, SettingsDep, _bearer
+from suanli.api.schemas import Body
 from suanli.domain.errors import Unauthenticated
 from suanli.domain.exchange import DeliveryMode, PiLevel, PriceModel, ProductDraft
 from suanli.domain.organisations import Principal
@@ -44,12 +45,12 @@ MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
 # --- schemas ----------------------------------------------------------------------------------------------
 
 
-class RoleIn(BaseModel):
+class RoleIn(Body):
     role: str = Field(max_length=32)
     statement: str = Field("", max_length=2000)
 
 
-class DecisionIn(BaseModel):
+class DecisionIn(Body):
     approve: bool
     note: str = Field("", max_length=2000)
 
@@ -63,7 +64,7 @@ class MembershipOut(BaseModel):
     note: str
 
 
-class ProductIn(BaseModel):
+class ProductIn(Body):
     title: str = Field(max_length=200)
     description: str = Field(max_length=5000)
     sector: str = Field(max_length=64)
@@ -116,12 +117,12 @@ class ProductOut(BaseModel):
     versions: list[VersionOut] = []
 
 
-class SubmitIn(BaseModel):
+class SubmitIn(Body):
     assessor_organisation_id: int
     evidence: dict[str, str] = Field(default_factory=dict)
 
 
-class StageIn(BaseModel):
+class StageIn(Body):
     stage: str = Field(max_length=32)
     passed: bool
     note: str = Field("", max_length=2000)
@@ -135,7 +136,7 @@ class StepOut(BaseModel):
     organisation_id: int
 
 
-class ObjectionIn(BaseModel):
+class ObjectionIn(Body):
     name: str = Field(max_length=200)
     contact: str = Field(max_length=200)
     reason: str = Field(max_length=5000)
@@ -151,12 +152,12 @@ class ObjectionOut(BaseModel):
     resolution: str
 
 
-class ResolutionIn(BaseModel):
+class ResolutionIn(Body):
     uphold: bool
     resolution: str = Field(max_length=2000)
 
 
-class OrderIn(BaseModel):
+class OrderIn(Body):
     product_id: int
     quantity: int = Field(1, ge=1, le=1_000_000)
     voucher_program_id: int | None = None
@@ -183,7 +184,7 @@ class OrderOut(BaseModel):
     api_key: str | None = None
 
 
-class ComputeIn(BaseModel):
+class ComputeIn(Body):
     command: str = Field(max_length=10_000)
     time_limit_s: int = Field(600, ge=1, le=7 * 24 * 3600)
 

@@ -8,9 +8,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from suanli.api.deps import PrincipalDep, SessionDep
+from suanli.api.schemas import Body
 from suanli.domain.errors import InvalidInput
 from suanli.services import indicators as service
 
@@ -18,11 +19,11 @@ router = APIRouter(prefix="/api/v1", tags=["indicators"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class FileIn(BaseModel):
+class FileIn(Body):
     text: str = Field(max_length=500_000)
 
 
-class FigureIn(BaseModel):
+class FigureIn(Body):
     code: str = Field(max_length=63)
     period: str = Field(max_length=16)
     value: Decimal

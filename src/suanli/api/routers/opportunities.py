@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from suanli.api.deps import PageDep, PrincipalDep, SessionDep
+from suanli.api.schemas import Body
 from suanli.domain.errors import InvalidInput
 from suanli.domain.opportunities import MatchOutcome, MatchStatus
 from suanli.services import accounts
@@ -51,7 +52,7 @@ class SearchOut(BaseModel):
     items: list[OpportunityOut]
 
 
-class BatchIn(BaseModel):
+class BatchIn(Body):
     title: str = Field(min_length=1, max_length=200)
 
 
@@ -66,21 +67,21 @@ class BatchOut(BaseModel):
     review_note: str
 
 
-class ReviewIn(BaseModel):
+class ReviewIn(Body):
     decision: Literal["publish", "return"]
     note: str = Field(default="", max_length=2000)
 
 
-class MatchIn(BaseModel):
+class MatchIn(Body):
     message: str = Field(default="", max_length=2000)
 
 
-class AnswerIn(BaseModel):
+class AnswerIn(Body):
     status: Literal["accepted", "declined", "withdrawn"]
     note: str = Field(default="", max_length=2000)
 
 
-class ConcludeIn(BaseModel):
+class ConcludeIn(Body):
     outcome: MatchOutcome
     amount_fen: int | None = Field(default=None, ge=0, le=10**15)
     note: str = Field(default="", max_length=2000)
@@ -97,7 +98,7 @@ class MatchOut(BaseModel):
     outcome_amount_fen: int | None
 
 
-class EvaluationIn(BaseModel):
+class EvaluationIn(Body):
     score: int = Field(ge=1, le=5)
     comment: str = Field(default="", max_length=4000)
 
