@@ -41,8 +41,8 @@ def refuse_bombs(text: str, error: type[SuanliError]) -> None:
     """Raise `error` for flow nesting past MAX_FLOW_DEPTH or at the first alias; text that is not
     YAML is left to the parser to name."""
     depth = 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        for char in line:
+    for number, text_line in enumerate(text.splitlines(), start=1):
+        for char in text_line:
             if char in "[{":
                 depth += 1
                 if depth > MAX_FLOW_DEPTH:
@@ -53,9 +53,10 @@ def refuse_bombs(text: str, error: type[SuanliError]) -> None:
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent):
-                line = event.start_mark.line + 1
-                raise error(f"line {line}: YAML aliases (*{event.anchor}) are not allowed; write the value out",
-                            line=line)
+                mark = event.start_mark
+                alias_line = mark.line + 1 if mark is not None else None
+                raise error(f"line {alias_line}: YAML aliases (*{event.anchor}) are not allowed; write the value "
+                            "out", line=alias_line)
     except yaml.YAMLError:
         return
 
