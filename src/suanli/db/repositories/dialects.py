@@ -4,8 +4,7 @@ driver cursor for the hot statements that errs as SQLAlchemy would."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -22,18 +21,27 @@ def upsert(session: Session, table: Any) -> Any:
     return postgresql.insert(table) if dialect_of(session) == "postgresql" else sqlite.insert(table)
 
 
-@contextmanager
-def driver_cursor(connection: Connection) -> Iterator[Any]:
+class driver_cursor:  # a context manager used like a function: with driver_cursor(connection) as cursor
     """A cursor of the connection's own DBAPI connection, inside its transaction, for pre-built SQL.
 
     A driver error leaves wrapped as Core execution would wrap it (IntegrityError, DataError,
     OperationalError ..., a lost connection invalidated), so the unit of work and the API's problem
-    handlers treat it alike: a lock timeout is a 503, a number past a BIGINT a 422, never a 500."""
-    cursor = connection.connection.cursor()
-    try:
-        yield cursor
-    except connection.dialect.loaded_dbapi.Error as exc:
-        connection._handle_dbapi_exception(exc, None, None, cursor, None)
-    finally:
-        with suppress(Exception):  # a connection the server closed cannot close its cursor either
-            cursor.close()
+    handlers treat it alike: a lock timeout is a 503, a number past a BIGINT a 422, never a 500.
+    (A class, not a @contextmanager generator: it runs several times per money transaction.)"""
+
+    __slots__ = ("connection", "cursor")
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.cursor = connection.connection.cursor()
+
+    def __enter__(self) -> Any:
+        return self.cursor
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, _tb: object) -> None:
+        try:
+            if exc is not None and isinstance(exc, self.connection.dialect.loaded_dbapi.Error):
+                self.connection._handle_dbapi_exception(exc, None, None, self.cursor, None)
+        finally:
+            with suppress(Exception):  # a connection the server closed cannot close its cursor either
+                self.cursor.close()
