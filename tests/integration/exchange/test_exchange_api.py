@@ -263,6 +263,18 @@ def test_a_product_whose_columns_are_not_well_formed_is_a_422_and_nothing_is_reg
     assert made.json()["columns"] == [{"name": "区县", "type": "string"}, {"name": "客流", "type": "integer"}]
 
 
+def test_a_price_written_as_text_is_a_422_and_as_a_number_is_registered(exchange) -> None:
+    c, h = exchange.c, exchange.h
+    for price in ("100000", "1e5", "100000.0"):
+        refused = assert_problem(c.post("/api/v1/exchange/products", json=product_body(price_fen=price),
+                                        headers=h("supplier")), 422, "invalid-input")
+        assert refused["detail"].startswith("body.price_fen")
+    with exchange.api.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(ExchangeProductRow)) == 0
+    made = c.post("/api/v1/exchange/products", json=product_body(price_fen=100_000), headers=h("supplier"))
+    assert made.status_code == 201 and made.json()["price_fen"] == 100_000
+
+
 def test_an_upheld_objection_rejects_the_version_and_it_can_never_be_certified(exchange) -> None:
     c, h = exchange.c, exchange.h
     pid, vid = exchange.register(title="有争议的数据产品")
