@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 
 from suanli.domain.jobs import MAX_COMMAND_BYTES, MAX_TIME_LIMIT_S
 from suanli.domain.organisations import OrganisationType, Role
@@ -64,7 +64,7 @@ class UserIn(BaseModel):
     username: str = Field(min_length=3, max_length=64)
     password: str = Field(min_length=1, max_length=256)
     role: Role
-    organisation_id: int = Field(ge=1, le=2**31 - 1)
+    organisation_id: StrictInt = Field(ge=1, le=2**31 - 1)
     display_name: str = Field(default="", max_length=200)
 
 
@@ -115,15 +115,15 @@ class FederationIn(BaseModel):
 
 class ResourcesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    devices: int = Field(ge=1, le=100_000)
+    devices: StrictInt = Field(ge=1, le=100_000)
     ecosystems: list[str] = Field(default_factory=list, max_length=4)
     models: list[str] = Field(default_factory=list, max_length=20)
-    min_device_memory_gb: int = Field(default=0, ge=0, le=10_000)
-    cpus_per_device: int = Field(default=1, ge=1, le=1024)
-    memory_gb_per_device: int = Field(default=1, ge=0, le=100_000)
+    min_device_memory_gb: StrictInt = Field(default=0, ge=0, le=10_000)
+    cpus_per_device: StrictInt = Field(default=1, ge=1, le=1024)
+    memory_gb_per_device: StrictInt = Field(default=1, ge=0, le=100_000)
     # A gang over several nodes (pools whose federation entry allows it, `max_nodes`); None: the fewest.
-    nodes: int | None = Field(default=None, ge=1, le=10_000)
-    tasks_per_node: int = Field(default=1, ge=1, le=1024)
+    nodes: StrictInt | None = Field(default=None, ge=1, le=10_000)
+    tasks_per_node: StrictInt = Field(default=1, ge=1, le=1024)
 
 
 class PreferencesIn(BaseModel):
@@ -132,7 +132,7 @@ class PreferencesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     prefer: Literal["cheapest", "fastest", "greenest", "balanced"] = "balanced"
     deadline: AwareDatetime | None = None
-    max_price_fen: int | None = Field(default=None, ge=0, le=10**12)
+    max_price_fen: StrictInt | None = Field(default=None, ge=0, le=10**12)
     allowed_regions: list[str] = Field(default_factory=list, max_length=20)
     designated_only: bool = False
     input_city: str | None = Field(default=None, max_length=100)
@@ -144,7 +144,7 @@ class JobIn(BaseModel):
     name: str = Field(min_length=1, max_length=128)
     command: str = Field(min_length=1, max_length=MAX_COMMAND_BYTES)
     resources: ResourcesIn
-    time_limit_s: int = Field(ge=1, le=MAX_TIME_LIMIT_S)
+    time_limit_s: StrictInt = Field(ge=1, le=MAX_TIME_LIMIT_S)
     center: str | None = Field(default=None, max_length=63)
     pool: str | None = Field(default=None, max_length=63)
     preferences: PreferencesIn | None = None

@@ -27,7 +27,8 @@ from suanli.domain.errors import SuanliError
 from suanli.web import routes as routes_package
 from suanli.web.common import PageForbidden, SignInRequired, error_text, optional_viewer, redirect, render
 from suanli.web.csrf import CsrfRefused
-from suanli.web.i18n import language
+from suanli.web.i18n import language, translator
+from suanli.web.problems import HTTP_TITLES
 
 STATIC = Path(__file__).parent / "static"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -138,7 +139,9 @@ def _install_errors(app: FastAPI) -> None:
             return await handler(request, exc)  # type: ignore[no-any-return,misc]
         status = exc.status_code if isinstance(exc, StarletteHTTPException) else 422
         viewer = await run_in_threadpool(_viewer, request)
-        response = render(request, "error.html", status, viewer=viewer, code=status, detail=None)
+        reason = HTTP_TITLES.get(status)
+        response = render(request, "error.html", status, viewer=viewer, code=status,
+                          detail=translator(language(request))(reason) if reason else None)
         if isinstance(exc, StarletteHTTPException) and exc.headers:
             response.headers.update(exc.headers)
         return response

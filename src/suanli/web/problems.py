@@ -11,7 +11,8 @@ from suanli.domain.errors import SuanliError
 from suanli.web.i18n import N_, translator
 from suanli.web.labels import label
 
-# Problem type slug -> title (a msgid); the most specific class's slug wins.
+# Problem type slug -> title (a msgid): one for every problem type the services raise (a test holds
+# this); the most specific class's slug wins.
 TITLES: dict[str, str] = {
     "invalid-input": N_("The input is not valid"),
     "invalid-resource-request": N_("The resource request is not valid"),
@@ -29,6 +30,58 @@ TITLES: dict[str, str] = {
     "backend-rejected": N_("The center refused the job"),
     "webhook-target-refused": N_("The webhook address is not allowed"),
     "audit-receipt-pending": N_("Being written to the audit log"),
+    "service-busy": N_("The service is busy; please try again shortly"),
+    "no-feasible-placement": N_("No pool can run this request"),
+    "conflicting-constraints": N_("The constraints contradict each other"),
+    "invalid-amount": N_("The amount is not valid"),
+    "unsupported-currency": N_("Only CNY is supported"),
+    "unbalanced-transfer": N_("The transfer's legs do not balance"),
+    "insufficient-funds": N_("The account balance is not enough"),
+    "period-closed": N_("The accounting period is closed"),
+    "post-exceeds-reservation": N_("The amount posted exceeds what is reserved"),
+    "transfer-not-pending": N_("The transfer is not pending"),
+    "transfer-not-reversible": N_("The transfer cannot be reversed"),
+    "unknown-account": N_("No such ledger account"),
+    "unknown-transfer": N_("No such transfer"),
+    "nothing-to-invoice": N_("Nothing new to invoice"),
+    "nothing-to-state": N_("Nothing new for a statement"),
+    "voucher-rule-violation": N_("A voucher program rule is not met"),
+    "voucher-conflict": N_("This conflicts with the voucher's current state"),
+    "voucher-not-found": N_("The voucher record does not exist or is not visible to you"),
+    "separation-of-duties": N_("Separation of duties: someone else must take this step"),
+    "document-too-large": N_("The document is too large"),
+    "invalid-award-file": N_("The award program file is not valid"),
+    "award-rule-violation": N_("An award rule is not met"),
+    "award-claimed-already": N_("This award has been claimed already"),
+    "double-benefit": N_("Already paid under another program"),
+    "invalid-opportunity": N_("The opportunity item is not valid"),
+    "duplicate-opportunity": N_("This opportunity item exists already"),
+    "invalid-indicator-file": N_("The indicator file is not valid"),
+    "unknown-period": N_("No such reporting period"),
+    "exchange-invalid": N_("The data exchange request is not valid"),
+    "exchange-evidence-missing": N_("Required compliance evidence is missing"),
+    "exchange-not-found": N_("Not found in the data exchange, or not visible to you"),
+    "exchange-conflict": N_("This conflicts with the data exchange's current state"),
+    "exchange-notice-closed": N_("The public notice period is over"),
+    "exchange-content-tampered": N_("The content no longer matches its SHA-256"),
+    "exchange-quota-exhausted": N_("The order's quota is used up"),
+    "audit-event-not-found": N_("No such audit event"),
+    "audit-invalid-proof-request": N_("The proof request is out of range"),
+    "audit-log-inconsistent": N_("The audit log does not match a signed tree head"),
+    "audit-not-canonical": N_("The audit payload is not canonical JSON"),
+    "bad-backup-passphrase": N_("Wrong passphrase or damaged backup"),
+    "missing-secret": N_("The platform's configuration is incomplete"),
+    "pdf-font-unavailable": N_("No Chinese font for PDF documents"),
+}
+GENERIC = N_("The request was refused")
+
+# The error page's headline for what a request broke before any service saw it (web/app.py).
+HTTP_TITLES: dict[int, str] = {
+    400: N_("The request could not be read"),
+    405: N_("This page does not take this kind of request"),
+    413: N_("The upload is too large"),
+    415: N_("The upload is not in a form this page reads"),
+    422: N_("The address or form holds a value that is not valid"),
 }
 
 # Field names (form fields and the services' `field=`) as a reader knows them.
@@ -99,6 +152,16 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [(re.compile(p), m) for p, m in (
 )]
 
 
+def title_of(exc: SuanliError) -> str:
+    """The msgid of the most specific problem type with a title: a new subclass without one of its own
+    reads as its parent (an exchange refusal as invalid input), never as the bare generic refusal."""
+    for cls in type(exc).__mro__:
+        slug = getattr(cls, "slug", None)
+        if slug in TITLES:
+            return TITLES[slug]
+    return GENERIC
+
+
 def _field(name: str, gettext: Callable[[str], str]) -> str:
     return gettext(FIELDS.get(name, label(name)))
 
@@ -115,7 +178,7 @@ def message(exc: SuanliError, lang: str, detail: str) -> str:
             return gettext(msgid) % groups
     if lang != "zh_CN":
         return detail
-    title = gettext(TITLES.get(exc.slug, N_("The request was refused")))
+    title = gettext(title_of(exc))
     field = exc.extra.get("field")
     if exc.extra.get("line"):  # a file's error: where it is, in the reader's words
         where = gettext(N_("line %(line)s")) % {"line": exc.extra["line"]}

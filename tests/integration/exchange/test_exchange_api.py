@@ -16,6 +16,7 @@ from suanli.db.models.exchange import (
     ExchangeBlobRow,
     ExchangeObjectionRow,
     ExchangeOrderRow,
+    ExchangeProductRow,
     ExchangeVersionRow,
 )
 from suanli.db.uow import unit_of_work
@@ -244,6 +245,34 @@ def test_bad_input_is_refused_precisely_and_writes_nothing(exchange) -> None:
                    "exchange-conflict")
     assert_problem(c.post("/api/v1/exchange/roles", json={"role": "king"}, headers=h("buyer")), 422,
                    "exchange-invalid")
+
+
+def test_a_product_whose_columns_are_not_well_formed_is_a_422_and_nothing_is_registered(exchange) -> None:
+    c, h = exchange.c, exchange.h
+    for columns in (["区县", 5], [{"name": ""}], [{"name": "区县"}, {"name": "区县"}], [{"name": "x", "type": "blob"}],
+                    [{"name": "x" * 10_000}], [{"name": f"c{i}"} for i in range(201)], {"name": "区县"}):
+        refused = assert_problem(c.post("/api/v1/exchange/products", json=product_body(columns=columns),
+                                        headers=h("supplier")), 422, "exchange-invalid" if
+                                 isinstance(columns, list) else "invalid-input")
+        assert "columns" in refused["detail"]
+    with exchange.api.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(ExchangeProductRow)) == 0
+    made = c.post("/api/v1/exchange/products", headers=h("supplier"),
+                  json=product_body(columns=[{"name": "区县", "type": "string"}, {"name": "客流", "type": "integer"}]))
+    assert made.status_code == 201, made.text
+    assert made.json()["columns"] == [{"name": "区县", "type": "string"}, {"name": "客流", "type": "integer"}]
+
+
+def test_a_price_written_as_text_is_a_422_and_as_a_number_is_registered(exchange) -> None:
+    c, h = exchange.c, exchange.h
+    for price in ("100000", "1e5", "100000.0"):
+        refused = assert_problem(c.post("/api/v1/exchange/products", json=product_body(price_fen=price),
+                                        headers=h("supplier")), 422, "invalid-input")
+        assert refused["detail"].startswith("body.price_fen")
+    with exchange.api.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(ExchangeProductRow)) == 0
+    made = c.post("/api/v1/exchange/products", json=product_body(price_fen=100_000), headers=h("supplier"))
+    assert made.status_code == 201 and made.json()["price_fen"] == 100_000
 
 
 def test_an_upheld_objection_rejects_the_version_and_it_can_never_be_certified(exchange) -> None:

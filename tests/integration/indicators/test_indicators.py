@@ -108,3 +108,20 @@ def test_the_export_has_a_row_per_indicator_and_year(sessions: sessionmaker[Sess
     assert rows[0][:6] == ("指标代码", "指标", "单位", "年份", "目标值", "实际值")
     assert ("ai-industry-scale", "人工智能产业规模", "亿元", 2022, None, 616) == rows[1][:6]
     assert len(list(book["填报记录"].iter_rows())) == 1 + 6
+
+
+def test_a_sheet_row_naming_an_unknown_indicator_is_a_422_of_the_file_naming_row_and_code(api) -> None:  # type: ignore[no-untyped-def]
+    bureau = api.organisation("bureau", OrganisationType.GOVERNMENT)
+    officer = api.user("officer", Role.PROGRAM_OFFICER, bureau)
+    assert api.client.put("/api/v1/indicators", json={"text": FILE}, headers=officer).status_code == 200
+    sheet = "指标代码,期间,数值,来源\nai-industry-scale,2023,760,统计\nno-such-indicator,2024,1,统计\n".encode()
+    response = api.client.post("/api/v1/indicator-figures/import", headers=officer,
+                               files={"file": ("f.csv", sheet, "text/csv")})
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["type"].endswith("/invalid-input")
+    assert problem["row"] == 3 and problem["indicator"] == "no-such-indicator"
+    assert "row 3: unknown indicator 'no-such-indicator'" in problem["detail"] and "第3行" in problem["detail"]
+    with unit_of_work(api.sessions) as s:  # the good row before it was not kept either
+        assert s.scalar(select(func.count()).select_from(IndicatorFigureRow)) == 0

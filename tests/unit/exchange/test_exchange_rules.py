@@ -1,6 +1,6 @@
 """The exchange's pure rules: a certificate verifies offline with the public key alone and any
 changed byte (of the certificate or of the delivered file) is detected; the evidence a review needs;
-product rules; catalogue search text that finds a two-character word mid-sentence."""
+product rules and the columns of a product's schema; catalogue search text that finds a two-character word mid-sentence."""
 
 from __future__ import annotations
 
@@ -90,6 +90,36 @@ def test_a_product_that_cannot_be_registered_is_refused_naming_the_field(overrid
     with pytest.raises(ExchangeInvalid) as refused:
         check_draft(draft(**overrides))
     assert refused.value.extra["field"] == field
+
+
+@pytest.mark.parametrize(("columns", "message"), [
+    (["区县"], r"columns\.0: a column is an object"),
+    ([{"name": "  "}], r"columns\.0: the column needs a name"),
+    ([{"type": "string"}], r"columns\.0: the column needs a name"),
+    ([{"name": 5}], r"columns\.0: name must be text"),
+    ([{"name": "区县"}, {"name": "客流"}, {"name": " 区县 "}], r"columns\.2: the name '区县' appears twice"),
+    ([{"name": "Flow"}, {"name": "ｆｌｏｗ"}], r"columns\.1: the name 'ｆｌｏｗ' appears twice"),
+    ([{"name": "x" * 65}], r"columns\.0: name must have at most 64 characters"),
+    ([{"name": "x", "description": "y" * 501}], r"columns\.0: description must have at most 500"),
+    ([{"name": "x", "type": "blob"}], r"columns\.0: type 'blob' is not one of string"),
+    ([{"name": "x", "type": ["string"]}], r"columns\.0: type \['string'\] is not one of"),
+    ([{"name": "x", "comment": "y"}], r"columns\.0: unknown keys comment"),
+    ([{"name": f"c{i}"} for i in range(201)], r"columns: at most 200 columns, not 201"),
+])
+def test_a_schema_entry_that_is_not_a_well_formed_column_is_refused_naming_it(columns: list, message: str) -> None:
+    with pytest.raises(ExchangeInvalid, match=message) as refused:
+        check_draft(draft(schema=columns))
+    assert refused.value.status == 422 and refused.value.extra["field"] == "columns"
+    assert " / columns" in refused.value.detail  # and in Chinese after the slash
+
+
+def test_a_well_formed_schema_is_kept_with_names_trimmed() -> None:
+    columns = [{"name": " 区县 ", "type": "string", "description": "行政区划"}, {"name": "客流", "type": "integer"},
+               {"name": "备注"}]
+    assert check_draft(draft(schema=columns)).schema == [
+        {"name": "区县", "type": "string", "description": "行政区划"}, {"name": "客流", "type": "integer"},
+        {"name": "备注"}]
+    assert len(check_draft(draft(schema=[{"name": f"c{i}"} for i in range(200)])).schema) == 200
 
 
 def test_an_order_total_is_exact_and_its_quantity_bounded() -> None:

@@ -169,19 +169,22 @@ def test_another_organisations_job_and_invoice_are_404_pages(web) -> None:  # ty
     assert cancel.status_code == 404
 
 
-@pytest.mark.parametrize(("method", "path", "status", "headline"), [
-    ("GET", "/no-such-page", 404, "未找到"),
-    ("GET", "/no-such-page?lang=en", 404, "Not found"),
-    ("DELETE", "/jobs", 405, "请求被拒绝"),
-    ("POST", "/jobs/not-a-number/cancel", 422, "请求被拒绝"),
+@pytest.mark.parametrize(("method", "path", "status", "headline", "reason"), [
+    ("GET", "/no-such-page", 404, "未找到", None),
+    ("GET", "/no-such-page?lang=en", 404, "Not found", None),
+    ("DELETE", "/jobs", 405, "请求被拒绝", "此页面不接受这类请求"),
+    ("DELETE", "/jobs?lang=en", 405, "The request was refused", "This page does not take this kind of request"),
+    ("POST", "/jobs/not-a-number/cancel", 422, "请求被拒绝", "网址或表单中有无效的值"),
 ])
 def test_a_missing_page_a_wrong_method_or_a_malformed_path_is_an_error_page_not_json(  # type: ignore[no-untyped-def]
-        web, method: str, path: str, status: int, headline: str) -> None:
+        web, method: str, path: str, status: int, headline: str, reason: str | None) -> None:
     _sign_in(web.client, "alice")
     browser = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
     response = web.client.request(method, path, headers=browser, follow_redirects=False)
     assert response.status_code == status and response.headers["content-type"].startswith("text/html")
     assert headline in response.text
+    if reason is not None:  # the headline alone would not say what was refused
+        assert reason in response.text
     # A client that does not ask for a page (curl, scripts) gets the problem+json of the contract.
     plain = web.client.request(method, path, follow_redirects=False)
     assert plain.status_code == status and plain.headers["content-type"].startswith("application/problem+json")

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from suanli.api.deps import PageDep, PrincipalDep, SessionDep
 from suanli.api.schemas import Body
@@ -31,12 +31,12 @@ class FactIn(Body):
 
 
 class ApplicationIn(Body):
-    organisation_id: int
+    organisation_id: StrictInt
     item: str = Field(max_length=63)
-    year: int = Field(ge=2000, le=2100)
+    year: StrictInt = Field(ge=2000, le=2100)
     basis: str = Field(min_length=1, max_length=190)
     evidence: list[str] = Field(default_factory=list, max_length=50)
-    bases: dict[str, int] = Field(default_factory=dict)
+    bases: dict[str, StrictInt] = Field(default_factory=dict)
     parties: dict[str, str] = Field(default_factory=dict)
     level: str | None = None
 
@@ -44,7 +44,7 @@ class ApplicationIn(Body):
 class ClaimIn(ApplicationIn):
     """A claim the bureau records and decides at once: an application plus the experts' amount."""
 
-    reviewed_amount_fen: int | None = Field(default=None, ge=0, le=10**13)
+    reviewed_amount_fen: StrictInt | None = Field(default=None, ge=0, le=10**13)
 
 
 @router.post("/award-items", status_code=201)
@@ -76,12 +76,12 @@ def record_fact(organisation_id: int, body: FactIn, session: SessionDep, princip
 
 class ReviewIn(Body):
     approve: bool
-    reviewed_amount_fen: int | None = Field(default=None, ge=0, le=10**13)
+    reviewed_amount_fen: StrictInt | None = Field(default=None, ge=0, le=10**13)
     note: str = Field(default="", max_length=2000)
 
 
 class FundIn(Body):
-    amount_fen: int = Field(gt=0, le=10**13)
+    amount_fen: StrictInt = Field(gt=0, le=10**13)
 
 
 def _claim_out(session: SessionDep, row: Any, item: str | None = None) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from suanli.api.deps import PrincipalDep, SessionDep, SettingsDep, _bearer
 from suanli.api.schemas import Body
@@ -74,10 +74,10 @@ class ProductIn(Body):
     update_frequency: str = Field(max_length=64)
     delivery_mode: DeliveryMode
     price_model: PriceModel
-    price_fen: int = Field(ge=0, le=10**12)
+    price_fen: StrictInt = Field(ge=0, le=10**12)
     licence: str = Field(max_length=5000)
     sample: str = Field("", max_length=20_000)
-    columns: list[dict[str, Any]] = Field(default_factory=list, max_length=200)
+    columns: list[Any] = Field(default_factory=list)  # each entry checked by the domain (check_columns)
     center: str | None = Field(None, max_length=63)
     pool: str | None = Field(None, max_length=63)
 
@@ -118,7 +118,7 @@ class ProductOut(BaseModel):
 
 
 class SubmitIn(Body):
-    assessor_organisation_id: int
+    assessor_organisation_id: StrictInt
     evidence: dict[str, str] = Field(default_factory=dict)
 
 
@@ -126,7 +126,7 @@ class StageIn(Body):
     stage: str = Field(max_length=32)
     passed: bool
     note: str = Field("", max_length=2000)
-    notice_days: int = 5
+    notice_days: StrictInt = 5
 
 
 class StepOut(BaseModel):
@@ -158,9 +158,9 @@ class ResolutionIn(Body):
 
 
 class OrderIn(Body):
-    product_id: int
-    quantity: int = Field(1, ge=1, le=1_000_000)
-    voucher_program_id: int | None = None
+    product_id: StrictInt
+    quantity: StrictInt = Field(1, ge=1, le=1_000_000)
+    voucher_program_id: StrictInt | None = None
     accept_licence: bool = False
 
 
@@ -186,7 +186,7 @@ class OrderOut(BaseModel):
 
 class ComputeIn(Body):
     command: str = Field(max_length=10_000)
-    time_limit_s: int = Field(600, ge=1, le=7 * 24 * 3600)
+    time_limit_s: StrictInt = Field(600, ge=1, le=7 * 24 * 3600)
 
 
 def _membership(row: Any) -> MembershipOut:

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from suanli.api.deps import PageDep, PrincipalDep, SessionDep
 from suanli.api.schemas import Body
@@ -83,7 +83,7 @@ class AnswerIn(Body):
 
 class ConcludeIn(Body):
     outcome: MatchOutcome
-    amount_fen: int | None = Field(default=None, ge=0, le=10**15)
+    amount_fen: StrictInt | None = Field(default=None, ge=0, le=10**15)
     note: str = Field(default="", max_length=2000)
 
 
@@ -99,7 +99,7 @@ class MatchOut(BaseModel):
 
 
 class EvaluationIn(Body):
-    score: int = Field(ge=1, le=5)
+    score: StrictInt = Field(ge=1, le=5)
     comment: str = Field(default="", max_length=4000)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from suanli.api.deps import PrincipalDep, SessionDep, SettingsDep
 from suanli.domain.placement import PlacementRequest
@@ -21,18 +21,18 @@ class QuoteIn(BaseModel):
     """What the work needs. Give exactly one of `devices`, `equivalents` (A100-equivalents) or `pflops`."""
 
     model_config = ConfigDict(extra="forbid")
-    devices: int | None = Field(default=None, ge=1, le=100_000)
+    devices: StrictInt | None = Field(default=None, ge=1, le=100_000)
     equivalents: float | None = Field(default=None, gt=0, le=100_000)
     pflops: float | None = Field(default=None, gt=0, le=100_000)
     ecosystems: list[Name] = Field(default_factory=list, max_length=8, description="cuda, cann, rocm/dtk, cpu")
     models: list[Name] | str = Field(default_factory=list, description='list or "A800|H800"')
-    min_device_memory_gb: int = Field(default=0, ge=0, le=10_000)
-    devices_per_node: int | None = Field(default=None, ge=1, le=1024)
-    cpus_per_device: int = Field(default=1, ge=0, le=10_000)
-    memory_gb_per_device: int = Field(default=0, ge=0, le=100_000)
+    min_device_memory_gb: StrictInt = Field(default=0, ge=0, le=10_000)
+    devices_per_node: StrictInt | None = Field(default=None, ge=1, le=1024)
+    cpus_per_device: StrictInt = Field(default=1, ge=0, le=10_000)
+    memory_gb_per_device: StrictInt = Field(default=0, ge=0, le=100_000)
     hours: float = Field(default=1.0, gt=0, le=24 * 365)
     deadline_hours: float | None = Field(default=None, gt=0, le=24 * 365 * 10)
-    max_price_fen: int | None = Field(default=None, ge=0, le=10**15)
+    max_price_fen: StrictInt | None = Field(default=None, ge=0, le=10**15)
     allowed_regions: list[Name] = Field(default_factory=list, max_length=100)
     designated_only: bool = False
     input_city: Name | None = None

@@ -3,10 +3,11 @@ states one version goes through from draft to registration certificate (登记�
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from suanli.domain.exchange.columns import check_columns
 from suanli.domain.exchange.errors import ExchangeInvalid
 from suanli.domain.money import Fen
 
@@ -60,7 +61,7 @@ class ProductDraft:
     price_fen: Fen
     licence: str
     sample: str = ""
-    schema: list[dict[str, Any]] = field(default_factory=list)
+    schema: list[dict[str, Any]] = field(default_factory=list)  # columns: see columns.check_columns
     center: str | None = None  # compute delivery: where the data lies
     pool: str | None = None
 
@@ -71,7 +72,8 @@ def _text(value: str, name: str, low: int, high: int) -> None:
 
 
 def check_draft(draft: ProductDraft) -> ProductDraft:
-    """Refuse a product that cannot be registered as written, naming the field."""
+    """Refuse a product that cannot be registered as written, naming the field; the draft as it is
+    kept (its columns normalised)."""
     _text(draft.title, "title", 2, 200)
     _text(draft.description, "description", 2, 5000)
     _text(draft.sector, "sector", 1, 64)
@@ -83,9 +85,6 @@ def check_draft(draft: ProductDraft) -> ProductDraft:
         raise ExchangeInvalid("sample must have at most 20000 characters", field="sample")
     if isinstance(draft.price_fen, bool) or not 0 <= draft.price_fen <= MAX_PRICE_FEN:
         raise ExchangeInvalid(f"price_fen must be between 0 and {MAX_PRICE_FEN}", field="price_fen")
-    if len(draft.schema) > 200 or any(not isinstance(c, dict) or not str(c.get("name", "")).strip()
-                                      for c in draft.schema):
-        raise ExchangeInvalid("schema is a list of at most 200 columns, each with a name", field="schema")
     if draft.pi_level is PiLevel.SENSITIVE and draft.delivery_mode not in MODES_FOR_SENSITIVE:
         raise ExchangeInvalid("sensitive personal information is delivered only by privacy-preserving compute "
                               "(敏感个人信息仅可通过隐私计算交付)", field="delivery_mode")
@@ -95,7 +94,7 @@ def check_draft(draft: ProductDraft) -> ProductDraft:
         raise ExchangeInvalid("an API product is priced per call or by subscription", field="price_model")
     if draft.delivery_mode is not DeliveryMode.API and draft.price_model is PriceModel.PER_CALL:
         raise ExchangeInvalid("only an API product is priced per call", field="price_model")
-    return draft
+    return replace(draft, schema=check_columns(draft.schema))
 
 
 def order_total(price_fen: Fen, quantity: int) -> Fen:

@@ -92,6 +92,10 @@ def import_figures(session: Session, *, actor: Principal, data: bytes, filename:
             try:
                 out.append(enter_figure(session, actor=actor, code=cells[0], period=cells[1], value=cells[2],
                                         source=cells[3]))
+            except NotFound:
+                # Absent from the database, but the fault is the file's: a cell naming no indicator.
+                raise InvalidInput(_on_row(number, f"unknown indicator {cells[0]!r} / 未知的指标代码 {cells[0]!r}"),
+                                   row=number, field=SHEET_HEADERS[0], indicator=cells[0]) from None
             except SuanliError as exc:
                 raise type(exc)(_on_row(number, exc.detail), row=number, **exc.extra) from None
     return out
