@@ -95,6 +95,16 @@ def record_events(session: Session,
     """
     if not events:
         return []
+    rows = outbox_rows(events)
+    ids = repo.insert_outbox(session.connection(), rows)
+    outbox_written(session)
+    return [PendingEvent(outbox_id, kind, subject) for outbox_id, (kind, subject, *_rest) in zip(ids, rows, strict=True)]
+
+
+def outbox_rows(events: Sequence[tuple[str, str, Mapping[str, Any], int | None]]) -> list[repo.OutboxRow]:
+    """The outbox rows of events, checked and canonical, not yet written: `record_events` writes them,
+    or a writer that puts its own event in with its change in one statement (the ledger's one
+    transfer), which then calls `outbox_written`."""
     recorded_at = normalise(utcnow(), "recorded_at")
     # An event written while an HTTP request is handled names that request (the id its response and
     # the access log carry), so an auditor can follow an event back to the request that made it.
@@ -105,9 +115,7 @@ def record_events(session: Session,
         if asked_by and "request_id" not in payload:
             payload = {**payload, "request_id": asked_by}
         rows.append((kind, subject, organisation_id, canonical_json(normalise_payload(payload)), recorded_at))
-    ids = repo.insert_outbox(session.connection(), rows)
-    _wrote_outbox(session)
-    return [PendingEvent(outbox_id, kind, subject) for outbox_id, (kind, subject, *_rest) in zip(ids, rows, strict=True)]
+    return rows
 
 
 def log_reference(pending: PendingEvent) -> dict[str, Any]:
@@ -131,7 +139,8 @@ def on_outbox_commit(listener: Callable[[Engine], None]) -> Callable[[], None]:
     return lambda: _commit_listeners.remove(listener)
 
 
-def _wrote_outbox(session: Session) -> None:
+def outbox_written(session: Session) -> None:
+    """This transaction wrote outbox rows: the sequencer is woken after it commits."""
     if _commit_listeners:
         session.info["audit_outbox"] = True
 

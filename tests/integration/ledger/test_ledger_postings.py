@@ -164,3 +164,35 @@ def test_an_account_statement_shows_a_running_balance(sessions: sessionmaker[Ses
         statement = ledger.account_statement(s, account_id=chart.wallet)
         assert [e.amount_fen for e in statement.entries] == [1_000, -300]
         assert [e.balance_fen for e in statement.entries] == [1_000, 700] and statement.closing_fen == 700
+
+
+def test_every_transfer_appends_its_event_once_and_a_replay_appends_none(
+        sessions: sessionmaker[Session], chart: Any, fund: Any) -> None:
+    """One transfer's event goes into the outbox in its write statement; the log keeps one entry per
+    transfer, subject `ledger_transfer:<id>`, and a replayed request adds nothing."""
+    from suanli.db.models.audit import AuditOutbox
+    from suanli.services import audit
+
+    def events(s: Session) -> list[tuple[str, str]]:
+        return [(r.kind, r.subject) for r in s.scalars(select(AuditOutbox).order_by(AuditOutbox.id))]
+
+    with unit_of_work(sessions) as s:
+        fund(s, chart, 100_000)
+        before = len(events(s))
+    with unit_of_work(sessions) as s:
+        hold = ledger.reserve(s, idempotency_key="job:9:wallet", debit_account_id=chart.wallet,
+                              credit_account_id=chart.payable, amount_fen=30_000, source_kind="job", source_id="9")
+    with unit_of_work(sessions) as s:
+        posted = ledger.post(s, idempotency_key="job:9:post", pending_id=hold.id, amount_fen=1_000)
+    with unit_of_work(sessions) as s:  # the same request again: a replay, nothing new
+        again = ledger.post(s, idempotency_key="job:9:post", pending_id=hold.id, amount_fen=1_000)
+        assert again.replayed and again.id == posted.id
+    with unit_of_work(sessions) as s:
+        clearing = hold.legs[1].account_id  # opened by the first hold on the wallet, and logged before it
+        assert events(s)[before:] == [("ledger.account_opened", f"ledger_account:{clearing}"),
+                                      ("ledger.reserve_posted", f"ledger_transfer:{hold.id}"),
+                                      ("ledger.post_posted", f"ledger_transfer:{posted.id}")]
+        sequenced = audit.sequence_pending(s)
+    logged = {e.event["subject"]: e.event for e in sequenced}
+    assert logged[f"ledger_transfer:{posted.id}"]["payload"]["idempotency_key"] == "job:9:post"
+    assert logged[f"ledger_transfer:{hold.id}"]["payload"]["legs"] == [[x.account_id, x.amount_fen] for x in hold.legs]

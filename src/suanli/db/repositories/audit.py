@@ -62,6 +62,8 @@ def lock_for_sequencing(session: Session, *, skip_locked: bool) -> tuple[int, li
     return lock_state(session)  # the log's first sequencing creates the row (a second one waits for it)
 
 
+# An outbox row as `insert_outbox` takes it: kind, subject, organisation_id, payload, recorded_at.
+OutboxRow = tuple[str, str, int | None, bytes, str]
 # The order of the outbox tuples `insert_outbox` takes and `take_outbox` hands back (after the id).
 OUTBOX_COLUMNS = ("kind", "subject", "organisation_id", "payload", "recorded_at")
 # The order of the event tuples `advance_state` takes.
@@ -105,7 +107,7 @@ def _hot_path(connection: Connection) -> _HotPath:
     return sql
 
 
-def insert_outbox(connection: Connection, rows: Sequence[tuple[str, str, int | None, bytes, str]]) -> list[int]:
+def insert_outbox(connection: Connection, rows: Sequence[OutboxRow]) -> list[int]:
     """Append events (kind, subject, organisation_id, payload, recorded_at) to the outbox in the
     connection's transaction; their outbox ids, in the order given. Touches no shared row."""
     sql = _hot_path(connection)

@@ -44,7 +44,7 @@ from suanli.domain.ledger.periods import check_open, period_of
 from suanli.domain.ledger.requests import Checked, Immediate, Post, Reserve, Reverse, Void, item
 from suanli.domain.ledger.transfers import check_reversible
 from suanli.domain.money import CURRENCY, Fen
-from suanli.services.audit import record_events
+from suanli.services.audit import outbox_rows, outbox_written, record_events
 from suanli.services.ledger.accounts import Event, open_account
 
 ATTEMPTS = 3  # a concurrent writer can take one of our keys between our check and our insert
@@ -97,7 +97,9 @@ def write(session: Session, checked: Sequence[Checked], *, batch: bool = False) 
     for _attempt in range(ATTEMPTS):
         _lock(session, work, checked, periods)
         plan = _plan(work, checked, moments, periods, now, batch)
-        ids = _insert(session, plan)
+        # One transfer, and no account opened on the way: its event goes in with it, in one statement.
+        logged = len(plan.rows) == 1 and not work.events
+        ids = _insert(session, plan, logged)
         if ids is not None:
             break
     else:
@@ -106,9 +108,13 @@ def write(session: Session, checked: Sequence[Checked], *, batch: bool = False) 
         repo.forget(session, plan.holds)  # loaded ORM copies of the holds reload on next access
     for transfer_id in plan.reversals:
         repo.update_transfer(session, transfer_id, status=TransferStatus.REVERSED.value)
-    events = work.events + [_event(row, ids[key], legs) for row, (key, legs) in zip(plan.rows, plan.legs, strict=True)]
-    if events:  # all replays: nothing happened, nothing to log
-        record_events(session, events)
+    if logged:
+        outbox_written(session)
+    else:
+        events = work.events + [_event(row, legs, f"{SUBJECT}{ids[key]}")
+                                for row, (key, legs) in zip(plan.rows, plan.legs, strict=True)]
+        if events:  # all replays: nothing happened, nothing to log
+            record_events(session, events)
     return _results(session, checked, plan, ids)
 
 
@@ -274,15 +280,17 @@ def _reserve(work: _Pass, request: Reserve) -> tuple[tuple[Leg, ...], dict[str, 
                   "clearing_account_id": clearing}
 
 
-def _insert(session: Session, plan: _Plan) -> dict[str, int] | None:
-    """Write the transfers, legs and holds; None when a concurrent writer took one of the keys
-    (nothing kept then: a lone transfer that conflicts writes nothing, several roll back a savepoint)."""
+def _insert(session: Session, plan: _Plan, logged: bool) -> dict[str, int] | None:
+    """Write the transfers, legs and holds (and, `logged`, the one transfer's audit event); None when
+    a concurrent writer took one of the keys (nothing kept then: a lone transfer that conflicts
+    writes nothing, several roll back a savepoint)."""
     if not plan.rows:
         return {}
     legs = [(key, one) for key, transfer_legs in plan.legs for one in transfer_legs]
     holds = list(plan.holds.values())
     if len(plan.rows) == 1:
-        return repo.write_transfers(session, plan.rows, legs, holds) or None
+        event = outbox_rows([_event(plan.rows[0], plan.legs[0][1], SUBJECT)])[0] if logged else None
+        return repo.write_transfers(session, plan.rows, legs, holds, event) or None
     savepoint = session.begin_nested()
     ids = repo.write_transfers(session, plan.rows, legs, holds)
     if len(ids) < len(plan.rows):
@@ -292,8 +300,11 @@ def _insert(session: Session, plan: _Plan) -> dict[str, int] | None:
     return ids
 
 
-def _event(row: dict[str, Any], transfer_id: int, legs: Sequence[Leg]) -> Event:
-    return (f"ledger.{row['kind']}_posted", f"ledger_transfer:{transfer_id}",
+SUBJECT = "ledger_transfer:"  # a transfer's event subject: this and its id
+
+
+def _event(row: dict[str, Any], legs: Sequence[Leg], subject: str) -> Event:
+    return (f"ledger.{row['kind']}_posted", subject,
             {"idempotency_key": row["idempotency_key"], "kind": row["kind"], "amount_fen": row["amount_fen"],
              "parent_id": row["parent_id"], "source": f"{row['source_kind']}:{row['source_id']}",
              "legs": [[x.account_id, x.amount_fen] for x in legs]}, None)

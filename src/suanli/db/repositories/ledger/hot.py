@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
 
 from suanli.db.models.ledger import LedgerTransferRow
+from suanli.db.repositories.audit import OUTBOX_COLUMNS, OutboxRow, insert_outbox
 from suanli.db.repositories.dialects import driver_cursor
 from suanli.domain.ledger import Hold, Leg
 
@@ -108,14 +109,19 @@ class _Sql:
             # One round trip: the transfer (born sealed; the deferred constraint trigger checks it at
             # commit), its legs in the given order, and the hold it settles -- only if the transfer went
             # in (a key taken meanwhile by a concurrent writer: nothing is written at all).
-            self.write_one = (
+            # With its audit event, whose subject ends in the transfer's id: one statement fewer.
+            write = (
                 f"WITH t AS (INSERT INTO ledger_transfers ({columns}, sealed) VALUES ({marks}, true) "
                 "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id), "
                 "l AS (INSERT INTO ledger_legs (transfer_id, account_id, amount_fen) SELECT t.id, x.account_id, x.amount "
                 "FROM t, unnest(%s::integer[], %s::bigint[]) WITH ORDINALITY AS x(account_id, amount, n) ORDER BY x.n), "
                 "h AS (UPDATE ledger_transfers AS s SET posted_fen = %s::bigint, released_fen = %s::bigint, "
-                "status = %s::varchar FROM t WHERE s.id = %s::integer) "
-                "SELECT id FROM t")
+                "status = %s::varchar FROM t WHERE s.id = %s::integer)")
+            self.write_one = write + " SELECT id, NULL FROM t"
+            self.write_one_logged = (
+                f"{write}, o AS (INSERT INTO audit_outbox ({', '.join(OUTBOX_COLUMNS)}) "
+                "SELECT %s::varchar, CAST(%s AS VARCHAR) || CAST(t.id AS VARCHAR), %s::integer, %s::bytea, %s::varchar "
+                "FROM t RETURNING id) SELECT t.id, o.id FROM t, o")
         else:
             # In-process, no round trips: one statement each; born unsealed and sealed after its legs
             # (the seal trigger checks they sum to zero).
@@ -201,9 +207,11 @@ def lock_holds(session: Session, ids: Sequence[int]) -> list[HoldRow]:
     return [HoldRow(*row) for row in rows]
 
 
-def write_one(session: Session, row: dict[str, Any], legs: Sequence[Leg], hold: Hold | None) -> int | None:
-    """Insert one transfer with its legs and settle the hold it posts or voids; its id, or None when a
-    concurrent writer took its key meanwhile (nothing is written then)."""
+def write_one(session: Session, row: dict[str, Any], legs: Sequence[Leg], hold: Hold | None,
+              event: OutboxRow | None = None) -> tuple[int, int | None] | None:
+    """Insert one transfer with its legs, settle the hold it posts or voids, and append its audit
+    event to the outbox (`event`'s subject gets the transfer's id appended); (transfer id, outbox id),
+    or None when a concurrent writer took its key meanwhile (nothing is written then)."""
     connection = session.connection()
     sql = _sql(connection)
     values = [row[c] for c in TRANSFER_COLUMNS]
@@ -211,10 +219,11 @@ def write_one(session: Session, row: dict[str, Any], legs: Sequence[Leg], hold: 
     with driver_cursor(connection) as cursor:
         if sql.postgres:
             settle = (hold.posted_fen, hold.released_fen, hold.status.value, hold.transfer_id) if hold else (None,) * 4
-            cursor.execute(sql.write_one, (*values, _int_array(x.account_id for x in legs),
-                                           _int_array(x.amount_fen for x in legs), *settle))
+            cursor.execute(sql.write_one if event is None else sql.write_one_logged, (
+                *values, _int_array(x.account_id for x in legs), _int_array(x.amount_fen for x in legs), *settle,
+                *(event or ())))
             found = cursor.fetchone()
-            return None if found is None else int(found[0])
+            return None if found is None else (int(found[0]), None if found[1] is None else int(found[1]))
         cursor.execute(sql.write_one, values)
         found = cursor.fetchone()
         if found is None:
@@ -224,7 +233,10 @@ def write_one(session: Session, row: dict[str, Any], legs: Sequence[Leg], hold: 
         cursor.execute(sql.seal, (transfer_id,))
         if hold is not None:
             cursor.execute(sql.settle_hold, (hold.posted_fen, hold.released_fen, hold.status.value, hold.transfer_id))
-        return transfer_id
+    if event is None:
+        return transfer_id, None
+    kind, subject, *rest = event
+    return transfer_id, insert_outbox(connection, [(kind, subject + str(transfer_id), *rest)])[0]
 
 
 def _int_array(values: Iterable[int]) -> str:

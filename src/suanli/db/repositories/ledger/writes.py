@@ -17,6 +17,7 @@ from sqlalchemy.orm.util import identity_key
 from suanli.db.models.ledger import (
     LedgerPeriodRow,
 )
+from suanli.db.repositories.audit import OutboxRow
 from suanli.db.repositories.ledger import hot
 from suanli.db.repositories.ledger._common import A, L, T, _dialect
 from suanli.domain.ledger import AccountState, Hold, Leg
@@ -122,7 +123,7 @@ def existing_accounts(session: Session, account_ids: Iterable[int]) -> set[int]:
 
 
 def write_transfers(session: Session, rows: Sequence[dict[str, Any]], legs: Sequence[tuple[str, Leg]],
-                    holds: Sequence[Hold]) -> dict[str, int]:
+                    holds: Sequence[Hold], event: OutboxRow | None = None) -> dict[str, int]:
     """Insert transfers, their legs ((transfer key, leg) pairs) and settle the holds; key -> id of the
     transfers inserted. A key missing from the answer was taken meanwhile by a concurrent writer
     (`ON CONFLICT DO NOTHING`); the caller must then discard the unit (a savepoint).
@@ -131,10 +132,13 @@ def write_transfers(session: Session, rows: Sequence[dict[str, Any]], legs: Sequ
     so psycopg parses it once, and one INSERT of legs, so the balance trigger of migration 0006 runs
     once); transfers are born sealed, the deferred constraint trigger checks them at commit.
     SQLite (in-process, no round trips): one statement each; a transfer is born unsealed and sealed
-    after its legs (the seal trigger checks they sum to zero)."""
+    after its legs (the seal trigger checks they sum to zero).
+
+    `event`, for one transfer only: its audit event's outbox row, written with it (`hot.write_one`)."""
     if len(rows) == 1:  # one request per transaction: scalar parameters, no arrays to dump
-        transfer_id = hot.write_one(session, rows[0], [one for _, one in legs], holds[0] if holds else None)
-        return {} if transfer_id is None else {rows[0]["idempotency_key"]: transfer_id}
+        written = hot.write_one(session, rows[0], [one for _, one in legs], holds[0] if holds else None, event)
+        return {} if written is None else {rows[0]["idempotency_key"]: written[0]}
+    assert event is None, "a batch's events are appended after its transfers"
     if _dialect(session) == "postgresql":
         return _write_postgres(session, rows, legs, holds)
     connection = session.connection()
