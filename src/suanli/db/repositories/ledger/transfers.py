@@ -49,10 +49,15 @@ def update_transfer(session: Session, transfer_id: int, **values: Any) -> None:
 def list_transfers(session: Session, *, account_id: int | None = None, source_kind: str | None = None,
                    source_id: str | None = None, after: int | None = None, offset: int = 0,
                    limit: int | None = 100) -> Sequence[LedgerTransferRow]:
-    query = keyset(select(T), T.id, after=after, descending=True, offset=offset, limit=limit).execution_options(
-        populate_existing=True)
+    """Transfers newest first (by id), from before the cursor `after`. By account, the keyset runs on the
+    legs index `(account_id, transfer_id, ...)`: an index range that stops after one page, where
+    `id IN (legs of the account)` read every leg of the account and sorted them. The join yields each
+    transfer once, since a transfer has at most one leg per account (unique `(transfer_id, account_id)`)."""
+    query, key = select(T), T.id
     if account_id is not None:
-        query = query.where(T.id.in_(select(L.transfer_id).where(L.account_id == account_id)))
+        query, key = query.join(L, L.transfer_id == T.id).where(L.account_id == account_id), L.transfer_id
+    query = keyset(query, key, after=after, descending=True, offset=offset, limit=limit).execution_options(
+        populate_existing=True)
     if source_kind is not None:
         query = query.where(T.source_kind == source_kind)
     if source_id is not None:
