@@ -93,7 +93,8 @@ def test_an_accounts_transfers_page_newest_first_each_once_among_other_accounts_
         payable = account(AccountPurpose.PROVIDER_PAYABLE, OwnerKind.ORGANISATION, provider)
         ledger.transfer(s, idempotency_key="deposit", legs=[debit(cash, 10_000), credit(budget, 10_000)])
         for target in (wallet, other):
-            ledger.transfer(s, idempotency_key=f"grant-{target}", legs=[debit(budget, 1_000), credit(target, 1_000)])
+            ledger.transfer(s, idempotency_key=f"grant-{target}", legs=[debit(budget, 1_000), credit(target, 1_000)],
+                            source_kind="grant")
         for i in range(3):
             for w in (wallet, other):
                 hold = ledger.reserve(s, idempotency_key=f"hold-{w}-{i}", debit_account_id=w, credit_account_id=payable,
@@ -111,3 +112,5 @@ def test_an_accounts_transfers_page_newest_first_each_once_among_other_accounts_
     assert ids == expected == sorted(set(expected), reverse=True) and len(ids) == 6  # grant, 3 holds, post, void
     assert pages == 3
     assert all(wallet in {x["account_id"] for x in r["legs"]} for r in rows)
+    grants, _ = follow(api, f"/api/v1/ledger/transfers?account_id={wallet}&source_kind=grant&limit=2", finance)
+    assert [r["idempotency_key"] for r in grants] == [f"grant-{wallet}"]  # the filter before the page, not after
