@@ -214,6 +214,7 @@ def _ledger_statements(n: dict[str, int]) -> list[str]:
     quarters = ", ".join(f"timestamptz '{q}'" for q in QUARTERS)
     return [
         "SET LOCAL work_mem = '512MB'",
+        "SET LOCAL temp_buffers = '1GB'",  # the temporary tables stay in memory (before any is used)
         "SET LOCAL max_parallel_workers_per_gather = 0",  # one ordered scan: ids stay in heap order
         f"""INSERT INTO ledger_accounts (code, name, type, purpose, owner_kind, owner_id, scope, currency, normal_sign,
                                          non_negative, balance_fen, created_at)
@@ -249,7 +250,7 @@ def _ledger_statements(n: dict[str, int]) -> list[str]:
            SELECT row_number() OVER (ORDER BY id) - 1 AS k, id FROM ledger_accounts WHERE purpose = 'provider_payable'""",
         # hold h: its time, wallet, payable, amount (5-1,000 yuan) and how it ends
         f"""CREATE TEMP TABLE scale_holds ON COMMIT DROP AS
-            SELECT h, at, w.w, w.wallet, w.clearing, p.id AS payable, 500 + (h * 7919) % 99500 AS amount,
+            SELECT h, at, w.w, w.wallet, w.clearing, p.id AS payable, 500 + (h::bigint * 7919) % 99500 AS amount,
                    (1 + h % (SELECT count(*) FROM jobs))::text AS job,
                    CASE WHEN settle_at >= timestamptz '{YEAR}' + interval '1 year' THEN 'pending'
                         WHEN h % 11 = 0 THEN 'voided' ELSE 'posted' END AS outcome, settle_at,
@@ -263,33 +264,31 @@ def _ledger_statements(n: dict[str, int]) -> list[str]:
         f"""CREATE TEMP TABLE scale_grants ON COMMIT DROP AS
             SELECT w.w, w.wallet, w.budget, w.prog, q.quarter, q.at, 10000 + coalesce(s.held, 0) * 11 / 10 AS amount
             FROM scale_wallets w CROSS JOIN unnest(ARRAY[{quarters}]) WITH ORDINALITY q(at, quarter)
-            LEFT JOIN (SELECT w, quarter, sum(amount) AS held FROM scale_holds GROUP BY w, quarter) s
+            LEFT JOIN (SELECT w, quarter, sum(amount)::bigint AS held FROM scale_holds GROUP BY w, quarter) s
                    ON s.w = w.w AND s.quarter = q.quarter""",
-        # every transfer; seq orders those at the same moment (deposits, grants, then holds and settles)
-        """CREATE TEMP TABLE scale_moves ON COMMIT DROP AS
-            SELECT at, 0 AS ord, prog::bigint AS seq, 'immediate' AS kind, 'posted' AS status, amount,
-                   'scale:deposit:' || prog || ':' || quarter AS key, 'program' AS source_kind, prog::text AS source_id,
-                   NULL::int AS debit, NULL::int AS credit, NULL::int AS clearing, 0::bigint AS posted, 0::bigint AS released,
-                   (SELECT id FROM ledger_accounts WHERE code = 'cash:platform') AS leg_debit, budget AS leg_credit
-            FROM (SELECT prog, quarter, min(at) AS at, min(budget) AS budget, sum(amount) + 1000000 AS amount
-                  FROM scale_grants GROUP BY prog, quarter) d
-            UNION ALL
-            SELECT at, 1, w, 'immediate', 'posted', amount, 'scale:grant:' || w || ':' || quarter, 'grant', w || '-' || quarter,
-                   NULL, NULL, NULL, 0, 0, budget, wallet FROM scale_grants
-            UNION ALL
-            SELECT at, 2, 2 * h, 'reserve', outcome, amount,
-                   'scale:hold:' || h, 'job', job, wallet, payable, clearing,
-                   CASE outcome WHEN 'posted' THEN amount ELSE 0 END, CASE outcome WHEN 'voided' THEN amount ELSE 0 END,
-                   wallet, clearing FROM scale_holds
-            UNION ALL
-            SELECT settle_at, 2, 2 * h + 1, CASE outcome WHEN 'posted' THEN 'post' ELSE 'void' END, 'posted', amount,
-                   'scale:' || CASE outcome WHEN 'posted' THEN 'post' ELSE 'void' END || ':' || h, 'job', job,
-                   NULL, NULL, NULL, 0, 0, clearing, CASE outcome WHEN 'posted' THEN payable ELSE wallet END
-            FROM scale_holds WHERE outcome <> 'pending'""",
-        # ids in time order, after any transfer already there
+        # every transfer, numbered in time order after any transfer already there (seq orders those at
+        # the same moment: deposits, grants, then holds and settles)
         """CREATE TEMP TABLE scale_numbered ON COMMIT DROP AS
            SELECT (SELECT coalesce(max(id), 0) FROM ledger_transfers) + row_number() OVER (ORDER BY at, ord, seq) AS id, m.*
-           FROM scale_moves m""",
+           FROM (SELECT at, 0 AS ord, prog::bigint AS seq, 'immediate' AS kind, 'posted' AS status, amount,
+                         'scale:deposit:' || prog || ':' || quarter AS key, 'program' AS source_kind, prog::text AS source_id,
+                         NULL::int AS debit, NULL::int AS credit, NULL::int AS clearing, 0::bigint AS posted, 0::bigint AS released,
+                         (SELECT id FROM ledger_accounts WHERE code = 'cash:platform') AS leg_debit, budget AS leg_credit
+                  FROM (SELECT prog, quarter, min(at) AS at, min(budget) AS budget, sum(amount)::bigint + 1000000 AS amount
+                        FROM scale_grants GROUP BY prog, quarter) d
+                  UNION ALL
+                  SELECT at, 1, w, 'immediate', 'posted', amount, 'scale:grant:' || w || ':' || quarter, 'grant', w || '-' || quarter,
+                         NULL, NULL, NULL, 0, 0, budget, wallet FROM scale_grants
+                  UNION ALL
+                  SELECT at, 2, 2 * h, 'reserve', outcome, amount,
+                         'scale:hold:' || h, 'job', job, wallet, payable, clearing,
+                         CASE outcome WHEN 'posted' THEN amount ELSE 0 END, CASE outcome WHEN 'voided' THEN amount ELSE 0 END,
+                         wallet, clearing FROM scale_holds
+                  UNION ALL
+                  SELECT settle_at, 2, 2 * h + 1, CASE outcome WHEN 'posted' THEN 'post' ELSE 'void' END, 'posted', amount,
+                         'scale:' || CASE outcome WHEN 'posted' THEN 'post' ELSE 'void' END || ':' || h, 'job', job,
+                         NULL, NULL, NULL, 0, 0, clearing, CASE outcome WHEN 'posted' THEN payable ELSE wallet END
+                  FROM scale_holds WHERE outcome <> 'pending') m""",
         f"""INSERT INTO ledger_transfers (id, idempotency_key, request_hash, kind, status, amount_fen, currency, memo,
                                           source_kind, source_id, period, effective_at, parent_id, debit_account_id,
                                           credit_account_id, clearing_account_id, posted_fen, released_fen, sealed, created_at)
