@@ -11,8 +11,8 @@ them), and the year's ledger: 2,324 accounts (cash, budgets of 4 programs, the c
 clearing account and one or two voucher wallets per organisation), ~3.65 million transfers with two
 legs each (7.3 million legs: quarterly deposits and grants, holds wallet → clearing, each posted to a
 payable or voided 1-12 hours later, the year's last still pending; a fifth of the holds on the large
-organisation's first wallet, `HOT_WALLET`) and an invoice per organisation and month (one charge and
-line each). The ledger goes in as pg_restore loads a dump: in one transaction with
+organisation's first wallet, `HOT_WALLET`) and 12,005 invoices (one per organisation and month with
+usage, then supplementary ones; one charge and line each). The ledger goes in as pg_restore loads a dump: in one transaction with
 `session_replication_role = replica` (no per-row triggers or foreign-key checks), secondary indexes
 built after the rows, balances set from the sums of the legs; `ledger.check_consistency` then proves
 it (balances = leg sums, every transfer balanced and sealed, clearing = open holds, documents = their
@@ -309,16 +309,16 @@ def _ledger_statements(n: dict[str, int]) -> list[str]:
 
 
 def _document_statements(n: dict[str, int]) -> list[str]:
-    """Invoices that add up: one per organisation and month (the first months' first), each with one
-    charge (a usage record of that organisation and month, priced, 30 % subsidised) and its line, so
-    `check_documents` holds; a year's every charge is not loaded (no list reads them)."""
+    """Invoices that add up: one per organisation and month with usage, then supplementary ones (sequence
+    2) up to the count, each with one charge (a usage record of that organisation and month, priced,
+    30 % subsidised) and its line, so `check_documents` holds; a year's every charge is not loaded (no
+    list reads them)."""
     month = CST_MONTH.format("ended_at")
     return [
         f"""CREATE TEMP TABLE scale_charged ON COMMIT DROP AS
-            SELECT * FROM (SELECT DISTINCT ON (organisation_id, month) *
-                           FROM (SELECT u.*, {month} AS month FROM usage_records u) u
-                           ORDER BY organisation_id, month, id) d
-            ORDER BY month, organisation_id LIMIT {n['invoices']}""",
+            SELECT * FROM (SELECT u.*, row_number() OVER (PARTITION BY organisation_id, month ORDER BY id) AS sequence
+                           FROM (SELECT u.*, {month} AS month FROM usage_records u) u) d
+            WHERE sequence <= 2 ORDER BY sequence, month, organisation_id LIMIT {n['invoices']}""",
         """INSERT INTO ledger_charges (usage_record_id, job_id, organisation_id, provider_account_id, pool_id, month,
                                        device_seconds, price_fen_per_device_hour, list_price_fen, subsidy_fen,
                                        amount_due_fen, fee_fen, from_reserve_fen, subsidy_reasons, created_at)
@@ -328,12 +328,13 @@ def _document_statements(n: dict[str, int]) -> list[str]:
            FROM scale_charged u JOIN pools p ON p.id = u.pool_id JOIN centers c ON c.id = p.center_id
            JOIN ledger_accounts pay ON pay.code = 'provider_payable:' || CASE WHEN c.provider_organisation_id IS NULL
                 THEN 'center:' || c.id ELSE 'organisation:' || c.provider_organisation_id END
-           ORDER BY u.month, u.organisation_id""",
+           ORDER BY u.sequence, u.month, u.organisation_id""",
         # the database is empty before the loader: an invoice takes its charge's id
         """INSERT INTO invoices (id, number, organisation_id, month, list_price_fen, subsidy_fen, amount_due_fen, sequence,
                                  created_at)
            SELECT id, 'INV' || replace(month, '-', '') || '-' || lpad((row_number() OVER (PARTITION BY month ORDER BY id))::text, 6, '0'),
-                  organisation_id, month, list_price_fen, subsidy_fen, amount_due_fen, 1, created_at
+                  organisation_id, month, list_price_fen, subsidy_fen, amount_due_fen,
+                  row_number() OVER (PARTITION BY organisation_id, month ORDER BY id), created_at
            FROM ledger_charges ORDER BY id""",
         """SELECT setval(pg_get_serial_sequence('invoices', 'id'), (SELECT max(id) FROM invoices))""",
         "UPDATE ledger_charges SET invoice_id = id",
