@@ -3,8 +3,8 @@ real server: `list_p99_ms_at_scale` (the worst p99 over the lists, first page an
 `dashboard_p99_ms_at_scale`.
 
 The loader (`load_city_year`) builds the year in SQL (`generate_series`) in a few minutes (7, 2.4 of
-them the ledger, on the shared 2-core machine of 2026-12-03): 1,000
-organisations with a user each plus a large one with 50 members, 1.2 million jobs (a fifth of them
+them the ledger, on the shared 2-core machine of 2026-12-03): 1,000 organisations with a user each
+plus a large one with 50 members, 1.2 million jobs (a fifth of them
 the large organisation's, states as a year leaves them), 1.1 million usage records (one per finished
 job) with the dashboard's aggregates summed from them, 4.4 million transparency-log entries (their
 leaf hashes are SHA-256 of their bytes; the log's signed heads are not built, since no list reads
