@@ -3,7 +3,7 @@ cursor and the same filters; following it visits every row once, in the list's o
 on the last page. Tenants page only through their own rows. SQLite and PostgreSQL."""
 
 from suanli.db.uow import unit_of_work
-from suanli.domain.ledger import AccountPurpose, OwnerKind
+from suanli.domain.ledger import AccountPurpose, OwnerKind, credit, debit
 from suanli.domain.organisations import OrganisationType, Role
 from suanli.services import ledger
 
@@ -76,3 +76,41 @@ def test_the_audit_log_pages_by_seq(api):
     rows, pages = follow(api, "/api/v1/audit/events?limit=2", officer)
     seqs = [r["seq"] for r in rows]
     assert seqs == sorted(seqs) and len(seqs) == len(set(seqs)) >= 5 and pages >= 3
+
+
+def test_an_accounts_transfers_page_newest_first_each_once_among_other_accounts_transfers(api):
+    operator = api.organisation("operator", OrganisationType.PLATFORM)
+    finance = api.user("fin", Role.FINANCE_OFFICER, operator)
+    org, provider = api.organisation("org-a"), api.organisation("provider")
+    with unit_of_work(api.sessions) as s:
+        def account(purpose, kind, owner, scope=""):
+            return ledger.open_account(s, purpose=purpose, owner_kind=kind, owner_id=owner, scope=scope).id
+
+        cash, budget = account(AccountPurpose.CASH, OwnerKind.PLATFORM, None), account(
+            AccountPurpose.PROGRAM_BUDGET, OwnerKind.PROGRAM, 1)
+        wallet, other = (account(AccountPurpose.VOUCHER_WALLET, OwnerKind.ORGANISATION, org, f"program:{p}")
+                         for p in (1, 2))
+        payable = account(AccountPurpose.PROVIDER_PAYABLE, OwnerKind.ORGANISATION, provider)
+        ledger.transfer(s, idempotency_key="deposit", legs=[debit(cash, 10_000), credit(budget, 10_000)])
+        for target in (wallet, other):
+            ledger.transfer(s, idempotency_key=f"grant-{target}", legs=[debit(budget, 1_000), credit(target, 1_000)],
+                            source_kind="grant")
+        for i in range(3):
+            for w in (wallet, other):
+                hold = ledger.reserve(s, idempotency_key=f"hold-{w}-{i}", debit_account_id=w, credit_account_id=payable,
+                                      amount_fen=100)
+                if i == 0:  # three legs: the clearing account, the payable and the rest back to the wallet
+                    ledger.post(s, idempotency_key=f"post-{w}-{i}", pending_id=hold.id, amount_fen=60)
+                elif i == 1:  # the wallet's money stays with the payable, the wallet is not on the post
+                    ledger.post(s, idempotency_key=f"post-{w}-{i}", pending_id=hold.id)
+                else:
+                    ledger.void(s, idempotency_key=f"void-{w}-{i}", pending_id=hold.id)
+    everything, _ = follow(api, "/api/v1/ledger/transfers?limit=500", finance)
+    expected = [t["id"] for t in everything if wallet in {x["account_id"] for x in t["legs"]}]
+    rows, pages = follow(api, f"/api/v1/ledger/transfers?account_id={wallet}&limit=2", finance)
+    ids = [r["id"] for r in rows]
+    assert ids == expected == sorted(set(expected), reverse=True) and len(ids) == 6  # grant, 3 holds, post, void
+    assert pages == 3
+    assert all(wallet in {x["account_id"] for x in r["legs"]} for r in rows)
+    grants, _ = follow(api, f"/api/v1/ledger/transfers?account_id={wallet}&source_kind=grant&limit=2", finance)
+    assert [r["idempotency_key"] for r in grants] == [f"grant-{wallet}"]  # the filter before the page, not after

@@ -46,6 +46,11 @@ def test_the_database_rejects_legs_that_do_not_sum_to_zero(engine: Engine, chart
         raw_transfer(conn, [(chart.receivable, 10), (chart.payable, -10)])  # the same, balanced, is accepted
 
 
+def test_the_database_rejects_two_legs_of_one_transfer_on_one_account(engine: Engine, chart: Any) -> None:
+    # An account's transfer list joins its legs to their transfers and shows each transfer once on this.
+    rejected(engine, lambda c: raw_transfer(c, [(chart.receivable, 10), (chart.payable, -5), (chart.payable, -5)]))
+
+
 def test_the_database_rejects_an_overdraft_on_an_account_that_must_stay_non_negative(engine: Engine,
                                                                                     chart: Any) -> None:
     rejected(engine, lambda c: raw_transfer(c, [(chart.wallet, 500), (chart.receivable, -500)]))

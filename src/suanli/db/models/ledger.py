@@ -88,7 +88,8 @@ class LedgerLegRow(Base):
     __table_args__ = (
         CheckConstraint("amount_fen <> 0", name="non_zero"),
         UniqueConstraint("transfer_id", "account_id"),
-        Index("ix_ledger_legs_account", "account_id", "amount_fen"),
+        # An account's transfers in keyset order (transfer_id) and its sums (amount_fen) from one index (0034).
+        Index("ix_ledger_legs_account_transfer", "account_id", "transfer_id", "amount_fen"),
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     transfer_id: Mapped[int] = mapped_column(ForeignKey("ledger_transfers.id"))

@@ -49,15 +49,28 @@ def update_transfer(session: Session, transfer_id: int, **values: Any) -> None:
 def list_transfers(session: Session, *, account_id: int | None = None, source_kind: str | None = None,
                    source_id: str | None = None, after: int | None = None, offset: int = 0,
                    limit: int | None = 100) -> Sequence[LedgerTransferRow]:
-    query = keyset(select(T), T.id, after=after, descending=True, offset=offset, limit=limit).execution_options(
-        populate_existing=True)
-    if account_id is not None:
-        query = query.where(T.id.in_(select(L.transfer_id).where(L.account_id == account_id)))
+    """Transfers newest first (by id), from before the cursor `after`.
+
+    By account, the page's ids come first from the legs index `(account_id, transfer_id, ...)`: an
+    index range from the cursor down that stops after one page, then only those transfers are read.
+    (`id IN (every leg of the account)` read and sorted all of them; a join with the keyset on the
+    legs let PostgreSQL merge it with the transfers' primary key walked down from the newest, through
+    every transfer above a deep cursor.) Each transfer appears once: a transfer has at most one leg
+    per account (unique `(transfer_id, account_id)`)."""
+    filters = []
     if source_kind is not None:
-        query = query.where(T.source_kind == source_kind)
+        filters.append(T.source_kind == source_kind)
     if source_id is not None:
-        query = query.where(T.source_id == source_id)
-    return session.scalars(query).all()
+        filters.append(T.source_id == source_id)
+    if account_id is None:
+        query = keyset(select(T).where(*filters), T.id, after=after, descending=True, offset=offset, limit=limit)
+    else:
+        ids = select(L.transfer_id).where(L.account_id == account_id)
+        if filters:
+            ids = ids.join(T, T.id == L.transfer_id).where(*filters)
+        page = keyset(ids, L.transfer_id, after=after, descending=True, offset=offset, limit=limit)
+        query = select(T).where(T.id.in_(page)).order_by(T.id.desc())
+    return session.scalars(query.execution_options(populate_existing=True)).all()
 
 
 def open_holds(session: Session, *, source_kind: str, source_id: str) -> Sequence[LedgerTransferRow]:
