@@ -402,9 +402,11 @@ def summary(outcome: Outcome) -> dict[str, Any]:
 
 def measure(url: str | None = None, *, clients: int = 256, duration_s: float = 60,
             extra_env: dict[str, str] | None = None) -> dict[str, Any]:
-    """One load run on a fresh PostgreSQL database (from SUANLI_BENCH_POSTGRES_URL or
-    SUANLI_TEST_POSTGRES_URL), or SQLite when neither is set."""
-    admin = url or os.environ.get("SUANLI_BENCH_POSTGRES_URL") or os.environ.get("SUANLI_TEST_POSTGRES_URL")
+    """One load run on a fresh PostgreSQL database (SUANLI_BENCH_POSTGRES_URL, SUANLI_TEST_POSTGRES_URL
+    or the local server, as the other benchmarks), or on SQLite with SUANLI_BENCH_LOAD_DATABASE=sqlite."""
+    admin = None if os.environ.get("SUANLI_BENCH_LOAD_DATABASE") == "sqlite" else (
+        url or os.environ.get("SUANLI_BENCH_POSTGRES_URL") or os.environ.get("SUANLI_TEST_POSTGRES_URL")
+        or "postgresql://postgres@127.0.0.1/postgres")
     with tempfile.TemporaryDirectory(prefix="suanli-bench-load-") as tmp:
         if admin:
             sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
