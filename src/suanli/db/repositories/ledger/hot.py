@@ -117,11 +117,11 @@ class _Sql:
                 "FROM t, unnest(%s::integer[], %s::bigint[]) WITH ORDINALITY AS x(account_id, amount, n) ORDER BY x.n), "
                 "h AS (UPDATE ledger_transfers AS s SET posted_fen = %s::bigint, released_fen = %s::bigint, "
                 "status = %s::varchar FROM t WHERE s.id = %s::integer)")
-            self.write_one = write + " SELECT id, NULL FROM t"
+            self.write_one = write + " SELECT id FROM t"
             self.write_one_logged = (
                 f"{write}, o AS (INSERT INTO audit_outbox ({', '.join(OUTBOX_COLUMNS)}) "
                 "SELECT %s::varchar, CAST(%s AS VARCHAR) || CAST(t.id AS VARCHAR), %s::integer, %s::bytea, %s::varchar "
-                "FROM t RETURNING id) SELECT t.id, o.id FROM t, o")
+                "FROM t) SELECT id FROM t")
         else:
             # In-process, no round trips: one statement each; born unsealed and sealed after its legs
             # (the seal trigger checks they sum to zero).
@@ -208,10 +208,10 @@ def lock_holds(session: Session, ids: Sequence[int]) -> list[HoldRow]:
 
 
 def write_one(session: Session, row: dict[str, Any], legs: Sequence[Leg], hold: Hold | None,
-              event: OutboxRow | None = None) -> tuple[int, int | None] | None:
+              event: OutboxRow | None = None) -> int | None:
     """Insert one transfer with its legs, settle the hold it posts or voids, and append its audit
-    event to the outbox (`event`'s subject gets the transfer's id appended); (transfer id, outbox id),
-    or None when a concurrent writer took its key meanwhile (nothing is written then)."""
+    event to the outbox (`event`'s subject gets the transfer's id appended); the transfer's id, or
+    None when a concurrent writer took its key meanwhile (nothing is written then)."""
     connection = session.connection()
     sql = _sql(connection)
     values = [row[c] for c in TRANSFER_COLUMNS]
@@ -223,7 +223,7 @@ def write_one(session: Session, row: dict[str, Any], legs: Sequence[Leg], hold: 
                 *values, _int_array(x.account_id for x in legs), _int_array(x.amount_fen for x in legs), *settle,
                 *(event or ())))
             found = cursor.fetchone()
-            return None if found is None else (int(found[0]), None if found[1] is None else int(found[1]))
+            return None if found is None else int(found[0])
         cursor.execute(sql.write_one, values)
         found = cursor.fetchone()
         if found is None:
@@ -233,10 +233,10 @@ def write_one(session: Session, row: dict[str, Any], legs: Sequence[Leg], hold: 
         cursor.execute(sql.seal, (transfer_id,))
         if hold is not None:
             cursor.execute(sql.settle_hold, (hold.posted_fen, hold.released_fen, hold.status.value, hold.transfer_id))
-    if event is None:
-        return transfer_id, None
-    kind, subject, *rest = event
-    return transfer_id, insert_outbox(connection, [(kind, subject + str(transfer_id), *rest)])[0]
+    if event is not None:
+        kind, subject, *rest = event
+        insert_outbox(connection, [(kind, subject + str(transfer_id), *rest)])
+    return transfer_id
 
 
 def _int_array(values: Iterable[int]) -> str:

@@ -136,8 +136,8 @@ def write_transfers(session: Session, rows: Sequence[dict[str, Any]], legs: Sequ
 
     `event`, for one transfer only: its audit event's outbox row, written with it (`hot.write_one`)."""
     if len(rows) == 1:  # one request per transaction: scalar parameters, no arrays to dump
-        written = hot.write_one(session, rows[0], [one for _, one in legs], holds[0] if holds else None, event)
-        return {} if written is None else {rows[0]["idempotency_key"]: written[0]}
+        transfer_id = hot.write_one(session, rows[0], [one for _, one in legs], holds[0] if holds else None, event)
+        return {} if transfer_id is None else {rows[0]["idempotency_key"]: transfer_id}
     assert event is None, "a batch's events are appended after its transfers"
     if _dialect(session) == "postgresql":
         return _write_postgres(session, rows, legs, holds)
