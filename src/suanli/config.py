@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     # firewall idle cut-offs (often one or two hours).
     db_pool_recycle_s: int = Field(default=1800, ge=1)
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
+    # WAL pages between SQLite's automatic checkpoints (4 KiB each: the WAL file grows to about 40 MB).
+    sqlite_wal_autocheckpoint_pages: int = Field(default=10000, ge=100, le=1_000_000)
     # SQLite runs one transaction at a time: more requests in flight only queue (and compete for the GIL).
     sqlite_request_limit: int = Field(default=8, ge=1)
     # Capabilities this process runs with (`suanli.bootstrap`); the job core always runs. Leaving one

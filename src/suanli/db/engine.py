@@ -49,6 +49,7 @@ class Limits:
     statement_timeout_ms: int = 0
     idle_in_transaction_timeout_ms: int = 0
     sqlite_busy_timeout_ms: int = 30000
+    sqlite_wal_autocheckpoint_pages: int = 10000
     # Below the usual server, proxy and firewall idle cut-offs (often one or two hours).
     pool_recycle_s: int = 1800
 
@@ -58,7 +59,8 @@ def limits_from(settings: Settings) -> Limits:
                   pool_timeout_s=settings.db_pool_timeout_s, lock_timeout_ms=settings.db_lock_timeout_ms,
                   statement_timeout_ms=settings.db_statement_timeout_ms,
                   idle_in_transaction_timeout_ms=settings.db_idle_in_transaction_timeout_ms,
-                  sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms, pool_recycle_s=settings.db_pool_recycle_s)
+                  sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms, pool_recycle_s=settings.db_pool_recycle_s,
+                  sqlite_wal_autocheckpoint_pages=settings.sqlite_wal_autocheckpoint_pages)
 
 
 def engine_from_settings(settings: Settings, **kwargs: Any) -> Engine:
@@ -107,7 +109,7 @@ def make_engine(url: str, *, limits: Limits | None = None, **kwargs: Any) -> Eng
             kwargs.setdefault("pool_timeout", limits.pool_timeout_s)
         busy_s = limits.sqlite_busy_timeout_ms / 1000
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_s}, **kwargs)
-        _configure_sqlite(engine, limits.sqlite_busy_timeout_ms)
+        _configure_sqlite(engine, limits.sqlite_busy_timeout_ms, limits.sqlite_wal_autocheckpoint_pages)
         return engine
     kwargs.setdefault("pool_size", limits.pool_size)
     kwargs.setdefault("max_overflow", limits.max_overflow)
@@ -145,7 +147,7 @@ def _server_hung_up(dbapi_connection: Any) -> bool:
     return bool(poller.poll(0))  # readable, hung up or in error: the server said goodbye
 
 
-def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int, autocheckpoint_pages: int) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin (so BEGIN IMMEDIATE works).
@@ -155,6 +157,10 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # A checkpoint copies the WAL's pages back into the database and syncs both files; at SQLite's
+        # default of 1,000 pages that is every ~70 ledger transfers (~14 pages each). Rarer checkpoints
+        # copy a hot page once however often it changed in between (measured: +10-25 % transfers/s).
+        cursor.execute(f"PRAGMA wal_autocheckpoint={int(autocheckpoint_pages)}")
         cursor.close()
 
     writer = _WriterLock(busy_timeout_ms / 1000)

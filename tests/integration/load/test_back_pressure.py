@@ -201,3 +201,24 @@ def test_sqlite_threads_take_turns_on_one_writer_path_and_give_up_after_the_busy
     for t in threads:
         t.join()
     assert sorted(counted) == list(range(32))
+
+
+@pytest.mark.parametrize("pages", [200, 100_000])
+def test_sqlite_checkpoints_the_wal_once_it_holds_the_configured_number_of_pages(sqlite_url: str, tmp_path: Path,
+                                                                                 pages: int) -> None:
+    settings = Settings(database_url=sqlite_url, data_dir=tmp_path, sqlite_wal_autocheckpoint_pages=pages)  # type: ignore[arg-type]
+    engine = engine_from_settings(settings)
+    sessions = session_factory(engine)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == pages
+    with unit_of_work(sessions) as s:
+        s.execute(text("CREATE TABLE scratch (body BLOB NOT NULL)"))
+    for _ in range(150):  # three pages or so a transaction: ~450 pages of WAL in all
+        with unit_of_work(sessions) as s:
+            s.execute(text("INSERT INTO scratch (body) VALUES (randomblob(9000))"))
+    wal = Path(make_url(sqlite_url).database + "-wal")
+    frames = wal.stat().st_size // (4096 + 24)  # a frame is a page and its header
+    engine.dispose()
+    # Checkpointed and restarted on the way, the WAL file holds fewer pages than were written; never
+    # checkpointed, all of them.
+    assert (frames < 400) if pages == 200 else (frames >= 450)
