@@ -21,6 +21,7 @@ from suanli.domain.ledger import (
     TransferNotPending,
     UnbalancedTransfer,
     UnknownAccount,
+    UnknownTransfer,
     UnsupportedCurrency,
     credit,
     debit,
@@ -196,3 +197,33 @@ def test_every_transfer_appends_its_event_once_and_a_replay_appends_none(
     logged = {e.event["subject"]: e.event for e in sequenced}
     assert logged[f"ledger_transfer:{posted.id}"]["payload"]["idempotency_key"] == "job:9:post"
     assert logged[f"ledger_transfer:{hold.id}"]["payload"]["legs"] == [[x.account_id, x.amount_fen] for x in hold.legs]
+
+
+def test_a_lone_post_or_void_answers_from_its_one_lock_statement_as_the_two_step_pass_would(
+        sessions: sessionmaker[Session], chart: Any, fund: Any) -> None:
+    """A lone post or void locks its hold and the hold's accounts in one statement, which also counts
+    used keys and closed months: each of those answers, and a transfer that is no hold, still holds."""
+    with unit_of_work(sessions) as s:
+        fund(s, chart, 10_000)
+        hold = ledger.reserve(s, idempotency_key="h", debit_account_id=chart.wallet, credit_account_id=chart.payable,
+                              amount_fen=4_000, effective_at=datetime(2025, 3, 10, tzinfo=UTC))
+        immediate = ledger.transfer(s, idempotency_key="i", legs=[debit(chart.wallet, 10), credit(chart.payable, 10)])
+    for not_a_hold in (immediate.id, 999_999):
+        for act in (lambda s, n: ledger.post(s, idempotency_key=f"p{n}", pending_id=n),
+                    lambda s, n: ledger.void(s, idempotency_key=f"v{n}", pending_id=n)):
+            with unit_of_work(sessions) as s, pytest.raises(UnknownTransfer):
+                act(s, not_a_hold)
+    with unit_of_work(sessions) as s:
+        ledger.close_period(s, month="2025-03", closed_by="finance")
+    with unit_of_work(sessions) as s, pytest.raises(PeriodClosed):
+        ledger.post(s, idempotency_key="late", pending_id=hold.id, amount_fen=1_000,
+                    effective_at=datetime(2025, 3, 20, tzinfo=UTC))
+    with unit_of_work(sessions) as s:
+        posted = ledger.post(s, idempotency_key="p", pending_id=hold.id, amount_fen=1_000)
+    with unit_of_work(sessions) as s:
+        again = ledger.post(s, idempotency_key="p", pending_id=hold.id, amount_fen=1_000)
+        assert again.replayed and again.id == posted.id
+        with pytest.raises(IdempotencyConflict):
+            ledger.post(s, idempotency_key="p", pending_id=hold.id, amount_fen=999)
+        assert natural(s, chart.wallet) == 10_000 - 10 - 1_000 and natural(s, chart.payable) == 1_010
+        assert ledger.check_consistency(s) == []

@@ -2,9 +2,9 @@
 `void`/`reverse`, many for a redemption batch) becomes transfers in one lock pass.
 
 Order, the same for every writer so many writers are correct together: lock the holds (and transfers
-to reverse) in id order; lock the involved accounts in id order with one statement that also counts
+to reverse) in id order; then lock the involved accounts in id order with one statement that also counts
 used keys and closed periods (`SELECT ... FOR NO KEY UPDATE`; SQLite's BEGIN IMMEDIATE serialises
-writers); answer replays; check every request in the domain against the locked state, in order; insert
+writers; a lone post or void locks its hold and the hold's accounts in one statement); answer replays; check every request in the domain against the locked state, in order; insert
 all transfers in one statement, all legs in one executemany; settle the holds; append all audit events
 with one `record_events` call. The database re-checks every invariant (migrations 0002, 0006).
 Services only flush; the caller's unit of work commits.
@@ -89,13 +89,14 @@ def write(session: Session, checked: Sequence[Checked], *, batch: bool = False) 
     moments = [c.request.effective_at or now for c in checked]
     periods = [period_of(m) for m in moments]
     targets = [t for c in checked if (t := _target(c.request)) is not None]
-    work = _Pass(repo.lock_holds(session, targets) if targets else {})
+    work, locked = _lock_targets(session, checked, targets, periods)
     for c in checked:
         _check_target(work, c, batch)
     reversing = [c.request.transfer_id for c in checked if isinstance(c.request, Reverse)]
     work.reversed_legs = repo.legs_of(session, reversing) if reversing else {}
     for _attempt in range(ATTEMPTS):
-        _lock(session, work, checked, periods)
+        _lock(session, work, checked, periods, locked)
+        locked = None  # a retry locks afresh
         plan = _plan(work, checked, moments, periods, now, batch)
         # One transfer, and no account opened on the way: its event goes in with it, in one statement.
         logged = len(plan.rows) == 1 and not work.events
@@ -125,6 +126,20 @@ def _target(request: Any) -> int | None:
     return int(request.transfer_id) if isinstance(request, Reverse) else None
 
 
+def _lock_targets(session: Session, checked: Sequence[Checked], targets: list[int],
+                  periods: list[str]) -> tuple[_Pass, repo.Locked | None]:
+    """Lock the holds to post or void and the transfers to reverse. A lone post or void (the hottest
+    request: every job's completion) locks its hold's accounts in the same statement, one round trip
+    fewer; what that lock saw is handed to `_lock`."""
+    request = checked[0].request if len(checked) == 1 else None
+    if isinstance(request, Post | Void):
+        found = repo.lock_hold_and_accounts(session, int(request.pending_id), keys=[request.idempotency_key],
+                                            months=periods)
+        if found is not None:
+            return _Pass({found[0].id: found[0]}), found[1]
+    return _Pass(repo.lock_holds(session, targets) if targets else {}), None
+
+
 def _check_target(work: _Pass, c: Checked, batch: bool) -> None:
     target = _target(c.request)
     if target is None:
@@ -137,8 +152,10 @@ def _check_target(work: _Pass, c: Checked, batch: bool) -> None:
             raise UnknownTransfer(f"transfer {target} is not a hold", transfer=target)
 
 
-def _lock(session: Session, work: _Pass, checked: Sequence[Checked], periods: list[str]) -> None:
-    """Lock every account the requests may touch; find the holds' clearing accounts, opening missing ones."""
+def _lock(session: Session, work: _Pass, checked: Sequence[Checked], periods: list[str],
+          locked: repo.Locked | None = None) -> None:
+    """Lock every account the requests may touch (unless `locked` already did); find the holds'
+    clearing accounts, opening missing ones."""
     ids: set[int] = set()
     debits, credits = [], []
     for c in checked:
@@ -155,7 +172,8 @@ def _lock(session: Session, work: _Pass, checked: Sequence[Checked], periods: li
         else:
             ids.update(x.account_id for x in work.reversed_legs[request.transfer_id])
     keys = [c.request.idempotency_key for c in checked]
-    locked = repo.lock_accounts(session, ids, hold_debits=debits, keys=keys, months=periods, credits=credits)
+    if locked is None:
+        locked = repo.lock_accounts(session, ids, hold_debits=debits, keys=keys, months=periods, credits=credits)
     if locked is None:  # nothing matched, so the counts are unknown: ask directly
         work.states, work.clearing = {}, {}
         work.used, work.closed = repo.used_keys(session, keys), repo.closed_months(session, periods)

@@ -78,6 +78,7 @@ from suanli.db.repositories.ledger.writes import (
     existing_accounts,
     forget,
     lock_accounts,
+    lock_hold_and_accounts,
     lock_holds,
     used_keys,
     write_transfers,
@@ -90,7 +91,7 @@ __all__ = [  # noqa: RUF022  (grouped: public names, then the old module's priva
     "find_statement", "forget", "get_account", "get_account_by_code", "get_batch", "get_charge_for_usage",
     "get_invoice", "get_statement", "get_transfer", "hold_of", "insert_account", "invoice_lines", "legs_of",
     "list_accounts", "list_batches", "list_invoices", "list_periods", "list_statements", "list_transfers",
-    "lock_accounts", "lock_documents", "lock_holds", "next_number", "next_sequence", "open_holds",
+    "lock_accounts", "lock_documents", "lock_hold_and_accounts", "lock_holds", "next_number", "next_sequence", "open_holds",
     "period_closed", "statement_charges", "sum_before", "transfers_with_legs", "unbilled_charges",
     "update_transfer", "used_keys", "write_transfers",
     # the old module's private names, for code that reached into it

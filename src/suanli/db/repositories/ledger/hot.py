@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from suanli.db.models.ledger import LedgerTransferRow
 from suanli.db.repositories.audit import OUTBOX_COLUMNS, OutboxRow, insert_outbox
 from suanli.db.repositories.dialects import driver_cursor
-from suanli.domain.ledger import Hold, Leg
+from suanli.domain.ledger import Hold, Leg, TransferKind
 
 SCALAR_LIMIT = 8  # up to this many of each, the lock pass binds scalars (one request); beyond, lists (a batch)
 
@@ -159,6 +159,28 @@ class _Sql:
                 f"ORDER BY a.id{self.lock_for}")
         return sql
 
+    def lock_hold_and_accounts(self, keys: int, months: int) -> str:
+        """One post or void: lock the hold, then its three accounts in id order, in one statement (the
+        order of the two-step pass: holds first), each account row carrying the hold's columns."""
+        sql = self._by_arity.get(("hold", keys, months))
+        if sql is None:
+            text_ = "%s::varchar" if self.postgres else "?"
+
+            def among(count: int) -> str:
+                return "(" + ", ".join([text_] * count) + ")" if count else "(NULL)"
+
+            hold = ", ".join(f"h.{c}" for c in _HOLD_COLUMNS.split(", "))
+            sql = self._by_arity["hold", keys, months] = (
+                f"WITH h AS {'MATERIALIZED ' if self.postgres else ''}(SELECT {_HOLD_COLUMNS} FROM ledger_transfers "
+                f"WHERE id = {'%s::integer' if self.postgres else '?'}{self.hold_lock}) "
+                f"SELECT {_ACCOUNT_COLUMNS}, "
+                f"(SELECT count(*) FROM ledger_transfers t WHERE t.idempotency_key IN {among(keys)}) AS replays, "
+                f"(SELECT count(*) FROM ledger_periods p WHERE {self.closed} AND p.month IN {among(months)}) "
+                f"AS closed, 0 AS credits, {hold} "
+                "FROM h JOIN ledger_accounts a ON a.id IN (h.clearing_account_id, h.credit_account_id, h.debit_account_id) "
+                f"WHERE h.kind = '{TransferKind.RESERVE.value}' ORDER BY a.id{self.lock_for}")
+        return sql
+
     def lock_holds_scalar(self, count: int) -> str:
         sql = self._by_arity.get((count,))
         if sql is None:
@@ -205,6 +227,19 @@ def lock_holds(session: Session, ids: Sequence[int]) -> list[HoldRow]:
     else:
         rows = _run(session, lambda sql: sql.lock_holds, lambda sql: (sql.int_list(ids),))
     return [HoldRow(*row) for row in rows]
+
+
+def lock_hold_and_accounts(session: Session, hold_id: int, keys: Sequence[str],
+                           months: Sequence[str]) -> tuple[HoldRow, list[AccountRow]] | None:
+    """Lock a hold and its accounts (see `_Sql.lock_hold_and_accounts`): one round trip where the
+    two-step pass takes two; None when `hold_id` is no hold (the caller then asks the two-step way,
+    which tells a missing transfer from one that is not a hold)."""
+    rows = _run(session, lambda sql: sql.lock_hold_and_accounts(len(keys), len(months)),
+                lambda sql: (hold_id, *keys, *months))
+    if not rows:
+        return None
+    width = len(AccountRow._fields)
+    return HoldRow(*rows[0][width:]), [AccountRow(*row[:width]) for row in rows]
 
 
 def write_one(session: Session, row: dict[str, Any], legs: Sequence[Leg], hold: Hold | None,

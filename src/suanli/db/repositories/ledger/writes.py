@@ -94,8 +94,18 @@ def lock_accounts(session: Session, account_ids: Iterable[int], *, hold_debits: 
     account matched (the counts are then unknown)."""
     rows = hot.lock_accounts(session, sorted(set(account_ids)), sorted(set(hold_debits)), list(keys),
                              sorted(set(months)), sorted(set(credits)))
-    if not rows:
-        return None
+    return _locked(rows) if rows else None
+
+
+def lock_hold_and_accounts(session: Session, hold_id: int, *, keys: Sequence[str],
+                           months: Iterable[str]) -> tuple[Any, Locked] | None:
+    """Lock one hold, then its accounts, as `lock_holds` then `lock_accounts` would, in one statement:
+    the hold's row and what the lock saw; None when `hold_id` is no hold (ask the two-step way)."""
+    found = hot.lock_hold_and_accounts(session, hold_id, list(keys), sorted(set(months)))
+    return None if found is None else (found[0], _locked(found[1]))
+
+
+def _locked(rows: Sequence[hot.AccountRow]) -> Locked:
     first = rows[0]
     return Locked({r.id: AccountState(r.id, r.code, r.normal_sign, bool(r.non_negative), int(r.balance_fen), r.currency)
                    for r in rows}, {r.id: (r.owner_kind, r.owner_id, r.purpose) for r in rows},
