@@ -4,7 +4,8 @@ database says at scrape time, and the default process/platform/GC collectors.
 In-process series (module level, shared by every app and worker of the process):
 `suanli_worker_tick_seconds`, `suanli_worker_last_success_timestamp_seconds`,
 `suanli_placement_cycle_seconds`, `suanli_backend_call_seconds{center,operation,outcome}`,
-`suanli_backend_up{center}` (1 after a call that reached the center, 0 after one that did not).
+`suanli_backend_up{center}` (1 after a call that reached the center, 0 after one that did not),
+`suanli_gc_frozen_objects` (what a server process froze once started, `api.app.for_serving`).
 
 Database series (computed at each scrape, the same whichever host is scraped):
 `suanli_jobs{state,center}`, `suanli_queue_oldest_age_seconds{center}`,
@@ -16,6 +17,7 @@ sequencing lag), `suanli_voucher_wallets_fen{scope}`, `suanli_program_budget_fen
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -149,6 +151,17 @@ def timed_backend_call(center: str, operation: str) -> Iterator[None]:
         BACKEND_SECONDS.labels(center, operation, outcome).observe(time.perf_counter() - started)
 
 
+class FrozenObjectsCollector(Collector):
+    """`suanli_gc_frozen_objects`: objects a server process moved out of the collector's sight once
+    started (`api.app.for_serving`); 0 in a process that did not."""
+
+    def collect(self) -> Iterator[Metric]:
+        frozen = GaugeMetricFamily("suanli_gc_frozen_objects",
+                                   "Objects of the started process kept out of garbage collections (gc.freeze)")
+        frozen.add_metric([], gc.get_freeze_count())
+        yield frozen
+
+
 class DatabaseCollector(Collector):
     """Reads the gauges above from the database at scrape time (a failed read drops them, logged)."""
 
@@ -208,6 +221,7 @@ def build_registry(sessions: sessionmaker[Session]) -> CollectorRegistry:
     for collector in RUNTIME:
         registry.register(collector)
     registry.register(DatabaseCollector(sessions))
+    registry.register(FrozenObjectsCollector())
     ProcessCollector(registry=registry)
     PlatformCollector(registry=registry)
     GCCollector(registry=registry)

@@ -7,6 +7,7 @@ Nothing is built at import time; `create_app` makes everything. Routers are foun
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import pkgutil
 import time
@@ -89,7 +90,19 @@ def app_from_environment() -> FastAPI:
     """The factory each process of `suanli serve --workers N` calls (settings from the environment)."""
     import os
 
-    return create_app(load_settings(), run_workers=os.environ.get("SUANLI_SERVE_RUN_WORKERS", "1") == "1")
+    return for_serving(create_app(load_settings(), run_workers=os.environ.get("SUANLI_SERVE_RUN_WORKERS", "1") == "1"))
+
+
+def for_serving(app: FastAPI) -> FastAPI:
+    """The app of a server process, once built: what starting up allocated (modules, routes, models,
+    templates, catalogs: ~230,000 objects) is moved out of the garbage collector's sight. Otherwise
+    every full collection walks all of it inside whichever request triggered it: measured on
+    `/dashboard`, one request in ~100 took 114-134 ms against a p50 of 5 ms (a full collection of a
+    fresh app costs 60-85 ms here), and none over 13 ms with the objects frozen. Only for serving:
+    a process that builds many apps (the tests) would keep every frozen one alive."""
+    gc.collect()
+    gc.freeze()
+    return app
 
 
 def _discover_routers() -> list[Any]:

@@ -148,7 +148,7 @@ def serve(
 ) -> None:
     import uvicorn
 
-    from suanli.api.app import create_app
+    from suanli.api.app import create_app, for_serving
 
     settings = load_settings()
     if demo:
@@ -163,7 +163,7 @@ def serve(
         uvicorn.run("suanli.api.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
                     log_level="warning", timeout_worker_healthcheck=120, timeout_keep_alive=KEEP_ALIVE_S)
         return
-    application = create_app(settings, run_workers=not no_workers)
+    application = for_serving(create_app(settings, run_workers=not no_workers))
     uvicorn.run(application, host=host, port=port, log_level="warning", timeout_keep_alive=KEEP_ALIVE_S)
 
 
