@@ -275,7 +275,9 @@ def test_a_budget_deposit_in_yuan_is_idempotent_by_its_key_and_only_for_money_ro
     assert "¥1,000.00 deposited" in first.output and first.output == again.output
     after = {a["id"]: a["balance_fen"] for a in json.loads(cli("ledger", "balances", "-o", "json").output)}
     moved = sorted(abs(after[i] - before.get(i, 0)) for i in after if after[i] != before.get(i, 0))
-    assert moved == [100000, 100000]  # one balanced transfer of ¥1,000.00, not two
+    # One balanced transfer of ¥1,000.00, not two. The live demo's running jobs go on being metered
+    # meanwhile (a few fen on wallets, clearing and payables), so only moves of a deposit's size count.
+    assert [m for m in moved if m >= 100000] == [100000, 100000], moved
     reserves = cli("voucher", "reserves", "1", "-o", "json")
     assert reserves.exit_code == 0 and isinstance(json.loads(reserves.output), list)
 
