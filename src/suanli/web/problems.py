@@ -220,6 +220,8 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [(re.compile(p), m) for p, m in (
      N_("Opportunity item %(code)s states no compute need (devices and hours) to quote.")),
     (r"^compute need: (?P<field>\w+) must be (?P<low>\d+) to (?P<high>\d+), got (?P<value>\S+)$",
      N_("Compute need: %(field)s must be %(low)s to %(high)s, not %(value)s.")),
+    (r"^compute need: hours must be positive, got (?P<value>\S+)$",
+     N_("Compute need: the hours must be positive, not %(value)s.")),
     (r"^(?P<field>\w+) must not be empty$", N_("%(field)s must not be empty.")),
     (r"^(?P<field>\w+) must have at most (?P<limit>\d+) characters$",
      N_("%(field)s must have at most %(limit)s characters.")),
@@ -253,9 +255,23 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [(re.compile(p), m) for p, m in (
      N_("The order has used all %(quantity)s of its quota (%(model)s).")),
     # Notification settings.
     (r"^at most (?P<limit>\d+) webhooks per person$", N_("At most %(limit)s webhooks per person.")),
+    # The bureau's sheets as a whole (opportunity items, indicator figures).
+    (r"^missing columns: (?P<columns>.+)$", N_("The sheet lacks the columns %(columns)s.")),
+    (r"^the sheet is empty: the first row must be the headers$", N_("The sheet is empty: the first row must be the headers.")),
+    (r"^the first row must be the headers (?P<columns>.+)$", N_("The first row must be the headers %(columns)s.")),
+    # A cell of the bureau's opportunity sheet (after "row N, column 名称: ").
+    (r"^must not be empty$", N_("must not be empty.")),
+    (r"^(?P<cell>'[^']*'|\"[^\"]*\") is not 供给 or 需求$", N_("%(cell)s is neither 供给 nor 需求.")),
+    (r"^(?P<cell>'[^']*'|\"[^\"]*\") is not one of (?P<choices>\S+)$", N_("%(cell)s is not one of %(choices)s.")),
+    (r"^(?P<cell>'[^']*'|\"[^\"]*\") is not a number of 万元$", N_("%(cell)s is not a number of 万元.")),
+    (r"^(?P<cell>'[^']*'|\"[^\"]*\") is not between (?P<low>[\d.]+) and (?P<high>[\d.]+) 万元$",
+     N_("%(cell)s is not between %(low)s and %(high)s 万元.")),
+    (r"^(?P<cell>'[^']*'|\"[^\"]*\") is not a whole number of fen$", N_("%(cell)s is not a whole number of fen.")),
+    (r"^(?P<cell>'[^']*'|\"[^\"]*\") is not a date \(YYYY-MM-DD\)$", N_("%(cell)s is not a date (YYYY-MM-DD).")),
+    (r"^devices and hours must both be numbers$", N_("Devices and hours must both be numbers.")),
 )]
-# A file's or sheet's refusal names its row before the message: the row, then the message translated.
-ROW = re.compile(r"^row (?P<row>\d+): (?P<rest>.+)$")
+# A file's or sheet's refusal names its row (and column) before the message: those, then the message.
+ROW = re.compile(r"^row (?P<row>\d+)(?:, column (?P<column>[^:]+))?: (?P<rest>.+)$")
 
 
 def title_of(exc: SuanliError) -> str:
@@ -281,22 +297,28 @@ def _deadline(text: str) -> str:
 
 
 def _figure(key: str, value: str, gettext: Callable[[str], str], fields: Mapping[str, str] | None,
-            codes: Mapping[str, str] | None) -> str:
+            codes: Mapping[str, str] | None) -> str | None:
     """One figure of a detail in the reader's words: fields and codes (statuses, roles, stages) by their
-    label, never the slug; amounts, counts and months as they are."""
+    label, never the slug; amounts, counts and months as they are. None for choices without labels
+    (a list's sort columns): the message would show slugs, so the page's plainer wording stands."""
     def code(text: str) -> str:
         return gettext((codes or {}).get(text) or label(text))
 
     if key == "field":
         return _field(value, gettext, fields)
     if key == "choices":
-        return "、".join(code(v) for v in value.split(", "))
+        slugs = value.split(", ")
+        named = [code(v) for v in slugs]
+        labelled = all(_has_cjk(n) or n != v for n, v in zip(named, slugs, strict=True))
+        return "、".join(named) if labelled else None
     if key == "draft_status":
         return gettext(label(f"draft.{value}"))
     if key.endswith("status") or key in ("role", "stage", "model"):
         return code(value)
     if key == "deadline":
         return _deadline(value)
+    if key == "cell":  # as the sheet holds it, in the reader's quotation marks, not Python's
+        return gettext(N_("“%(cell)s”")) % {"cell": value[1:-1]}
     return value
 
 
@@ -308,12 +330,22 @@ def specific(detail: str, lang: str, *, fields: Mapping[str, str] | None = None,
     row = ROW.match(detail)
     if row:
         rest = specific(row["rest"], lang, fields=fields, codes=codes)
-        return None if rest is None else gettext(N_("Row %(row)s: ")) % {"row": row["row"]} + rest
+        if rest is None:
+            return None
+        if row["column"]:
+            return gettext(N_("Row %(row)s, column %(column)s: ")) % {"row": row["row"], "column": row["column"]} + rest
+        return gettext(N_("Row %(row)s: ")) % {"row": row["row"]} + rest
     for pattern, msgid in PATTERNS:
         found = pattern.search(detail)
         if found:
-            return gettext(msgid) % {k: _figure(k, v, gettext, fields, codes) for k, v in found.groupdict().items()}
+            figures = {k: _figure(k, v, gettext, fields, codes) for k, v in found.groupdict().items()}
+            if None not in figures.values():
+                return gettext(msgid) % figures
     return None
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 def message(exc: SuanliError, lang: str, detail: str) -> str:
@@ -323,7 +355,7 @@ def message(exc: SuanliError, lang: str, detail: str) -> str:
     known = specific(detail, lang)
     if known is not None:
         return known
-    if any("\u4e00" <= ch <= "\u9fff" for ch in detail):
+    if _has_cjk(detail):
         return detail
     if lang != "zh_CN":
         return detail

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, select, text
 from suanli.db.engine import make_engine
 from suanli.db.models.jobs import JobRow
 from suanli.db.models.organisations import ApiTokenRow
+from suanli.domain.opportunities.table import HEADERS
 from suanli.domain.organisations import OrganisationType, Role
 from suanli_testing import PASSWORD, empty_postgres
 
@@ -217,3 +218,8 @@ def test_a_refused_opportunity_batch_says_in_chinese_what_is_wrong_with_its_figu
     empty = api.client.post("/opportunities/batches", files={"file": ("", b"")},
                             data={"csrf_token": token, "action": "submit", "batch_id": batch.group(1)})
     assert "该批次还没有条目，请先添加条目再提交审核。" in empty.text and "no items to submit" not in empty.text
+    # The bureau's sheet with a nameless item: the row and the column, in Chinese, from the real parser.
+    sheet = (",".join(HEADERS) + "\n2026-S-001,供给,算力,,成都智算,高新区,医疗影像" + "," * (len(HEADERS) - 7) + "\n").encode()
+    bad_row = api.client.post("/opportunities/batches", files={"file": ("第一批.csv", sheet, "text/csv")},
+                              data={"csrf_token": token, "action": "import", "batch_id": batch.group(1)})
+    assert "第 2 行“名称”列：不能为空。" in bad_row.text, re.findall(r'<p class="error"[^>]*>.*?</p>', bad_row.text)

@@ -114,6 +114,18 @@ COMMON_REFUSALS: list[tuple[type[SuanliError], str, tuple[str, ...]]] = [
     (OpportunityError, "row 3: compute need: devices must be 1 to 100000, got 0", ("3", "100000", "0")),
     (OpportunityError, "row 5: contact_name must not be empty", ("5", "联系人")),
     (OpportunityError, "description must have at most 4000 characters", ("4000", "描述")),
+    (OpportunityError, "missing columns: 联系人、电子邮箱", ("联系人、电子邮箱",)),
+    (OpportunityError, "the sheet is empty: the first row must be the headers", ()),
+    (InvalidInput, "the first row must be the headers 指标代码、期间、数值", ("指标代码、期间、数值",)),
+    (OpportunityError, "row 3, column 名称: must not be empty", ("第 3 行", "名称")),
+    (OpportunityError, "row 4, column 类型: '出租' is not 供给 or 需求", ("4", "“出租”", "供给", "需求")),
+    (OpportunityError, "row 4, column 领域: 'xx' is not one of 算力、数据、模型", ("4", "xx", "算力、数据、模型")),
+    (OpportunityError, "row 6, column 预算（万元）: 'abc' is not a number of 万元", ("6", "abc", "万元")),
+    (OpportunityError, "row 6, column 预算（万元）: '-5' is not between 0 and 1000000000 万元", ("-5", "0", "1000000000")),
+    (OpportunityError, "row 6, column 预算（万元）: '1.0000001' is not a whole number of fen", ("1.0000001",)),
+    (OpportunityError, "row 7, column 截止日期: '2026-13-01' is not a date (YYYY-MM-DD)", ("7", "2026-13-01")),
+    (OpportunityError, "row 8, column 算力需求：卡数: devices and hours must both be numbers", ("8", "算力需求：卡数")),
+    (OpportunityError, "row 8, column 算力需求：卡数: compute need: hours must be positive, got -1.0", ("8", "-1.0")),
     (ExchangeInvalid, "resolution must have 1 to 2000 characters", ("2000", "处理意见")),
     (ExchangeConflict, "your organisation already applied for supplier (pending)", ("数据提供方", "待审批")),
     (ExchangeConflict, "version v1.2 of product 8 exists already", ("v1.2",)),
@@ -177,3 +189,8 @@ def test_the_exchange_names_its_own_fields_and_codes() -> None:
     assert specific("title must have 2 to 200 characters", "zh_CN", fields={"title": "Title"}) == "产品名称须为 2 到 200 个字符。"
     assert specific("stage source_legality was already decided", "zh_CN",
                     codes={"source_legality": "Source legality"}) == "评估环节“" + ZH("Source legality") + "”已有结论。"
+
+
+def test_choices_without_labels_keep_the_plainer_wording_rather_than_show_slugs() -> None:
+    shown = error_text(_raised(InvalidInput, "sort must be one of id, name, state", field="sort"), "zh_CN")
+    assert shown == ZH(TITLES["invalid-input"]) + "：" + ZH("Sort by")

@@ -101,8 +101,9 @@ def _refusal(request: Request, exc: SuanliError) -> str:
     lang = i18n.language(request)
     gettext = i18n.translator(lang)
     known = problems.specific(problem_text(exc.detail, lang), lang, fields=FIELDS, codes=LABELS)
-    if known is not None:  # the refusal's own figures (a limit, a version, a date) over the bare headline
-        return known
+    if known is not None:  # the refusal's own figures (a limit, a version, a date); a form's says so first
+        check = exc.slug == "exchange-invalid" or exc.slug not in PROBLEMS
+        return (gettext("Please check the form.") + " " + known) if check else known
     if exc.slug not in PROBLEMS:
         return gettext("Please check the form.") + " " + problem_text(exc.detail, lang)
     headline = gettext(PROBLEMS[exc.slug])
