@@ -72,6 +72,10 @@ LABELS: dict[str, str] = {
     "clawed_back": N_("Clawed back"),
     "draft": N_("Draft"),
     "paid": N_("Paid"),
+    "published": N_("Published"),
+    "pending": N_("Pending"),
+    "in_notice": N_("Under public notice"),
+    "registered": N_("Registered"),
     # program sides
     "demand": N_("Demand side"),
     "supply": N_("Supply side"),

@@ -5,7 +5,8 @@ problem type's zh title with the field named, so no English sentence reaches a C
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import datetime
 
 from suanli.domain.errors import SuanliError
 from suanli.web.i18n import N_, translator
@@ -117,6 +118,22 @@ FIELDS: dict[str, str] = {
     "program": N_("Program"),
     "email": N_("E-mail address"),
     "url": N_("Webhook address"),
+    "file": N_("File"),
+    "reason": N_("Reason"),
+    "answer": N_("Answer"),
+    "requested_fen": N_("Amount (yuan)"),
+    "project_class": N_("Project class"),
+    "sector": N_("Sector"),
+    "kinds": N_("Document types"),
+    "note": N_("Note"),
+    "statement": N_("Statement of the role application"),
+    "resolution": N_("Resolution"),
+    "title": N_("Item title"),
+    "description": N_("Description"),
+    "indicators": N_("Indicators"),
+    "contact_name": N_("Contact name"),
+    "contact_phone": N_("Contact phone"),
+    "contact_email": N_("Contact e-mail"),
 }
 
 # Messages the web forms meet, by pattern: (regex on the English detail, msgid with %(name)s groups).
@@ -149,7 +166,112 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [(re.compile(p), m) for p, m in (
     (r"^the webhook host .* cannot be resolved$", N_("The webhook's host name cannot be found; check the address.")),
     (r"of the outbox is not sequenced yet",
      N_("The receipt is being written to the audit log; reload the page in a moment.")),
+    # Voucher bounds (domain/vouchers/bounds.py) and evidence uploads.
+    (r"^(?P<field>[\w.]+) is required$", N_("%(field)s is required.")),
+    (r"^(?P<field>[\w.]+) is (?P<length>\d+) characters; at most (?P<limit>\d+) are allowed$",
+     N_("%(field)s has %(length)s characters; at most %(limit)s are allowed.")),
+    (r"^(?P<field>[\w.]+) must be one of (?P<choices>[\w.-]+(?:, [\w.-]+)*)$",
+     N_("%(field)s must be one of: %(choices)s.")),
+    (r"^the file is empty$", N_("The file is empty; choose the file again.")),
+    (r"^the file has (?P<size>\d+) bytes; at most (?P<limit>\d+) are accepted$",
+     N_("The file has %(size)s bytes; at most %(limit)s bytes are accepted.")),
+    (r"^the file's media type is not valid$", N_("The file's type is not valid; upload a PDF, image or office document.")),
+    (r"^the file needs a name of at most (?P<limit>\d+) printable characters$",
+     N_("The file needs a name of at most %(limit)s printable characters.")),
+    # Review states of an application (the page names the application; its id is left out).
+    (r"^application \d+ is already (?P<status>\w+)$",
+     N_("The application is already %(status)s; this step is no longer possible.")),
+    (r"^application \d+ is waiting for the documents a reviewer asked for$",
+     N_("The application is waiting for the documents a reviewer asked for; it is reviewed once they are in.")),
+    (r"^application \d+ is already waiting for documents$",
+     N_("The application is already waiting for documents; there is no need to ask again.")),
+    (r"^document request \d+ was already answered$", N_("This request for documents was already answered.")),
+    (r"^stage \S+ was already acted on$", N_("This review stage was already acted on.")),
+    # Program drafts (四眼原则).
+    (r"^program draft \d+ is (?P<draft_status>\w+), not awaiting publication$",
+     N_("The program draft is %(draft_status)s, not awaiting publication.")),
+    (r"^四眼原则 \(four eyes\)",
+     N_("Four eyes: the officer who proposed a program file cannot publish it; another program officer does.")),
+    # Reserve funds (备用金), ledger balances and disbursement batches.
+    (r"^(?P<name>.+) is not a compute provider$", N_("%(name)s is not a compute provider.")),
+    (r"^(?P<name>.+) operates no center that program \S+ designates$",
+     N_("%(name)s operates no center that the program designates.")),
+    (r"^account \S+ holds (?P<balance>-?¥[\d,.]+); this transfer would take it to (?P<after>-?¥[\d,.]+)",
+     N_("The account holds %(balance)s; this transfer would take it to %(after)s.")),
+    (r"^no unbatched settlement statements or claimant payouts for (?P<month>\d{4}-\d{2})$",
+     N_("There are no statements or award payouts for %(month)s that are not in a batch yet.")),
+    (r"^batch (?P<number>\S+) is (?P<status>\w+); it must be (?P<expected_status>\w+)$",
+     N_("Batch %(number)s is %(status)s; it must be %(expected_status)s for this step.")),
+    # Opportunity list (机会清单): batches, items and matching.
+    (r"^a batch title has (?P<low>\d+) to (?P<high>\d+) characters$",
+     N_("A batch title has %(low)s to %(high)s characters.")),
+    (r"^batch \d+ has no items to submit$", N_("The batch has no items yet; add items before submitting it.")),
+    (r"^batch \d+ is (?P<status>\w+), not in review$", N_("The batch is %(status)s, not in review.")),
+    (r"^batch \d+ is (?P<status>\w+): items are added to a draft batch only$",
+     N_("The batch is %(status)s: items are added to a draft batch only.")),
+    (r"^returning a batch needs a note saying what to change$",
+     N_("Returning a batch needs a note saying what to change.")),
+    (r"^opportunity (?P<code>\S+) is closed$", N_("Opportunity item %(code)s is closed.")),
+    (r"^your organisation has asked for matching on (?P<code>\S+) already$",
+     N_("Your organisation has already asked for matching on %(code)s.")),
+    (r"^an organisation does not request matching on its own item$",
+     N_("An organisation does not request matching on its own item.")),
+    (r"^opportunity (?P<code>\S+) states no compute need",
+     N_("Opportunity item %(code)s states no compute need (devices and hours) to quote.")),
+    (r"^compute need: (?P<field>\w+) must be (?P<low>\d+) to (?P<high>\d+), got (?P<value>\S+)$",
+     N_("Compute need: %(field)s must be %(low)s to %(high)s, not %(value)s.")),
+    (r"^compute need: hours must be positive, got (?P<value>\S+)$",
+     N_("Compute need: the hours must be positive, not %(value)s.")),
+    (r"^(?P<field>\w+) must not be empty$", N_("%(field)s must not be empty.")),
+    (r"^(?P<field>\w+) must have at most (?P<limit>\d+) characters$",
+     N_("%(field)s must have at most %(limit)s characters.")),
+    (r"^(?P<field>\w+) must have (?P<low>\d+) to (?P<high>\d+) characters$",
+     N_("%(field)s must have %(low)s to %(high)s characters.")),
+    # Data exchange (数据交易所).
+    (r"^your organisation already applied for (?P<role>\w+) \((?P<status>\w+)\)$",
+     N_("Your organisation already applied for the role %(role)s (%(status)s).")),
+    (r"^version (?P<label>\S+) of product \d+ exists already$",
+     N_("Version %(label)s exists already; give the new version a label of its own.")),
+    (r"^a version holds (?P<low>\d+) to (?P<high>\d+) bytes$", N_("A version's data file has %(low)s to %(high)s bytes.")),
+    (r"^the upload's SHA-256 is (?P<actual>[0-9a-f]+), not the declared (?P<declared>\S+)$",
+     N_("The uploaded file's SHA-256 is %(actual)s, not the declared %(declared)s.")),
+    (r"^version (?P<label>\S+) is (?P<status>\w+), not a draft$",
+     N_("Version %(label)s is %(status)s, not a draft.")),
+    (r"^version (?P<label>\S+) is (?P<status>\w+), not in review$",
+     N_("Version %(label)s is %(status)s, not in compliance review.")),
+    (r"^notice_days must be (?P<low>\d+) to (?P<high>\d+)$",
+     N_("The notice period must be %(low)s to %(high)s days.")),
+    (r"^stage (?P<stage>\w+) was already decided$", N_("The review stage %(stage)s was already decided.")),
+    (r"^an organisation does not buy its own product$", N_("An organisation does not buy its own product.")),
+    (r"^accept the licence terms to sign the contract", N_("Accept the licence terms to sign the contract.")),
+    (r"^choose an approved assessor organisation other than your own$",
+     N_("Choose an approved assessor organisation other than your own.")),
+    (r"^the public notice runs until (?P<deadline>\S+)$",
+     N_("The public notice runs until %(deadline)s; the version is certified after it.")),
+    (r"^the public notice ended at (?P<deadline>\S+)",
+     N_("The public notice ended at %(deadline)s; objections are no longer accepted.")),
+    (r"^an objection is still open", N_("An objection is still open; resolve it first.")),
+    (r"^order \d+ has used all (?P<quantity>\d+) of its (?P<model>\w+) quota",
+     N_("The order has used all %(quantity)s of its quota (%(model)s).")),
+    # Notification settings.
+    (r"^at most (?P<limit>\d+) webhooks per person$", N_("At most %(limit)s webhooks per person.")),
+    # The bureau's sheets as a whole (opportunity items, indicator figures).
+    (r"^missing columns: (?P<columns>.+)$", N_("The sheet lacks the columns %(columns)s.")),
+    (r"^the sheet is empty: the first row must be the headers$", N_("The sheet is empty: the first row must be the headers.")),
+    (r"^the first row must be the headers (?P<columns>.+)$", N_("The first row must be the headers %(columns)s.")),
+    # A cell of the bureau's opportunity sheet (after "row N, column 名称: ").
+    (r"^must not be empty$", N_("must not be empty.")),
+    (r"^(?P<cell>'[^']*'|\"[^\"]*\") is not 供给 or 需求$", N_("%(cell)s is neither 供给 nor 需求.")),
+    (r"^(?P<cell>'[^']*'|\"[^\"]*\") is not one of (?P<choices>\S+)$", N_("%(cell)s is not one of %(choices)s.")),
+    (r"^(?P<cell>'[^']*'|\"[^\"]*\") is not a number of 万元$", N_("%(cell)s is not a number of 万元.")),
+    (r"^(?P<cell>'[^']*'|\"[^\"]*\") is not between (?P<low>[\d.]+) and (?P<high>[\d.]+) 万元$",
+     N_("%(cell)s is not between %(low)s and %(high)s 万元.")),
+    (r"^(?P<cell>'[^']*'|\"[^\"]*\") is not a whole number of fen$", N_("%(cell)s is not a whole number of fen.")),
+    (r"^(?P<cell>'[^']*'|\"[^\"]*\") is not a date \(YYYY-MM-DD\)$", N_("%(cell)s is not a date (YYYY-MM-DD).")),
+    (r"^devices and hours must both be numbers$", N_("Devices and hours must both be numbers.")),
 )]
+# A file's or sheet's refusal names its row (and column) before the message: those, then the message.
+ROW = re.compile(r"^row (?P<row>\d+)(?:, column (?P<column>[^:]+))?: (?P<rest>.+)$")
 
 
 def title_of(exc: SuanliError) -> str:
@@ -162,22 +284,82 @@ def title_of(exc: SuanliError) -> str:
     return GENERIC
 
 
-def _field(name: str, gettext: Callable[[str], str]) -> str:
-    return gettext(FIELDS.get(name, label(name)))
+def _field(name: str, gettext: Callable[[str], str], fields: Mapping[str, str] | None = None) -> str:
+    return gettext({**FIELDS, **(fields or {})}.get(name, label(name)))
 
 
-def message(exc: SuanliError, lang: str, detail: str) -> str:
-    """`detail` is the service's text already reduced to one language when it came in two."""
-    if any("\u4e00" <= ch <= "\u9fff" for ch in detail):
-        return detail
+def _deadline(text: str) -> str:
+    """An ISO timestamp as the pages show times (2026-12-10 08:00), the text as it is if not one."""
+    try:
+        return datetime.fromisoformat(text).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return text
+
+
+def _figure(key: str, value: str, gettext: Callable[[str], str], fields: Mapping[str, str] | None,
+            codes: Mapping[str, str] | None) -> str | None:
+    """One figure of a detail in the reader's words: fields and codes (statuses, roles, stages) by their
+    label, never the slug; amounts, counts and months as they are. None for choices without labels
+    (a list's sort columns): the message would show slugs, so the page's plainer wording stands."""
+    def code(text: str) -> str:
+        return gettext((codes or {}).get(text) or label(text))
+
+    if key == "field":
+        return _field(value, gettext, fields)
+    if key == "choices":
+        slugs = value.split(", ")
+        named = [code(v) for v in slugs]
+        labelled = all(_has_cjk(n) or n != v for n, v in zip(named, slugs, strict=True))
+        return "、".join(named) if labelled else None
+    if key == "draft_status":
+        return gettext(label(f"draft.{value}"))
+    if key.endswith("status") or key in ("role", "stage", "model"):
+        return code(value)
+    if key == "deadline":
+        return _deadline(value)
+    if key == "cell":  # as the sheet holds it, in the reader's quotation marks, not Python's
+        return gettext(N_("“%(cell)s”")) % {"cell": value[1:-1]}
+    return value
+
+
+def specific(detail: str, lang: str, *, fields: Mapping[str, str] | None = None,
+             codes: Mapping[str, str] | None = None) -> str | None:
+    """The known English detail in the reader's language with its figures, or None. `fields` and
+    `codes` are a page's own names for its fields and codes (the exchange's), over the common ones."""
     gettext = translator(lang)
+    row = ROW.match(detail)
+    if row:
+        rest = specific(row["rest"], lang, fields=fields, codes=codes)
+        if rest is None:
+            return None
+        if row["column"]:
+            return gettext(N_("Row %(row)s, column %(column)s: ")) % {"row": row["row"], "column": row["column"]} + rest
+        return gettext(N_("Row %(row)s: ")) % {"row": row["row"]} + rest
     for pattern, msgid in PATTERNS:
         found = pattern.search(detail)
         if found:
-            groups = {k: (_field(v, gettext) if k == "field" else v) for k, v in found.groupdict().items()}
-            return gettext(msgid) % groups
+            figures = {k: _figure(k, v, gettext, fields, codes) for k, v in found.groupdict().items()}
+            if None not in figures.values():
+                return gettext(msgid) % figures
+    return None
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def message(exc: SuanliError, lang: str, detail: str) -> str:
+    """`detail` is the service's text already reduced to one language when it came in two. A known
+    English sentence is translated before the Chinese check: some details carry a Chinese aside in
+    brackets, which alone would let the English sentence through."""
+    known = specific(detail, lang)
+    if known is not None:
+        return known
+    if _has_cjk(detail):
+        return detail
     if lang != "zh_CN":
         return detail
+    gettext = translator(lang)
     title = gettext(title_of(exc))
     field = exc.extra.get("field")
     if exc.extra.get("line"):  # a file's error: where it is, in the reader's words

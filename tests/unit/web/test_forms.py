@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, select, text
 from suanli.db.engine import make_engine
 from suanli.db.models.jobs import JobRow
 from suanli.db.models.organisations import ApiTokenRow
+from suanli.domain.opportunities.table import HEADERS
 from suanli.domain.organisations import OrganisationType, Role
 from suanli_testing import PASSWORD, empty_postgres
 
@@ -197,3 +198,28 @@ def test_a_multipart_form_without_a_boundary_is_an_error_page(web) -> None:  # t
     response = web.client.post("/jobs", content=b"abc", headers={"content-type": "multipart/form-data",
                                                                  "accept": "text/html"})
     assert response.status_code == 400 and response.headers["content-type"].startswith("text/html")
+
+
+def test_a_refused_opportunity_batch_says_in_chinese_what_is_wrong_with_its_figures(api) -> None:  # type: ignore[no-untyped-def]
+    api.user("olga", Role.PROGRAM_OFFICER, api.organisation("bureau", OrganisationType.GOVERNMENT))
+    api.client.cookies.clear()
+    _sign_in(api.client, "olga")
+    desk = api.client.get("/opportunities/batches?lang=zh_CN")
+    token = _hidden(desk.text, "csrf_token")
+    too_long = api.client.post("/opportunities/batches", files={"file": ("", b"")},
+                               data={"csrf_token": token, "action": "create", "title": "批" * 201})
+    assert too_long.status_code == 422, too_long.text
+    assert "批次名称须为 1 到 200 个字符。" in too_long.text
+    assert "a batch title has" not in too_long.text
+    api.client.post("/opportunities/batches", files={"file": ("", b"")},
+                    data={"csrf_token": token, "action": "create", "title": "第一批"})
+    batch = re.search(r'data-batch="(\d+)"', api.client.get("/opportunities/batches").text)
+    assert batch, "the batch was not created"
+    empty = api.client.post("/opportunities/batches", files={"file": ("", b"")},
+                            data={"csrf_token": token, "action": "submit", "batch_id": batch.group(1)})
+    assert "该批次还没有条目，请先添加条目再提交审核。" in empty.text and "no items to submit" not in empty.text
+    # The bureau's sheet with a nameless item: the row and the column, in Chinese, from the real parser.
+    sheet = (",".join(HEADERS) + "\n2026-S-001,供给,算力,,成都智算,高新区,医疗影像" + "," * (len(HEADERS) - 7) + "\n").encode()
+    bad_row = api.client.post("/opportunities/batches", files={"file": ("第一批.csv", sheet, "text/csv")},
+                              data={"csrf_token": token, "action": "import", "batch_id": batch.group(1)})
+    assert "第 2 行“名称”列：不能为空。" in bad_row.text, re.findall(r'<p class="error"[^>]*>.*?</p>', bad_row.text)

@@ -24,9 +24,9 @@ from suanli.web import i18n
 from suanli.web.common import (
     SessionDep,
     ViewerDep,
+    error_text,
     form,
     form_yuan,
-    problem_text,
     render,
     require,
     submit_form,
@@ -66,7 +66,7 @@ def _decide(request: Request, session: Session, viewer: Principal, fields: dict[
                                 evidence=frozenset(e.strip() for e in fields.get("evidence", "").split(",") if e.strip()),
                                 level=fields.get("level") or None)
     except SuanliError as exc:
-        return _desk(request, session, viewer, exc.status, error=problem_text(exc.detail, i18n.language(request)),
+        return _desk(request, session, viewer, exc.status, error=error_text(exc, i18n.language(request)),
                      form=fields)
     return _desk(request, session, viewer, notice=gettext("Award decided: %(amount)s") % {"amount": yuan(row.amount_fen)})
 
@@ -239,7 +239,7 @@ def _profile_page(request: Request, session: Session, viewer: Principal, organis
             org_id = service.organisation_by_name(session, organisation)
             facts = profile_service.facts(session, actor=viewer, organisation_id=org_id)
         except SuanliError as exc:
-            extra.setdefault("error", problem_text(exc.detail, i18n.language(request)))
+            extra.setdefault("error", error_text(exc, i18n.language(request)))
             http_status = max(http_status, exc.status)
     gettext = i18n.translator(i18n.language(request))
 

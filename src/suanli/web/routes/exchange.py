@@ -31,7 +31,7 @@ from suanli.services import exchange as service
 from suanli.services.audit import init_signer
 from suanli.services.exchange.common import org_name
 from suanli.services.exchange.products import MAX_CONTENT_BYTES
-from suanli.web import i18n
+from suanli.web import i18n, problems
 from suanli.web.common import (
     OptionalViewerDep,
     SessionDep,
@@ -100,6 +100,10 @@ def _refusal(request: Request, exc: SuanliError) -> str:
     missing evidence; a refusal from another capability keeps its half in this language."""
     lang = i18n.language(request)
     gettext = i18n.translator(lang)
+    known = problems.specific(problem_text(exc.detail, lang), lang, fields=FIELDS, codes=LABELS)
+    if known is not None:  # the refusal's own figures (a limit, a version, a date); a form's says so first
+        check = exc.slug == "exchange-invalid" or exc.slug not in PROBLEMS
+        return (gettext("Please check the form.") + " " + known) if check else known
     if exc.slug not in PROBLEMS:
         return gettext("Please check the form.") + " " + problem_text(exc.detail, lang)
     headline = gettext(PROBLEMS[exc.slug])

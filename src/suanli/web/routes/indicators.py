@@ -20,8 +20,8 @@ from suanli.web.common import (
     OptionalViewerDep,
     SessionDep,
     ViewerDep,
+    error_text,
     form_with_file,
-    problem_text,
     render,
     require,
 )
@@ -94,7 +94,7 @@ def _manage_post(request: Request, session: Session, viewer: Principal, fields: 
                 notice = gettext("The figure was recorded.")
     except SuanliError as exc:
         return _page(request, session, viewer, officer=True, http_status=exc.status,
-                     error=problem_text(exc.detail, i18n.language(request)), form=fields)
+                     error=error_text(exc, i18n.language(request)), form=fields)
     return _page(request, session, viewer, officer=True, notice=notice)
 
 

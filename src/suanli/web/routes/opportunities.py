@@ -20,9 +20,9 @@ from suanli.web.common import (
     OptionalViewerDep,
     SessionDep,
     ViewerDep,
+    error_text,
     form,
     form_with_file,
-    problem_text,
     redirect,
     render,
     require,
@@ -56,7 +56,7 @@ def board(request: Request, session: SessionDep, viewer: OptionalViewerDep, q: s
         found = service.search(session, query=q[:200], kind=kind or None, track=track or None, status=status or None,
                                offset=max(offset, 0), limit=50)
     except SuanliError as exc:
-        found, error = service.search(session), problem_text(exc.detail, i18n.language(request))
+        found, error = service.search(session), error_text(exc, i18n.language(request))
     batches = service.list_batches(session, principal=viewer)
     return _page(request, "opportunities/board.html", viewer, 422 if error else 200, found=found, q=q, kind=kind,
                  track=track, status=status, summary=service.summary(session), error=error,
@@ -92,7 +92,7 @@ def _match(request: Request, session: Session, viewer: Principal, item_id: int, 
             service.request_match(session, actor=viewer, item_id=item_id, message=fields.get("message", "")[:2000])
     except SuanliError as exc:
         return _item_page(request, session, viewer, item_id, exc.status,
-                          error=problem_text(exc.detail, i18n.language(request)))
+                          error=error_text(exc, i18n.language(request)))
     return _item_page(request, session, viewer, item_id, notice=gettext("Your matching request was sent."))
 
 
@@ -107,7 +107,7 @@ def _quote(request: Request, session: Session, viewer: Principal, item_id: int) 
         result = service.quote_item(session, principal=viewer, item_id=item_id)
     except SuanliError as exc:
         return _item_page(request, session, viewer, item_id, exc.status,
-                          error=problem_text(exc.detail, i18n.language(request)))
+                          error=error_text(exc, i18n.language(request)))
     return _item_page(request, session, viewer, item_id, quote=result.as_dict())
 
 
@@ -152,7 +152,7 @@ def _batch_action(request: Request, session: Session, viewer: Principal, fields:
                 service.review_batch(session, actor=viewer, batch_id=batch_id, decision=action,  # type: ignore[arg-type]
                                      note=fields.get("note", ""))
     except SuanliError as exc:
-        return _desk(request, session, viewer, exc.status, error=problem_text(exc.detail, i18n.language(request)))
+        return _desk(request, session, viewer, exc.status, error=error_text(exc, i18n.language(request)))
     return redirect("/opportunities/batches")
 
 
