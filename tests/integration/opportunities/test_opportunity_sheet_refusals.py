@@ -24,8 +24,8 @@ def _sheet(**cells: str) -> bytes:
 
 
 MALFORMED = {  # name: (file, the detail's start, row)
-    "nul in the title": (_sheet(c3="a\x00b"), "row 2, column D (名称): the cell holds a control character (U+0000)", 2),
-    "escape in the description": (_sheet(c7="a\x1bb"), "row 2, column H (内容简介): the cell holds a control character", 2),
+    "nul in the title": (_sheet(c3="a\x00b"), "row 2, column D: the cell holds a control character (U+0000)", 2),
+    "escape in the description": (_sheet(c7="a\x1bb"), "row 2, column H: the cell holds a control character", 2),
     "a budget past the decimal context": (_sheet(c9="1e999999999999"), ("row 2, column 预算（万元）: '1e999999999999' is "
                                            "not between"), 2),
     "a budget below a fen": (_sheet(c9="1e-999999999999"), ("row 2, column 预算（万元）: '1e-999999999999' is not a whole "
