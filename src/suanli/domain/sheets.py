@@ -27,7 +27,7 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from suanli.domain.errors import InvalidInput
+from suanli.domain.errors import InvalidInput, TooLarge
 
 MAX_UNPACKED_BYTES = 16 * 1024 * 1024  # every part of a workbook together, unpacked (a 1 MB upload of
 # real sheets unpacks to a few MB; openpyxl parses ~6 MB/s, so this bounds one import to seconds)
@@ -45,10 +45,15 @@ class Sheet:
     rows: tuple[tuple[int, tuple[str, ...]], ...]  # (row number, cells) of each non-blank row below it
 
 
-def read_sheet(data: bytes, filename: str, *, columns: int, max_rows: int,
+def read_sheet(data: bytes, filename: str, *, columns: int, max_rows: int, max_bytes: int,
                error: type[InvalidInput] = InvalidInput) -> Sheet:
     """The sheet's header and rows, each row padded or cut to `columns` cells of text; more than
-    `max_rows` non-blank rows below the header, or a file that is not a sheet, raises `error`."""
+    `max_rows` non-blank rows below the header, or a file that is not a sheet, raises `error`; more
+    than `max_bytes` raises `TooLarge` (413): the edges read one byte past it, so a longer upload is
+    refused here rather than parsed cut short."""
+    if len(data) > max_bytes:
+        raise TooLarge(f"the sheet is larger than {max_bytes // (1024 * 1024)} MB / 表格文件超过 "
+                       f"{max_bytes // (1024 * 1024)} MB", limit=max_bytes)
     if filename.lower().endswith(".xlsx"):
         raw: Iterator[Sequence[Any]] = _xlsx_rows(data, columns, error)
     else:

@@ -88,3 +88,4 @@ def test_the_web_form_shows_the_refusal_in_chinese_with_the_form_again_and_keeps
         assert 'id="file"' in response.text
     with api.sessions() as s:
         assert s.scalar(select(func.count()).select_from(IndicatorFigureRow)) == 0
+

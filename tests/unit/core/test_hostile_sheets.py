@@ -84,7 +84,7 @@ def test_a_row_of_a_million_cells_is_refused_before_it_is_parsed() -> None:
 def test_more_rows_than_allowed_stop_the_reading_there() -> None:
     tall = _with_sheet(HEAD + b"<row><c><v>1</v></c></row>" * 200_000 + TAIL)
     with pytest.raises(InvalidInput, match="at most 10 rows"):
-        read_sheet(tall, "x.xlsx", columns=4, max_rows=10)
+        read_sheet(tall, "x.xlsx", columns=4, max_rows=10, max_bytes=2**30)
 
 
 @pytest.mark.parametrize(("data", "message"), [
@@ -109,5 +109,5 @@ def test_a_csv_in_neither_utf8_nor_gb18030_is_a_refusal() -> None:
 
 def test_the_reader_refuses_in_the_callers_error_class() -> None:
     with pytest.raises(InvalidInput) as refused:
-        read_sheet(b"not a zip", "x.xlsx", columns=4, max_rows=10)
+        read_sheet(b"not a zip", "x.xlsx", columns=4, max_rows=10, max_bytes=2**30)
     assert type(refused.value) is InvalidInput

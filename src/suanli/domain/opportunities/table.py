@@ -56,6 +56,7 @@ REQUIRED = ("code", "kind", "track", "title", "issuer", "region", "scenario")
 FEN_PER_WAN = 1_000_000  # 1 万元 = 10,000 yuan = 1,000,000 fen
 MAX_BUDGET_FEN = 10**15  # OpportunityDraft's bound
 MAX_ROWS = 5000
+MAX_SHEET_BYTES = 20 * 1024 * 1024
 MAX_COLUMNS = 64  # the 17 columns in any order, with room for the bureau's own notes
 
 
@@ -119,7 +120,8 @@ def to_xlsx(drafts: Iterable[OpportunityDraft]) -> bytes:
 
 def read_table(data: bytes, filename: str) -> list[OpportunityDraft]:
     """Parse an uploaded sheet (`.xlsx` or `.csv` by name) into drafts; the first error raises."""
-    sheet = read_sheet(data, filename, columns=MAX_COLUMNS, max_rows=MAX_ROWS, error=OpportunityError)
+    sheet = read_sheet(data, filename, columns=MAX_COLUMNS, max_rows=MAX_ROWS, max_bytes=MAX_SHEET_BYTES,
+                       error=OpportunityError)
     if not any(sheet.header):
         raise OpportunityError("the sheet is empty: the first row must be the headers")
     missing = [h for h in HEADERS if h not in sheet.header]

@@ -18,6 +18,7 @@ from suanli.services.audit import record_event
 OFFICERS = (Role.PROGRAM_OFFICER, Role.PLATFORM_OPERATOR)
 SHEET_HEADERS = ("指标代码", "期间", "数值", "来源")
 MAX_SHEET_ROWS = 10_000  # years of monthly figures for every indicator of the file
+MAX_SHEET_BYTES = 5 * 1024 * 1024
 MAX_SOURCE_CHARS = 2000
 
 
@@ -89,7 +90,7 @@ def enter_figure(session: Session, *, actor: Principal, code: str, period: str, 
 
 def import_figures(session: Session, *, actor: Principal, data: bytes, filename: str) -> list[IndicatorFigureRow]:
     _officer(actor)
-    sheet = read_sheet(data, filename, columns=len(SHEET_HEADERS), max_rows=MAX_SHEET_ROWS)
+    sheet = read_sheet(data, filename, columns=len(SHEET_HEADERS), max_rows=MAX_SHEET_ROWS, max_bytes=MAX_SHEET_BYTES)
     if sheet.header != SHEET_HEADERS:
         raise InvalidInput(f"the first row must be the headers {'、'.join(SHEET_HEADERS)}")
     out = []
