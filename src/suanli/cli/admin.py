@@ -28,9 +28,12 @@ PassphraseFile = Annotated[Path | None, typer.Option("--passphrase-file",
 def _passphrase(path: Path | None, *, confirm: bool) -> str:
     if path is not None:
         try:
-            return path.read_text(encoding="utf-8").splitlines()[0]
-        except (OSError, IndexError) as err:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as err:
             fail(f"cannot read the passphrase from {path}: {err}")
+        if not lines or not lines[0]:
+            fail(f"{path} holds no passphrase on its first line")
+        return lines[0]
     value = os.environ.get("SUANLI_BACKUP_PASSPHRASE")
     if value:
         return value

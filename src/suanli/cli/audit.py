@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from suanli.cli import client
 from suanli.cli.common import LOCAL_ADMIN, USAGE, fail, print_json
 from suanli.domain.audit.errors import NotCanonical
-from suanli.domain.audit.export import verify_export
+from suanli.domain.audit.export import export_records, verify_export
 from suanli.domain.audit.receipts import verify_receipt
 from suanli.domain.audit.signing import SignedTreeHead, parse_public_key, public_key_pem
 from suanli.domain.audit.verdict import Verdict
@@ -120,20 +120,10 @@ def _public_key(value: str) -> Ed25519PublicKey:
 
 def _read_lines(path: Path) -> Iterator[dict[str, Any]]:
     try:
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if line.strip():
-                    yield _parse(line, f"{path}:{number}")
+        with path.open("rb") as handle:  # bytes: the domain names a line that is not UTF-8 as malformed
+            yield from export_records(handle, str(path))
     except OSError as err:
         fail(f"cannot read {path}: {err}", USAGE)
-
-
-def _parse(text: str, where: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text)
-    except ValueError as err:
-        return {"record": f"unparseable JSON ({where}: {err})"}
-    return value if isinstance(value, dict) else {"record": f"not an object ({where})"}
 
 
 def _read_json(path: Path) -> dict[str, Any]:

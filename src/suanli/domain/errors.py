@@ -45,6 +45,13 @@ class InvalidFederationFile(InvalidInput):
     slug, title = "invalid-federation-file", "Invalid federation file"
 
 
+class TooLarge(SuanliError):
+    """An upload past the size its use case reads (a sheet, a file); the same problem type as a request
+    body past the server's limit."""
+
+    status, slug, title = 413, "payload-too-large", "Payload too large"
+
+
 class NotFound(SuanliError):
     status, slug, title = 404, "not-found", "Not found"
 

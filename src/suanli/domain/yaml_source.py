@@ -34,7 +34,29 @@ def parse_yaml(text: str, error: type[SuanliError], *, max_bytes: int, what: str
         line = mark.line + 1 if mark else None
         where = f"line {line}: " if line else ""
         raise error(f"{where}not valid YAML ({getattr(exc, 'problem', exc)})", line=line) from None
+    refuse_duplicate_keys(node, error)
     return data, node
+
+
+def refuse_duplicate_keys(node: Any, error: type[SuanliError]) -> None:
+    """Raise `error` at the second of two equal keys in one mapping: YAML loaders keep the last one
+    silently, so a file an officer signs would mean something its reader did not see."""
+    stack: list[tuple[Any, list[str]]] = [(node, [])]
+    while stack:
+        current, path = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            seen: set[str] = set()
+            for key, value in current.value:
+                name = str(key.value)
+                if name in seen:
+                    line = key.start_mark.line + 1
+                    field = ".".join([*path, name])
+                    raise error(f"line {line}: {field}: the key {name!r} appears twice (each key once)",
+                                line=line, field=field)
+                seen.add(name)
+                stack.append((value, [*path, name]))
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend((item, [*path, str(i)]) for i, item in enumerate(current.value))
 
 
 def refuse_bombs(text: str, error: type[SuanliError]) -> None:

@@ -129,8 +129,12 @@ def load_federation(path: str | Path) -> SimFederation:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SimInputError(f"{path}: no such federation file") from None
+    except UnicodeDecodeError as exc:
+        raise SimInputError(f"{path}: not UTF-8 text (byte {exc.start + 1}); save the file as UTF-8") from None
     except (OSError, yaml.YAMLError) as exc:
         raise SimInputError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    except (RecursionError, ValueError):  # nesting past the parser's depth; an int of more than 4,300 digits
+        raise SimInputError(f"{path}: not a federation file a person wrote (nested too deeply or a number too long)") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("centers"), list) or not raw["centers"]:
         raise SimInputError(f"{path}: expected a mapping with a non-empty 'centers' list")
     try:

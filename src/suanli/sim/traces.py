@@ -12,12 +12,15 @@ cores of a supercomputer. Bad files raise
 from __future__ import annotations
 
 import csv
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from suanli.sim import SimInputError
+
+MAX_TRACE_VALUE = 1e15  # seconds (31 million years), milli-devices, MiB: far past any log, inside int64
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,10 @@ class Trace:
         if not rows:
             raise SimInputError(f"{source}: no usable jobs in the trace")
         a = np.array([r if len(r) == 8 else (*r, 0, 0) for r in rows], dtype=np.float64)
+        beyond = np.flatnonzero(~(np.abs(a) <= MAX_TRACE_VALUE).all(axis=1))
+        if beyond.size:  # 1e300 GPUs would be cast to int64 as garbage and replayed as if real
+            raise SimInputError(f"{source}: job {beyond[0] + 1} (in file order) has a figure past any real trace "
+                                f"(at most {MAX_TRACE_VALUE:.0e} seconds, milli-devices or MiB)")
         order = np.argsort(a[:, 0], kind="stable")
         a = a[order]
         meta = dict(meta or {})
@@ -74,18 +81,26 @@ def load_trace(path: str | Path, fmt: str = "auto", swf_units: str = "auto") -> 
         return load_swf(path, swf_units)
     if fmt != "csv":
         raise SimInputError(f"unknown trace format {fmt!r}; use swf or csv")
-    with path.open(newline="", encoding="utf-8") as handle:
-        header = next(csv.reader(handle), [])
-    if {"creation_time", "deletion_time", "num_gpu"} <= set(header):
-        return load_openb(path)
-    return load_generic_csv(path)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            header = next(csv.reader(handle), [])
+        if {"creation_time", "deletion_time", "num_gpu"} <= set(header):
+            return load_openb(path)
+        return load_generic_csv(path)
+    except UnicodeDecodeError as exc:  # a GBK or UTF-16 export: one line, not a traceback
+        raise SimInputError(f"{path}: not UTF-8 text (byte {exc.start + 1}); save the trace as UTF-8 CSV") from None
+    except csv.Error as exc:
+        raise SimInputError(f"{path}: cannot read CSV ({exc})") from None
 
 
 def _num(path: Path, line: int, text: str, column: str) -> float:
     try:
-        return float(text)
+        value = float(text)
     except (TypeError, ValueError):
         raise SimInputError(f"{path}:{line}: {column} is not a number: {text!r}") from None
+    if not math.isfinite(value):  # nan, inf, 1e309: no duration or device count, and int() of one raises
+        raise SimInputError(f"{path}:{line}: {column} is not a finite number: {text!r}")
+    return value
 
 
 def load_openb(path: Path) -> Trace:
@@ -95,7 +110,7 @@ def load_openb(path: Path) -> Trace:
     (documented in docs/simulator.md); the home-center baseline needs one per job.
     """
     rows = []
-    with path.open(newline="", encoding="utf-8") as handle:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
         for line, row in enumerate(csv.DictReader(handle), start=2):
             start, end = row.get("creation_time", ""), row.get("deletion_time", "")
             if not start or not end:
@@ -203,7 +218,7 @@ def load_swf(path: Path, units: str = "auto") -> Trace:
 def load_generic_csv(path: Path) -> Trace:
     """Columns submit_s, duration_s, gpus (devices, may be fractional); optional cpus, org, estimate_s."""
     rows = []
-    with path.open(newline="", encoding="utf-8") as handle:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         missing = {"submit_s", "duration_s", "gpus"} - set(reader.fieldnames or [])
         if missing:

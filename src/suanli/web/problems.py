@@ -19,6 +19,7 @@ TITLES: dict[str, str] = {
     "invalid-resource-request": N_("The resource request is not valid"),
     "invalid-federation-file": N_("The federation file is not valid"),
     "invalid-program-file": N_("The program file is not valid"),
+    "payload-too-large": N_("The upload is too large"),
     "not-found": N_("It does not exist or is not visible to you"),
     "conflict": N_("The change conflicts with the current state"),
     "duplicate-name": N_("The name is already taken"),

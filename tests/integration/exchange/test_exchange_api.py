@@ -297,15 +297,21 @@ def test_an_upheld_objection_rejects_the_version_and_it_can_never_be_certified(e
     assert_problem(c.get(f"/api/v1/exchange/products/{pid}"), 404, "exchange-not-found")  # never listed
 
 
-def test_an_api_product_whose_csv_cannot_be_read_is_a_refusal_that_uses_no_call(exchange) -> None:
+def test_an_api_product_version_no_call_could_read_is_refused_at_upload_and_nothing_is_kept(exchange) -> None:
+    """Before, the file was accepted and certified, and then every buyer's call was a 422."""
     c, h = exchange.c, exchange.h
-    content = b'a,b\n"' + b"x" * 200_000 + b'",1\n'  # one field over the csv module's limit
-    pid, _vid, _cert = exchange.listed(content=content, title="过长字段接口", delivery_mode="api",
-                                       price_model="per_call", price_fen=50, sector="环境")
-    order = c.post("/api/v1/exchange/orders", json={"product_id": pid, "quantity": 2, "accept_licence": True},
-                   headers=h("buyer")).json()
-    refused = assert_problem(c.get(f"/api/v1/exchange/data/{pid}/rows", headers={"X-Exchange-Key": order["api_key"]}),
-                             422, "exchange-invalid")
-    assert "cannot be read as CSV" in refused["detail"]
-    with exchange.api.sessions() as s:
-        assert s.get(ExchangeOrderRow, order["id"]).used == 0
+    product = c.post("/api/v1/exchange/products", headers=h("supplier"), json=product_body(
+        title="空气质量接口", delivery_mode="api", price_model="per_call", price_fen=50, sector="环境"))
+    assert product.status_code == 201, product.text
+    url = f"/api/v1/exchange/products/{product.json()['id']}/versions?label=2026.12"
+    before = (count(exchange, ExchangeVersionRow), count(exchange, ExchangeBlobRow), count(exchange, AuditEvent))
+    for content, detail in ((b'a,b\n"' + b"x" * 200_000 + b'",1\n', "line 2: the content cannot be read as CSV"),
+                            (bytes(range(128, 256)), "line 1: the content is not UTF-8 CSV"),
+                            ("区县,客流\n锦江区,1\n".encode("gbk"), "line 1: the content is not UTF-8 CSV"),
+                            (b"a,a\n1,2\n", "line 1: the column 'a' is named twice"),
+                            (b",b\n1,2\n", "line 1: the first line must name every column"),
+                            (b"a,b\n1,2\n1,2,3\n", "line 3: the row has 3 fields but the header names 2")):
+        refused = assert_problem(c.post(url, content=content, headers=h("supplier")), 422, "exchange-invalid")
+        assert refused["detail"].startswith(detail) and refused["field"] == "content", refused
+    assert (count(exchange, ExchangeVersionRow), count(exchange, ExchangeBlobRow), count(exchange, AuditEvent)) == before
+    assert c.post(url, content=b"\xef\xbb\xbfa,b\n1,2\n", headers=h("supplier")).status_code == 201

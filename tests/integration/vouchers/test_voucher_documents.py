@@ -41,7 +41,7 @@ review_stages:
     role: finance_officer
     actor: {zh: 市财政局, en: finance bureau}
 """
-REPORT = "第三方算力规模核验报告 12.5 PFLOPS\n".encode() * 10
+REPORT = b"%PDF-1.4\n" + "第三方算力规模核验报告 12.5 PFLOPS\n".encode() * 10
 
 
 def _setup(api):  # type: ignore[no-untyped-def]
@@ -161,7 +161,7 @@ def test_oversized_empty_and_unknown_documents_are_refused_with_nothing_stored(a
     assert empty.status_code == 422 and empty.json()["field"] == "file"
     assert c.get(docs, headers=provider).json() == []
     assert not (settings.data_dir / "documents").exists()
-    exact = _upload(c, docs, provider, "electricity_use", b"x" * settings.max_document_bytes)
+    exact = _upload(c, docs, provider, "electricity_use", b"%PDF" + b"x" * (settings.max_document_bytes - 4))
     assert exact.status_code == 201
 
 

@@ -12,14 +12,13 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from suanli.api.deps import PageDep, PrincipalDep, SessionDep
 from suanli.api.schemas import Body
-from suanli.domain.errors import InvalidInput
 from suanli.domain.opportunities import MatchOutcome, MatchStatus
+from suanli.domain.opportunities.table import MAX_SHEET_BYTES
 from suanli.services import accounts
 from suanli.services import opportunities as service
 from suanli.services.quotes import quote_body
 
 router = APIRouter(prefix="/api/v1", tags=["opportunities"])
-MAX_UPLOAD = 20 * 1024 * 1024
 
 
 class OpportunityOut(BaseModel):
@@ -135,9 +134,7 @@ def list_batches(request: Request, session: SessionDep) -> list[BatchOut]:
 @router.post("/opportunity-batches/{batch_id}/items", response_model=list[OpportunityOut], status_code=201)
 async def import_items(batch_id: int, session: SessionDep, principal: PrincipalDep,
                        file: Annotated[UploadFile, File(description="the bureau's sheet, .xlsx or .csv")]) -> list[OpportunityOut]:
-    data = await file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise InvalidInput("the sheet is larger than 20 MB")
+    data = await file.read(MAX_SHEET_BYTES + 1)  # one past the cap: the service refuses it with 413
     rows = service.import_items(session, actor=principal, batch_id=batch_id, data=data, filename=file.filename or "")
     return [OpportunityOut.model_validate(r) for r in rows]
 

@@ -8,6 +8,7 @@ rebuilds the tree from the events alone and reports the first thing that does no
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,25 @@ def head_record(head: SignedTreeHead) -> dict[str, Any]:
 
 
 Records = Callable[[], Iterable[dict[str, Any]]] | Iterable[dict[str, Any]]
+
+
+def export_records(lines: Iterable[bytes], where: str) -> Iterator[dict[str, Any]]:
+    """The records of an export file's lines as read (bytes): a line that is not UTF-8, not JSON, nested
+    past the parser's depth or not an object becomes a record the verifier names as malformed, so a
+    garbage, GBK or UTF-16 file is a verdict on its first bad line, never a decoding exception."""
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            yield _record(line, f"{where}:{number}")
+
+
+def _record(line: bytes, where: str) -> dict[str, Any]:
+    try:
+        value = json.loads(line.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        return {"record": f"not UTF-8 text ({where}, byte {err.start + 1})"}
+    except (ValueError, RecursionError) as err:  # RecursionError: `[[[[...` deeper than the parser goes
+        return {"record": f"unparseable JSON ({where}: {str(err)[:200]})"}
+    return value if isinstance(value, dict) else {"record": f"not an object ({where})"}
 
 
 def verify_export(records: Records, public_key: Ed25519PublicKey,

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, Inexact, InvalidOperation, Underflow, localcontext
 
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
@@ -56,6 +56,7 @@ REQUIRED = ("code", "kind", "track", "title", "issuer", "region", "scenario")
 FEN_PER_WAN = 1_000_000  # 1 万元 = 10,000 yuan = 1,000,000 fen
 MAX_BUDGET_FEN = 10**15  # OpportunityDraft's bound
 MAX_ROWS = 5000
+MAX_SHEET_BYTES = 20 * 1024 * 1024
 MAX_COLUMNS = 64  # the 17 columns in any order, with room for the bureau's own notes
 
 
@@ -119,7 +120,8 @@ def to_xlsx(drafts: Iterable[OpportunityDraft]) -> bytes:
 
 def read_table(data: bytes, filename: str) -> list[OpportunityDraft]:
     """Parse an uploaded sheet (`.xlsx` or `.csv` by name) into drafts; the first error raises."""
-    sheet = read_sheet(data, filename, columns=MAX_COLUMNS, max_rows=MAX_ROWS, error=OpportunityError)
+    sheet = read_sheet(data, filename, columns=MAX_COLUMNS, max_rows=MAX_ROWS, max_bytes=MAX_SHEET_BYTES,
+                       error=OpportunityError)
     if not any(sheet.header):
         raise OpportunityError("the sheet is empty: the first row must be the headers")
     missing = [h for h in HEADERS if h not in sheet.header]
@@ -143,6 +145,28 @@ def read_table(data: bytes, filename: str) -> list[OpportunityDraft]:
     return drafts
 
 
+def _budget_fen(text: str, fail: Callable[[str], OpportunityError]) -> int:
+    """万元 as written in the cell, as fen; a number past the bound is refused by its exponent before any
+    arithmetic (1e999999999999 would overflow the decimal context), sub-fen by a trapped inexact product."""
+    try:
+        wan = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        raise fail(f"{text!r} is not a number of 万元") from None
+    if not wan.is_finite() or wan < 0 or (wan != 0 and wan.adjusted() > 9):
+        raise fail(f"{text!r} is not between 0 and {_wan(MAX_BUDGET_FEN)} 万元")
+    try:
+        with localcontext() as exact:
+            exact.traps[Inexact] = exact.traps[Underflow] = True
+            value = wan * FEN_PER_WAN
+    except ArithmeticError:
+        raise fail(f"{text!r} is not a whole number of fen") from None
+    if value > MAX_BUDGET_FEN:
+        raise fail(f"{text!r} is not between 0 and {_wan(MAX_BUDGET_FEN)} 万元")
+    if value != value.to_integral_value():
+        raise fail(f"{text!r} is not a whole number of fen")
+    return int(value)
+
+
 def _draft(cells: dict[str, str], number: int) -> OpportunityDraft:
     def fail(field: str, message: str) -> OpportunityError:
         header = dict(COLUMNS)[field]
@@ -159,15 +183,7 @@ def _draft(cells: dict[str, str], number: int) -> OpportunityDraft:
         raise fail("track", f"{cells['track']!r} is not one of {'、'.join(TRACK_ZH.values())}")
     budget = None
     if cells["budget"]:
-        try:
-            value = Decimal(cells["budget"].replace(",", "")) * FEN_PER_WAN
-        except InvalidOperation:
-            raise fail("budget", f"{cells['budget']!r} is not a number of 万元") from None
-        if not value.is_finite() or not 0 <= value <= MAX_BUDGET_FEN:
-            raise fail("budget", f"{cells['budget']!r} is not between 0 and {_wan(MAX_BUDGET_FEN)} 万元")
-        if value != value.to_integral_value():
-            raise fail("budget", f"{cells['budget']!r} is not a whole number of fen")
-        budget = int(value)
+        budget = _budget_fen(cells["budget"], lambda message: fail("budget", message))
     deadline = None
     if cells["deadline"]:
         try:

@@ -5,9 +5,7 @@ key, and compute next to the data (the buyer's job runs on the data's center; on
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import secrets
 import shlex
 from dataclasses import dataclass
@@ -40,6 +38,7 @@ from suanli.domain.exchange import (
     TraderRole,
     order_total,
 )
+from suanli.domain.exchange.api_rows import api_rows
 from suanli.domain.jobs import JobSpec
 from suanli.domain.ledger import AccountPurpose, Leg, OwnerKind
 from suanli.domain.money import Fen, percentage_share
@@ -230,24 +229,13 @@ def api_call(session: Session, *, key: str, product_id: int, offset: int = 0, li
     cert = repo.certificate_of(session, order.version_id) if order is not None else None
     assert order is not None and product is not None and cert is not None
     _use(order, utcnow(), product)
-    records = _rows(_content(session, cert.document["body"]["sha256"]))
+    records = api_rows(_content(session, cert.document["body"]["sha256"]))
     page = records[offset:offset + limit]
     repo.add(session, ExchangeApiCallRow(order_id=order.id, rows=len(page), offset=offset))
     audit(session, "exchange.api_called", f"exchange_order:{order.id}", {"rows": len(page), "used": order.used},
           order.buyer_organisation_id)
     return {"product_id": product_id, "offset": offset, "total": len(records), "rows": page,
             "calls_used": order.used, "calls_bought": order.quantity}
-
-
-def _rows(content: bytes) -> list[dict[str, str]]:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ExchangeInvalid("this product's content is not UTF-8 CSV") from None
-    try:
-        return list(csv.DictReader(io.StringIO(text)))
-    except csv.Error as exc:  # e.g. a field over the csv module's 128 KB limit
-        raise ExchangeInvalid(f"this product's content cannot be read as CSV: {exc}") from None
 
 
 def run_compute(session: Session, *, principal: Principal, order_id: int, command: str, time_limit_s: int,

@@ -32,6 +32,7 @@ from suanli.domain.exchange import (
     missing_evidence,
     search_text,
 )
+from suanli.domain.exchange.api_rows import api_rows
 from suanli.domain.exchange.review import EVIDENCE_KINDS
 from suanli.domain.organisations import Principal
 from suanli.services.exchange.common import (
@@ -83,6 +84,8 @@ def add_version(session: Session, *, principal: Principal, product_id: int, labe
         raise ExchangeInvalid("a version label has 1 to 32 letters, digits, '.', '-' or '_'", field="label")
     if not content or len(content) > MAX_CONTENT_BYTES:
         raise ExchangeInvalid(f"a version holds 1 to {MAX_CONTENT_BYTES} bytes", field="content")
+    if product.delivery_mode == DeliveryMode.API.value:
+        api_rows(content)  # every call serves these rows: a file no call could read is refused now
     actual = hashlib.sha256(content).hexdigest()
     if sha256 is not None and sha256.lower() != actual:
         raise ExchangeInvalid(f"the upload's SHA-256 is {actual}, not the declared {sha256}", field="sha256")

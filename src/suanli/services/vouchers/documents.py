@@ -25,6 +25,7 @@ from suanli.db.repositories import vouchers as repo
 from suanli.domain.errors import Forbidden, InvalidInput
 from suanli.domain.organisations import Principal, Role
 from suanli.domain.vouchers.bounds import check_member
+from suanli.domain.vouchers.document_files import document_type
 from suanli.domain.vouchers.errors import DocumentTooLarge, VoucherConflict, VoucherNotFound
 from suanli.domain.vouchers.program import Evidence
 from suanli.services.vouchers.common import placed_event
@@ -93,7 +94,8 @@ def upload_document(session: Session, *, upload: Upload, actor: Principal, data_
     if len(upload.data) > max_bytes:
         raise DocumentTooLarge(f"the file has {len(upload.data)} bytes; at most {max_bytes} are accepted",
                                field="file", limit=max_bytes)
-    filename, content_type = _filename(upload.filename), _content_type(upload.content_type)
+    filename = _filename(upload.filename)
+    content_type = document_type(upload.data, filename=filename, claimed=_content_type(upload.content_type)).media_type
     digest = BlobStore(data_dir).put(upload.data)
     row = repo.add(session, VoucherDocumentRow(
         organisation_id=owner, application_id=upload.application_id, contract_id=upload.contract_id,

@@ -48,9 +48,12 @@ class PodList:
         return len(self.names)
 
 
+MAX_FIELD = 10**12  # milli-CPUs, MiB, GPUs: a thousand times the largest machine, well inside int64
+
+
 def _rows(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             header = reader.fieldnames or []
             missing = [c for c in required if c not in header]
@@ -72,10 +75,12 @@ def _int(path: Path, line: int, row: dict[str, str], column: str, default: int |
         return default
     try:
         value = int(float(text))
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: inf or 1e309
         raise SimInputError(f"{path}:{line}: column {column!r} is not a number: {text!r}") from None
     if value < 0:
         raise SimInputError(f"{path}:{line}: column {column!r} is negative: {value}")
+    if value > MAX_FIELD:  # 1e300 parses, then overflows the int64 arrays the simulator packs into
+        raise SimInputError(f"{path}:{line}: column {column!r} is {text}, past any real node or pod (at most {MAX_FIELD})")
     return value
 
 

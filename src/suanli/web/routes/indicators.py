@@ -76,7 +76,7 @@ def manage(request: Request, session: SessionDep, viewer: ViewerDep) -> Response
 @router.post("/indicators/manage")
 async def manage_post(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
     require(viewer, *OFFICERS)
-    fields, file = await form_with_file(request, max_bytes=5 * 1024 * 1024 - 1)
+    fields, file = await form_with_file(request, max_bytes=service.MAX_SHEET_BYTES)
     return await run_in_threadpool(_manage_post, request, session, viewer, fields, file.data, file.filename)
 
 

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from suanli.domain.errors import SuanliError
 from suanli.domain.opportunities import ItemKind, ItemStatus, Track
+from suanli.domain.opportunities.table import MAX_SHEET_BYTES
 from suanli.domain.organisations import Principal, Role
 from suanli.services import opportunities as service
 from suanli.web import i18n
@@ -129,7 +130,7 @@ def batches(request: Request, session: SessionDep, viewer: ViewerDep) -> Respons
 @router.post("/opportunities/batches")
 async def batch_action(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
     require(viewer, *OFFICERS)
-    fields, file = await form_with_file(request, max_bytes=20 * 1024 * 1024 - 1)
+    fields, file = await form_with_file(request, max_bytes=MAX_SHEET_BYTES)
     return await run_in_threadpool(_batch_action, request, session, viewer, fields, file.data, file.filename)
 
 
