@@ -7,11 +7,13 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, make_url, text
+from sqlalchemy import Engine, func, make_url, select, text
+from sqlalchemy.orm import Session
 
 from suanli.db.engine import make_engine, normalise_url
 from suanli.db.migrate import upgrade
 from suanli.db.models import Base
+from suanli.db.models.audit import AuditEvent, AuditOutbox
 
 PASSWORD = "correct-horse-42"
 SMALL_FEDERATION = """
@@ -116,3 +118,11 @@ def served(app: object, lifespan: str = "off") -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+def events_logged_or_waiting(session: Session) -> int:
+    """Audit events in the log or still in the outbox, counted in one statement: one snapshot, so the
+    sequencer moving an event from the outbox into the log between two reads cannot hide it (two
+    separate counts raced it on PostgreSQL)."""
+    count = [select(func.count()).select_from(t).scalar_subquery() for t in (AuditEvent, AuditOutbox)]
+    return int(session.scalar(select(count[0] + count[1])) or 0)

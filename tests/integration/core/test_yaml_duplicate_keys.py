@@ -10,12 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from suanli.db.models.audit import AuditEvent, AuditOutbox
 from suanli.db.models.awards import AwardItemRow
 from suanli.db.models.federation import CenterRow
 from suanli.db.models.indicators import IndicatorRow
 from suanli.domain.organisations import OrganisationType, Role
-from suanli_testing import SMALL_FEDERATION
+from suanli_testing import SMALL_FEDERATION, events_logged_or_waiting
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 INDICATORS = (EXAMPLES / "indicators" / "chengdu-ai.yaml").read_text(encoding="utf-8")
@@ -46,7 +45,7 @@ def test_a_key_written_twice_is_refused_naming_its_line_and_nothing_is_loaded(ap
     method, path, key, (text, line), field, role, table = CASES[name]
     who = api.user("someone", role, api.organisation("bureau", OrganisationType.GOVERNMENT))
     with api.sessions() as s:
-        before = sum(s.scalar(select(func.count()).select_from(t)) or 0 for t in (AuditEvent, AuditOutbox))
+        before = events_logged_or_waiting(s)
     response = getattr(api.client, method)(path, headers=who, json={key: text})
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
@@ -55,4 +54,4 @@ def test_a_key_written_twice_is_refused_naming_its_line_and_nothing_is_loaded(ap
     assert f"line {line}: {field}: the key" in body["detail"] and "appears twice" in body["detail"]
     with api.sessions() as s:
         assert s.scalar(select(func.count()).select_from(table)) == 0
-        assert sum(s.scalar(select(func.count()).select_from(t)) or 0 for t in (AuditEvent, AuditOutbox)) == before
+        assert events_logged_or_waiting(s) == before

@@ -10,10 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from suanli.db.models.audit import AuditEvent, AuditOutbox
 from suanli.db.models.indicators import IndicatorFigureRow
 from suanli.domain.organisations import OrganisationType, Role
-from suanli_testing import PASSWORD
+from suanli_testing import PASSWORD, events_logged_or_waiting
 
 FILE = (Path(__file__).resolve().parents[3] / "examples" / "indicators" / "chengdu-ai.yaml").read_text(encoding="utf-8")
 HEAD = "指标代码,期间,数值,来源\n"
@@ -39,7 +38,7 @@ MALFORMED = {  # name: (file, the detail's start, row)
 def _audit_entries(api) -> int:  # type: ignore[no-untyped-def]
     """Events in the log plus those still in the outbox (a worker may move one between the two)."""
     with api.sessions() as s:
-        return sum(s.scalar(select(func.count()).select_from(t)) or 0 for t in (AuditEvent, AuditOutbox))
+        return events_logged_or_waiting(s)
 
 
 def test_a_malformed_figures_sheet_is_a_422_naming_the_row_and_keeps_nothing(api) -> None:  # type: ignore[no-untyped-def]

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from suanli.db.models.audit import AuditEvent, AuditOutbox
 from suanli.db.models.opportunities import OpportunityRow
 from suanli.domain.opportunities.table import HEADERS
 from suanli.domain.organisations import OrganisationType, Role
+from suanli_testing import events_logged_or_waiting
 
 ROW = ["C-1", "需求", "算力", "名称", "发布单位", "高新区", "场景", "", "", "10", "2026-12-31", "", "", "", "8", "100", "A100"]
 
@@ -37,7 +37,7 @@ MALFORMED = {  # name: (file, the detail's start, row)
 
 def _audit_entries(api) -> int:  # type: ignore[no-untyped-def]
     with api.sessions() as s:
-        return sum(s.scalar(select(func.count()).select_from(t)) or 0 for t in (AuditEvent, AuditOutbox))
+        return events_logged_or_waiting(s)
 
 
 def test_a_malformed_sheet_is_a_422_naming_row_and_column_and_keeps_nothing(api) -> None:  # type: ignore[no-untyped-def]

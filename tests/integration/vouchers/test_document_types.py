@@ -9,8 +9,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from test_voucher_documents import _setup
 
-from suanli.db.models.audit import AuditEvent, AuditOutbox
 from suanli.db.models.vouchers import VoucherDocumentRow
+from suanli_testing import events_logged_or_waiting
 
 PDF, PNG, JPEG = b"%PDF-1.7\n1 0 obj\n", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", b"\xff\xd8\xff\xe0\x00\x10JFIF"
 MISMATCHED = {  # name: (file name, bytes, claimed media type, the detail's start)
@@ -30,7 +30,7 @@ MISMATCHED = {  # name: (file name, bytes, claimed media type, the detail's star
 def _kept(api) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     with api.sessions() as s:
         documents = s.scalar(select(func.count()).select_from(VoucherDocumentRow)) or 0
-        return documents, sum(s.scalar(select(func.count()).select_from(t)) or 0 for t in (AuditEvent, AuditOutbox))
+        return documents, events_logged_or_waiting(s)
 
 
 def test_a_file_whose_bytes_type_and_name_disagree_is_refused_and_nothing_is_kept(api, settings) -> None:  # type: ignore[no-untyped-def]
