@@ -3,9 +3,11 @@ rootdir conftest): a throwaway migrated PostgreSQL database, the small federatio
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import Engine, func, make_url, select, text
 from sqlalchemy.orm import Session
@@ -126,3 +128,18 @@ def events_logged_or_waiting(session: Session) -> int:
     separate counts raced it on PostgreSQL)."""
     count = [select(func.count()).select_from(t).scalar_subquery() for t in (AuditEvent, AuditOutbox)]
     return int(session.scalar(select(count[0] + count[1])) or 0)
+
+
+def hidden(html: str, name: str) -> str:
+    """The value of a form's hidden input `name` (the CSRF token, say) in a page."""
+    found = re.search(rf'name="{name}" value="([^"]+)"', html)
+    assert found, f"no {name} in the page"
+    return found.group(1)
+
+
+def sign_in_web(client: Any, username: str) -> None:
+    """Sign `username` in through the web form (its CSRF token read off the page), as a person would."""
+    page = client.get("/signin")
+    response = client.post("/signin", data={"csrf_token": hidden(page.text, "csrf_token"), "username": username,
+                                            "password": PASSWORD}, follow_redirects=False)
+    assert response.status_code == 303, response.text

@@ -4,7 +4,6 @@ answered 422 and the web form read the first 5 MB and imported the rows found th
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from suanli.config import Settings
 from suanli.db.models.indicators import IndicatorFigureRow
 from suanli.domain.organisations import OrganisationType, Role
 from suanli.services.indicators import MAX_SHEET_BYTES
-from suanli_testing import PASSWORD
+from suanli_testing import hidden, sign_in_web
 
 FILE = (Path(__file__).resolve().parents[3] / "examples" / "indicators" / "chengdu-ai.yaml").read_text(encoding="utf-8")
 ROWS = "".join(f"ai-industry-scale,{2022 + i},{i},统计公报\n" for i in range(5))
@@ -27,11 +26,6 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
                     max_body_bytes=3 * MAX_SHEET_BYTES)
 
 
-def _hidden(html: str, name: str) -> str:
-    found = re.search(rf'name="{name}" value="([^"]+)"', html)
-    assert found, f"no {name} in the page"
-    return found.group(1)
-
 
 def test_a_sheet_past_its_cap_is_a_413_on_the_api_and_the_form_and_is_never_read_cut_short(api) -> None:  # type: ignore[no-untyped-def]
     officer = api.user("officer", Role.PROGRAM_OFFICER, api.organisation("bureau", OrganisationType.GOVERNMENT))
@@ -42,12 +36,10 @@ def test_a_sheet_past_its_cap_is_a_413_on_the_api_and_the_form_and_is_never_read
     assert response.status_code == 413 and response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["type"].endswith("/payload-too-large") and response.json()["limit"] == MAX_SHEET_BYTES
     client.cookies.clear()
-    page = client.get("/signin")
-    assert client.post("/signin", data={"csrf_token": _hidden(page.text, "csrf_token"), "username": "officer",
-                                        "password": PASSWORD}, follow_redirects=False).status_code == 303
+    sign_in_web(client, "officer")
     page = client.get("/indicators/manage")
     form = client.post("/indicators/manage", files={"file": ("figures.csv", BIG, "text/csv")},
-                       data={"csrf_token": _hidden(page.text, "csrf_token"), "action": "import"})
+                       data={"csrf_token": hidden(page.text, "csrf_token"), "action": "import"})
     assert form.status_code == 413 and "表格文件超过 5 MB" in form.text and 'id="file"' in form.text
     with api.sessions() as s:
         assert s.scalar(select(func.count()).select_from(IndicatorFigureRow)) == 0

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from suanli.db.models.indicators import IndicatorFigureRow
 from suanli.domain.organisations import OrganisationType, Role
-from suanli_testing import PASSWORD, events_logged_or_waiting
+from suanli_testing import events_logged_or_waiting, hidden, sign_in_web
 
 FILE = (Path(__file__).resolve().parents[3] / "examples" / "indicators" / "chengdu-ai.yaml").read_text(encoding="utf-8")
 HEAD = "指标代码,期间,数值,来源\n"
@@ -61,26 +61,18 @@ def test_a_malformed_figures_sheet_is_a_422_naming_the_row_and_keeps_nothing(api
     assert good.status_code == 201 and good.json() == {"imported": 2}
 
 
-def _hidden(html: str, name: str) -> str:
-    found = re.search(rf'name="{name}" value="([^"]+)"', html)
-    assert found, f"no {name} in the page"
-    return found.group(1)
-
 
 def test_the_web_form_shows_the_refusal_in_chinese_with_the_form_again_and_keeps_nothing(api) -> None:  # type: ignore[no-untyped-def]
     officer = api.user("officer", Role.PROGRAM_OFFICER, api.organisation("bureau", OrganisationType.GOVERNMENT))
     assert api.client.put("/api/v1/indicators", headers=officer, json={"text": FILE}).status_code == 200
     api.client.cookies.clear()
-    page = api.client.get("/signin")
-    signed_in = api.client.post("/signin", data={"csrf_token": _hidden(page.text, "csrf_token"), "username": "officer",
-                                                 "password": PASSWORD}, follow_redirects=False)
-    assert signed_in.status_code == 303
+    sign_in_web(api.client, "officer")
     for data, shown in ((_sheet(source="a\x00b"), "第2行D列（来源）：单元格含控制字符（U+0000）"),
                         (bytes(range(128, 256)), "CSV 文件既不是 UTF-8 也不是 GB18030 编码"),
                         (HEAD.encode(), "表格在表头行之下没有数据行")):
         page = api.client.get("/indicators/manage")
         response = api.client.post("/indicators/manage", files={"file": ("figures.csv", data, "text/csv")},
-                                   data={"csrf_token": _hidden(page.text, "csrf_token"), "action": "import"})
+                                   data={"csrf_token": hidden(page.text, "csrf_token"), "action": "import"})
         assert response.status_code == 422
         error = re.search(r'<p class="error"[^>]*>(.*?)</p>', response.text, re.DOTALL)
         assert error and error.group(1).strip() == shown, error and error.group(1)

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Self
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, text
 
 from suanli.db.engine import make_engine
@@ -20,7 +19,7 @@ from suanli.db.models.jobs import JobRow
 from suanli.db.models.organisations import ApiTokenRow
 from suanli.domain.opportunities.table import HEADERS
 from suanli.domain.organisations import OrganisationType, Role
-from suanli_testing import PASSWORD, empty_postgres
+from suanli_testing import PASSWORD, empty_postgres, hidden, sign_in_web
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -62,11 +61,6 @@ class Refusal:
                 conn.execute(text(f"DROP TRIGGER refuse_{self.table} ON {self.table}"))
 
 
-def _hidden(html: str, name: str) -> str:
-    found = re.search(rf'name="{name}" value="([^"]+)"', html)
-    assert found, f"no {name} in the page"
-    return found.group(1)
-
 
 @pytest.fixture
 def web(api):  # type: ignore[no-untyped-def]
@@ -79,12 +73,6 @@ def web(api):  # type: ignore[no-untyped-def]
     return api
 
 
-def _sign_in(client: TestClient, username: str) -> None:
-    page = client.get("/signin")
-    response = client.post("/signin", data={"csrf_token": _hidden(page.text, "csrf_token"), "username": username,
-                                            "password": PASSWORD}, follow_redirects=False)
-    assert response.status_code == 303, response.text
-
 
 def _count(api, model: type) -> int:  # type: ignore[no-untyped-def]
     with api.sessions() as s:
@@ -95,7 +83,7 @@ def test_a_sign_in_the_database_refuses_is_the_form_again_without_a_cookie(web, 
     page = web.client.get("/signin")
     tokens = _count(web, ApiTokenRow)
     with Refusal(engine, "api_tokens"):
-        response = web.client.post("/signin", data={"csrf_token": _hidden(page.text, "csrf_token"), "username": "alice",
+        response = web.client.post("/signin", data={"csrf_token": hidden(page.text, "csrf_token"), "username": "alice",
                                                     "password": PASSWORD}, follow_redirects=False)
     assert response.status_code == 409
     assert "location" not in response.headers
@@ -104,14 +92,14 @@ def test_a_sign_in_the_database_refuses_is_the_form_again_without_a_cookie(web, 
     assert "数据库拒绝了本次修改" in response.text
     assert _count(web, ApiTokenRow) == tokens
     # With the rule gone the same form signs in.
-    _sign_in(web.client, "alice")
+    sign_in_web(web.client, "alice")
     assert web.client.get("/home").status_code == 200
 
 
 def test_a_job_form_the_database_refuses_is_the_form_again_in_english_and_nothing_is_filed(web, engine: Engine) -> None:  # type: ignore[no-untyped-def]
-    _sign_in(web.client, "alice")
+    sign_in_web(web.client, "alice")
     page = web.client.get("/jobs/new?lang=en")
-    fields = {"csrf_token": _hidden(page.text, "csrf_token"), "form_key": _hidden(page.text, "form_key"),
+    fields = {"csrf_token": hidden(page.text, "csrf_token"), "form_key": hidden(page.text, "form_key"),
               "name": "refused", "command": "echo hi", "devices": "1", "hours": "1", "pool": "local/cpu"}
     with Refusal(engine, "jobs"):
         response = web.client.post("/jobs", data=fields, follow_redirects=False)
@@ -134,9 +122,9 @@ def test_a_job_form_the_database_refuses_is_the_form_again_in_english_and_nothin
     ("prefer", "bogus", "请从给出的偏好中选择一项"),
 ])
 def test_bad_job_input_is_the_form_again_with_a_chinese_message(web, field: str, value: str, zh: str) -> None:  # type: ignore[no-untyped-def]
-    _sign_in(web.client, "alice")
+    sign_in_web(web.client, "alice")
     page = web.client.get("/jobs/new?lang=zh_CN")
-    fields = {"csrf_token": _hidden(page.text, "csrf_token"), "form_key": _hidden(page.text, "form_key"),
+    fields = {"csrf_token": hidden(page.text, "csrf_token"), "form_key": hidden(page.text, "form_key"),
               "name": "bad", "command": "echo hi", "devices": "1", "hours": "1", "pool": "", field: value}
     response = web.client.post("/jobs", data=fields, follow_redirects=False)
     assert response.status_code == 422, response.text
@@ -145,27 +133,27 @@ def test_bad_job_input_is_the_form_again_with_a_chinese_message(web, field: str,
 
 
 def test_a_form_without_its_one_time_key_is_refused_as_a_page(web) -> None:  # type: ignore[no-untyped-def]
-    _sign_in(web.client, "alice")
+    sign_in_web(web.client, "alice")
     page = web.client.get("/jobs/new")
-    response = web.client.post("/jobs", data={"csrf_token": _hidden(page.text, "csrf_token"), "name": "x",
+    response = web.client.post("/jobs", data={"csrf_token": hidden(page.text, "csrf_token"), "name": "x",
                                               "command": "echo", "pool": "local/cpu"}, follow_redirects=False)
     assert response.status_code == 422 and "表单已失效" in response.text
     assert _count(web, JobRow) == 0
 
 
 def test_another_organisations_job_and_invoice_are_404_pages(web) -> None:  # type: ignore[no-untyped-def]
-    _sign_in(web.client, "alice")
+    sign_in_web(web.client, "alice")
     page = web.client.get("/jobs/new")
-    created = web.client.post("/jobs", data={"csrf_token": _hidden(page.text, "csrf_token"),
-                                             "form_key": _hidden(page.text, "form_key"), "name": "mine",
+    created = web.client.post("/jobs", data={"csrf_token": hidden(page.text, "csrf_token"),
+                                             "form_key": hidden(page.text, "form_key"), "name": "mine",
                                              "command": "echo", "pool": "local/cpu"}, follow_redirects=False)
     job = created.headers["location"]
     web.client.cookies.clear()
-    _sign_in(web.client, "bob")
+    sign_in_web(web.client, "bob")
     assert web.client.get(job).status_code == 404
     assert web.client.get("/invoices/1.xlsx").status_code == 404
     page = web.client.get("/jobs")
-    cancel = web.client.post(f"{job}/cancel", data={"csrf_token": _hidden(page.text, "csrf_token"),
+    cancel = web.client.post(f"{job}/cancel", data={"csrf_token": hidden(page.text, "csrf_token"),
                                                      "form_key": "k" * 24}, follow_redirects=False)
     assert cancel.status_code == 404
 
@@ -179,7 +167,7 @@ def test_another_organisations_job_and_invoice_are_404_pages(web) -> None:  # ty
 ])
 def test_a_missing_page_a_wrong_method_or_a_malformed_path_is_an_error_page_not_json(  # type: ignore[no-untyped-def]
         web, method: str, path: str, status: int, headline: str, reason: str | None) -> None:
-    _sign_in(web.client, "alice")
+    sign_in_web(web.client, "alice")
     browser = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
     response = web.client.request(method, path, headers=browser, follow_redirects=False)
     assert response.status_code == status and response.headers["content-type"].startswith("text/html")
@@ -194,7 +182,7 @@ def test_a_missing_page_a_wrong_method_or_a_malformed_path_is_an_error_page_not_
 
 
 def test_a_multipart_form_without_a_boundary_is_an_error_page(web) -> None:  # type: ignore[no-untyped-def]
-    _sign_in(web.client, "alice")
+    sign_in_web(web.client, "alice")
     response = web.client.post("/jobs", content=b"abc", headers={"content-type": "multipart/form-data",
                                                                  "accept": "text/html"})
     assert response.status_code == 400 and response.headers["content-type"].startswith("text/html")
@@ -203,9 +191,9 @@ def test_a_multipart_form_without_a_boundary_is_an_error_page(web) -> None:  # t
 def test_a_refused_opportunity_batch_says_in_chinese_what_is_wrong_with_its_figures(api) -> None:  # type: ignore[no-untyped-def]
     api.user("olga", Role.PROGRAM_OFFICER, api.organisation("bureau", OrganisationType.GOVERNMENT))
     api.client.cookies.clear()
-    _sign_in(api.client, "olga")
+    sign_in_web(api.client, "olga")
     desk = api.client.get("/opportunities/batches?lang=zh_CN")
-    token = _hidden(desk.text, "csrf_token")
+    token = hidden(desk.text, "csrf_token")
     too_long = api.client.post("/opportunities/batches", files={"file": ("", b"")},
                                data={"csrf_token": token, "action": "create", "title": "批" * 201})
     assert too_long.status_code == 422, too_long.text
