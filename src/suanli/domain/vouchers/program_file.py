@@ -63,8 +63,8 @@ def parse_program(text: str, *, source: str | None = None) -> VoucherProgram:
 
 
 def _read(text: str) -> tuple[Any, Any]:
-    """The YAML data and node tree, after the checks a plain YAML reader skips: NUL bytes, duplicated
-    keys (refused: the last would silently win), impossible dates, ratios written as fractions."""
+    """The YAML data and node tree, after the checks a plain YAML reader skips: NUL bytes, impossible
+    dates, ratios written as fractions (and, in `parse_yaml`, duplicated keys: the last would silently win)."""
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise InvalidProgramFile(f"line {line}: the file contains a NUL byte (is it a binary file?)", line=line,
@@ -92,13 +92,8 @@ def _walk(node: Any, path: list[Any]) -> None:
         raise InvalidProgramFile(f"line {line}: {field or 'file'}: {message}", line=line, field=field)
 
     if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key, value in node.value:
-            name = str(key.value)
-            if name in seen:
-                fail(f"the key {name!r} appears twice (each key once)", key, [*path, name])
-            seen.add(name)
-            _walk(value, [*path, name])
+        for key, value in node.value:  # a key written twice: parse_yaml's refuse_duplicate_keys, as for every file
+            _walk(value, [*path, str(key.value)])
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             _walk(item, [*path, i])
